@@ -1,0 +1,188 @@
+package sdk
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Info describes a backend.
+type Info struct {
+	// Name is the backend name an entry's "backend" field selects.
+	Name string
+	// Version is the backend's own version (semver without a leading v is
+	// fine; it is shown, not compared).
+	Version string
+	// Protocols lists the plugin protocol versions the backend speaks.
+	// Serve fills it in when empty.
+	Protocols []int
+	// DefaultPort is the port the server listens on when an entry gives
+	// none (vLLM 8000, LMDeploy 23333, Ollama 11434).
+	DefaultPort int
+	// Implements lists the optional calls (CallHealth, ...) the backend
+	// answers, sorted.
+	Implements []string
+}
+
+// Entry is a registry entry as a backend sees it: the typed common fields
+// plus the whole merged JSON record, so a backend can read keys the core
+// does not know.
+type Entry struct {
+	Name          string
+	DisplayName   string
+	Backend       string
+	ServedModelID string
+	Config        BackendConfig
+	// Capabilities is the normalised capability map (every canonical key
+	// present).
+	Capabilities map[string]bool
+	// Raw is the entry's merged JSON object, byte for byte.
+	Raw json.RawMessage
+}
+
+// BackendConfig is the entry's backend_config.
+type BackendConfig struct {
+	Host      string
+	Port      int
+	BaseURL   string
+	ModelPath string
+	ExtraArgs []string
+	// APIKeyEnv names the environment variable holding the API key. The
+	// host reads it; backends get the value in the request's APIKey.
+	APIKeyEnv string
+}
+
+// ResolveRequest asks how to reach an entry's model.
+type ResolveRequest struct {
+	Entry Entry
+	// Live asks the backend to check the server too; the result's Live
+	// field then holds what it found.
+	Live bool
+	// APIKey is the key for the server, or empty. Never log it.
+	APIKey string
+}
+
+// Resolution is how a client reaches a model.
+type Resolution struct {
+	// Endpoint is the OpenAI-compatible base URL, without a trailing slash.
+	Endpoint string
+	// InternalModelID is the id to send as "model".
+	InternalModelID string
+	// Notes are short human-readable remarks, in order.
+	Notes []string
+	// Live is set when the request asked for a live check.
+	Live *HealthStatus
+}
+
+// HealthRequest asks whether a server is up and which models it serves.
+type HealthRequest struct {
+	// Endpoint is the base URL as Resolve gave it.
+	Endpoint string
+	// Models are the ids to check; empty means none.
+	Models []string
+	APIKey string
+}
+
+// HealthStatus is what a health check found.
+type HealthStatus struct {
+	Up bool
+	// Version is the server's version when it tells it, else "".
+	Version string
+	// Models holds one status per requested model id, in request order.
+	Models []ModelStatus
+	// Served lists every id the server serves (aliases included), sorted,
+	// when it can be listed.
+	Served    []string
+	LatencyMS int64
+	Notes     []string
+}
+
+// ModelStatus says whether one model id is served.
+type ModelStatus struct {
+	ID     string
+	Served bool
+}
+
+// ListModelsRequest asks a running server what it serves.
+type ListModelsRequest struct {
+	Endpoint string
+	APIKey   string
+}
+
+// ServedModel is one model a server serves, with what the server says of it.
+type ServedModel struct {
+	// ID is the id clients send as "model".
+	ID string
+	// Aliases are other ids for the same model.
+	Aliases []string
+	// Root is the model's source (a path for vLLM, a name elsewhere).
+	Root string
+	// Parent is the base model of an adapter, else "".
+	Parent string
+	// Capabilities is what the server reports (Ollama /api/show), keyed by
+	// canonical capability names; nil when the server cannot say.
+	Capabilities map[string]bool
+	Family       string
+	Quantization string
+	SizeBytes    int64
+	// ContextLength is the model's maximum context, 0 when unknown.
+	ContextLength int64
+	Digest        string
+}
+
+// ProbeRequest asks a model about an image.
+type ProbeRequest struct {
+	Entry    Entry
+	Endpoint string
+	// ModelID is the id to send as "model" (Resolution.InternalModelID).
+	ModelID string
+	APIKey  string
+	// Image holds the image bytes and MIMEType their sniffed type
+	// (image/png, image/jpeg, ...).
+	Image    []byte
+	MIMEType string
+	// Prompt is the question to ask.
+	Prompt string
+	// Expect, when non-empty, lists answers of which at least one must
+	// appear (case-insensitively) in the reply for the probe to count the
+	// image as seen. The host sets it for its built-in challenge image.
+	Expect []string
+	// Timeout bounds the whole probe; zero means the backend's default.
+	Timeout time.Duration
+}
+
+// ProbeResult is what a vision probe found.
+type ProbeResult struct {
+	VisionOK bool
+	// LatencyMS is client wall-clock time from send to full body read.
+	LatencyMS int64
+	// Notes say which proofs held and what the server said.
+	Notes []string
+	// Model is the model the server answered as.
+	Model string
+	// Excerpt is the start of the answer (at most 200 characters).
+	Excerpt    string
+	StatusCode int
+	// ProbeVersion identifies the probe's method, for comparing results.
+	ProbeVersion string
+}
+
+// ArtifactsRequest asks for the local files behind an entry.
+type ArtifactsRequest struct {
+	Entry Entry
+}
+
+// ArtifactSet is the local files behind an entry.
+type ArtifactSet struct {
+	// Root is the absolute directory the paths are relative to.
+	Root string
+	// Files are slash-separated paths relative to Root, sorted.
+	Files []ArtifactFile
+}
+
+// ArtifactFile is one local file behind an entry.
+type ArtifactFile struct {
+	Path string
+	// SHA256 is the digest the file must have when the backend knows it
+	// (Ollama blobs are named by it), else "".
+	SHA256 string
+}
