@@ -146,8 +146,25 @@ type ProbeRequest struct {
 	// appear (case-insensitively) in the reply for the probe to count the
 	// image as seen. The host sets it for its built-in challenge image.
 	Expect []string
+	// Challenge is the host's built-in image whose content is known. A
+	// backend whose server cannot attest to vision by itself (LMDeploy
+	// answers image questions for text-only models) asks it too when Expect
+	// is empty, and counts the image as seen only when the challenge's
+	// answer matches. Nil when the caller gives none.
+	Challenge *Challenge
 	// Timeout bounds the whole probe; zero means the backend's default.
 	Timeout time.Duration
+}
+
+// Challenge is an image whose content is known and the answers that prove a
+// model saw it.
+type Challenge struct {
+	Image    []byte
+	MIMEType string
+	Prompt   string
+	// Expect lists answers of which at least one must appear,
+	// case-insensitively, in the reply.
+	Expect []string
 }
 
 // ProbeResult is what a vision probe found.
