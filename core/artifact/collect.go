@@ -1,0 +1,254 @@
+package artifact
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+)
+
+// Options tune Collect. The zero value hashes the real file system on
+// runtime.GOMAXPROCS goroutines without progress reports.
+type Options struct {
+	// Open opens the model folder; nil means OSOpener.
+	Open Opener
+	// Workers is how many files are hashed at once; 0 or less means
+	// runtime.GOMAXPROCS(0). It is capped at the number of files.
+	Workers int
+	// Progress, when non-nil, receives bytes hashed so far and the total.
+	// It is called from the hashing goroutines but never concurrently,
+	// with done non-decreasing: first (0, total) before hashing starts,
+	// then after every buffer, and (total, total) when all succeeded. It
+	// must return quickly.
+	Progress func(done, total int64)
+}
+
+// Result is what Collect found.
+type Result struct {
+	Root      string    // the model folder, absolute
+	Selection Selection // which rule chose the files
+	Files     []File    // sorted by Path
+	Aggregate string    // see the package documentation
+	Bytes     int64     // total size of Files
+}
+
+// Collect selects the files of src (see the package documentation), hashes
+// them in parallel and computes their aggregate. Errors, all naming the
+// root and usually the path at fault:
+//
+//   - a missing model folder, a model_path naming no local folder, or files
+//     listed but absent: wraps ErrArtifactsMissing (a *PathError, or a
+//     *MissingFilesError listing every absent file);
+//   - a listed path that is absolute, has "..", is not clean, or reaches
+//     outside the folder through a link: a *PathError wrapping
+//     ErrUnsafePath, returned before any file is opened;
+//   - a listed path that is a directory or special file: ErrNotRegular;
+//   - a file changing while hashed: ErrFileChanged;
+//   - cancellation: ctx.Err(), returned promptly.
+//
+// On error the Result is the zero value.
+func Collect(ctx context.Context, src Source, opts Options) (Result, error) {
+	p, err := src.plan()
+	if err != nil {
+		return Result{}, err
+	}
+	open := opts.Open
+	if open == nil {
+		open = OSOpener
+	}
+	fsys, err := open(p.root)
+	if err != nil {
+		if isNotExist(err) || errors.Is(err, syscall.ENOTDIR) {
+			err = fmt.Errorf("%w: model folder not found: %w", ErrArtifactsMissing, err)
+		}
+		return Result{}, &PathError{Op: "open", Root: p.root, Path: ".", Err: err}
+	}
+	if c, ok := fsys.(io.Closer); ok {
+		defer c.Close()
+	}
+	var jobs []job
+	if p.paths == nil {
+		jobs, err = walk(ctx, fsys, p.root)
+	} else {
+		jobs, err = list(fsys, p.root, p.paths, p.sel == FromDownload)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	files, total, err := hashAll(ctx, fsys, p.root, jobs, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	agg, err := Aggregate(files)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Root: p.root, Selection: p.sel, Files: files, Aggregate: agg, Bytes: total}, nil
+}
+
+// job is one file to hash: path is its name in the result, open the
+// link-free name to open, info its state when listed.
+type job struct {
+	path, open string
+	info       fs.FileInfo
+}
+
+// list stats every listed path without opening it. Absent files are
+// gathered into one *MissingFilesError; directories are skipped when
+// skipDirs (download lists may name them, as the reference allowed).
+func list(fsys fs.FS, root string, paths []string, skipDirs bool) ([]job, error) {
+	var jobs []job
+	var missing []string
+	for _, name := range paths {
+		target, err := resolve(fsys, name)
+		if err == nil {
+			var fi fs.FileInfo
+			if fi, err = fs.Stat(fsys, target); err == nil {
+				switch {
+				case fi.Mode().IsRegular():
+					jobs = append(jobs, job{path: name, open: target, info: fi})
+					continue
+				case fi.IsDir() && skipDirs:
+					continue
+				default:
+					err = fmt.Errorf("%w (mode %v)", ErrNotRegular, fi.Mode().Type())
+				}
+			}
+		}
+		if isNotExist(err) {
+			missing = append(missing, name)
+			continue
+		}
+		return nil, &PathError{Op: "check", Root: root, Path: name, Err: err}
+	}
+	if len(missing) > 0 {
+		return nil, &MissingFilesError{Root: root, Paths: missing}
+	}
+	return jobs, nil
+}
+
+// walk lists every regular file under the root, following links to
+// regular files inside it and skipping everything else.
+func walk(ctx context.Context, fsys fs.FS, root string) ([]job, error) {
+	var jobs []job
+	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return &PathError{Op: "walk", Root: root, Path: name, Err: err}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if t := d.Type(); t.IsDir() || t&^fs.ModeSymlink != 0 {
+			return nil // folders are walked, special files skipped
+		}
+		target := name
+		if d.Type()&fs.ModeSymlink != 0 {
+			if target, err = resolve(fsys, name); err != nil {
+				if isNotExist(err) {
+					return nil // dangling link: not a file
+				}
+				return &PathError{Op: "walk", Root: root, Path: name, Err: err}
+			}
+		}
+		fi, err := fs.Stat(fsys, target)
+		if err != nil {
+			if isNotExist(err) {
+				return nil // removed while walking
+			}
+			return &PathError{Op: "walk", Root: root, Path: name, Err: err}
+		}
+		if fi.Mode().IsRegular() {
+			if err := CheckPath(name); err != nil {
+				return &PathError{Op: "walk", Root: root, Path: name, Err: err}
+			}
+			jobs = append(jobs, job{path: name, open: target, info: fi})
+		}
+		return nil
+	})
+	return jobs, err
+}
+
+// bufSize is each worker's read buffer: large enough to amortise system
+// calls, small enough that memory stays bounded.
+const bufSize = 1 << 20
+
+// hashAll hashes jobs on up to opts.Workers goroutines, largest first, and
+// returns the files sorted by path with their total size.
+func hashAll(ctx context.Context, fsys fs.FS, root string, jobs []job, opts Options) ([]File, int64, error) {
+	slices.SortFunc(jobs, func(a, b job) int {
+		return cmp.Or(cmp.Compare(b.info.Size(), a.info.Size()), cmp.Compare(a.path, b.path))
+	})
+	var total int64
+	for _, j := range jobs {
+		total += j.info.Size()
+	}
+	prog := newProgress(opts.Progress, total)
+	prog.add(0)
+
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(jobs))
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	files := make([]File, len(jobs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			buf := make([]byte, bufSize)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(jobs) || ctx.Err() != nil {
+					return
+				}
+				sum, err := hashFile(ctx, fsys, jobs[i], buf, prog)
+				if err != nil {
+					if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+						err = &PathError{Op: "hash", Root: root, Path: jobs[i].path, Err: err}
+					}
+					cancel(err) // the first cause wins
+					return
+				}
+				files[i] = File{Path: jobs[i].path, SHA256: sum}
+			}
+		})
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, 0, err
+	}
+	slices.SortFunc(files, func(a, b File) int { return cmp.Compare(a.Path, b.Path) })
+	return files, total, nil
+}
+
+// progress serialises calls to a Progress callback.
+type progress struct {
+	mu    sync.Mutex
+	fn    func(done, total int64)
+	done  int64
+	total int64
+}
+
+func newProgress(fn func(done, total int64), total int64) *progress {
+	return &progress{fn: fn, total: total}
+}
+
+func (p *progress) add(n int64) {
+	if p.fn == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done += n
+	p.fn(p.done, p.total)
+}

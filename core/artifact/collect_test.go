@@ -1,0 +1,181 @@
+package artifact
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const demoAggregate = "966f88f1b512256ea45fefab54de413121f7a6a1141b56b2b215ffa09127725d"
+
+// TestCollectDemoVector hashes the third published vector as a real folder
+// and as an in-memory tree; both must give the published aggregate and the
+// per-file hashes computed the obvious way.
+func TestCollectDemoVector(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, demoTree())
+	want := filesOf(demoTree())
+	for _, tt := range []struct {
+		name string
+		opts Options
+	}{
+		{"real folder", Options{}},
+		{"real folder, one worker", Options{Workers: 1}},
+		{"in-memory tree", Options{Open: mapOpener(mapTree(demoTree()))}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Collect(context.Background(), Source{ModelPath: dir}, tt.opts)
+			if err != nil {
+				t.Fatalf("Collect(%s) error = %v", dir, err)
+			}
+			if res.Aggregate != demoAggregate {
+				t.Errorf("Collect(%s).Aggregate = %s, want %s", dir, res.Aggregate, demoAggregate)
+			}
+			if !reflect.DeepEqual(res.Files, want) {
+				t.Errorf("Collect(%s).Files = %v, want %v", dir, res.Files, want)
+			}
+			if res.Root != dir || res.Selection != FromWalk || res.Bytes != 1024+28+2 {
+				t.Errorf("Collect(%s) = root %q, selection %q, bytes %d, want %q, %q, %d", dir, res.Root, res.Selection, res.Bytes, dir, FromWalk, 1024+28+2)
+			}
+		})
+	}
+}
+
+// TestCollectSelection checks the contract order and root resolution.
+func TestCollectSelection(t *testing.T) {
+	base := t.TempDir()
+	home := t.TempDir()
+	files := map[string]string{"a.bin": "A", "b.bin": "B", "logs/run.log": "L", "dl/x.bin": "X", "dl/y.bin": "Y"}
+	writeTree(t, filepath.Join(base, "model"), files)
+	writeTree(t, filepath.Join(home, "models", "m"), files)
+	sub := func(names ...string) []File {
+		m := map[string]string{}
+		for _, n := range names {
+			m[n] = files[n]
+		}
+		return filesOf(m)
+	}
+	dlFiles := filesOf(map[string]string{"x.bin": "X", "y.bin": "Y"})
+	tests := []struct {
+		name     string
+		src      Source
+		wantSel  Selection
+		wantRoot string
+		want     []File
+	}{
+		{"walk, relative to registry dir", Source{ModelPath: "model", BaseDir: base},
+			FromWalk, filepath.Join(base, "model"), sub("a.bin", "b.bin", "logs/run.log", "dl/x.bin", "dl/y.bin")},
+		{"walk, home expanded", Source{ModelPath: "~/models/m", Home: home, BaseDir: base},
+			FromWalk, filepath.Join(home, "models", "m"), sub("a.bin", "b.bin", "logs/run.log", "dl/x.bin", "dl/y.bin")},
+		{"manifest wins over download and walk", Source{ManifestFiles: []string{"b.bin", "a.bin", "a.bin"},
+			DownloadFiles: []string{"x.bin"}, DownloadPath: filepath.Join(base, "model", "dl"), ModelPath: "model", BaseDir: base},
+			FromManifest, filepath.Join(base, "model"), sub("a.bin", "b.bin")},
+		{"manifest under download_path when model_path is not local", Source{ManifestFiles: []string{"x.bin"},
+			DownloadPath: "model/dl", ModelPath: "ollama:/m:tag", BaseDir: base},
+			FromManifest, filepath.Join(base, "model", "dl"), dlFiles[:1]},
+		{"download files, directories skipped", Source{DownloadFiles: []string{"y.bin", "x.bin", "."}[:2],
+			DownloadPath: "model/dl", ModelPath: "model", BaseDir: base},
+			FromDownload, filepath.Join(base, "model", "dl"), dlFiles},
+		{"download_files without download_path walks", Source{DownloadFiles: []string{"x.bin"}, ModelPath: filepath.Join(base, "model", "dl")},
+			FromWalk, filepath.Join(base, "model", "dl"), dlFiles},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Collect(context.Background(), tt.src, Options{})
+			if err != nil {
+				t.Fatalf("Collect(%+v) error = %v", tt.src, err)
+			}
+			if res.Selection != tt.wantSel || res.Root != tt.wantRoot || !reflect.DeepEqual(res.Files, tt.want) {
+				t.Errorf("Collect(%+v) = %q, %q, %v, want %q, %q, %v", tt.src, res.Selection, res.Root, res.Files, tt.wantSel, tt.wantRoot, tt.want)
+			}
+			agg, _ := Aggregate(tt.want)
+			if res.Aggregate != agg {
+				t.Errorf("Collect(%+v).Aggregate = %s, want %s", tt.src, res.Aggregate, agg)
+			}
+		})
+	}
+}
+
+func TestCollectDownloadListSkipsDirectories(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"x.bin": "X", "sub/y.bin": "Y"})
+	res, err := Collect(context.Background(), Source{DownloadFiles: []string{"x.bin", "sub"}, DownloadPath: dir}, Options{})
+	want := filesOf(map[string]string{"x.bin": "X"})
+	if err != nil || !reflect.DeepEqual(res.Files, want) {
+		t.Errorf("Collect(download list with a folder) = %v, %v, want %v, nil", res.Files, err, want)
+	}
+	_, err = Collect(context.Background(), Source{ManifestFiles: []string{"x.bin", "sub"}, ModelPath: dir}, Options{})
+	if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), `"sub"`) {
+		t.Errorf("Collect(manifest with a folder) error = %v, want ErrNotRegular naming \"sub\"", err)
+	}
+}
+
+func TestCollectMissing(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"a.bin": "A"})
+	gone := filepath.Join(dir, "gone")
+	notDir := filepath.Join(dir, "a.bin")
+	tests := []struct {
+		name    string
+		src     Source
+		mention string
+		extra   error
+	}{
+		{"missing folder", Source{ModelPath: gone}, gone, os.ErrNotExist},
+		{"folder is a file", Source{ModelPath: notDir}, notDir, nil},
+		{"missing folder with manifest", Source{ManifestFiles: []string{"a.bin"}, ModelPath: gone}, gone, nil},
+		{"scheme model_path", Source{ModelPath: "ollama:/qwen3:8b"}, "ollama:/qwen3:8b", ErrNoLocalPath},
+		{"empty model_path", Source{}, "model_path", ErrNoLocalPath},
+		{"manifest files gone", Source{ManifestFiles: []string{"a.bin", "b.bin", "c/d.bin"}, ModelPath: dir}, "b.bin, c/d.bin", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Collect(context.Background(), tt.src, Options{})
+			if !errors.Is(err, ErrArtifactsMissing) || !strings.Contains(err.Error(), tt.mention) {
+				t.Fatalf("Collect(%+v) error = %v, want ErrArtifactsMissing mentioning %q", tt.src, err, tt.mention)
+			}
+			if tt.extra != nil && !errors.Is(err, tt.extra) {
+				t.Errorf("Collect(%+v) error = %v, want it to wrap %v too", tt.src, err, tt.extra)
+			}
+		})
+	}
+	_, err := Collect(context.Background(), Source{ManifestFiles: []string{"a.bin", "b.bin"}, ModelPath: dir}, Options{})
+	var me *MissingFilesError
+	if !errors.As(err, &me) || !slices.Equal(me.Paths, []string{"b.bin"}) || me.Root != dir {
+		t.Errorf("Collect(manifest with b.bin gone) error = %#v, want *MissingFilesError{%q, [b.bin]}", err, dir)
+	}
+}
+
+func TestCollectHomeRequired(t *testing.T) {
+	_, err := Collect(context.Background(), Source{ModelPath: "~/models/x"}, Options{})
+	if !errors.Is(err, ErrInvalidPath) || !strings.Contains(err.Error(), "~/models/x") {
+		t.Errorf("Collect(~ without Home) error = %v, want ErrInvalidPath naming the path", err)
+	}
+}
+
+// TestCollectSymlinksInside: links to files inside the folder count under
+// the link's name; links to folders and dangling links are not files.
+func TestCollectSymlinksInside(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"weights.bin": "W", "sub/cfg.json": "C"})
+	for link, target := range map[string]string{"alias.bin": "weights.bin", "sub/up.bin": "../weights.bin", "dirlink": "sub", "dangling": "nothing"} {
+		if err := os.Symlink(target, filepath.Join(dir, filepath.FromSlash(link))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := filesOf(map[string]string{"weights.bin": "W", "sub/cfg.json": "C", "alias.bin": "W", "sub/up.bin": "W"})
+	res, err := Collect(context.Background(), Source{ModelPath: dir}, Options{})
+	if err != nil || !reflect.DeepEqual(res.Files, want) {
+		t.Errorf("Collect(folder with inner links) = %v, %v, want %v, nil", res.Files, err, want)
+	}
+	res, err = Collect(context.Background(), Source{ModelPath: dir, ManifestFiles: []string{"dirlink/cfg.json", "alias.bin"}}, Options{})
+	want = filesOf(map[string]string{"dirlink/cfg.json": "C", "alias.bin": "W"})
+	if err != nil || !reflect.DeepEqual(res.Files, want) {
+		t.Errorf("Collect(manifest through inner links) = %v, %v, want %v, nil", res.Files, err, want)
+	}
+}

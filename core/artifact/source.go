@@ -1,0 +1,179 @@
+package artifact
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Source says where an entry's files are, in the registry's own terms.
+type Source struct {
+	// ManifestFiles are the paths of the entry's artifacts.files, relative
+	// to the model folder. When non-empty, exactly these files are hashed.
+	ManifestFiles []string
+	// DownloadFiles are the entry's download_files, relative to
+	// DownloadPath; used when there is no manifest.
+	DownloadFiles []string
+	// DownloadPath is the entry's download_path.
+	DownloadPath string
+	// ModelPath is backend_config.model_path: a local folder, or a scheme
+	// form such as "ollama:/name:tag", which names no local folder.
+	ModelPath string
+	// BaseDir is the registry directory; relative roots resolve against it
+	// (against the working directory when empty).
+	BaseDir string
+	// Home replaces a leading "~" in a root. A root starting with "~" and an
+	// empty Home is an error wrapping ErrInvalidPath.
+	Home string
+}
+
+// Selection names the rule that chose the files.
+type Selection string
+
+// The three selection rules, in contract order.
+const (
+	FromManifest Selection = "manifest"       // artifacts.files under the model folder
+	FromDownload Selection = "download_files" // download_files under download_path
+	FromWalk     Selection = "walk"           // every regular file under model_path
+)
+
+// plan is what Collect will do: hash paths (or walk, when paths is nil)
+// under root.
+type plan struct {
+	root  string
+	sel   Selection
+	paths []string
+}
+
+// plan picks the rule and root per the contract and checks every listed
+// path before anything is opened. A manifest resolves against the model
+// folder (model_path, or download_path when model_path is not local).
+func (s Source) plan() (plan, error) {
+	switch {
+	case len(s.ManifestFiles) > 0:
+		rootSpec := s.ModelPath
+		if !isLocal(rootSpec) && s.DownloadPath != "" {
+			rootSpec = s.DownloadPath
+		}
+		root, err := s.resolveRoot(rootSpec, "model_path")
+		if err != nil {
+			return plan{}, err
+		}
+		paths, err := checkList(root, s.ManifestFiles)
+		return plan{root: root, sel: FromManifest, paths: paths}, err
+	case len(s.DownloadFiles) > 0 && s.DownloadPath != "":
+		root, err := s.resolveRoot(s.DownloadPath, "download_path")
+		if err != nil {
+			return plan{}, err
+		}
+		paths, err := checkList(root, s.DownloadFiles)
+		return plan{root: root, sel: FromDownload, paths: paths}, err
+	default:
+		root, err := s.resolveRoot(s.ModelPath, "model_path")
+		return plan{root: root, sel: FromWalk}, err
+	}
+}
+
+// resolveRoot turns a registry path into an absolute, clean local path.
+func (s Source) resolveRoot(p, field string) (string, error) {
+	if strings.TrimSpace(p) == "" {
+		return "", &PathError{Op: "resolve " + field, Path: p,
+			Err: fmt.Errorf("%w: %w: %s is empty", ErrArtifactsMissing, ErrNoLocalPath, field)}
+	}
+	if !isLocal(p) {
+		return "", &PathError{Op: "resolve " + field, Path: p,
+			Err: fmt.Errorf("%w: %w: %q is not a local folder", ErrArtifactsMissing, ErrNoLocalPath, p)}
+	}
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if s.Home == "" {
+			return "", &PathError{Op: "resolve " + field, Path: p,
+				Err: fmt.Errorf("%w: cannot expand ~ without a home directory", ErrInvalidPath)}
+		}
+		p = filepath.Join(s.Home, p[1:])
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(s.BaseDir, p)
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return "", &PathError{Op: "resolve " + field, Path: p, Err: fmt.Errorf("%w: %w", ErrInvalidPath, err)}
+		}
+		p = abs
+	}
+	return filepath.Clean(p), nil
+}
+
+// isLocal reports whether p is a file-system path rather than a scheme form
+// such as "ollama:/name:tag" (a scheme of two or more letters, digits, "+",
+// "-" or ".", starting with a letter, followed by ":/").
+func isLocal(p string) bool {
+	i := strings.Index(p, ":/")
+	if i < 2 {
+		return true
+	}
+	for j, c := range p[:i] {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !letter && (j == 0 || !(c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkList validates every listed path (see CheckPath) and returns them
+// sorted and deduplicated.
+func checkList(root string, list []string) ([]string, error) {
+	paths := slices.Clone(list)
+	slices.Sort(paths)
+	paths = slices.Compact(paths)
+	for _, p := range paths {
+		if err := CheckPath(p); err != nil {
+			return nil, &PathError{Op: "check listed path", Root: root, Path: p, Err: err}
+		}
+	}
+	return paths, nil
+}
+
+// CheckPath reports whether p may name a file inside a model folder: it
+// must be non-empty, relative, slash-separated and clean (no "." or ".."
+// elements, no empty elements, no trailing slash). It returns an error
+// wrapping ErrUnsafePath, or ErrInvalidPath for a newline or NUL byte.
+func CheckPath(p string) error {
+	switch {
+	case strings.ContainsAny(p, "\n\x00"):
+		return fmt.Errorf("%w: contains a newline or NUL byte", ErrInvalidPath)
+	case p == "":
+		return fmt.Errorf("%w: empty path", ErrUnsafePath)
+	case strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\`) || filepath.IsAbs(p) || hasDrive(p):
+		return fmt.Errorf("%w: absolute path", ErrUnsafePath)
+	}
+	for _, elem := range strings.FieldsFunc(p, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if elem == ".." {
+			return fmt.Errorf("%w: contains \"..\"", ErrUnsafePath)
+		}
+	}
+	if !validPath(p) {
+		return fmt.Errorf("%w: not a clean relative path", ErrUnsafePath)
+	}
+	return nil
+}
+
+// hasDrive reports a Windows drive prefix such as "C:/" or `C:\`.
+func hasDrive(p string) bool {
+	return len(p) >= 3 && p[1] == ':' && (p[2] == '/' || p[2] == '\\') &&
+		(p[0] >= 'a' && p[0] <= 'z' || p[0] >= 'A' && p[0] <= 'Z')
+}
+
+// validPath is fs.ValidPath without accepting ".": the root itself is not a
+// file.
+func validPath(p string) bool {
+	if p == "." {
+		return false
+	}
+	for _, elem := range strings.Split(p, "/") {
+		if elem == "" || elem == "." || elem == ".." {
+			return false
+		}
+	}
+	return true
+}
