@@ -1,0 +1,181 @@
+package host
+
+import (
+	"context"
+
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/imageworks-ai/loader/sdk"
+	"github.com/imageworks-ai/loader/sdk/internal/pb"
+)
+
+// grpcClient is the host-side adapter: an sdk.Backend that calls a plugin.
+type grpcClient struct {
+	c pb.BackendClient
+}
+
+var _ sdk.Backend = (*grpcClient)(nil)
+
+func (g *grpcClient) Info(ctx context.Context) (sdk.Info, error) {
+	r, err := g.c.Info(ctx, &pb.InfoRequest{})
+	if err != nil {
+		return sdk.Info{}, fromStatus("Info", err)
+	}
+	info := sdk.Info{
+		Name:        r.GetName(),
+		Version:     r.GetVersion(),
+		DefaultPort: int(r.GetDefaultPort()),
+		Implements:  r.GetImplements(),
+	}
+	for _, p := range r.GetProtocols() {
+		info.Protocols = append(info.Protocols, int(p))
+	}
+	return info, nil
+}
+
+func (g *grpcClient) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
+	r, err := g.c.Resolve(ctx, &pb.ResolveRequest{
+		Entry:  entryToPB(req.Entry),
+		Live:   req.Live,
+		ApiKey: req.APIKey,
+	})
+	if err != nil {
+		return sdk.Resolution{}, fromStatus("Resolve", err)
+	}
+	res := sdk.Resolution{
+		Endpoint:        r.GetEndpoint(),
+		InternalModelID: r.GetInternalModelId(),
+		Notes:           r.GetNotes(),
+	}
+	if l := r.GetLive(); l != nil {
+		h := healthFromPB(l)
+		res.Live = &h
+	}
+	return res, nil
+}
+
+func (g *grpcClient) Health(ctx context.Context, req sdk.HealthRequest) (sdk.HealthStatus, error) {
+	r, err := g.c.Health(ctx, &pb.HealthRequest{
+		Endpoint: req.Endpoint,
+		Models:   req.Models,
+		ApiKey:   req.APIKey,
+	})
+	if err != nil {
+		return sdk.HealthStatus{}, fromStatus("Health", err)
+	}
+	return healthFromPB(r), nil
+}
+
+func (g *grpcClient) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk.ServedModel, error) {
+	r, err := g.c.ListModels(ctx, &pb.ListModelsRequest{
+		Endpoint: req.Endpoint,
+		ApiKey:   req.APIKey,
+	})
+	if err != nil {
+		return nil, fromStatus("ListModels", err)
+	}
+	var out []sdk.ServedModel
+	for _, m := range r.GetModels() {
+		sm := sdk.ServedModel{
+			ID:            m.GetId(),
+			Aliases:       m.GetAliases(),
+			Root:          m.GetRoot(),
+			Parent:        m.GetParent(),
+			Family:        m.GetFamily(),
+			Quantization:  m.GetQuantization(),
+			SizeBytes:     m.GetSizeBytes(),
+			ContextLength: m.GetContextLength(),
+			Digest:        m.GetDigest(),
+		}
+		if m.GetCapabilitiesKnown() {
+			sm.Capabilities = m.GetCapabilities()
+			if sm.Capabilities == nil {
+				sm.Capabilities = map[string]bool{}
+			}
+		}
+		out = append(out, sm)
+	}
+	return out, nil
+}
+
+func (g *grpcClient) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
+	in := &pb.ProbeRequest{
+		Entry:    entryToPB(req.Entry),
+		Endpoint: req.Endpoint,
+		ModelId:  req.ModelID,
+		ApiKey:   req.APIKey,
+		Image:    req.Image,
+		MimeType: req.MIMEType,
+		Prompt:   req.Prompt,
+		Expect:   req.Expect,
+	}
+	if c := req.Challenge; c != nil {
+		in.Challenge = &pb.Challenge{
+			Image:    c.Image,
+			MimeType: c.MIMEType,
+			Prompt:   c.Prompt,
+			Expect:   c.Expect,
+		}
+	}
+	if req.Timeout != 0 {
+		in.Timeout = durationpb.New(req.Timeout)
+	}
+	r, err := g.c.ProbeVision(ctx, in)
+	if err != nil {
+		return sdk.ProbeResult{}, fromStatus("ProbeVision", err)
+	}
+	return sdk.ProbeResult{
+		VisionOK:     r.GetVisionOk(),
+		LatencyMS:    r.GetLatencyMs(),
+		Notes:        r.GetNotes(),
+		Model:        r.GetModel(),
+		Excerpt:      r.GetExcerpt(),
+		StatusCode:   int(r.GetStatusCode()),
+		ProbeVersion: r.GetProbeVersion(),
+	}, nil
+}
+
+func (g *grpcClient) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk.ArtifactSet, error) {
+	r, err := g.c.Artifacts(ctx, &pb.ArtifactsRequest{Entry: entryToPB(req.Entry)})
+	if err != nil {
+		return sdk.ArtifactSet{}, fromStatus("Artifacts", err)
+	}
+	set := sdk.ArtifactSet{Root: r.GetRoot()}
+	for _, f := range r.GetFiles() {
+		set.Files = append(set.Files, sdk.ArtifactFile{Path: f.GetPath(), SHA256: f.GetSha256()})
+	}
+	return set, nil
+}
+
+func entryToPB(e sdk.Entry) *pb.Entry {
+	return &pb.Entry{
+		Name:          e.Name,
+		DisplayName:   e.DisplayName,
+		Backend:       e.Backend,
+		ServedModelId: e.ServedModelID,
+		Config: &pb.BackendConfig{
+			Host:      e.Config.Host,
+			Port:      int64(e.Config.Port),
+			BaseUrl:   e.Config.BaseURL,
+			ModelPath: e.Config.ModelPath,
+			ExtraArgs: e.Config.ExtraArgs,
+			ApiKeyEnv: e.Config.APIKeyEnv,
+		},
+		Capabilities: e.Capabilities,
+		RawJson:      e.Raw,
+	}
+}
+
+func healthFromPB(h *pb.HealthStatus) sdk.HealthStatus {
+	out := sdk.HealthStatus{
+		Up:        h.GetUp(),
+		Version:   h.GetVersion(),
+		Served:    h.GetServed(),
+		LatencyMS: h.GetLatencyMs(),
+		Notes:     h.GetNotes(),
+	}
+	for _, m := range h.GetModels() {
+		out.Models = append(out.Models, sdk.ModelStatus{ID: m.GetId(), Served: m.GetServed()})
+	}
+	return out
+}

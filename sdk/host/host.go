@@ -1,0 +1,74 @@
+// Package host is the host side of the backend plugin protocol: the
+// handshake and plugin sets a go-plugin client needs, and Dispense, which
+// turns a connected client into an sdk.Backend. Only core/pluginhost (and the
+// sdk's own conformance kit) import it; plugin authors never do.
+//
+// Errors of a dispensed backend: a failure the plugin reported wraps the same
+// sdk sentinel the plugin's error wrapped (sdk.ErrNotImplemented,
+// sdk.ErrModelNotFound, ...) and reads as the plugin's message; a cancelled
+// or expired call wraps context.Canceled or context.DeadlineExceeded; a
+// failure of the connection itself (the plugin crashed or hung up) wraps
+// ErrTransport.
+package host
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/imageworks-ai/loader/sdk"
+	"github.com/imageworks-ai/loader/sdk/internal/pb"
+	"github.com/imageworks-ai/loader/sdk/internal/wire"
+)
+
+// PluginName is the backend's key in the plugin sets.
+const PluginName = wire.PluginName
+
+// Environment variables of the protocol that a host honours or passes on.
+const (
+	// ReattachEnv names the variable holding the reattach line a plugin
+	// prints in debug mode; ParseReattach reads its value.
+	ReattachEnv = wire.ReattachEnv
+	// LogLevelEnv names the variable that sets a plugin's log level; a host
+	// may pass it through to plugins.
+	LogLevelEnv = wire.LogLevelEnv
+)
+
+// ErrTransport is wrapped by the error of a call that failed in transit
+// rather than in the plugin: the plugin crashed, exited or hung up.
+var ErrTransport = errors.New("plugin connection failed")
+
+// ErrBadReattach is wrapped by the errors of ParseReattach.
+var ErrBadReattach = wire.ErrBadReattach
+
+// Handshake returns the handshake for plugin.ClientConfig: protocol version
+// 1 and the magic cookie IMAGEWORKS_PLUGIN_MAGIC_COOKIE with its fixed value.
+func Handshake() plugin.HandshakeConfig { return wire.Handshake() }
+
+// PluginSets returns the plugin sets per protocol version, for
+// plugin.ClientConfig.VersionedPlugins. Set AllowedProtocols to gRPC only.
+func PluginSets() map[int]plugin.PluginSet { return wire.PluginSets(nil) }
+
+// Dispense dispenses PluginName from a connected client (plugin.Client's
+// Client()) and returns it as an sdk.Backend. It fails when dispensing fails
+// (wrapped as is) or when the plugin is not a gRPC backend.
+func Dispense(c plugin.ClientProtocol) (sdk.Backend, error) {
+	raw, err := c.Dispense(PluginName)
+	if err != nil {
+		return nil, fmt.Errorf("dispensing plugin %q: %w", PluginName, err)
+	}
+	client, ok := raw.(pb.BackendClient)
+	if !ok {
+		return nil, fmt.Errorf("dispensing plugin %q: got %T, want a gRPC backend client", PluginName, raw)
+	}
+	return &grpcClient{c: client}, nil
+}
+
+// ParseReattach parses the value of IMAGEWORKS_REATTACH_BACKENDS, a JSON
+// object from backend name to reattach configuration as printed by a plugin
+// run with --debug, into plugin.ClientConfig.Reattach values. An empty value
+// gives an empty map. Errors wrap ErrBadReattach and name the backend.
+func ParseReattach(value string) (map[string]*plugin.ReattachConfig, error) {
+	return wire.ParseReattach(value)
+}
