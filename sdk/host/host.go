@@ -48,6 +48,10 @@ func Handshake() plugin.HandshakeConfig { return wire.Handshake() }
 
 // PluginSets returns the plugin sets per protocol version, for
 // plugin.ClientConfig.VersionedPlugins. Set AllowedProtocols to gRPC only.
+//
+// go-plugin ignores VersionedPlugins when reattaching: with
+// ClientConfig.Reattach set, also set ClientConfig.Plugins to
+// PluginSets()[reattach.ProtocolVersion].
 func PluginSets() map[int]plugin.PluginSet { return wire.PluginSets(nil) }
 
 // Dispense dispenses PluginName from a connected client (plugin.Client's
@@ -69,6 +73,7 @@ func Dispense(c plugin.ClientProtocol) (sdk.Backend, error) {
 // object from backend name to reattach configuration as printed by a plugin
 // run with --debug, into plugin.ClientConfig.Reattach values. An empty value
 // gives an empty map. Errors wrap ErrBadReattach and name the backend.
+// See PluginSets for the plugin set to use with a reattach configuration.
 func ParseReattach(value string) (map[string]*plugin.ReattachConfig, error) {
 	return wire.ParseReattach(value)
 }
