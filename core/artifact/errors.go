@@ -53,7 +53,7 @@ func (e *PathError) Error() string {
 	if e.Root == "" {
 		return fmt.Sprintf("%s %q: %v", e.Op, e.Path, e.Err)
 	}
-	if e.Path == "." || e.Path == "" {
+	if e.Path == "." {
 		return fmt.Sprintf("%s %q: %v", e.Op, e.Root, e.Err)
 	}
 	return fmt.Sprintf("%s %q in %q: %v", e.Op, e.Path, e.Root, e.Err)

@@ -1,6 +1,7 @@
 package artifact
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -107,3 +108,6 @@ func (f *recFS) Open(name string) (fs.File, error) {
 	f.r.mu.Unlock()
 	return f.fullFS.Open(name)
 }
+
+// quoteVerb formats s the way %q does.
+func quoteVerb(s string) string { return fmt.Sprintf("%q", s) }
