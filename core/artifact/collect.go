@@ -179,6 +179,9 @@ func walk(ctx context.Context, fsys fs.FS, root string) ([]job, error) {
 // calls, small enough that memory stays bounded.
 const bufSize = 1 << 20
 
+// readAheadBufs is how many buffers a worker reading ahead cycles through.
+const readAheadBufs = 4
+
 // hashAll hashes jobs on up to opts.Workers goroutines, largest first, and
 // returns the files sorted by path with their total size.
 func hashAll(ctx context.Context, fsys fs.FS, root string, jobs []job, opts Options) ([]File, int64, error) {
@@ -197,6 +200,12 @@ func hashAll(ctx context.Context, fsys fs.FS, root string, jobs []job, opts Opti
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, len(jobs))
+	// With cores to spare (fewer files than cores), each worker reads
+	// ahead on a second goroutine.
+	nbuf := 1
+	if workers < runtime.GOMAXPROCS(0) {
+		nbuf = readAheadBufs
+	}
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -205,13 +214,16 @@ func hashAll(ctx context.Context, fsys fs.FS, root string, jobs []job, opts Opti
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			buf := make([]byte, bufSize)
+			bufs := make([][]byte, nbuf)
+			for i := range bufs {
+				bufs[i] = make([]byte, bufSize)
+			}
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(jobs) || ctx.Err() != nil {
 					return
 				}
-				sum, err := hashFile(ctx, fsys, jobs[i], buf, prog)
+				sum, err := hashFile(ctx, fsys, jobs[i], bufs, prog)
 				if err != nil {
 					if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 						err = &PathError{Op: "hash", Root: root, Path: jobs[i].path, Err: err}

@@ -179,3 +179,26 @@ func TestCollectSymlinksInside(t *testing.T) {
 		t.Errorf("Collect(manifest through inner links) = %v, %v, want %v, nil", res.Files, err, want)
 	}
 }
+
+// TestCollectLargeFiles hashes files larger than several buffers, on one
+// worker (which reads ahead when cores are spare) and on several, against
+// crypto/sha256 over the whole content.
+func TestCollectLargeFiles(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{}
+	for i, size := range []int{5*bufSize + 3, 2*bufSize + 1, bufSize} {
+		data := make([]byte, size)
+		for j := range data {
+			data[j] = byte(j*7 + i)
+		}
+		files[string(rune('a'+i))+".bin"] = string(data)
+	}
+	writeTree(t, dir, files)
+	want := filesOf(files)
+	for _, workers := range []int{1, 2, 8} {
+		res, err := Collect(context.Background(), Source{ModelPath: dir}, Options{Workers: workers})
+		if err != nil || !reflect.DeepEqual(res.Files, want) {
+			t.Errorf("Collect(workers %d) = %v, %v, want %v, nil", workers, res.Files, err, want)
+		}
+	}
+}
