@@ -1,0 +1,125 @@
+package registry
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+)
+
+// canonicalCaps are the keys every normalised capability map holds.
+var canonicalCaps = [...]string{"text", "vision", "audio", "embedding", "tools", "thinking", "reasoning"}
+
+// capabilitySynonym maps a trimmed, lower-cased key to its canonical key.
+func capabilitySynonym(k string) string {
+	switch k {
+	case "text", "language", "chat":
+		return "text"
+	case "vision", "visual", "multimodal", "mm", "image", "vl":
+		return "vision"
+	case "audio", "speech", "voice", "asr", "tts":
+		return "audio"
+	case "embedding", "embed", "text-embedding", "representation":
+		return "embedding"
+	case "tools", "tool_use", "tool-use", "tool_call", "tool-call", "toolcalls", "tool_calls",
+		"toolchoice", "tool_choice", "function_call", "function-call", "function_calls",
+		"function_calling", "function-calling", "function_tools", "functioncalling",
+		"toolcalling", "auto_tool_choice":
+		return "tools"
+	case "reasoning":
+		return "reasoning"
+	case "thinking", "reason", "think", "chain_of_thought", "cot", "reasoner", "o1", "o3", "r1", "deepseek":
+		return "thinking"
+	}
+	return ""
+}
+
+// CanonicalCapability maps a capability name (as a caller would require it)
+// to the key it is found under in a normalised map: trimmed, lower-cased and
+// mapped through the synonym table. Unknown names come back trimmed and
+// lower-cased; a blank name gives "".
+func CanonicalCapability(name string) string {
+	k := strings.ToLower(strings.TrimSpace(name))
+	if c := capabilitySynonym(k); c != "" {
+		return c
+	}
+	return k
+}
+
+// capabilityTrue reports whether a stored capability value counts as true:
+// true, an object whose "enabled" is true, or a non-empty object without
+// "enabled".
+func capabilityTrue(v []byte) bool {
+	if boolean(v) {
+		return true
+	}
+	if !isObject(v) {
+		return false
+	}
+	if en, ok := member(v, "enabled"); ok {
+		return boolean(en)
+	}
+	nonEmpty := false
+	eachMember(v, func(_, _ []byte) bool { nonEmpty = true; return false })
+	return nonEmpty
+}
+
+// NormalizeCapabilities turns a stored capabilities object into the map
+// answers use. Keys are trimmed and lower-cased. The map holds every
+// canonical key (text, vision, audio, embedding, tools, thinking, reasoning)
+// plus every other key of the source with its boolean value; a canonical key
+// is true when it or any of its synonyms is true, thinking and reasoning set
+// each other, and text is true unless a text key is present and none is
+// true. Input that is not a JSON object normalises as an empty object. The
+// stored object itself is never changed.
+func NormalizeCapabilities(raw json.RawMessage) map[string]bool {
+	raw = bytes.TrimSpace(raw)
+	if !validValue(raw) {
+		raw = nil
+	}
+	return normalizeCaps(raw)
+}
+
+// validValue reports whether raw is exactly one valid JSON value.
+func validValue(raw []byte) bool {
+	s := &scanner{data: raw, intern: map[string]string{}}
+	s.skipWS()
+	if s.pos >= len(raw) {
+		return false
+	}
+	if s.value(0) != nil {
+		return false
+	}
+	s.skipWS()
+	return s.pos == len(raw)
+}
+
+// normalizeCaps is NormalizeCapabilities for an already validated value.
+func normalizeCaps(raw []byte) map[string]bool {
+	out := make(map[string]bool, 16)
+	for _, k := range canonicalCaps {
+		out[k] = false
+	}
+	textSeen, textTrue := false, false
+	if isObject(raw) {
+		for _, m := range orderedMembers(raw) {
+			k := strings.ToLower(strings.TrimSpace(m.key))
+			t := capabilityTrue(m.v)
+			out[k] = out[k] || t
+			switch c := capabilitySynonym(k); c {
+			case "":
+			case "text":
+				textSeen = true
+				textTrue = textTrue || t
+			case "thinking", "reasoning":
+				if t {
+					out["thinking"], out["reasoning"] = true, true
+				}
+			default:
+				out[c] = out[c] || t
+			}
+		}
+	}
+	out["text"] = !textSeen || textTrue
+	return out
+}
+

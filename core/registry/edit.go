@@ -1,0 +1,338 @@
+package registry
+
+import (
+	"fmt"
+	"strings"
+)
+
+// op sets the compact JSON value val at a key path inside an entry.
+type op struct {
+	path []string
+	val  []byte
+}
+
+type changeKind int
+
+const (
+	changeSet changeKind = iota
+	changeAdd
+	changeRemove
+)
+
+// change is one staged modification, replayed on the layers read under the
+// save lock so that only this process's changes are applied.
+type change struct {
+	kind changeKind
+	name string
+	ops  []op   // changeSet
+	rec  []byte // changeAdd: the record in the reference layout at array depth 1
+}
+
+// Edit stages changes to one entry inside Registry.Update.
+type Edit struct {
+	name    string
+	cur     *record
+	work    *record
+	ops     []op
+	curFile string
+	single  bool
+}
+
+// Entry returns the entry as it stands with the edits made so far.
+func (ed *Edit) Entry() *Entry { return newEntry(ed.name, ed.cur, ed.work) }
+
+// Set sets the JSON encoding of value at a key path inside the entry, e.g.
+// Set(true, "version_lock", "locked") or Set(obj, "probes", "vision").
+// Missing intermediate objects are created; keys not touched keep their
+// bytes and order; setting a value equal to the current merged one changes
+// nothing. Values are encoded the reference's way (see the package doc):
+// bool, string, numbers, nil, []string, []any, map[string]any (sorted keys),
+// json.RawMessage, and anything encoding/json accepts.
+//
+// Errors: a *CuratedFieldError (wrapping ErrCuratedField) when path[0] is a
+// curated-owned key and the entry exists in the curated layer; an error
+// wrapping ErrInvalidEdit for an empty path, a change of "name", or a value
+// that cannot be encoded.
+func (ed *Edit) Set(value any, path ...string) error {
+	if err := checkPath(ed.name, path); err != nil {
+		return err
+	}
+	if ed.cur != nil && !ed.single && !runtimeOwned(path[0]) {
+		return &CuratedFieldError{Entry: ed.name, Field: path[0], File: ed.curFile}
+	}
+	val, err := encodeValue(value)
+	if err != nil {
+		return fmt.Errorf("entry %q: setting %s: %w", ed.name, strings.Join(path, "."), err)
+	}
+	o := op{path: append([]string(nil), path...), val: val}
+	work, changed, err := applyOps(ed.name, ed.cur, ed.work, []op{o})
+	if err != nil {
+		return err
+	}
+	if changed {
+		ed.work = work
+		ed.ops = append(ed.ops, o)
+	}
+	return nil
+}
+
+func checkPath(name string, path []string) error {
+	if len(path) == 0 {
+		return fmt.Errorf("entry %q: %w: empty key path", name, ErrInvalidEdit)
+	}
+	if path[0] == "name" {
+		return fmt.Errorf("entry %q: %w: the name cannot be changed", name, ErrInvalidEdit)
+	}
+	return nil
+}
+
+// valueAt returns the merged value at a key path.
+func (e *Entry) valueAt(path []string) ([]byte, bool) {
+	v, _, ok := e.value(path[0])
+	for _, k := range path[1:] {
+		if !ok {
+			return nil, false
+		}
+		v, ok = member(v, k)
+	}
+	return v, ok
+}
+
+// applyOps applies ops to the discovered record dis of entry name (nil when
+// it has none; cur is its curated record or nil) and returns the new
+// discovered record and whether anything changed.
+func applyOps(name string, cur, dis *record, ops []op) (*record, bool, error) {
+	work := dis
+	changed := false
+	for _, o := range ops {
+		ent := newEntry(name, cur, work)
+		if v, ok := ent.valueAt(o.path); ok && jsonEqual(v, o.val) {
+			continue
+		}
+		raw := []byte(nil)
+		if work == nil {
+			raw = overlay(cur)
+		} else {
+			raw = work.raw
+		}
+		if cur != nil && len(o.path) > 1 {
+			// A runtime-owned object the discovered record lacks starts
+			// from its merged (curated) value, so the edit does not hide
+			// the rest of it.
+			dv, dok := (&record{raw: raw}).topVal(o.path[0])
+			if !dok || isNull(dv) {
+				if mv, ok := ent.valueAt(o.path[:1]); ok && isObject(mv) {
+					raw = setPath(raw, 1, o.path[:1], compact(nil, mv))
+				}
+			}
+		}
+		raw = setPath(raw, 1, o.path, o.val)
+		r, err := parseRecord(raw)
+		if err != nil {
+			return nil, false, fmt.Errorf("entry %q: editing %s: %w", name, strings.Join(o.path, "."), err)
+		}
+		work = r
+		changed = true
+	}
+	return work, changed, nil
+}
+
+// topVal finds a top-level member by scanning raw (for records without a
+// field index).
+func (r *record) topVal(key string) ([]byte, bool) { return member(r.raw, key) }
+
+// overlay returns a sparse discovered record for a curated entry: only its
+// name.
+func overlay(cur *record) []byte {
+	nameTok, _ := cur.val("name")
+	out := []byte("{\n    \"name\": ")
+	out = reformat(out, nameTok, 2)
+	return append(out, "\n  }"...)
+}
+
+// parseRecord scans a record held alone in memory.
+func parseRecord(raw []byte) (*record, error) {
+	s := &scanner{data: raw, intern: map[string]string{}}
+	s.skipWS()
+	if s.pos >= len(raw) || raw[s.pos] != '{' {
+		return nil, fmt.Errorf("%w: a record must be a JSON object", ErrInvalidEdit)
+	}
+	start := s.pos
+	r, serr := s.element()
+	if serr != nil {
+		return nil, fmt.Errorf("%w: %s at offset %d", ErrInvalidEdit, serr.msg, serr.off)
+	}
+	if s.skipWS(); s.pos != len(raw) {
+		return nil, fmt.Errorf("%w: data after the record at offset %d", ErrInvalidEdit, s.pos)
+	}
+	r.off = -1
+	if start != 0 {
+		r.raw = raw[start:s.pos]
+	}
+	return r, nil
+}
+
+// memberSpans locates the members of an object: for each, the value's span.
+type memberSpan struct {
+	key    string
+	vs, ve int
+}
+
+func memberSpans(obj []byte) []memberSpan {
+	var out []memberSpan
+	i := skipSpace(obj, 1)
+	if i >= len(obj) || obj[i] == '}' {
+		return nil
+	}
+	for {
+		ke := skipValue(obj, i)
+		key := unquote(obj[i:ke])
+		i = skipSpace(obj, ke) + 1
+		i = skipSpace(obj, i)
+		ve := skipValue(obj, i)
+		out = append(out, memberSpan{key, i, ve})
+		i = skipSpace(obj, ve)
+		if i >= len(obj) || obj[i] != ',' {
+			return out
+		}
+		i = skipSpace(obj, i+1)
+	}
+}
+
+// setPath returns obj (an object whose own line has indentation ind) with
+// the compact value val set at path. An existing member keeps its position
+// and the bytes around it; a new one is appended last.
+func setPath(obj []byte, ind int, path []string, val []byte) []byte {
+	ms := memberSpans(obj)
+	found := -1
+	for i, m := range ms {
+		if m.key == path[0] {
+			found = i
+		}
+	}
+	var nv []byte
+	if found >= 0 {
+		m := ms[found]
+		old := obj[m.vs:m.ve]
+		switch {
+		case len(path) == 1:
+			nv = reformat(nil, val, ind+1)
+		case isObject(old):
+			nv = setPath(old, ind+1, path[1:], val)
+		default:
+			nv = reformat(nil, nest(path[1:], val), ind+1)
+		}
+		out := make([]byte, 0, len(obj)+len(nv))
+		out = append(out, obj[:m.vs]...)
+		out = append(out, nv...)
+		return append(out, obj[m.ve:]...)
+	}
+	if len(path) == 1 {
+		nv = reformat(nil, val, ind+1)
+	} else {
+		nv = reformat(nil, nest(path[1:], val), ind+1)
+	}
+	mem := []byte("\n" + spaces(ind+1))
+	mem = appendQuoted(mem, path[0])
+	mem = append(mem, ':', ' ')
+	mem = append(mem, nv...)
+	out := make([]byte, 0, len(obj)+len(mem)+8)
+	if len(ms) == 0 {
+		out = append(out, '{')
+		out = append(out, mem...)
+		out = append(out, '\n')
+		out = append(out, spaces(ind)...)
+		return append(out, '}')
+	}
+	end := ms[len(ms)-1].ve
+	out = append(out, obj[:end]...)
+	out = append(out, ',')
+	out = append(out, mem...)
+	return append(out, obj[end:]...)
+}
+
+// nest wraps val in objects along path.
+func nest(path []string, val []byte) []byte {
+	var out []byte
+	for _, k := range path {
+		out = append(out, '{')
+		out = appendQuoted(out, k)
+		out = append(out, ':')
+	}
+	out = append(out, val...)
+	for range path {
+		out = append(out, '}')
+	}
+	return out
+}
+
+// applyChanges replays changes on the discovered layer dis (cur is the
+// curated layer, nil in single-file mode) and returns the changed layer.
+// With strict unset, changes that no longer apply are skipped instead of
+// failing.
+func applyChanges(cur, dis *layer, changes []change, curFile string, strict bool) (*layer, error) {
+	if len(changes) == 0 {
+		return dis, nil
+	}
+	nd := dis.clone()
+	for _, ch := range changes {
+		crec, _ := cur.lookup(ch.name)
+		drec, di := nd.lookup(ch.name)
+		var err error
+		switch ch.kind {
+		case changeSet:
+			if crec == nil && drec == nil {
+				err = fmt.Errorf("entry %q: %w (removed by someone else before this save)", ch.name, ErrNotFound)
+				break
+			}
+			for _, o := range ch.ops {
+				if crec != nil && cur != nil && !runtimeOwned(o.path[0]) {
+					err = &CuratedFieldError{Entry: ch.name, Field: o.path[0], File: curFile}
+				}
+			}
+			if err != nil {
+				break
+			}
+			var nr *record
+			var changed bool
+			nr, changed, err = applyOps(ch.name, crec, drec, ch.ops)
+			if err == nil && changed {
+				if di >= 0 {
+					nd.recs[di] = nr
+				} else {
+					nd.recs = append(nd.recs, nr)
+					nd.index[ch.name] = len(nd.recs) - 1
+				}
+			}
+		case changeAdd:
+			if crec != nil || drec != nil {
+				err = &DuplicateError{File: nd.file, Entry: ch.name, Count: 2}
+				break
+			}
+			var nr *record
+			if nr, err = parseRecord(ch.rec); err == nil {
+				nd.recs = append(nd.recs, nr)
+				nd.index[ch.name] = len(nd.recs) - 1
+			}
+		case changeRemove:
+			if crec != nil && cur != nil {
+				err = fmt.Errorf("entry %q is in the curated layer %s: %w", ch.name, curFile, ErrCuratedField)
+				break
+			}
+			if drec == nil {
+				err = fmt.Errorf("entry %q: %w", ch.name, ErrNotFound)
+				break
+			}
+			for i, r := range nd.recs {
+				if r != nil && r.named && r.name == ch.name {
+					nd.recs[i] = nil
+				}
+			}
+			delete(nd.index, ch.name)
+		}
+		if err != nil && strict {
+			return nil, err
+		}
+	}
+	return nd, nil
+}

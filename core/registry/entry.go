@@ -1,0 +1,279 @@
+package registry
+
+import (
+	"encoding/json"
+	"sync"
+)
+
+// Entry is an immutable, merged view of one registry entry. Fields are
+// decoded on demand from the bytes the layers were read with.
+type Entry struct {
+	name string
+	cur  *record // the curated record, nil when the entry is not curated
+	dis  *record // the discovered record (the only record in single-file mode)
+
+	rawOnce sync.Once
+	raw     []byte
+}
+
+// BackendConfig is the typed view of backend_config.
+type BackendConfig struct {
+	Host      string   `json:"host"`
+	Port      int      `json:"port"` // 0 = the backend's default
+	BaseURL   string   `json:"base_url"`
+	ModelPath string   `json:"model_path"`
+	ExtraArgs []string `json:"extra_args"`
+	APIKeyEnv string   `json:"api_key_env"`
+}
+
+// ArtifactFile is one file of an artifacts manifest.
+type ArtifactFile struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+}
+
+// Artifacts is the typed view of artifacts.
+type Artifacts struct {
+	AggregateSHA256 string         `json:"aggregate_sha256"`
+	Files           []ArtifactFile `json:"files"`
+}
+
+// VersionLock is the typed view of version_lock.
+type VersionLock struct {
+	Locked                  bool   `json:"locked"`
+	ExpectedAggregateSHA256 string `json:"expected_aggregate_sha256"` // "" when null
+	LastVerified            string `json:"last_verified"`             // "" when null
+}
+
+func newEntry(name string, cur, dis *record) *Entry {
+	return &Entry{name: name, cur: cur, dis: dis}
+}
+
+// value returns the merged value of a top-level key. canon reports that
+// the bytes are in the reference layout for a member of a record at array
+// depth 1.
+func (e *Entry) value(key string) (v []byte, canon, ok bool) {
+	switch {
+	case e.cur == nil:
+		v, ok = e.dis.val(key)
+		return v, e.dis.canon, ok
+	case e.dis == nil:
+		v, ok = e.cur.val(key)
+		return v, e.cur.canon, ok
+	}
+	dv, dok := e.dis.val(key)
+	cv, cok := e.cur.val(key)
+	return resolveKey(key, side{dv, dok, e.dis.canon}, side{cv, cok, e.cur.canon}, 2)
+}
+
+func (e *Entry) get(key string) []byte {
+	v, _, _ := e.value(key)
+	return v
+}
+
+// Name returns the entry's logical name (trimmed).
+func (e *Entry) Name() string { return e.name }
+
+// DisplayName returns display_name, or the name when it is missing, null or
+// empty.
+func (e *Entry) DisplayName() string {
+	if s := str(e.get("display_name")); s != "" {
+		return s
+	}
+	return e.name
+}
+
+// Backend returns the backend's name, "" when missing.
+func (e *Entry) Backend() string { return str(e.get("backend")) }
+
+// ServedModelID returns served_model_id, "" when missing or null.
+func (e *Entry) ServedModelID() string { return str(e.get("served_model_id")) }
+
+// BackendConfig returns the typed backend_config; missing fields are zero.
+func (e *Entry) BackendConfig() BackendConfig {
+	v := e.get("backend_config")
+	if !isObject(v) {
+		return BackendConfig{}
+	}
+	var bc BackendConfig
+	eachMember(v, func(k, val []byte) bool {
+		switch unquote(k) {
+		case "host":
+			bc.Host = str(val)
+		case "port":
+			bc.Port = integer(val)
+		case "base_url":
+			bc.BaseURL = str(val)
+		case "model_path":
+			bc.ModelPath = str(val)
+		case "extra_args":
+			bc.ExtraArgs = strList(val)
+		case "api_key_env":
+			bc.APIKeyEnv = str(val)
+		}
+		return true
+	})
+	return bc
+}
+
+// Capabilities returns the normalised capability map (see
+// NormalizeCapabilities).
+func (e *Entry) Capabilities() map[string]bool { return normalizeCaps(e.get("capabilities")) }
+
+// HasCapability reports whether the normalised capabilities hold name (a
+// canonical key or a synonym) true; unknown names are false.
+func (e *Entry) HasCapability(name string) bool {
+	return e.Capabilities()[CanonicalCapability(name)]
+}
+
+// Roles returns roles (never nil).
+func (e *Entry) Roles() []string {
+	if r := strList(e.get("roles")); r != nil {
+		return r
+	}
+	return []string{}
+}
+
+// RolePriority returns role_priority (never nil); non-integer values are 0.
+func (e *Entry) RolePriority() map[string]int {
+	out := map[string]int{}
+	if v := e.get("role_priority"); isObject(v) {
+		eachMember(v, func(k, val []byte) bool {
+			out[unquote(k)] = integer(val)
+			return true
+		})
+	}
+	return out
+}
+
+// Deprecated reports deprecated == true.
+func (e *Entry) Deprecated() bool { return boolean(e.get("deprecated")) }
+
+// Artifacts returns the typed artifacts (Files never nil).
+func (e *Entry) Artifacts() Artifacts {
+	a := Artifacts{Files: []ArtifactFile{}}
+	v := e.get("artifacts")
+	if !isObject(v) {
+		return a
+	}
+	eachMember(v, func(k, val []byte) bool {
+		switch unquote(k) {
+		case "aggregate_sha256":
+			a.AggregateSHA256 = str(val)
+		case "files":
+			if isArray(val) {
+				eachElem(val, func(f []byte) bool {
+					if isObject(f) {
+						p, _ := member(f, "path")
+						h, _ := member(f, "sha256")
+						a.Files = append(a.Files, ArtifactFile{Path: str(p), SHA256: str(h)})
+					}
+					return true
+				})
+			}
+		}
+		return true
+	})
+	return a
+}
+
+// AggregateSHA256 returns artifacts.aggregate_sha256 without decoding the
+// manifest, "" when missing.
+func (e *Entry) AggregateSHA256() string {
+	v, _ := member(e.get("artifacts"), "aggregate_sha256")
+	return str(v)
+}
+
+// VersionLock returns the typed version_lock.
+func (e *Entry) VersionLock() VersionLock {
+	var vl VersionLock
+	v := e.get("version_lock")
+	if !isObject(v) {
+		return vl
+	}
+	eachMember(v, func(k, val []byte) bool {
+		switch unquote(k) {
+		case "locked":
+			vl.Locked = boolean(val)
+		case "expected_aggregate_sha256":
+			vl.ExpectedAggregateSHA256 = str(val)
+		case "last_verified":
+			vl.LastVerified = str(val)
+		}
+		return true
+	})
+	return vl
+}
+
+// DownloadPath returns download_path, "" when missing or null.
+func (e *Entry) DownloadPath() string { return str(e.get("download_path")) }
+
+// DownloadFiles returns download_files (never nil).
+func (e *Entry) DownloadFiles() []string {
+	if r := strList(e.get("download_files")); r != nil {
+		return r
+	}
+	return []string{}
+}
+
+// Raw returns the merged JSON object (a copy the caller may keep). For an
+// entry in one layer it is that record's bytes; for an entry in both it is
+// the ownership merge, written in the reference layout.
+func (e *Entry) Raw() json.RawMessage {
+	return append(json.RawMessage(nil), e.merged()...)
+}
+
+// merged returns the merged record at array depth 1 (shared; do not modify).
+func (e *Entry) merged() []byte {
+	e.rawOnce.Do(func() {
+		switch {
+		case e.cur == nil:
+			e.raw = recordBytes(e.dis)
+		case e.dis == nil:
+			e.raw = recordBytes(e.cur)
+		default:
+			e.raw = mergeRecords(nil, e.dis, e.cur)
+		}
+	})
+	return e.raw
+}
+
+// appendMerged appends the merged record at array depth 1 without keeping
+// it in the entry (used for snapshots).
+func (e *Entry) appendMerged(dst []byte) []byte {
+	switch {
+	case e.cur == nil:
+		return appendRecord(dst, e.dis)
+	case e.dis == nil:
+		return appendRecord(dst, e.cur)
+	}
+	return mergeRecords(dst, e.dis, e.cur)
+}
+
+func recordBytes(r *record) []byte {
+	if r.canon {
+		return r.raw
+	}
+	return reformat(nil, r.raw, 1)
+}
+
+func appendRecord(dst []byte, r *record) []byte {
+	if r.canon {
+		return append(dst, r.raw...)
+	}
+	return reformat(dst, r.raw, 1)
+}
+
+// Field returns a copy of the merged value of a top-level key, nil when the
+// key is absent (a present null is returned as null).
+func (e *Entry) Field(key string) json.RawMessage {
+	v, _, ok := e.value(key)
+	if !ok {
+		return nil
+	}
+	return append(json.RawMessage(nil), v...)
+}
+
+// InCurated reports whether the entry exists in the curated layer, which
+// makes its curated-owned fields read-only for tooling.
+func (e *Entry) InCurated() bool { return e.cur != nil }

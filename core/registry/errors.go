@@ -1,0 +1,88 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Errors returned by this package wrap one of them (or are
+// one of the error types below) and name the file, entry or field at fault;
+// match them with errors.Is.
+var (
+	// ErrNotFound: no entry has the requested name.
+	ErrNotFound = errors.New("entry not found")
+	// ErrCuratedField: tooling tried to change a curated-owned field of an
+	// entry that exists in the curated layer.
+	ErrCuratedField = errors.New("field is owned by the curated layer")
+	// ErrNoRegistry: the directory holds neither layer nor a legacy file.
+	ErrNoRegistry = errors.New("no registry")
+	// ErrDuplicate: a name appears twice where that is not allowed (single-file
+	// mode without AllowDuplicates, Add of an existing name).
+	ErrDuplicate = errors.New("duplicate entry name")
+	// ErrSyntax: a registry file is not valid JSON or not an array of
+	// objects. *ParseError wraps it.
+	ErrSyntax = errors.New("invalid registry JSON")
+	// ErrInvalidEdit: an edit or a new record is malformed (empty path,
+	// renaming an entry, a record without name, a value that cannot be
+	// encoded).
+	ErrInvalidEdit = errors.New("invalid edit")
+)
+
+// ParseError reports a registry file that does not parse. Line and Column
+// are 1-based; Column counts characters.
+type ParseError struct {
+	File   string
+	Line   int
+	Column int
+	Err    error
+}
+
+// Error returns "file:line:col: message".
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("%s:%d:%d: %v", e.File, e.Line, e.Column, e.Err)
+}
+
+// Unwrap returns the underlying error, which wraps ErrSyntax.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// CuratedFieldError is returned when tooling tries to change a curated-owned
+// field of an entry that exists in the curated layer. It wraps
+// ErrCuratedField.
+type CuratedFieldError struct {
+	Entry string // the entry's name
+	Field string // the top-level key
+	File  string // the curated file people edit instead
+}
+
+// Error names the entry, the field and the curated file.
+func (e *CuratedFieldError) Error() string {
+	return fmt.Sprintf("entry %q: field %q is owned by the curated layer; edit %s instead", e.Entry, e.Field, e.File)
+}
+
+// Unwrap returns ErrCuratedField.
+func (e *CuratedFieldError) Unwrap() error { return ErrCuratedField }
+
+// DuplicateError reports a name that appears more than once in one file.
+// It wraps ErrDuplicate.
+type DuplicateError struct {
+	File  string
+	Entry string
+	Count int // how many records carry the name
+}
+
+// Error names the file and the entry.
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("%s: entry %q appears %d times", e.File, e.Entry, e.Count)
+}
+
+// Unwrap returns ErrDuplicate.
+func (e *DuplicateError) Unwrap() error { return ErrDuplicate }
+
+// syntaxError is a scan failure at a byte offset; the layer loader turns it
+// into a *ParseError with line and column.
+type syntaxError struct {
+	off int
+	msg string
+}
+
+func (e *syntaxError) Error() string { return e.msg }

@@ -1,0 +1,185 @@
+package registry
+
+// runtimeOwned reports whether a top-level key is owned by the discovered
+// layer (tooling); every other key is owned by the curated layer.
+func runtimeOwned(key string) bool {
+	switch key {
+	case "artifacts", "version_lock", "performance", "probes",
+		"download_format", "download_location", "download_path",
+		"download_size_bytes", "download_files", "download_directory_checksum",
+		"downloaded_at", "last_accessed":
+		return true
+	}
+	return false
+}
+
+// RuntimeOwned reports whether a top-level entry key is owned by the
+// discovered layer (artifacts, version_lock, performance, probes and the
+// download state). Tooling may change these keys of any entry.
+func RuntimeOwned(key string) bool { return runtimeOwned(key) }
+
+// side is one layer's view of a value: its bytes, whether it is present and
+// whether its record has the reference layout.
+type side struct {
+	v     []byte
+	ok    bool
+	canon bool
+}
+
+func (s side) set() bool { return s.ok && !isNull(s.v) }
+
+// resolveKey merges one top-level key of an entry present in both layers.
+// ind is the indentation of the line the value sits on. The returned value
+// is in the reference layout when canon is true.
+func resolveKey(key string, d, c side, ind int) (v []byte, canon, ok bool) {
+	if runtimeOwned(key) {
+		switch {
+		case d.set():
+			return d.v, d.canon, true
+		case c.set():
+			return c.v, c.canon, true
+		case d.ok:
+			return d.v, d.canon, true
+		}
+		return c.v, c.canon, c.ok
+	}
+	return resolveCurated(d, c, ind)
+}
+
+// resolveCurated applies the curated-owned rule: the curated value wins
+// where it is present and not null, objects merge key by key, and null
+// never erases a value.
+func resolveCurated(d, c side, ind int) (v []byte, canon, ok bool) {
+	if c.set() {
+		if d.ok && isObject(d.v) && isObject(c.v) {
+			return mergeObjects(nil, d, c, ind), true, true
+		}
+		return c.v, c.canon, true
+	}
+	if d.ok {
+		return d.v, d.canon, true
+	}
+	return c.v, c.canon, c.ok
+}
+
+// kv is an object member with a decoded key.
+type kv struct {
+	key string
+	v   []byte
+}
+
+// orderedMembers lists an object's members in order; a repeated key keeps
+// its first position and takes its last value, as a Python dict does.
+func orderedMembers(obj []byte) []kv {
+	var out []kv
+	eachMember(obj, func(k, v []byte) bool {
+		key := unquote(k)
+		for i := range out {
+			if out[i].key == key {
+				out[i].v = v
+				return true
+			}
+		}
+		out = append(out, kv{key, v})
+		return true
+	})
+	return out
+}
+
+func lookup(ms []kv, key string) ([]byte, bool) {
+	for _, m := range ms {
+		if m.key == key {
+			return m.v, true
+		}
+	}
+	return nil, false
+}
+
+// mergeObjects appends the curated-owned merge of two objects, the object's
+// own line at indentation ind: discovered's members in their order, then
+// the members only curated has.
+func mergeObjects(dst []byte, d, c side, ind int) []byte {
+	dm, cm := orderedMembers(d.v), orderedMembers(c.v)
+	n := 0
+	emit := func(key string, v []byte, canon bool) {
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		n++
+		dst = append(dst, '\n')
+		dst = append(dst, spaces(ind+1)...)
+		dst = appendQuoted(dst, key)
+		dst = append(dst, ':', ' ')
+		dst = appendValue(dst, v, canon, ind+1)
+	}
+	dst = append(dst, '{')
+	for _, m := range dm {
+		cv, cok := lookup(cm, m.key)
+		v, canon, _ := resolveCurated(side{m.v, true, d.canon}, side{cv, cok, c.canon}, ind+1)
+		emit(m.key, v, canon)
+	}
+	for _, m := range cm {
+		if _, ok := lookup(dm, m.key); !ok {
+			emit(m.key, m.v, c.canon)
+		}
+	}
+	if n > 0 {
+		dst = append(dst, '\n')
+		dst = append(dst, spaces(ind)...)
+	}
+	return append(dst, '}')
+}
+
+// recordKeys lists a record's top-level keys in order without repeats.
+func recordKeys(r *record) []string {
+	out := make([]string, 0, len(r.fields))
+	for _, f := range r.fields {
+		dup := false
+		for _, k := range out {
+			if k == f.key {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, f.key)
+		}
+	}
+	return out
+}
+
+// mergeRecords appends the merged record of an entry present in both
+// layers, at array depth 1: discovered's keys in order, then curated-only
+// keys.
+func mergeRecords(dst []byte, dis, cur *record) []byte {
+	dk, ck := recordKeys(dis), recordKeys(cur)
+	n := 0
+	emit := func(key string) {
+		dv, dok := dis.val(key)
+		cv, cok := cur.val(key)
+		v, canon, _ := resolveKey(key, side{dv, dok, dis.canon}, side{cv, cok, cur.canon}, 2)
+		if n > 0 {
+			dst = append(dst, ',')
+		}
+		n++
+		dst = append(dst, '\n')
+		dst = append(dst, spaces(2)...)
+		dst = appendQuoted(dst, key)
+		dst = append(dst, ':', ' ')
+		dst = appendValue(dst, v, canon, 2)
+	}
+	dst = append(dst, '{')
+	for _, k := range dk {
+		emit(k)
+	}
+	for _, k := range ck {
+		if _, ok := dis.val(k); !ok {
+			emit(k)
+		}
+	}
+	if n > 0 {
+		dst = append(dst, '\n')
+		dst = append(dst, spaces(1)...)
+	}
+	return append(dst, '}')
+}

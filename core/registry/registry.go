@@ -1,0 +1,430 @@
+package registry
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// File names inside a registry directory.
+const (
+	CuratedFile    = "model_registry.curated.json"
+	DiscoveredFile = "model_registry.discovered.json"
+	SnapshotFile   = "model_registry.json"
+	BackupFile     = "model_registry.backup.pre_split.json"
+	LockFile       = ".model_registry.lock"
+)
+
+// Options configure Open and OpenFile.
+type Options struct {
+	// Logger receives warnings (duplicates, migration, snapshot problems);
+	// nil discards them.
+	Logger hclog.Logger
+	// AllowDuplicates makes duplicate names in single-file mode a warning
+	// (the later record wins) instead of an error. The CLI sets it from
+	// IMAGEWORKS_ALLOW_REGISTRY_DUPES=1.
+	AllowDuplicates bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Registry is a loaded registry: a directory of layers (Open) or one file
+// (OpenFile). Its methods are safe for concurrent use.
+type Registry struct {
+	mu     sync.Mutex
+	dir    string
+	single string // the file in single-file mode, "" in layered mode
+	opts   Options
+	log    hclog.Logger
+
+	cur, dis *layer  // as last read from disk (cur is nil in single-file mode)
+	changes  []change // staged, not yet saved
+	view     *view
+}
+
+// view is the merged state: the layers with the staged changes applied.
+type view struct {
+	cur, dis *layer
+	entries  []*Entry // sorted by name
+	byName   map[string]*Entry
+}
+
+func buildView(cur, dis *layer) *view {
+	n := len(dis.index)
+	if cur != nil {
+		n += len(cur.index)
+	}
+	v := &view{cur: cur, dis: dis, byName: make(map[string]*Entry, n)}
+	v.entries = make([]*Entry, 0, n)
+	for name, i := range dis.index {
+		var c *record
+		if cur != nil {
+			c, _ = cur.lookup(name)
+		}
+		e := newEntry(name, c, dis.recs[i])
+		v.byName[name] = e
+		v.entries = append(v.entries, e)
+	}
+	if cur != nil {
+		for name, i := range cur.index {
+			if _, ok := v.byName[name]; ok {
+				continue
+			}
+			e := newEntry(name, cur.recs[i], nil)
+			v.byName[name] = e
+			v.entries = append(v.entries, e)
+		}
+	}
+	slices.SortFunc(v.entries, func(a, b *Entry) int { return cmp.Compare(a.name, b.name) })
+	return v
+}
+
+func (o Options) logger() hclog.Logger {
+	if o.Logger == nil {
+		return hclog.NewNullLogger()
+	}
+	return o.Logger
+}
+
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// Open loads the layered registry in dir. When neither layer exists but a
+// legacy model_registry.json does, it is split into the two layers first
+// (see the package doc). A stale snapshot is regenerated; failing to write
+// it (a read-only directory) is logged, not returned.
+//
+// Errors: ErrNoRegistry (naming dir) when there is nothing to load; a
+// *ParseError (wrapping ErrSyntax) naming the file, line and column when a
+// layer does not parse, in which case nothing is written; I/O errors naming
+// the path.
+func Open(ctx context.Context, dir string, opts Options) (*Registry, error) {
+	r := &Registry{dir: dir, opts: opts, log: opts.logger()}
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		if err == nil {
+			err = errors.New("not a directory")
+		}
+		return nil, fmt.Errorf("registry directory %s: %w: %v", dir, ErrNoRegistry, err)
+	}
+	cst, err := statStamp(r.path(CuratedFile))
+	if err != nil {
+		return nil, err
+	}
+	dst, err := statStamp(r.path(DiscoveredFile))
+	if err != nil {
+		return nil, err
+	}
+	if !cst.exists && !dst.exists {
+		sst, err := statStamp(r.path(SnapshotFile))
+		if err != nil {
+			return nil, err
+		}
+		if !sst.exists {
+			return nil, fmt.Errorf("registry directory %s: %w: neither %s nor %s nor a legacy %s exists",
+				dir, ErrNoRegistry, CuratedFile, DiscoveredFile, SnapshotFile)
+		}
+		if err := r.migrate(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := r.load(ctx); err != nil {
+		return nil, err
+	}
+	r.refreshSnapshot(ctx)
+	return r, nil
+}
+
+// OpenFile loads a single registry file, which saves write back. Duplicate
+// names are an error (a *DuplicateError wrapping ErrDuplicate naming the
+// file and the entry) unless opts.AllowDuplicates, when the later record
+// wins and a warning is logged. A missing file is ErrNoRegistry; a file that
+// does not parse is a *ParseError.
+func OpenFile(ctx context.Context, path string, opts Options) (*Registry, error) {
+	r := &Registry{dir: filepath.Dir(path), single: path, opts: opts, log: opts.logger()}
+	st, err := statStamp(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.exists {
+		return nil, fmt.Errorf("registry file %s: %w: the file does not exist", path, ErrNoRegistry)
+	}
+	if err := r.load(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Dir returns the registry directory (the file's directory in single-file
+// mode).
+func (r *Registry) Dir() string { return r.dir }
+
+// File returns the registry file in single-file mode, "" otherwise.
+func (r *Registry) File() string { return r.single }
+
+func (r *Registry) path(name string) string { return filepath.Join(r.dir, name) }
+
+func (r *Registry) curatedPath() string { return r.path(CuratedFile) }
+
+func (r *Registry) discoveredPath() string {
+	if r.single != "" {
+		return r.single
+	}
+	return r.path(DiscoveredFile)
+}
+
+func (r *Registry) lockPath() string {
+	if r.single != "" {
+		return filepath.Join(r.dir, "."+filepath.Base(r.single)+".lock")
+	}
+	return r.path(LockFile)
+}
+
+// readLayers reads the layers, the two concurrently in layered mode.
+func (r *Registry) readLayers(ctx context.Context) (cur, dis *layer, err error) {
+	if r.single != "" {
+		dis, err = readLayer(ctx, r.single)
+		return nil, dis, err
+	}
+	var cerr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		cur, cerr = readLayer(ctx, r.curatedPath())
+	}()
+	dis, err = readLayer(ctx, r.discoveredPath())
+	wg.Wait()
+	if cerr != nil {
+		return nil, nil, cerr
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return cur, dis, nil
+}
+
+// load reads the layers from disk and rebuilds the view (with any staged
+// changes replayed).
+func (r *Registry) load(ctx context.Context) error {
+	cur, dis, err := r.readLayers(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.checkLayers(cur, dis); err != nil {
+		return err
+	}
+	r.setBase(cur, dis)
+	return nil
+}
+
+// checkLayers reports duplicates and unnamed records: warnings, or in
+// single-file mode without AllowDuplicates an error.
+func (r *Registry) checkLayers(cur, dis *layer) error {
+	for _, l := range []*layer{cur, dis} {
+		if l == nil {
+			continue
+		}
+		for _, name := range l.dupNames() {
+			if r.single != "" && !r.opts.AllowDuplicates {
+				return &DuplicateError{File: l.file, Entry: name, Count: l.dups[name]}
+			}
+			r.log.Warn("duplicate entry name; the later record wins", "file", l.file, "entry", name, "count", l.dups[name])
+		}
+		if n := l.unnamed(); n > 0 {
+			r.log.Warn("records without a string name are ignored (kept on save)", "file", l.file, "count", n)
+		}
+	}
+	return nil
+}
+
+func (r *Registry) setBase(cur, dis *layer) {
+	r.cur, r.dis = cur, dis
+	nd, _ := applyChanges(cur, dis, r.changes, r.curatedPath(), false)
+	r.view = buildView(cur, nd)
+}
+
+// stale reports whether a layer file changed on disk since it was read.
+func (r *Registry) stale() (bool, error) {
+	for _, l := range []*layer{r.cur, r.dis} {
+		if l == nil {
+			continue
+		}
+		st, err := statStamp(l.file)
+		if err != nil {
+			return false, err
+		}
+		if st != l.st {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// revalidate reloads when a layer's size or mtime changed.
+func (r *Registry) revalidate(ctx context.Context) error {
+	stale, err := r.stale()
+	if err != nil || !stale {
+		return err
+	}
+	return r.load(ctx)
+}
+
+// Refresh re-reads the layers from disk unconditionally. Staged changes are
+// kept and replayed on the new contents. On error the previous state stays.
+// Errors are those of Open (*ParseError, I/O errors).
+func (r *Registry) Refresh(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.load(ctx)
+}
+
+// Entries returns the merged entries sorted by name, staged changes
+// included. A layer whose size or modification time changed since it was
+// read is re-read first; if that fails the previous state is returned and
+// the failure logged (Get and Refresh return it).
+func (r *Registry) Entries() []*Entry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.revalidate(context.Background()); err != nil {
+		r.log.Warn("registry changed on disk but could not be re-read; using the previous state", "error", err)
+	}
+	return slices.Clone(r.view.entries)
+}
+
+// Get returns the entry named name (surrounding spaces ignored), re-reading
+// changed layers first. Errors: one wrapping ErrNotFound and naming the
+// entry; a re-read failure (*ParseError, I/O).
+func (r *Registry) Get(name string) (*Entry, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.revalidate(context.Background()); err != nil {
+		return nil, err
+	}
+	return r.get(name)
+}
+
+func (r *Registry) get(name string) (*Entry, error) {
+	if e, ok := r.view.byName[strings.TrimSpace(name)]; ok {
+		return e, nil
+	}
+	return nil, fmt.Errorf("entry %q: %w", name, ErrNotFound)
+}
+
+// stage records a change and rebuilds the view.
+func (r *Registry) stage(ch change) error {
+	nd, err := applyChanges(r.view.cur, r.view.dis, []change{ch}, r.curatedPath(), true)
+	if err != nil {
+		return err
+	}
+	r.changes = append(r.changes, ch)
+	r.view = buildView(r.view.cur, nd)
+	return nil
+}
+
+// Update stages an edit of an existing entry: fn receives an *Edit whose
+// Set calls change the entry in memory; Save persists them. When fn returns
+// an error nothing is staged and that error is returned. fn must not call
+// Update, Add, Remove or Save. Errors: one wrapping ErrNotFound for an
+// unknown name; fn's error (e.g. a *CuratedFieldError from Set).
+func (r *Registry) Update(name string, fn func(*Edit) error) error {
+	r.mu.Lock()
+	if err := r.revalidate(context.Background()); err != nil {
+		r.mu.Unlock()
+		return err
+	}
+	e, err := r.get(name)
+	if err != nil {
+		r.mu.Unlock()
+		return err
+	}
+	r.mu.Unlock()
+	ed := &Edit{name: e.name, cur: e.cur, work: e.dis, curFile: r.curatedPath(), single: r.single != ""}
+	if err := fn(ed); err != nil {
+		return err
+	}
+	if len(ed.ops) == 0 {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stage(change{kind: changeSet, name: e.name, ops: ed.ops})
+}
+
+// Add stages a new entry for the discovered layer (the single file in
+// single-file mode), as imports do. record must be a JSON object with a
+// non-empty string "name"; it is stored in the reference layout with its
+// keys in their order. Errors: a *DuplicateError (ErrDuplicate) when the
+// name exists; ErrInvalidEdit for a malformed record.
+func (r *Registry) Add(record json.RawMessage) error {
+	rec, name, err := normalizeRecord(record)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.revalidate(context.Background()); err != nil {
+		return err
+	}
+	if _, ok := r.view.byName[name]; ok {
+		return &DuplicateError{File: r.discoveredPath(), Entry: name, Count: 2}
+	}
+	return r.stage(change{kind: changeAdd, name: name, rec: rec})
+}
+
+// Remove stages the removal of an entry's discovered record(s). Errors: one
+// wrapping ErrNotFound for an unknown name; one wrapping ErrCuratedField for
+// an entry of the curated layer (people remove those).
+func (r *Registry) Remove(name string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.revalidate(context.Background()); err != nil {
+		return err
+	}
+	e, err := r.get(name)
+	if err != nil {
+		return err
+	}
+	return r.stage(change{kind: changeRemove, name: e.name})
+}
+
+// normalizeRecord validates a new record and writes it in the reference
+// layout at array depth 1.
+func normalizeRecord(raw json.RawMessage) ([]byte, string, error) {
+	s := &scanner{data: raw, intern: map[string]string{}}
+	s.skipWS()
+	if s.pos >= len(raw) || raw[s.pos] != '{' {
+		return nil, "", fmt.Errorf("%w: a record must be a JSON object", ErrInvalidEdit)
+	}
+	r, serr := s.element()
+	if serr != nil {
+		return nil, "", fmt.Errorf("%w: record at offset %d: %s", ErrInvalidEdit, serr.off, serr.msg)
+	}
+	if s.skipWS(); s.pos != len(raw) {
+		return nil, "", fmt.Errorf("%w: data after the record", ErrInvalidEdit)
+	}
+	if !r.named || r.name == "" {
+		return nil, "", fmt.Errorf("%w: a record needs a non-empty string \"name\"", ErrInvalidEdit)
+	}
+	return reformat(nil, r.raw, 1), r.name, nil
+}
+
+// isReadOnly reports errors that mean the directory cannot be written.
+func isReadOnly(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, errReadOnlyFS)
+}

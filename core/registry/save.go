@@ -1,0 +1,225 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// lock takes the exclusive save lock, waiting for it until ctx ends.
+func (r *Registry) lock(ctx context.Context) (*flock.Flock, error) {
+	fl := flock.New(r.lockPath())
+	ok, err := fl.TryLockContext(ctx, 2*time.Millisecond)
+	if err != nil {
+		return nil, fmt.Errorf("locking %s: %w", r.lockPath(), err)
+	}
+	if !ok {
+		return nil, fmt.Errorf("locking %s: %w", r.lockPath(), ctx.Err())
+	}
+	return fl, nil
+}
+
+// Save persists the staged changes: under an exclusive lock on
+// .model_registry.lock it re-reads the layers, replays only this process's
+// changes on them, writes the discovered layer (the file in single-file
+// mode) atomically when its bytes change, and regenerates the snapshot when
+// anything changed or it is stale. The curated file is never written. With
+// nothing staged and a fresh snapshot nothing is written.
+//
+// Errors: lock and I/O errors naming the path; a *ParseError when a layer no
+// longer parses; ErrNotFound, ErrCuratedField or ErrDuplicate when a staged
+// change no longer applies to what is on disk. Nothing is written on error,
+// and the changes stay staged.
+func (r *Registry) Save(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fl, err := r.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer fl.Unlock()
+
+	cur, dis, err := r.rereadLayers(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.checkLayers(cur, dis); err != nil {
+		return err
+	}
+	nd, err := applyChanges(cur, dis, r.changes, r.curatedPath(), true)
+	if err != nil {
+		return err
+	}
+	wrote := false
+	if len(r.changes) > 0 {
+		out, nl := nd.render()
+		if dis.st.exists && bytes.Equal(out, dis.data) || !dis.st.exists && len(nl.recs) == 0 {
+			nd = dis
+		} else {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := writeFileAtomic(r.discoveredPath(), out); err != nil {
+				return err
+			}
+			wrote = true
+			if nl.st, err = statStamp(r.discoveredPath()); err != nil {
+				return err
+			}
+			nd = nl
+		}
+	}
+	r.changes = nil
+	r.cur, r.dis = cur, nd
+	r.view = buildView(cur, nd)
+	if r.single != "" {
+		return nil
+	}
+	stale, err := r.snapshotStale()
+	if err != nil {
+		return err
+	}
+	if wrote || stale {
+		return r.writeSnapshot(ctx)
+	}
+	return nil
+}
+
+// rereadLayers reads the layer files again; a file whose bytes equal what
+// was read before keeps its parsed form.
+func (r *Registry) rereadLayers(ctx context.Context) (cur, dis *layer, err error) {
+	if r.single != "" {
+		dis, err = rereadLayer(ctx, r.dis, r.single)
+		return nil, dis, err
+	}
+	var cerr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		cur, cerr = rereadLayer(ctx, r.cur, r.curatedPath())
+	}()
+	dis, err = rereadLayer(ctx, r.dis, r.discoveredPath())
+	wg.Wait()
+	if cerr != nil {
+		return nil, nil, cerr
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return cur, dis, nil
+}
+
+func rereadLayer(ctx context.Context, old *layer, file string) (*layer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(file)
+	if os.IsNotExist(err) {
+		return readLayer(ctx, file)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", file, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", file, err)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+1))
+	if _, err := io.Copy(buf, f); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", file, err)
+	}
+	if old != nil && old.st.exists && bytes.Equal(buf.Bytes(), old.data) {
+		l := *old
+		l.st = stampOf(fi)
+		return &l, nil
+	}
+	return parseLayer(file, buf.Bytes(), stampOf(fi))
+}
+
+// snapshotStale reports whether the snapshot is missing or older than a
+// layer as last read.
+func (r *Registry) snapshotStale() (bool, error) {
+	st, err := statStamp(r.path(SnapshotFile))
+	if err != nil {
+		return false, err
+	}
+	if !st.exists {
+		return true, nil
+	}
+	return st.mtime < r.cur.st.mtime || st.mtime < r.dis.st.mtime, nil
+}
+
+// writeSnapshot writes every merged entry of the base state, sorted by
+// name, to model_registry.json.
+func (r *Registry) writeSnapshot(ctx context.Context) error {
+	entries := buildView(r.cur, r.dis).entries
+	return writeAtomic(r.path(SnapshotFile), func(w io.Writer) error {
+		if len(entries) == 0 {
+			_, err := io.WriteString(w, "[]\n")
+			return err
+		}
+		buf := make([]byte, 0, 64<<10)
+		buf = append(buf, '[', '\n')
+		for i, e := range entries {
+			if i%256 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			buf = append(buf, ' ', ' ')
+			buf = e.appendMerged(buf)
+			if i < len(entries)-1 {
+				buf = append(buf, ',', '\n')
+			} else {
+				buf = append(buf, '\n', ']', '\n')
+			}
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+		}
+		return nil
+	})
+}
+
+// refreshSnapshot regenerates a stale snapshot after Open. It only writes
+// when it gets the save lock at once and the layers are still as read;
+// failures are logged, and a read-only directory is silently accepted.
+func (r *Registry) refreshSnapshot(ctx context.Context) {
+	stale, err := r.snapshotStale()
+	if err != nil || !stale {
+		return
+	}
+	fl := flock.New(r.lockPath())
+	ok, err := fl.TryLock()
+	if err != nil {
+		if isReadOnly(err) {
+			r.log.Debug("snapshot is stale but the registry directory is read-only", "dir", r.dir)
+		} else {
+			r.log.Warn("snapshot is stale but the save lock cannot be taken", "error", err)
+		}
+		return
+	}
+	if !ok {
+		return // a save in progress writes the snapshot
+	}
+	defer fl.Unlock()
+	if changed, err := r.stale(); err != nil || changed {
+		return
+	}
+	if err := r.writeSnapshot(ctx); err != nil {
+		if isReadOnly(err) {
+			r.log.Debug("snapshot is stale but the registry directory is read-only", "dir", r.dir)
+			return
+		}
+		r.log.Warn("regenerating the snapshot failed", "file", r.path(SnapshotFile), "error", err)
+	}
+}

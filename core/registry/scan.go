@@ -1,0 +1,511 @@
+package registry
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxDepth bounds nesting so hostile input cannot exhaust the stack.
+const maxDepth = 1000
+
+// field is one top-level member of a record; offsets are relative to the
+// record's raw bytes.
+type field struct {
+	key    string
+	ko     int32 // offset of the key's opening quote
+	vs, ve int32 // the value's span
+}
+
+// record is one element of a layer's top-level array, kept as the bytes it
+// was read with plus an index of its top-level members.
+type record struct {
+	raw    []byte
+	off    int // offset of raw in the layer's data, -1 for a record built in memory
+	fields []field
+	name   string // trimmed value of "name"
+	named  bool   // "name" is a string
+	isObj  bool
+	canon  bool // whitespace inside raw is the reference layout at array depth 1
+}
+
+// val returns the value of the last member named key.
+func (r *record) val(key string) ([]byte, bool) {
+	if r == nil {
+		return nil, false
+	}
+	for i := len(r.fields) - 1; i >= 0; i-- {
+		if r.fields[i].key == key {
+			f := r.fields[i]
+			return r.raw[f.vs:f.ve], true
+		}
+	}
+	return nil, false
+}
+
+// scanner is a validating JSON scanner specialised for registry files: it
+// splits the top-level array into records, indexes each record's top-level
+// members and notes whether the record's layout is the reference one.
+type scanner struct {
+	data   []byte
+	pos    int
+	canon  bool
+	depth  int
+	intern map[string]string
+}
+
+// scanRecords validates data as a JSON array and returns its elements.
+func scanRecords(data []byte) ([]*record, *syntaxError) {
+	s := &scanner{data: data, intern: make(map[string]string, 64)}
+	return s.top()
+}
+
+func (s *scanner) fail(format string, args ...any) *syntaxError {
+	return &syntaxError{off: s.pos, msg: fmt.Sprintf(format, args...)}
+}
+
+func (s *scanner) eof() *syntaxError {
+	s.pos = len(s.data)
+	return &syntaxError{off: s.pos, msg: "unexpected end of file"}
+}
+
+func (s *scanner) skipWS() {
+	d := s.data
+	i := s.pos
+	for i < len(d) {
+		switch d[i] {
+		case ' ', '\n', '\t', '\r':
+			i++
+			continue
+		}
+		break
+	}
+	s.pos = i
+}
+
+// checkWS clears canon unless data[from:pos] is a newline and ind levels of
+// two-space indentation.
+func (s *scanner) checkWS(from, ind int) {
+	if !s.canon {
+		return
+	}
+	w := s.data[from:s.pos]
+	if len(w) != 1+2*ind || w[0] != '\n' || (ind > 0 && string(w[1:]) != spaces(ind)) {
+		s.canon = false
+	}
+}
+
+const spaceRun = "                                                                                                    "
+
+// spaces returns ind levels of two-space indentation.
+func spaces(ind int) string {
+	if 2*ind <= len(spaceRun) {
+		return spaceRun[:2*ind]
+	}
+	return strings.Repeat("  ", ind)
+}
+
+func (s *scanner) top() ([]*record, *syntaxError) {
+	s.skipWS()
+	if s.pos >= len(s.data) {
+		return nil, s.eof()
+	}
+	if s.data[s.pos] != '[' {
+		return nil, s.fail("registry file must hold a JSON array, found %s", describe(s.data[s.pos]))
+	}
+	s.pos++
+	var recs []*record
+	s.skipWS()
+	if s.pos >= len(s.data) {
+		return nil, s.eof()
+	}
+	if s.data[s.pos] == ']' {
+		s.pos++
+	} else {
+		for {
+			r, err := s.element()
+			if err != nil {
+				return nil, err
+			}
+			recs = append(recs, r)
+			s.skipWS()
+			if s.pos >= len(s.data) {
+				return nil, s.eof()
+			}
+			c := s.data[s.pos]
+			if c == ',' {
+				s.pos++
+				s.skipWS()
+				if s.pos >= len(s.data) {
+					return nil, s.eof()
+				}
+				continue
+			}
+			if c == ']' {
+				s.pos++
+				break
+			}
+			return nil, s.fail("expected ',' or ']' after array element, found %s", describe(c))
+		}
+	}
+	s.skipWS()
+	if s.pos < len(s.data) {
+		return nil, s.fail("unexpected %s after the top-level array", describe(s.data[s.pos]))
+	}
+	return recs, nil
+}
+
+func (s *scanner) element() (*record, *syntaxError) {
+	start := s.pos
+	s.canon = true
+	r := &record{off: start}
+	if s.data[s.pos] == '{' {
+		r.isObj = true
+		if err := s.object(1, &r.fields, start); err != nil {
+			return nil, err
+		}
+	} else if err := s.value(1); err != nil {
+		return nil, err
+	}
+	r.raw = s.data[start:s.pos:s.pos]
+	r.canon = s.canon
+	if v, ok := r.val("name"); ok && len(v) > 0 && v[0] == '"' {
+		r.named = true
+		r.name = strings.TrimSpace(unquote(v))
+	}
+	return r, nil
+}
+
+// object scans an object whose opening brace sits on a line of indentation
+// ind; when fields is non-nil its members are recorded relative to base.
+func (s *scanner) object(ind int, fields *[]field, base int) *syntaxError {
+	s.depth++
+	if s.depth > maxDepth {
+		return s.fail("nesting deeper than %d", maxDepth)
+	}
+	defer func() { s.depth-- }()
+	d := s.data
+	s.pos++
+	w := s.pos
+	s.skipWS()
+	if s.pos >= len(d) {
+		return s.eof()
+	}
+	if d[s.pos] == '}' {
+		if s.pos != w {
+			s.canon = false
+		}
+		s.pos++
+		return nil
+	}
+	for {
+		s.checkWS(w, ind+1)
+		if d[s.pos] != '"' {
+			return s.fail("expected a string key, found %s", describe(d[s.pos]))
+		}
+		ks := s.pos
+		esc, err := s.str()
+		if err != nil {
+			return err
+		}
+		ke := s.pos
+		w = s.pos
+		s.skipWS()
+		if s.pos >= len(d) {
+			return s.eof()
+		}
+		if d[s.pos] != ':' {
+			return s.fail("expected ':' after object key, found %s", describe(d[s.pos]))
+		}
+		if s.pos != w {
+			s.canon = false
+		}
+		s.pos++
+		w = s.pos
+		s.skipWS()
+		if s.pos >= len(d) {
+			return s.eof()
+		}
+		if s.pos-w != 1 || d[w] != ' ' {
+			s.canon = false
+		}
+		vs := s.pos
+		if err := s.value(ind + 1); err != nil {
+			return err
+		}
+		if fields != nil {
+			*fields = append(*fields, field{key: s.key(d[ks:ke], esc), ko: int32(ks - base), vs: int32(vs - base), ve: int32(s.pos - base)})
+		}
+		w = s.pos
+		s.skipWS()
+		if s.pos >= len(d) {
+			return s.eof()
+		}
+		switch d[s.pos] {
+		case ',':
+			if s.pos != w {
+				s.canon = false
+			}
+			s.pos++
+			w = s.pos
+			s.skipWS()
+			if s.pos >= len(d) {
+				return s.eof()
+			}
+			continue
+		case '}':
+			s.checkWS(w, ind)
+			s.pos++
+			return nil
+		}
+		return s.fail("expected ',' or '}' after object member, found %s", describe(d[s.pos]))
+	}
+}
+
+func (s *scanner) key(tok []byte, esc bool) string {
+	if esc {
+		return unquote(tok)
+	}
+	in := tok[1 : len(tok)-1]
+	if k, ok := s.intern[string(in)]; ok {
+		return k
+	}
+	k := string(in)
+	s.intern[k] = k
+	return k
+}
+
+func (s *scanner) array(ind int) *syntaxError {
+	s.depth++
+	if s.depth > maxDepth {
+		return s.fail("nesting deeper than %d", maxDepth)
+	}
+	defer func() { s.depth-- }()
+	d := s.data
+	s.pos++
+	w := s.pos
+	s.skipWS()
+	if s.pos >= len(d) {
+		return s.eof()
+	}
+	if d[s.pos] == ']' {
+		if s.pos != w {
+			s.canon = false
+		}
+		s.pos++
+		return nil
+	}
+	for {
+		s.checkWS(w, ind+1)
+		if err := s.value(ind + 1); err != nil {
+			return err
+		}
+		w = s.pos
+		s.skipWS()
+		if s.pos >= len(d) {
+			return s.eof()
+		}
+		switch d[s.pos] {
+		case ',':
+			if s.pos != w {
+				s.canon = false
+			}
+			s.pos++
+			w = s.pos
+			s.skipWS()
+			if s.pos >= len(d) {
+				return s.eof()
+			}
+			continue
+		case ']':
+			s.checkWS(w, ind)
+			s.pos++
+			return nil
+		}
+		return s.fail("expected ',' or ']' after array element, found %s", describe(d[s.pos]))
+	}
+}
+
+func (s *scanner) value(ind int) *syntaxError {
+	d := s.data
+	switch c := d[s.pos]; c {
+	case '{':
+		return s.object(ind, nil, 0)
+	case '[':
+		return s.array(ind)
+	case '"':
+		_, err := s.str()
+		return err
+	case 't':
+		return s.lit("true")
+	case 'f':
+		return s.lit("false")
+	case 'n':
+		return s.lit("null")
+	case 'N':
+		return s.lit("NaN")
+	case 'I':
+		return s.lit("Infinity")
+	case '-':
+		if s.pos+1 < len(d) && d[s.pos+1] == 'I' {
+			return s.lit("-Infinity")
+		}
+		return s.number()
+	default:
+		if c >= '0' && c <= '9' {
+			return s.number()
+		}
+		return s.fail("unexpected %s", describe(c))
+	}
+}
+
+func (s *scanner) lit(word string) *syntaxError {
+	if !bytes.HasPrefix(s.data[s.pos:], []byte(word)) {
+		if len(s.data)-s.pos < len(word) && bytes.HasPrefix([]byte(word), s.data[s.pos:]) {
+			return s.eof()
+		}
+		return s.fail("invalid literal, expected %s", word)
+	}
+	s.pos += len(word)
+	return nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func (s *scanner) number() *syntaxError {
+	d := s.data
+	i := s.pos
+	if d[i] == '-' {
+		i++
+	}
+	if i >= len(d) {
+		return s.eof()
+	}
+	switch {
+	case d[i] == '0':
+		i++
+	case isDigit(d[i]):
+		for i < len(d) && isDigit(d[i]) {
+			i++
+		}
+	default:
+		s.pos = i
+		return s.fail("invalid number")
+	}
+	if i < len(d) && d[i] == '.' {
+		i++
+		if i >= len(d) {
+			return s.eof()
+		}
+		if !isDigit(d[i]) {
+			s.pos = i
+			return s.fail("invalid number: digit expected after '.'")
+		}
+		for i < len(d) && isDigit(d[i]) {
+			i++
+		}
+	}
+	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
+		i++
+		if i < len(d) && (d[i] == '+' || d[i] == '-') {
+			i++
+		}
+		if i >= len(d) {
+			return s.eof()
+		}
+		if !isDigit(d[i]) {
+			s.pos = i
+			return s.fail("invalid number: digit expected in exponent")
+		}
+		for i < len(d) && isDigit(d[i]) {
+			i++
+		}
+	}
+	s.pos = i
+	return nil
+}
+
+// strPlain marks bytes that need no attention inside a string.
+var strPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// str scans a string token and reports whether it holds an escape.
+func (s *scanner) str() (bool, *syntaxError) {
+	d := s.data
+	i := s.pos + 1
+	esc := false
+	for {
+		for i < len(d) && strPlain[d[i]] {
+			i++
+		}
+		if i >= len(d) {
+			return esc, s.eof()
+		}
+		c := d[i]
+		switch {
+		case c == '"':
+			s.pos = i + 1
+			return esc, nil
+		case c == '\\':
+			esc = true
+			if i+1 >= len(d) {
+				return esc, s.eof()
+			}
+			switch d[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(d) {
+					return esc, s.eof()
+				}
+				for _, h := range d[i+2 : i+6] {
+					if !isHex(h) {
+						s.pos = i
+						return esc, s.fail("invalid \\u escape in string")
+					}
+				}
+				i += 6
+			default:
+				s.pos = i
+				return esc, s.fail("invalid escape in string")
+			}
+		case c < 0x20:
+			s.pos = i
+			return esc, s.fail("invalid control character in string")
+		default:
+			r, n := utf8.DecodeRune(d[i:])
+			if r == utf8.RuneError && n <= 1 {
+				s.pos = i
+				return esc, s.fail("invalid UTF-8 in string")
+			}
+			i += n
+		}
+	}
+}
+
+func isHex(c byte) bool {
+	return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func describe(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		return fmt.Sprintf("%q", rune(c))
+	}
+	return fmt.Sprintf("byte 0x%02x", c)
+}
+
+// lineCol converts a byte offset into a 1-based line and a 1-based column
+// counted in characters.
+func lineCol(data []byte, off int) (line, col int) {
+	if off > len(data) {
+		off = len(data)
+	}
+	line = 1 + bytes.Count(data[:off], []byte{'\n'})
+	start := bytes.LastIndexByte(data[:off], '\n') + 1
+	return line, 1 + utf8.RuneCount(data[start:off])
+}
