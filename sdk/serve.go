@@ -75,8 +75,6 @@ func serve(b Backend, env serveEnv) int {
 		return 2
 	}
 	debugMode := *debugFlag || isTrue(env.getenv(wire.DebugEnv))
-	logger := newLogger(env.stderr, env.getenv(wire.LogLevelEnv))
-
 	if *versionFlag || debugMode {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		info, err := b.Info(ctx)
@@ -98,7 +96,7 @@ func serve(b Backend, env serveEnv) int {
 			fmt.Fprintf(env.stdout, "%s %s (protocols %s)\n", info.Name, info.Version, strings.Trim(fmt.Sprint(protocols), "[]"))
 			return 0
 		}
-		return serveDebug(b, info.Name, prog, logger, env)
+		return serveDebug(b, info.Name, prog, env)
 	}
 
 	if env.getenv(wire.MagicCookieKey) != wire.MagicCookieValue {
@@ -106,15 +104,15 @@ func serve(b Backend, env serveEnv) int {
 			"%s: to debug it, run it with --debug and give its reattach line to the host\n", prog, prog)
 		return 1
 	}
-	plugin.Serve(serveConfig(b, logger))
+	plugin.Serve(serveConfig(b, newLogger(env.stderr, env.getenv(wire.LogLevelEnv), nil)))
 	return 0
 }
 
 // serveDebug serves in debug mode until SIGINT or SIGTERM.
-func serveDebug(b Backend, name, prog string, logger hclog.Logger, env serveEnv) int {
+func serveDebug(b Backend, name, prog string, env serveEnv) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	line, done, err := serveDebugWith(ctx, b, name, logger)
+	line, done, err := serveDebugWith(ctx, b, name, newLogger(env.stderr, env.getenv(wire.LogLevelEnv), ctx))
 	if err != nil {
 		fmt.Fprintf(env.stderr, "%s: %v\n", prog, err)
 		return 1
@@ -141,7 +139,7 @@ func ServeDebug(ctx context.Context, b Backend) (reattach string, done <-chan st
 	if info.Name == "" {
 		return "", nil, errors.New("serving backend in debug mode: info: backend has no name")
 	}
-	return serveDebugWith(ctx, b, info.Name, newLogger(os.Stderr, os.Getenv(wire.LogLevelEnv)))
+	return serveDebugWith(ctx, b, info.Name, newLogger(os.Stderr, os.Getenv(wire.LogLevelEnv), ctx))
 }
 
 func serveDebugWith(ctx context.Context, b Backend, name string, logger hclog.Logger) (string, <-chan struct{}, error) {
@@ -178,17 +176,26 @@ func serveConfig(b Backend, logger hclog.Logger) *plugin.ServeConfig {
 }
 
 // newLogger returns the JSON logger on w that go-plugin's host side parses.
-func newLogger(w io.Writer, level string) hclog.Logger {
+// With a debug-mode context, it drops the server's complaint about its
+// listener being closed once that context is done: that is how debug mode
+// stops.
+func newLogger(w io.Writer, level string, debugCtx context.Context) hclog.Logger {
 	l := hclog.LevelFromString(level)
 	if l == hclog.NoLevel {
 		l = hclog.Info
 	}
-	return hclog.New(&hclog.LoggerOptions{
+	opts := &hclog.LoggerOptions{
 		Name:       "plugin",
 		Level:      l,
 		Output:     w,
 		JSONFormat: true,
-	})
+	}
+	if debugCtx != nil {
+		opts.Exclude = func(_ hclog.Level, msg string, _ ...any) bool {
+			return debugCtx.Err() != nil && msg == "grpc server"
+		}
+	}
+	return hclog.New(opts)
 }
 
 func isTrue(s string) bool {

@@ -1,0 +1,220 @@
+// Package plugintest is a conformance kit for backend plugins. A plugin
+// author runs it from an ordinary Go test:
+//
+//	func TestConformance(t *testing.T) {
+//		plugintest.Run(t, mybackend.New())
+//	}
+//
+//	func TestConformanceBinary(t *testing.T) {
+//		bin := filepath.Join(t.TempDir(), "imageworks-backend-mine")
+//		// go build -o bin . (see examples/backend-llamacpp)
+//		plugintest.RunBinary(t, bin)
+//	}
+//
+// Run serves the backend in the test's process (the way sdk.Serve's debug
+// mode does) and talks to it through go-plugin and the protocol's real gRPC
+// adapters, so what is checked is what a host sees, not what the Go methods
+// return. RunBinary starts a built plugin executable through the real plugin
+// host, core/pluginhost, exactly as imageworks-loader does.
+//
+// The checks, each a subtest:
+//
+//   - Info: the name is non-empty and lower-case (letters, digits, inner
+//     dashes), the version is non-empty, the protocols include
+//     sdk.ProtocolVersion, the default port is a TCP port, Implements is
+//     sorted, without duplicates, and names only optional calls.
+//   - Implements: a call not in Implements answers sdk.ErrNotImplemented;
+//     a call in it does not.
+//   - Resolve: with no live check and nothing else known, the endpoint rules
+//     of the registry format, using Info's default port: base_url (trimmed,
+//     trailing slashes removed) wins; else a host that is an http(s) URL is
+//     used as is (trailing slashes removed); else
+//     http://{host or localhost}:{port or default}/v1. The internal model id
+//     is served_model_id, else the logical name.
+//   - UnknownFields: keys the host does not know in Entry.Raw, and odd
+//     shapes of known ones, change nothing.
+//   - Unreachable: the optional calls a backend implements, pointed at a
+//     closed port, return promptly and report the server as unavailable
+//     (an error wrapping sdk.ErrUnavailable, or Health's Up false).
+//   - Cancellation: every call returns promptly with an already-cancelled
+//     context, and a call waiting on a server that never answers gives up
+//     its connection promptly once its context is cancelled.
+//
+// The checks never need a real model server: they use closed ports and
+// local stand-in servers only.
+package plugintest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/imageworks-ai/loader/core/pluginhost"
+	"github.com/imageworks-ai/loader/sdk"
+	"github.com/imageworks-ai/loader/sdk/host"
+)
+
+// Option changes what the kit checks.
+type Option func(*config)
+
+type config struct {
+	name      string
+	prompt    time.Duration
+	skipRules bool
+}
+
+// WithName makes the kit require that Info's name is name. RunBinary
+// requires the NAME of the executable's file name anyway.
+func WithName(name string) Option {
+	return func(c *config) { c.name = name }
+}
+
+// WithPromptness sets how soon a cancelled call must return and how soon an
+// unreachable server must be reported; the default is 3 seconds.
+func WithPromptness(d time.Duration) Option {
+	return func(c *config) { c.prompt = d }
+}
+
+// WithoutEndpointRules skips the Resolve check, for a backend whose
+// endpoints do not follow the OpenAI-compatible rules (it must say so in its
+// documentation).
+func WithoutEndpointRules() Option {
+	return func(c *config) { c.skipRules = true }
+}
+
+func newConfig(opts []Option) config {
+	c := config{prompt: 3 * time.Second}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// Run checks b through the plugin protocol, in this process: b is served as
+// sdk.Serve's debug mode serves it and reached through go-plugin and the
+// host-side adapter. Failures are reported through t.
+func Run(t *testing.T, b sdk.Backend, opts ...Option) {
+	t.Helper()
+	cfg := newConfig(opts)
+	remote := serveInProcess(t, b)
+	runChecks(t, remote, cfg)
+}
+
+// RunBinary checks the plugin executable at path through the real plugin
+// host (core/pluginhost), which starts it as imageworks-loader would. The
+// file must be named imageworks-backend-NAME (optionally with a _vX.Y.Z
+// suffix and, on Windows, .exe); Info's name must be NAME. The host is
+// closed, and the plugin killed, when the test ends.
+func RunBinary(t *testing.T, path string, opts ...Option) {
+	t.Helper()
+	name, err := nameFromPath(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(abs)
+	h := pluginhost.New(pluginhost.Options{
+		Dirs:          []string{dir},
+		ExecutableDir: dir,
+		Getenv:        isolatedGetenv,
+	})
+	t.Cleanup(func() {
+		if err := h.Close(); err != nil {
+			t.Errorf("closing the plugin host: %v", err)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b, err := h.Backend(ctx, name)
+	if err != nil {
+		t.Fatalf("starting plugin %s: %v", abs, err)
+	}
+	cfg := newConfig(append([]Option{WithName(name)}, opts...))
+	runChecks(t, b, cfg)
+}
+
+// isolatedGetenv hides the variables that would make the host use another
+// plugin than the one under test.
+func isolatedGetenv(key string) string {
+	switch key {
+	case host.ReattachEnv, "IMAGEWORKS_PLUGIN_PATH":
+		return ""
+	}
+	return os.Getenv(key)
+}
+
+var (
+	nameRE     = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+	fileNameRE = regexp.MustCompile(`^imageworks-backend-([a-z0-9]+(?:-[a-z0-9]+)*)(?:_v[0-9]+\.[0-9]+\.[0-9]+[0-9A-Za-z.+-]*)?$`)
+)
+
+// nameFromPath returns the NAME of a plugin executable's path.
+func nameFromPath(path string) (string, error) {
+	base := filepath.Base(path)
+	if runtime.GOOS == "windows" {
+		base = strings.TrimSuffix(strings.ToLower(base), ".exe")
+	}
+	m := fileNameRE.FindStringSubmatch(base)
+	if m == nil {
+		return "", fmt.Errorf("plugin executable %s: want a file named imageworks-backend-NAME", path)
+	}
+	return m[1], nil
+}
+
+// serveInProcess serves b with sdk.ServeDebug and returns the host-side
+// adapter connected to it through go-plugin. Both stop when the test ends.
+func serveInProcess(t *testing.T, b sdk.Backend) sdk.Backend {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	line, done, err := sdk.ServeDebug(ctx, b)
+	if err != nil {
+		cancel()
+		t.Fatalf("serving the backend: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	configs, err := host.ParseReattach(line)
+	if err != nil {
+		t.Fatalf("reattach line of sdk.ServeDebug: %v", err)
+	}
+	if len(configs) != 1 {
+		t.Fatalf("reattach line of sdk.ServeDebug names %d backends, want 1: %s", len(configs), line)
+	}
+	var rc *plugin.ReattachConfig
+	for _, c := range configs {
+		rc = c
+	}
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  host.Handshake(),
+		VersionedPlugins: host.PluginSets(),
+		// go-plugin ignores VersionedPlugins when reattaching.
+		Plugins:          host.PluginSets()[rc.ProtocolVersion],
+		Reattach:         rc,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Logger:           hclog.NewNullLogger(),
+	})
+	t.Cleanup(client.Kill)
+	conn, err := client.Client()
+	if err != nil {
+		t.Fatalf("connecting to the backend: %v", err)
+	}
+	remote, err := host.Dispense(conn)
+	if err != nil {
+		t.Fatalf("connecting to the backend: %v", err)
+	}
+	return remote
+}

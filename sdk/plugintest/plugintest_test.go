@@ -1,0 +1,139 @@
+package plugintest
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imageworks-ai/loader/sdk"
+)
+
+// The test binary doubles as a plugin: started under a plugin's file name,
+// it serves the conformant fake.
+func TestMain(m *testing.M) {
+	if name, err := nameFromPath(os.Args[0]); err == nil {
+		os.Exit(sdk.Serve(fake{name: name}))
+	}
+	os.Exit(m.Run())
+}
+
+func TestRun(t *testing.T) {
+	Run(t, fake{name: "fake"})
+}
+
+func TestRunWithName(t *testing.T) {
+	Run(t, fake{name: "fake"}, WithName("fake"), WithPromptness(5*time.Second))
+}
+
+func TestRunBinary(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "imageworks-backend-fake")
+	copyExecutable(t, path)
+	RunBinary(t, path)
+}
+
+// copyExecutable puts a copy of the test binary at path.
+func copyExecutable(t *testing.T, path string) {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(self, path); err == nil {
+		return
+	}
+	in, err := os.Open(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestChecksFindDefects runs each check against a backend with one planted
+// defect, through the protocol, and wants the defect reported.
+func TestChecksFindDefects(t *testing.T) {
+	all := []string{sdk.CallArtifacts, sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}
+	for _, tc := range []struct {
+		name    string
+		backend fake
+		check   string
+		want    string
+	}{
+		{"upper-case name", fake{name: "Fake"}, "Info", "lower-case"},
+		{"dotted name", fake{name: "my.backend"}, "Info", "lower-case"},
+		{"no version", fake{name: "fake", noVersion: true}, "Info", "Version"},
+		{"unsorted implements", fake{name: "fake", implements: []string{sdk.CallHealth, sdk.CallArtifacts, sdk.CallListModels, sdk.CallProbeVision}}, "Info", "sorted"},
+		{"required call in implements", fake{name: "fake", implements: append([]string{"Resolve"}, all...)}, "Info", `"Resolve"`},
+		{"listed but not implemented", fake{name: "fake", notImplemented: []string{sdk.CallListModels}}, "Implements", "ListModels() error"},
+		{"implemented but not listed", fake{name: "fake", implements: []string{sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}}, "Implements", "Artifacts() error = <nil>"},
+		{"trailing slash kept", fake{name: "fake", keepSlash: true}, "Resolve", "base_url wins"},
+		{"unknown fields refused", fake{name: "fake", strictRaw: true}, "UnknownFields", "unknown keys"},
+		{"plain error when unreachable", fake{name: "fake", plainErrors: true}, "Unreachable", "ListModels"},
+		{"context ignored", fake{name: "fake", ignoreContext: true}, "Cancellation", "Health() kept its connection"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &suite{b: serveInProcess(t, tc.backend), cfg: newConfig([]Option{WithPromptness(time.Second)})}
+			problems, err := s.checkInfo()
+			if err != nil {
+				t.Fatalf("checkInfo() error = %v", err)
+			}
+			if tc.check != "Info" {
+				problems = nil
+				for _, c := range checks() {
+					if c.name == tc.check {
+						problems = c.run(s)
+					}
+				}
+			}
+			found := false
+			for _, p := range problems {
+				if strings.Contains(p, tc.want) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("check %s = %q, want a problem containing %q", tc.check, problems, tc.want)
+			}
+		})
+	}
+}
+
+func TestWithName(t *testing.T) {
+	s := &suite{b: serveInProcess(t, fake{name: "fake"}), cfg: newConfig([]Option{WithName("other")})}
+	problems, err := s.checkInfo()
+	if err != nil || len(problems) != 1 || !strings.Contains(problems[0], `want "other"`) {
+		t.Errorf("checkInfo() with WithName(other) = %q, %v, want one problem naming %q", problems, err, "other")
+	}
+}
+
+func TestNameFromPath(t *testing.T) {
+	for _, tc := range []struct {
+		path, want string
+		err        bool
+	}{
+		{"/x/imageworks-backend-vllm", "vllm", false},
+		{"imageworks-backend-llama-cpp", "llama-cpp", false},
+		{"/p/imageworks-backend-ollama_v1.2.3", "ollama", false},
+		{"/p/imageworks-backend-", "", true},
+		{"/p/imageworks-backend-VLLM", "", true},
+		{"/p/backend-vllm", "", true},
+		{"/p/imageworks-backend-a_b", "", true},
+	} {
+		got, err := nameFromPath(tc.path)
+		if got != tc.want || (err != nil) != tc.err {
+			t.Errorf("nameFromPath(%q) = %q, %v, want %q, error %v", tc.path, got, err, tc.want, tc.err)
+		}
+	}
+}
