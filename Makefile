@@ -1,13 +1,51 @@
-# imageworks-loader: the two commands a newcomer needs are `make run` and `make test`.
-GO ?= go
-BIN := bin
+# imageworks-loader. A newcomer needs two commands: `make run` and `make test`.
+GO       ?= go
+BIN      := bin
+REGISTRY ?= configs
+FUZZTIME ?= 5s
+LOADER   := $(BIN)/imageworks-loader --registry-dir $(REGISTRY)
 
-.PHONY: all build run test
+.PHONY: all build run test vet unit fuzz example-test bench generate clean
+
 all: build
 
+## build: the CLI and the three bundled backend plugins, side by side in ./bin
 build:
 	$(GO) build -o $(BIN)/ ./cmd/...
 
-test:
+## run: the main job on the bundled registry: list it, then resolve models through the plugins
+run: build
+	$(LOADER) --output table list --all
+	$(LOADER) --output table plugins
+	$(LOADER) select qwen2.5-vl-7b --require-vision
+	$(LOADER) select --role caption
+	$(LOADER) select internlm2-chat-7b
+	$(LOADER) metrics demo-tiny
+
+## test: vet, the whole suite under the race detector, fuzzing for a few seconds, the example plugin module
+test: vet unit fuzz example-test
+
+vet:
 	$(GO) vet ./...
-	$(GO) test -race ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./core/registry
+	$(GO) test -run '^$$' -fuzz '^FuzzMerge$$' -fuzztime $(FUZZTIME) ./core/registry
+
+example-test:
+	cd examples/backend-llamacpp && $(GO) test -count=1 ./...
+
+## bench: Go benchmarks, then whole-process timings against the reference's ways
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./core/registry ./core/artifact ./core/pluginhost
+	$(GO) run ./internal/procbench -bin $(BIN)
+
+## generate: rebuild the gRPC code from proto/ (needs protoc: apt-get install protobuf-compiler)
+generate:
+	$(GO) generate ./sdk/...
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,365 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image/png"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imageworks-ai/loader/core/artifact"
+	"github.com/imageworks-ai/loader/core/registry"
+	"github.com/imageworks-ai/loader/plugins/lmdeploy"
+	"github.com/imageworks-ai/loader/plugins/ollama"
+	"github.com/imageworks-ai/loader/plugins/vllm"
+	"github.com/imageworks-ai/loader/sdk"
+)
+
+// writeRegistry writes a curated layer (and, when given, a discovered one)
+// into a new directory.
+func writeRegistry(t *testing.T, curated, discovered string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "model_registry.curated.json"), []byte(curated), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if discovered != "" {
+		if err := os.WriteFile(filepath.Join(dir, "model_registry.discovered.json"), []byte(discovered), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// open opens dir with the bundled backends in process and a frozen clock.
+func open(t *testing.T, dir string, extra map[string]sdk.Backend) *Loader {
+	t.Helper()
+	backends := map[string]sdk.Backend{"vllm": vllm.New(), "ollama": ollama.New(), "lmdeploy": lmdeploy.New()}
+	for k, v := range extra {
+		backends[k] = v
+	}
+	l, err := Open(context.Background(), Options{
+		RegistryDir: dir,
+		Backends:    backends,
+		Getenv:      func(k string) string { return map[string]string{"HOME": dir, "MY_KEY": "s3cret"}[k] },
+		Now:         func() time.Time { return time.Date(2026, 11, 25, 12, 30, 45, 999, time.UTC) },
+	})
+	if err != nil {
+		t.Fatalf("Open(%s) = %v", dir, err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+const rolesRegistry = `[
+  {"name": "b-cap", "backend": "vllm", "capabilities": {"vision": true}, "roles": ["caption"], "role_priority": {"caption": 5}},
+  {"name": "a-cap", "backend": "vllm", "capabilities": {"vision": {"enabled": true}}, "roles": ["caption"], "role_priority": {"caption": 5}},
+  {"name": "blind", "backend": "vllm", "roles": ["caption", "chat"], "role_priority": {"caption": 99, "chat": 3}},
+  {"name": "old", "backend": "vllm", "capabilities": {"vision": true}, "roles": ["caption"], "role_priority": {"caption": 100}, "deprecated": true},
+  {"name": "chat-hi", "backend": "vllm", "roles": ["chat"], "role_priority": {"chat": 7}},
+  {"name": "tools", "backend": "vllm", "capabilities": {"tool_calls": true}, "roles": ["chat"]}
+]`
+
+func TestChooseForRole(t *testing.T) {
+	l := open(t, writeRegistry(t, rolesRegistry, ""), nil)
+	entries := l.Registry().Entries()
+	tests := []struct {
+		role            string
+		prefer, require []string
+		want            string
+		wantErr         bool
+	}{
+		{role: "caption", want: "a-cap"}, // vision required; tie on priority broken by name
+		{role: "caption", prefer: []string{"b-cap"}, want: "b-cap"},
+		{role: "caption", prefer: []string{"blind", "old", "b-cap"}, want: "b-cap"}, // preferred names must qualify
+		{role: "chat", want: "chat-hi"},
+		{role: "chat", require: []string{"function_calling"}, want: "tools"},
+		{role: "chat", require: []string{"teleport"}, wantErr: true},
+		{role: "narration", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.role+"/"+strings.Join(append(tt.prefer, tt.require...), ","), func(t *testing.T) {
+			got, err := ChooseForRole(entries, tt.role, tt.prefer, tt.require)
+			if tt.wantErr {
+				var ce *CapabilityError
+				if !errors.As(err, &ce) || ce.Role != tt.role || !errors.Is(err, ErrCapability) {
+					t.Fatalf("ChooseForRole(%s) = %v, want a *CapabilityError for the role", tt.role, err)
+				}
+				return
+			}
+			if err != nil || got.Name() != tt.want {
+				t.Fatalf("ChooseForRole(%s, %v, %v) = %v, %v, want %s", tt.role, tt.prefer, tt.require, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRoleRequirements(t *testing.T) {
+	for role, want := range map[string][]string{
+		"caption": {"vision"}, "keywords": {"vision"}, "description": {"vision"}, "narration": {"vision"},
+		"chat": {},
+	} {
+		if got := RoleRequirements(role, nil); !reflect.DeepEqual(got, want) {
+			t.Errorf("RoleRequirements(%q) = %v, want %v", role, got, want)
+		}
+	}
+	if got := RoleRequirements("caption", []string{"image", "Tool_Use"}); !reflect.DeepEqual(got, []string{"tools", "vision"}) {
+		t.Errorf("RoleRequirements(caption, image, Tool_Use) = %v, want [tools vision]", got)
+	}
+}
+
+func TestSelect(t *testing.T) {
+	l := open(t, writeRegistry(t, `[
+  {"name": "v", "backend": "vllm", "backend_config": {"port": 24001}, "capabilities": {"vision": {"enabled": true}}},
+  {"name": "o", "backend": "ollama", "backend_config": {"host": "imageworks-ollama", "port": 11434}, "served_model_id": "qwen2.5vl:7b"},
+  {"name": "x", "backend": "nosuch"}
+]`, ""), nil)
+	ctx := context.Background()
+	sel, err := l.Select(ctx, "v", SelectOptions{Require: []string{"vision"}})
+	if err != nil || sel.Endpoint != "http://localhost:24001/v1" || sel.InternalModelID != "v" || !sel.Capabilities["vision"] {
+		t.Errorf("Select(v) = %+v, %v", sel, err)
+	}
+	sel, err = l.Select(ctx, "o", SelectOptions{})
+	if err != nil || sel.Endpoint != "http://imageworks-ollama:11434/v1" || sel.InternalModelID != "qwen2.5vl:7b" {
+		t.Errorf("Select(o) = %+v, %v", sel, err)
+	}
+	var ce *CapabilityError
+	if _, err := l.Select(ctx, "o", SelectOptions{Require: []string{"visual"}}); !errors.As(err, &ce) || !reflect.DeepEqual(ce.Missing, []string{"vision"}) {
+		t.Errorf("Select(o, visual) = %v, want a capability error missing vision", err)
+	}
+	if _, err := l.Select(ctx, "nobody", SelectOptions{}); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("Select(nobody) = %v, want ErrNotFound", err)
+	}
+	// No plugin called nosuch anywhere: the error names the executable.
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	if _, err := l.Select(ctx, "x", SelectOptions{}); err == nil || !strings.Contains(err.Error(), "imageworks-backend-nosuch") {
+		t.Errorf("Select(x) = %v, want an error naming imageworks-backend-nosuch", err)
+	}
+}
+
+// writeVector3 writes the contract's third test vector folder into dir.
+func writeVector3(t *testing.T, dir string) {
+	t.Helper()
+	weights := make([]byte, 0, 1024)
+	for i := 0; i < 4; i++ {
+		for b := 0; b < 256; b++ {
+			weights = append(weights, byte(b))
+		}
+	}
+	for name, data := range map[string][]byte{
+		"config.json":        []byte("{\"architectures\": [\"Demo\"]}\n"),
+		"weights.bin":        weights,
+		"sub/tokenizer.json": []byte("{}"),
+	} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+const vector3 = "966f88f1b512256ea45fefab54de413121f7a6a1141b56b2b215ffa09127725d"
+
+func TestVerifyLockUnlock(t *testing.T) {
+	dir := writeRegistry(t, `[{"name": "demo", "backend": "vllm", "backend_config": {"model_path": "model"}}]`, "")
+	writeVector3(t, filepath.Join(dir, "model"))
+	l := open(t, dir, nil)
+	ctx := context.Background()
+
+	v, err := l.Verify(ctx, "demo", VerifyOptions{})
+	if err != nil || v.AggregateSHA256 != vector3 || v.LastVerified != "2026-11-25T12:30:45Z" || v.Files != 3 {
+		t.Fatalf("Verify(demo) = %+v, %v, want aggregate %s stamped 2026-11-25T12:30:45Z", v, err, vector3)
+	}
+	st, err := l.Lock(ctx, "demo", LockOptions{SetExpected: true})
+	if err != nil || !st.Locked || st.ExpectedAggregateSHA256 != vector3 || st.KeptExpected {
+		t.Fatalf("Lock(demo, set-expected) = %+v, %v", st, err)
+	}
+	weights := filepath.Join(dir, "model", "weights.bin")
+	data, _ := os.ReadFile(weights)
+	data[7] ^= 1
+	if err := os.WriteFile(weights, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, "model_registry.discovered.json"))
+	_, err = l.Verify(ctx, "demo", VerifyOptions{})
+	var lv *artifact.LockViolationError
+	if !errors.As(err, &lv) || !errors.Is(err, artifact.ErrLockViolation) || !reflect.DeepEqual(lv.Drift.Changed, []string{"weights.bin"}) || lv.Expected != vector3 {
+		t.Fatalf("Verify(demo) after a change = %v, want a violation naming weights.bin", err)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "model_registry.discovered.json"))
+	if !bytes.Equal(before, after) {
+		t.Errorf("a violation changed the discovered layer")
+	}
+	if st, err := l.Unlock(ctx, "demo"); err != nil || st.Locked || !st.Changed || st.ExpectedAggregateSHA256 != vector3 {
+		t.Fatalf("Unlock(demo) = %+v, %v", st, err)
+	}
+	v, err = l.Verify(ctx, "demo", VerifyOptions{})
+	if err != nil || v.AggregateSHA256 == vector3 || v.Locked {
+		t.Fatalf("Verify(demo) unlocked = %+v, %v, want a new aggregate", v, err)
+	}
+	st, err = l.Lock(ctx, "demo", LockOptions{SetExpected: true})
+	if err != nil || !st.KeptExpected || st.ExpectedAggregateSHA256 != vector3 {
+		t.Fatalf("Lock(demo, set-expected) again = %+v, %v, want the stored hash kept", st, err)
+	}
+}
+
+func TestVerifyMissingArtifacts(t *testing.T) {
+	dir := writeRegistry(t, `[
+  {"name": "gone", "backend": "vllm", "backend_config": {"model_path": "nowhere"}},
+  {"name": "gone-locked", "backend": "vllm", "backend_config": {"model_path": "nowhere"}}
+]`, `[{"name": "gone-locked", "version_lock": {"locked": true, "expected_aggregate_sha256": null}}]`)
+	l := open(t, dir, nil)
+	_, err := l.Verify(context.Background(), "gone", VerifyOptions{})
+	if !errors.Is(err, artifact.ErrArtifactsMissing) || errors.Is(err, artifact.ErrLockViolation) {
+		t.Errorf("Verify(gone) = %v, want ErrArtifactsMissing and no violation", err)
+	}
+	_, err = l.Verify(context.Background(), "gone-locked", VerifyOptions{})
+	if !errors.Is(err, artifact.ErrLockViolation) {
+		t.Errorf("Verify(gone-locked) = %v, want a lock violation", err)
+	}
+}
+
+func TestIsSchemePath(t *testing.T) {
+	for p, want := range map[string]bool{
+		"ollama:/llava:7b": true, "ollama:llava": true, "/srv/models/x": false, "models/x": false,
+		`C:\models`: false, "": false, "~/models": false,
+	} {
+		if got := isSchemePath(p); got != want {
+			t.Errorf("isSchemePath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+func TestChallengeImage(t *testing.T) {
+	c := ChallengeImage()
+	img, err := png.Decode(bytes.NewReader(c.Image))
+	if err != nil {
+		t.Fatalf("challenge is not a PNG: %v", err)
+	}
+	r, g, b, _ := img.At(128, 128).RGBA()
+	if r>>8 < 200 || g>>8 > 50 || b>>8 > 50 || c.MIMEType != "image/png" || !reflect.DeepEqual(c.Expect, []string{"red"}) {
+		t.Errorf("ChallengeImage() centre = %d,%d,%d %s expect %v, want red image/png [red]", r>>8, g>>8, b>>8, c.MIMEType, c.Expect)
+	}
+}
+
+func TestLoadImage(t *testing.T) {
+	dir := t.TempDir()
+	pngPath := filepath.Join(dir, "ok.png")
+	if err := os.WriteFile(pngPath, ChallengeImage().Image, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	textPath := filepath.Join(dir, "text.png")
+	if err := os.WriteFile(textPath, []byte("hello, I am text"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		opts ProbeOptions
+		want error
+	}{
+		{"png", ProbeOptions{ImagePath: pngPath}, nil},
+		{"text", ProbeOptions{ImagePath: textPath}, ErrNotImage},
+		{"missing", ProbeOptions{ImagePath: filepath.Join(dir, "nope.png")}, ErrImageMissing},
+		{"too large", ProbeOptions{ImagePath: pngPath, MaxImageBytes: 10}, ErrImageTooLarge},
+		{"directory", ProbeOptions{ImagePath: dir}, ErrNotImage},
+		{"bytes", ProbeOptions{Image: ChallengeImage().Image}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadImage(tt.opts)
+			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+				t.Errorf("loadImage(%+v) = %v, want %v", tt.opts.ImagePath, err, tt.want)
+			}
+		})
+	}
+	if img, err := loadImage(ProbeOptions{}); img != nil || err != nil {
+		t.Errorf("loadImage() = %v, %v, want nil, nil (the challenge)", img, err)
+	}
+}
+
+// countingBackend records whether a probe reached it.
+type countingBackend struct {
+	sdk.Unimplemented
+	probes int
+}
+
+func (b *countingBackend) Info(context.Context) (sdk.Info, error) {
+	return sdk.Info{Name: "counting", Version: "1", DefaultPort: 1}, nil
+}
+
+func (b *countingBackend) Resolve(_ context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
+	return sdk.Resolution{Endpoint: "http://127.0.0.1:1/v1", InternalModelID: req.Entry.Name}, nil
+}
+
+func (b *countingBackend) ProbeVision(_ context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
+	b.probes++
+	ok := req.Expect != nil && strings.Contains(strings.Join(req.Expect, ","), "red") && req.Challenge != nil
+	return sdk.ProbeResult{VisionOK: ok, ProbeVersion: "test/1", Notes: []string{"counted"}, StatusCode: 200, LatencyMS: 3}, nil
+}
+
+func TestProbeVision(t *testing.T) {
+	dir := writeRegistry(t, `[
+  {"name": "sees", "backend": "counting", "capabilities": {"vision": {"enabled": true}}},
+  {"name": "text", "backend": "counting", "capabilities": {"text": true}}
+]`, "")
+	cb := &countingBackend{}
+	l := open(t, dir, map[string]sdk.Backend{"counting": cb})
+	ctx := context.Background()
+	var ce *CapabilityError
+	if _, err := l.ProbeVision(ctx, "text", ProbeOptions{}); !errors.As(err, &ce) || cb.probes != 0 {
+		t.Fatalf("ProbeVision(text) = %v after %d probes, want a capability error and none", err, cb.probes)
+	}
+	rep, err := l.ProbeVision(ctx, "sees", ProbeOptions{})
+	if err != nil || !rep.VisionOK || !rep.Challenge || rep.Timestamp != "2026-11-25T12:30:45Z" || cb.probes != 1 {
+		t.Fatalf("ProbeVision(sees) = %+v, %v", rep, err)
+	}
+	e, err := l.Registry().Get("sees")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(e.Field("probes")); !strings.Contains(got, `"vision_ok": true`) && !strings.Contains(got, `"vision_ok":true`) {
+		t.Errorf("probes after ProbeVision(sees) = %s, want vision_ok true stored", got)
+	}
+}
+
+func TestEndpointConfig(t *testing.T) {
+	tests := map[string]importedConfig{
+		"http://127.0.0.1:11434/v1":   {Host: "127.0.0.1", Port: 11434},
+		"http://gpu:8000":             {Host: "gpu", Port: 8000},
+		"https://gpu.example/v1":      {BaseURL: "https://gpu.example/v1"},
+		"http://gpu:8000/openai/v1":   {BaseURL: "http://gpu:8000/openai/v1"},
+		"http://no-port.example/v1":   {BaseURL: "http://no-port.example/v1"},
+		"http://[::1]:23333/v1":       {Host: "::1", Port: 23333},
+		"http://h:1/v1?token=x":       {BaseURL: "http://h:1/v1?token=x"},
+		"not a url at all %zz://nope": {BaseURL: "not a url at all %zz://nope"},
+	}
+	for in, want := range tests {
+		if got := endpointConfig(in); got != want {
+			t.Errorf("endpointConfig(%q) = %+v, want %+v", in, got, want)
+		}
+	}
+}
+
+func TestModelKey(t *testing.T) {
+	for in, want := range map[[2]string]string{
+		{"ollama", "llava"}:           "llava:latest",
+		{"ollama", "llava:7b"}:        "llava:7b",
+		{"ollama", "ns/llava"}:        "ns/llava:latest",
+		{"ollama", "host:5000/ns/m"}:  "host:5000/ns/m:latest",
+		{"vllm", "qwen"}:              "qwen",
+		{"ollama", ""}:                "",
+		{"ollama", "ns/llava:q4_k_m"}: "ns/llava:q4_k_m",
+	} {
+		if got := modelKey(in[0], in[1]); got != want {
+			t.Errorf("modelKey(%q, %q) = %q, want %q", in[0], in[1], got, want)
+		}
+	}
+}

@@ -1,0 +1,223 @@
+// Package core is imageworks-loader as a library: it opens a layered model
+// registry, tells clients how to reach each model through backends
+// (in-process or plugins), verifies model files against version locks, and
+// probes vision models.
+//
+// A Loader is the facade an embedder uses:
+//
+//	l, err := core.Open(ctx, core.Options{RegistryDir: "configs"})
+//	if err != nil { ... }
+//	defer l.Close()
+//	sel, err := l.Select(ctx, "qwen2.5-vl-7b", core.SelectOptions{Require: []string{"vision"}})
+//
+// The package never prints, exits or reads flags; everything it needs from
+// the environment comes through Options.
+package core
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/imageworks-ai/loader/core/pluginhost"
+	"github.com/imageworks-ai/loader/core/registry"
+	"github.com/imageworks-ai/loader/sdk"
+)
+
+// Options configure a Loader. The zero value of every field has a
+// production default.
+type Options struct {
+	// RegistryDir is the layered registry directory. Ignored when
+	// RegistryFile is set.
+	RegistryDir string
+	// RegistryFile selects single-file mode: that one file is loaded and
+	// saved.
+	RegistryFile string
+	// AllowDuplicates permits duplicate names in single-file mode.
+	AllowDuplicates bool
+	// Backends are in-process backends keyed by backend name. They take
+	// precedence over plugins of the same name.
+	Backends map[string]sdk.Backend
+	// PluginDirs are searched for plugins before anything else.
+	PluginDirs []string
+	// ExecutableDir is the folder of the running CLI, searched for plugins
+	// after IMAGEWORKS_PLUGIN_PATH. Empty means none (a library has no CLI
+	// folder of its own).
+	ExecutableDir string
+	// Getenv reads the environment (plugin search path, timeouts, API keys).
+	// Nil means os.Getenv.
+	Getenv func(string) string
+	// Logger receives diagnostics. Nil discards them.
+	Logger hclog.Logger
+	// Now is the clock for timestamps. Nil means time.Now.
+	Now func() time.Time
+	// HashWorkers bounds parallel file hashing; 0 means one per CPU.
+	HashWorkers int
+}
+
+// Loader is an open registry plus the backends that serve its entries. It is
+// safe for concurrent use. Close it to stop any plugin it started.
+type Loader struct {
+	opts Options
+	reg  *registry.Registry
+	log  hclog.Logger
+
+	mu     sync.Mutex
+	host   *pluginhost.Host // started on first use of a plugin
+	closed bool
+}
+
+// Open loads the registry named by opts and returns a Loader. Errors wrap
+// the registry's (registry.ErrNoRegistry, *registry.ParseError, ...).
+// No plugin is started until a call needs one.
+func Open(ctx context.Context, opts Options) (*Loader, error) {
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	ropts := registry.Options{Logger: log.Named("registry"), AllowDuplicates: opts.AllowDuplicates, Now: opts.Now}
+	var (
+		reg *registry.Registry
+		err error
+	)
+	if opts.RegistryFile != "" {
+		reg, err = registry.OpenFile(ctx, opts.RegistryFile, ropts)
+	} else {
+		dir := opts.RegistryDir
+		if dir == "" {
+			dir = "configs"
+		}
+		reg, err = registry.Open(ctx, dir, ropts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Loader{opts: opts, reg: reg, log: log}, nil
+}
+
+// Registry returns the loaded registry, for reading entries directly.
+func (l *Loader) Registry() *registry.Registry { return l.reg }
+
+// Close stops every plugin the Loader started. It is safe to call more
+// than once.
+func (l *Loader) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	if l.host == nil {
+		return nil
+	}
+	err := l.host.Close()
+	l.host = nil
+	return err
+}
+
+// ErrClosed is returned by calls on a closed Loader that need a backend.
+var ErrClosed = errors.New("loader is closed")
+
+// plugins returns the plugin host, creating it on first use.
+func (l *Loader) plugins() (*pluginhost.Host, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, ErrClosed
+	}
+	if l.host == nil {
+		l.host = pluginhost.New(pluginhost.Options{
+			Dirs:          l.opts.PluginDirs,
+			Getenv:        l.opts.Getenv,
+			ExecutableDir: l.opts.ExecutableDir,
+			LockFile:      l.pluginLockPath(),
+			Logger:        l.log.Named("plugins"),
+		})
+	}
+	return l.host, nil
+}
+
+// backend returns the backend serving name: an in-process one when
+// registered, else the plugin of that name.
+func (l *Loader) backend(ctx context.Context, name string) (sdk.Backend, error) {
+	if b, ok := l.opts.Backends[name]; ok {
+		return b, nil
+	}
+	h, err := l.plugins()
+	if err != nil {
+		return nil, err
+	}
+	return h.Backend(ctx, name)
+}
+
+// apiKey reads the entry's API key from the environment variable its
+// backend_config names, or "".
+func (l *Loader) apiKey(e *registry.Entry) string {
+	env := e.BackendConfig().APIKeyEnv
+	if env == "" {
+		return ""
+	}
+	return l.opts.Getenv(env)
+}
+
+// sdkEntry converts a registry entry into what a backend sees.
+func sdkEntry(e *registry.Entry) sdk.Entry {
+	bc := e.BackendConfig()
+	return sdk.Entry{
+		Name:          e.Name(),
+		DisplayName:   e.DisplayName(),
+		Backend:       e.Backend(),
+		ServedModelID: e.ServedModelID(),
+		Config: sdk.BackendConfig{
+			Host:      bc.Host,
+			Port:      bc.Port,
+			BaseURL:   bc.BaseURL,
+			ModelPath: bc.ModelPath,
+			ExtraArgs: bc.ExtraArgs,
+			APIKeyEnv: bc.APIKeyEnv,
+		},
+		Capabilities: e.Capabilities(),
+		Raw:          e.Raw(),
+	}
+}
+
+// pluginLockPath is plugins.lock.json beside the registry files.
+func (l *Loader) pluginLockPath() string {
+	if l.opts.RegistryFile != "" {
+		return filepath.Join(filepath.Dir(l.opts.RegistryFile), PluginLockFile)
+	}
+	return filepath.Join(l.reg.Dir(), PluginLockFile)
+}
+
+// PluginLockFile is the name of the plugin trust file in the registry
+// directory.
+const PluginLockFile = "plugins.lock.json"
+
+// Plugins lists every plugin found on the search path, with what each
+// says of itself and any problem (each is started to ask).
+func (l *Loader) Plugins(ctx context.Context) ([]pluginhost.Plugin, error) {
+	h, err := l.plugins()
+	if err != nil {
+		return nil, err
+	}
+	return h.List(ctx)
+}
+
+// LockPlugins writes plugins.lock.json beside the registry, pinning the
+// SHA-256 of every plugin found, and returns its path.
+func (l *Loader) LockPlugins(ctx context.Context) (string, error) {
+	h, err := l.plugins()
+	if err != nil {
+		return "", err
+	}
+	path := l.pluginLockPath()
+	return path, h.WriteLock(ctx, path)
+}

@@ -1,0 +1,204 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/imageworks-ai/loader/core/registry"
+	"github.com/imageworks-ai/loader/sdk"
+)
+
+// DefaultMaxImageBytes is the largest image ProbeVision sends unless told
+// otherwise.
+const DefaultMaxImageBytes = 20 << 20
+
+// Errors ProbeVision returns before contacting any server.
+var (
+	// ErrImageMissing: the image file does not exist.
+	ErrImageMissing = errors.New("image not found")
+	// ErrNotImage: the bytes are not a recognised image format.
+	ErrNotImage = errors.New("not an image")
+	// ErrImageTooLarge: the image exceeds the size limit.
+	ErrImageTooLarge = errors.New("image too large")
+)
+
+// ProbeOptions refine ProbeVision.
+type ProbeOptions struct {
+	// ImagePath is an image file to ask about. Empty (and no Image) means
+	// the built-in challenge image.
+	ImagePath string
+	// Image is the image itself, for callers holding bytes; used when
+	// ImagePath is empty.
+	Image []byte
+	// Prompt is the question asked about a caller's image. Empty means a
+	// request to describe it.
+	Prompt string
+	// MaxImageBytes bounds the image; 0 means DefaultMaxImageBytes.
+	MaxImageBytes int64
+	// Timeout bounds the probe; 0 means the backend's default.
+	Timeout time.Duration
+}
+
+// ProbeReport is the result of a vision probe.
+type ProbeReport struct {
+	Name         string   `json:"name"`
+	VisionOK     bool     `json:"vision_ok"`
+	LatencyMS    int64    `json:"latency_ms"`
+	Notes        []string `json:"notes"`
+	ProbeVersion string   `json:"probe_version"`
+	Timestamp    string   `json:"timestamp"`
+	Model        string   `json:"model"`
+	Excerpt      string   `json:"excerpt"`
+	StatusCode   int      `json:"status_code"`
+	// Challenge is true when the built-in challenge image was the image
+	// asked about.
+	Challenge bool `json:"challenge"`
+}
+
+// The built-in challenge: one large solid colour, and the answer that names it.
+const (
+	challengePrompt = "What colour fills this image? Answer with one word."
+	challengeAnswer = "red"
+	describePrompt  = "Describe this image in one sentence."
+)
+
+// ChallengeImage returns the built-in challenge: a 256×256 PNG of solid red,
+// the question to ask about it, and the answers that prove it was seen.
+func ChallengeImage() sdk.Challenge {
+	img := image.NewRGBA(image.Rect(0, 0, 256, 256))
+	red := color.RGBA{R: 220, G: 20, B: 20, A: 255}
+	for y := 0; y < 256; y++ {
+		for x := 0; x < 256; x++ {
+			img.SetRGBA(x, y, red)
+		}
+	}
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, img) // writing to a bytes.Buffer cannot fail
+	return sdk.Challenge{Image: buf.Bytes(), MIMEType: "image/png", Prompt: challengePrompt, Expect: []string{challengeAnswer}}
+}
+
+// ProbeVision asks the model called name about an image and records the
+// result in the entry's probes.vision in the discovered layer. It is
+// refused before any network call with a *CapabilityError when the entry
+// lacks vision, and with errors wrapping ErrImageMissing, ErrNotImage or
+// ErrImageTooLarge for a bad image. A probe that ran returns its report
+// even when vision_ok is false; the error is then nil.
+func (l *Loader) ProbeVision(ctx context.Context, name string, opts ProbeOptions) (ProbeReport, error) {
+	e, err := l.reg.Get(name)
+	if err != nil {
+		return ProbeReport{}, err
+	}
+	if !e.Capabilities()["vision"] {
+		return ProbeReport{}, &CapabilityError{Name: name, Required: []string{"vision"}, Missing: []string{"vision"}}
+	}
+	challenge := ChallengeImage()
+	req := sdk.ProbeRequest{Entry: sdkEntry(e), APIKey: l.apiKey(e), Challenge: &challenge, Timeout: opts.Timeout}
+	img, err := loadImage(opts)
+	if err != nil {
+		return ProbeReport{}, err
+	}
+	if img == nil {
+		req.Image, req.MIMEType, req.Prompt, req.Expect = challenge.Image, challenge.MIMEType, challenge.Prompt, challenge.Expect
+	} else {
+		req.Image, req.MIMEType, req.Prompt = img, http.DetectContentType(img), opts.Prompt
+		if req.Prompt == "" {
+			req.Prompt = describePrompt
+		}
+	}
+	sel, err := l.resolve(ctx, e, false)
+	if err != nil {
+		return ProbeReport{}, err
+	}
+	req.Endpoint, req.ModelID = sel.Endpoint, sel.InternalModelID
+	b, err := l.backend(ctx, e.Backend())
+	if err != nil {
+		return ProbeReport{}, err
+	}
+	res, err := b.ProbeVision(ctx, req)
+	if err != nil {
+		return ProbeReport{}, fmt.Errorf("probing %q with backend %q: %w", name, e.Backend(), err)
+	}
+	rep := ProbeReport{
+		Name: name, VisionOK: res.VisionOK, LatencyMS: res.LatencyMS, Notes: res.Notes,
+		ProbeVersion: res.ProbeVersion, Timestamp: l.timestamp(), Model: res.Model,
+		Excerpt: res.Excerpt, StatusCode: res.StatusCode, Challenge: img == nil,
+	}
+	if rep.Notes == nil {
+		rep.Notes = []string{}
+	}
+	stored := visionProbeRecord{
+		VisionOK: rep.VisionOK, Timestamp: rep.Timestamp, ProbeVersion: rep.ProbeVersion,
+		LatencyMS: rep.LatencyMS, Notes: strings.Join(rep.Notes, "; "),
+	}
+	if err := l.reg.Update(name, func(ed *registry.Edit) error { return ed.Set(stored, "probes", "vision") }); err != nil {
+		return rep, err
+	}
+	if err := l.reg.Save(ctx); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// visionProbeRecord is probes.vision as the reference stores it.
+type visionProbeRecord struct {
+	VisionOK     bool   `json:"vision_ok"`
+	Timestamp    string `json:"timestamp"`
+	ProbeVersion string `json:"probe_version"`
+	LatencyMS    int64  `json:"latency_ms"`
+	Notes        string `json:"notes"`
+}
+
+// loadImage returns the caller's image checked for existence, size and
+// type, or nil when the caller gave none.
+func loadImage(opts ProbeOptions) ([]byte, error) {
+	limit := opts.MaxImageBytes
+	if limit <= 0 {
+		limit = DefaultMaxImageBytes
+	}
+	data, label := opts.Image, "image"
+	if opts.ImagePath != "" {
+		label = opts.ImagePath
+		f, err := os.Open(opts.ImagePath)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w", opts.ImagePath, ErrImageMissing)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading image: %w", err)
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return nil, fmt.Errorf("reading image: %w", err)
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s: not a regular file: %w", opts.ImagePath, ErrNotImage)
+		}
+		if fi.Size() > limit {
+			return nil, fmt.Errorf("%s: %d bytes, limit %d: %w", opts.ImagePath, fi.Size(), limit, ErrImageTooLarge)
+		}
+		data, err = io.ReadAll(io.LimitReader(f, limit+1))
+		if err != nil {
+			return nil, fmt.Errorf("reading image %s: %w", opts.ImagePath, err)
+		}
+	}
+	if data == nil {
+		return nil, nil
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: %d bytes, limit %d: %w", label, len(data), limit, ErrImageTooLarge)
+	}
+	if mt := http.DetectContentType(data); !strings.HasPrefix(mt, "image/") {
+		return nil, fmt.Errorf("%s: detected %s: %w", label, mt, ErrNotImage)
+	}
+	return data, nil
+}

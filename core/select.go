@@ -1,0 +1,198 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/imageworks-ai/loader/core/registry"
+	"github.com/imageworks-ai/loader/sdk"
+)
+
+// ErrCapability is wrapped by every *CapabilityError.
+var ErrCapability = errors.New("capability requirement not met")
+
+// CapabilityError reports that a model, or every candidate for a role,
+// lacks required capabilities.
+type CapabilityError struct {
+	// Name is the model asked for, or "" for a role selection.
+	Name string
+	// Role is the role asked for, or "".
+	Role string
+	// Required are the capabilities that were required, sorted.
+	Required []string
+	// Missing are the required capabilities the model lacks (Name set).
+	Missing []string
+}
+
+func (e *CapabilityError) Error() string {
+	if e.Role != "" {
+		if len(e.Required) == 0 {
+			return fmt.Sprintf("no model has role %q", e.Role)
+		}
+		return fmt.Sprintf("no model has role %q with capabilities %s", e.Role, strings.Join(e.Required, ", "))
+	}
+	return fmt.Sprintf("model %q lacks required capabilities: %s", e.Name, strings.Join(e.Missing, ", "))
+}
+
+// Unwrap returns ErrCapability.
+func (e *CapabilityError) Unwrap() error { return ErrCapability }
+
+// Selection tells a client how to reach a model.
+type Selection struct {
+	LogicalName     string          `json:"logical_name"`
+	Endpoint        string          `json:"endpoint"`
+	Backend         string          `json:"backend"`
+	InternalModelID string          `json:"internal_model_id"`
+	Capabilities    map[string]bool `json:"capabilities"`
+	// Notes are the backend's remarks; omitted when empty.
+	Notes []string `json:"notes,omitempty"`
+	// Live is the live check's result when one was asked for.
+	Live *sdk.HealthStatus `json:"live,omitempty"`
+}
+
+// SelectOptions refine Select and SelectRole.
+type SelectOptions struct {
+	// Require lists capabilities the model must have (canonical names or
+	// synonyms).
+	Require []string
+	// Prefer lists model names tried first, in order (SelectRole only).
+	Prefer []string
+	// Live asks the backend to check that the server serves the model.
+	Live bool
+}
+
+// roleNeedsVision are the roles that require vision unless told otherwise.
+var roleNeedsVision = map[string]bool{"caption": true, "keywords": true, "description": true, "narration": true}
+
+// RoleRequirements returns the capabilities a role requires in addition to
+// extra: vision for caption, keywords, description and narration. The
+// result is normalised, deduplicated and sorted.
+func RoleRequirements(role string, extra []string) []string {
+	req := append([]string(nil), extra...)
+	if roleNeedsVision[strings.ToLower(strings.TrimSpace(role))] {
+		req = append(req, "vision")
+	}
+	return canonicalRequirements(req)
+}
+
+// canonicalRequirements maps requirement names through the capability
+// synonyms, deduplicated and sorted.
+func canonicalRequirements(req []string) []string {
+	seen := make(map[string]bool, len(req))
+	out := make([]string, 0, len(req))
+	for _, r := range req {
+		c := registry.CanonicalCapability(r)
+		if c == "" || seen[c] {
+			continue
+		}
+		seen[c] = true
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// missingCapabilities lists the requirements caps does not hold true.
+func missingCapabilities(caps map[string]bool, req []string) []string {
+	var missing []string
+	for _, r := range req {
+		if !caps[r] {
+			missing = append(missing, r)
+		}
+	}
+	return missing
+}
+
+// ChooseForRole picks the entry for role from entries by the contract's
+// rules: candidates list the role, are not deprecated and hold every
+// required capability (see RoleRequirements); preferred names are tried
+// first, in order; otherwise the highest role_priority[role] wins (missing
+// counts 0), ties broken by name. With no candidate the error is a
+// *CapabilityError naming the role and the requirements.
+func ChooseForRole(entries []*registry.Entry, role string, prefer, require []string) (*registry.Entry, error) {
+	req := RoleRequirements(role, require)
+	var cands []*registry.Entry
+	byName := make(map[string]*registry.Entry)
+	for _, e := range entries {
+		if e.Deprecated() || !hasRole(e, role) || len(missingCapabilities(e.Capabilities(), req)) > 0 {
+			continue
+		}
+		cands = append(cands, e)
+		byName[e.Name()] = e
+	}
+	for _, p := range prefer {
+		if e, ok := byName[p]; ok {
+			return e, nil
+		}
+	}
+	if len(cands) == 0 {
+		return nil, &CapabilityError{Role: role, Required: req}
+	}
+	best := cands[0]
+	for _, e := range cands[1:] {
+		pe, pb := e.RolePriority()[role], best.RolePriority()[role]
+		if pe > pb || (pe == pb && e.Name() < best.Name()) {
+			best = e
+		}
+	}
+	return best, nil
+}
+
+func hasRole(e *registry.Entry, role string) bool {
+	for _, r := range e.Roles() {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// Select resolves the model called name. It returns an error wrapping
+// registry.ErrNotFound for an unknown name, a *CapabilityError when the
+// entry lacks a required capability (checked before any backend is
+// contacted), and the backend's errors otherwise.
+func (l *Loader) Select(ctx context.Context, name string, opts SelectOptions) (Selection, error) {
+	e, err := l.reg.Get(name)
+	if err != nil {
+		return Selection{}, err
+	}
+	caps := e.Capabilities()
+	if missing := missingCapabilities(caps, canonicalRequirements(opts.Require)); len(missing) > 0 {
+		return Selection{}, &CapabilityError{Name: name, Required: canonicalRequirements(opts.Require), Missing: missing}
+	}
+	return l.resolve(ctx, e, opts.Live)
+}
+
+// SelectRole resolves the best model for role (see ChooseForRole). It
+// returns a *CapabilityError when no model qualifies.
+func (l *Loader) SelectRole(ctx context.Context, role string, opts SelectOptions) (Selection, error) {
+	e, err := ChooseForRole(l.reg.Entries(), role, opts.Prefer, opts.Require)
+	if err != nil {
+		return Selection{}, err
+	}
+	return l.resolve(ctx, e, opts.Live)
+}
+
+// resolve asks e's backend how to reach it.
+func (l *Loader) resolve(ctx context.Context, e *registry.Entry, live bool) (Selection, error) {
+	b, err := l.backend(ctx, e.Backend())
+	if err != nil {
+		return Selection{}, fmt.Errorf("resolving %q: %w", e.Name(), err)
+	}
+	res, err := b.Resolve(ctx, sdk.ResolveRequest{Entry: sdkEntry(e), Live: live, APIKey: l.apiKey(e)})
+	if err != nil {
+		return Selection{}, fmt.Errorf("resolving %q with backend %q: %w", e.Name(), e.Backend(), err)
+	}
+	return Selection{
+		LogicalName:     e.Name(),
+		Endpoint:        res.Endpoint,
+		Backend:         e.Backend(),
+		InternalModelID: res.InternalModelID,
+		Capabilities:    e.Capabilities(),
+		Notes:           res.Notes,
+		Live:            res.Live,
+	}, nil
+}
