@@ -7,9 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	_ "image/gif" // decoders for images a stand-in describes
 	_ "image/jpeg"
-	_ "image/png"
+	"image/png"
 	"strings"
 )
 
@@ -135,4 +136,20 @@ func nearestColour(r, g, b int) string {
 		}
 	}
 	return best
+}
+
+// SolidPNG returns a 64×64 PNG of one colour, the kind of image stand-ins
+// (and the host's challenge) describe by its colour.
+func SolidPNG(c color.Color) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 64, 64))
+	for y := range 64 {
+		for x := range 64 {
+			img.Set(x, y, c)
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		panic(err) // encoding an in-memory RGBA image cannot fail
+	}
+	return buf.Bytes()
 }

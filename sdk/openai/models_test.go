@@ -40,7 +40,7 @@ func TestGroupModels(t *testing.T) {
 func TestStatuses(t *testing.T) {
 	served := []string{"a", "llava:latest"}
 	got := Statuses([]string{"llava:latest", "a", "b"}, served, nil)
-	want := []sdk.ModelStatus{{"llava:latest", true}, {"a", true}, {"b", false}}
+	want := []sdk.ModelStatus{{ID: "llava:latest", Served: true}, {ID: "a", Served: true}, {ID: "b", Served: false}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Statuses() = %+v, want %+v", got, want)
 	}
