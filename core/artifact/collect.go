@@ -20,7 +20,8 @@ type Options struct {
 	// Open opens the model folder; nil means OSOpener.
 	Open Opener
 	// Workers is how many files are hashed at once; 0 or less means
-	// runtime.GOMAXPROCS(0). It is capped at the number of files.
+	// runtime.GOMAXPROCS(0). It is capped at the number of files and at
+	// 32, so read buffers never exceed 32 MiB together.
 	Workers int
 	// Progress, when non-nil, receives bytes hashed so far and the total.
 	// It is called from the hashing goroutines but never concurrently,
@@ -182,6 +183,10 @@ const bufSize = 1 << 20
 // readAheadBufs is how many buffers a worker reading ahead cycles through.
 const readAheadBufs = 4
 
+// maxBufferBytes bounds all read buffers together, so memory stays small
+// whatever the model size and core count.
+const maxBufferBytes = 32 << 20
+
 // hashAll hashes jobs on up to opts.Workers goroutines, largest first, and
 // returns the files sorted by path with their total size.
 func hashAll(ctx context.Context, fsys fs.FS, root string, jobs []job, opts Options) ([]File, int64, error) {
@@ -199,11 +204,11 @@ func hashAll(ctx context.Context, fsys fs.FS, root string, jobs []job, opts Opti
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, len(jobs))
+	workers = min(workers, len(jobs), maxBufferBytes/bufSize)
 	// With cores to spare (fewer files than cores), each worker reads
-	// ahead on a second goroutine.
+	// ahead on a second goroutine, memory budget permitting.
 	nbuf := 1
-	if workers < runtime.GOMAXPROCS(0) {
+	if workers < runtime.GOMAXPROCS(0) && workers*readAheadBufs*bufSize <= maxBufferBytes {
 		nbuf = readAheadBufs
 	}
 

@@ -46,8 +46,9 @@
 // # Speed and memory
 //
 // Files are hashed in parallel by [Options.Workers] goroutines (largest file
-// first), each streaming its file once through a fixed 1 MiB buffer, so
-// memory stays bounded whatever the model size. A file is never split: one
+// first), each streaming its file once through a fixed 1 MiB buffer (four,
+// reading ahead on a helper goroutine, when there are fewer files than
+// cores), so read buffers stay under 32 MiB whatever the model size. A file is never split: one
 // big file is hashed on one goroutine at the speed of a sequential read and
 // hash.
 package artifact
