@@ -66,10 +66,13 @@ func Collect(ctx context.Context, src Source, opts Options) (Result, error) {
 	}
 	fsys, err := open(p.root)
 	if err != nil {
-		if isNotExist(err) || errors.Is(err, syscall.ENOTDIR) {
-			err = fmt.Errorf("%w: model folder not found: %w", ErrArtifactsMissing, err)
+		switch {
+		case isNotExist(err):
+			err = &folderError{"no such folder", fs.ErrNotExist}
+		case errors.Is(err, syscall.ENOTDIR):
+			err = &folderError{"not a folder", syscall.ENOTDIR}
 		}
-		return Result{}, &PathError{Op: "open", Root: p.root, Path: ".", Err: err}
+		return Result{}, &PathError{Op: "open model folder", Root: p.root, Path: ".", Err: err}
 	}
 	if c, ok := fsys.(io.Closer); ok {
 		defer c.Close()
@@ -93,6 +96,16 @@ func Collect(ctx context.Context, src Source, opts Options) (Result, error) {
 	}
 	return Result{Root: p.root, Selection: p.sel, Files: files, Aggregate: agg, Bytes: total}, nil
 }
+
+// folderError says why the model folder cannot be opened; it wraps
+// ErrArtifactsMissing and the underlying condition.
+type folderError struct {
+	what  string
+	cause error
+}
+
+func (e *folderError) Error() string   { return ErrArtifactsMissing.Error() + ": " + e.what }
+func (e *folderError) Unwrap() []error { return []error{ErrArtifactsMissing, e.cause} }
 
 // job is one file to hash: path is its name in the result, open the
 // link-free name to open, info its state when listed.

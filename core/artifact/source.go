@@ -79,11 +79,11 @@ func (s Source) plan() (plan, error) {
 func (s Source) resolveRoot(p, field string) (string, error) {
 	if strings.TrimSpace(p) == "" {
 		return "", &PathError{Op: "resolve " + field, Path: p,
-			Err: fmt.Errorf("%w: %w: %s is empty", ErrArtifactsMissing, ErrNoLocalPath, field)}
+			Err: fmt.Errorf("%w: %w (empty)", ErrArtifactsMissing, ErrNoLocalPath)}
 	}
 	if !isLocal(p) {
 		return "", &PathError{Op: "resolve " + field, Path: p,
-			Err: fmt.Errorf("%w: %w: %q is not a local folder", ErrArtifactsMissing, ErrNoLocalPath, p)}
+			Err: fmt.Errorf("%w: %w", ErrArtifactsMissing, ErrNoLocalPath)}
 	}
 	if p == "~" || strings.HasPrefix(p, "~/") {
 		if s.Home == "" {
