@@ -34,7 +34,8 @@ const maxRecvMsgSize = 64 << 20
 // IMAGEWORKS_PLUGIN_LOG_LEVEL, default info). Run by hand it refuses with
 // exit code 1, except in these modes:
 //
-//   - --debug (or IMAGEWORKS_PLUGIN_DEBUG=1): serve until interrupted and
+//   - --debug (or IMAGEWORKS_PLUGIN_DEBUG=1, which a plugin started by a
+//     host ignores): serve until interrupted and
 //     print one line, IMAGEWORKS_REATTACH_BACKENDS='{"NAME":{...}}', to
 //     stdout. Set that variable in a host's environment and the host uses
 //     this process instead of starting the plugin, so the plugin can run
@@ -74,7 +75,11 @@ func serve(b Backend, env serveEnv) int {
 		fmt.Fprintf(env.stderr, "%s: unexpected argument %q\n", prog, fs.Arg(0))
 		return 2
 	}
-	debugMode := *debugFlag || isTrue(env.getenv(wire.DebugEnv))
+	// The variable counts only when a person started the plugin: a host
+	// passes IMAGEWORKS_PLUGIN_* variables on, and a plugin it started must
+	// still answer the handshake.
+	startedByHost := env.getenv(wire.MagicCookieKey) == wire.MagicCookieValue
+	debugMode := *debugFlag || (isTrue(env.getenv(wire.DebugEnv)) && !startedByHost)
 	if *versionFlag || debugMode {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		info, err := b.Info(ctx)
@@ -99,7 +104,7 @@ func serve(b Backend, env serveEnv) int {
 		return serveDebug(b, info.Name, prog, env)
 	}
 
-	if env.getenv(wire.MagicCookieKey) != wire.MagicCookieValue {
+	if !startedByHost {
 		fmt.Fprintf(env.stderr, "%s: this program is a backend plugin for imageworks-loader, which starts it itself\n"+
 			"%s: to debug it, run it with --debug and give its reattach line to the host\n", prog, prog)
 		return 1

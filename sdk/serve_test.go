@@ -77,7 +77,20 @@ func newClient(t *testing.T, cfg *plugin.ClientConfig) sdk.Backend {
 }
 
 func TestServeProcess(t *testing.T) {
-	b := newClient(t, &plugin.ClientConfig{Cmd: pluginCmd()})
+	for _, extraEnv := range []string{"", "IMAGEWORKS_PLUGIN_DEBUG=1"} {
+		t.Run(extraEnv, func(t *testing.T) {
+			cmd := pluginCmd()
+			if extraEnv != "" {
+				// A host passes IMAGEWORKS_PLUGIN_* on; the plugin must
+				// still serve the host rather than start in debug mode.
+				cmd.Env = append(cmd.Env, extraEnv)
+			}
+			testServeProcess(t, newClient(t, &plugin.ClientConfig{Cmd: cmd}))
+		})
+	}
+}
+
+func testServeProcess(t *testing.T, b sdk.Backend) {
 	ctx := context.Background()
 	info, err := b.Info(ctx)
 	if err != nil || info.Name != "testbe" || info.Version != "0.1.0" {
