@@ -162,6 +162,9 @@ func walk(ctx context.Context, fsys fs.FS, root string) ([]job, error) {
 		if t := d.Type(); t.IsDir() || t&^fs.ModeSymlink != 0 {
 			return nil // folders are walked, special files skipped
 		}
+		if err := CheckPath(name); err != nil {
+			return &PathError{Op: "walk", Root: root, Path: name, Err: err}
+		}
 		target := name
 		if d.Type()&fs.ModeSymlink != 0 {
 			if target, err = resolve(fsys, name); err != nil {
@@ -179,9 +182,6 @@ func walk(ctx context.Context, fsys fs.FS, root string) ([]job, error) {
 			return &PathError{Op: "walk", Root: root, Path: name, Err: err}
 		}
 		if fi.Mode().IsRegular() {
-			if err := CheckPath(name); err != nil {
-				return &PathError{Op: "walk", Root: root, Path: name, Err: err}
-			}
 			jobs = append(jobs, job{path: name, open: target, info: fi})
 		}
 		return nil

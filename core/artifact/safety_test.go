@@ -35,6 +35,7 @@ func TestCollectRefusesUnsafeManifestPaths(t *testing.T) {
 		{"sub/", ErrUnsafePath},
 		{"", ErrUnsafePath},
 		{"bad\nname", ErrInvalidPath},
+		{"bad\xffname", ErrInvalidPath},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Source says where an entry's files are, in the registry's own terms.
@@ -137,11 +138,14 @@ func checkList(root string, list []string) ([]string, error) {
 // CheckPath reports whether p may name a file inside a model folder: it
 // must be non-empty, relative, slash-separated and clean (no "." or ".."
 // elements, no empty elements, no trailing slash). It returns an error
-// wrapping ErrUnsafePath, or ErrInvalidPath for a newline or NUL byte.
+// wrapping ErrUnsafePath, or ErrInvalidPath for a newline, a NUL byte or
+// invalid UTF-8.
 func CheckPath(p string) error {
 	switch {
 	case strings.ContainsAny(p, "\n\x00"):
 		return fmt.Errorf("%w: contains a newline or NUL byte", ErrInvalidPath)
+	case !utf8.ValidString(p):
+		return fmt.Errorf("%w: not valid UTF-8", ErrInvalidPath)
 	case p == "":
 		return fmt.Errorf("%w: empty path", ErrUnsafePath)
 	case strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\`) || filepath.IsAbs(p) || hasDrive(p):
