@@ -1,0 +1,117 @@
+package pluginhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/imageworks-ai/loader/sdk"
+	"github.com/imageworks-ai/loader/sdk/host"
+)
+
+// errCallDeadline is the cause of a call's context when the host's call
+// deadline expires.
+var errCallDeadline = errors.New("plugin call deadline")
+
+// exitWait is how long a failed call waits for the plugin process to be
+// reaped before telling a crash from a lost connection.
+const exitWait = time.Second
+
+// pluginBackend is the sdk.Backend the Host hands out for a plugin: each
+// call gets a deadline, and crashes and timeouts become *PluginError.
+type pluginBackend struct {
+	h    *Host
+	inst *instance
+}
+
+// call runs f with the call deadline and classifies its error: the
+// plugin's own errors and the caller's cancellation come back as they are;
+// a crash, a lost connection or the host's deadline become *PluginError
+// (and a plugin that missed the deadline is killed).
+func call[T any](ctx context.Context, b *pluginBackend, name string, timeout time.Duration, f func(context.Context) (T, error)) (T, error) {
+	var zero T
+	i := b.inst
+	if i.dead() {
+		return zero, i.pluginError(i.exitError("before " + name))
+	}
+	ours := time.Now().Add(timeout)
+	cctx, cancel := context.WithDeadlineCause(ctx, ours, errCallDeadline)
+	defer cancel()
+	v, err := f(cctx)
+	if err == nil {
+		return v, nil
+	}
+	// gRPC may report a deadline a moment before the context's own timer
+	// fires: whose deadline it was follows from which is sooner.
+	callerFirst := false
+	if d, ok := ctx.Deadline(); ok && !d.After(ours) {
+		callerFirst = true
+	}
+	switch {
+	case ctx.Err() != nil:
+		return zero, err
+	case context.Cause(cctx) == errCallDeadline,
+		errors.Is(err, context.DeadlineExceeded) && !callerFirst:
+		if i.runner != nil {
+			i.runner.kill(killCallTimeout)
+		}
+		return zero, i.pluginError(fmt.Errorf("%w: %s did not answer within %s; the plugin was stopped", ErrPluginTimeout, name, timeout))
+	case errors.Is(err, host.ErrTransport):
+		if i.runner != nil && !i.runner.waitExit(exitWait) {
+			i.runner.kill(killCallTimeout)
+		}
+		return zero, i.pluginError(i.exitError("during " + name))
+	}
+	return zero, err
+}
+
+// Info implements sdk.Backend.
+func (b *pluginBackend) Info(ctx context.Context) (sdk.Info, error) {
+	return call(ctx, b, "Info", b.h.callTimeout, b.inst.backend.Info)
+}
+
+// Resolve implements sdk.Backend.
+func (b *pluginBackend) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
+	return call(ctx, b, "Resolve", b.h.callTimeout, func(ctx context.Context) (sdk.Resolution, error) {
+		return b.inst.backend.Resolve(ctx, req)
+	})
+}
+
+// Health implements sdk.Backend.
+func (b *pluginBackend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.HealthStatus, error) {
+	return call(ctx, b, "Health", b.h.callTimeout, func(ctx context.Context) (sdk.HealthStatus, error) {
+		return b.inst.backend.Health(ctx, req)
+	})
+}
+
+// ListModels implements sdk.Backend.
+func (b *pluginBackend) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk.ServedModel, error) {
+	return call(ctx, b, "ListModels", b.h.callTimeout, func(ctx context.Context) ([]sdk.ServedModel, error) {
+		return b.inst.backend.ListModels(ctx, req)
+	})
+}
+
+// ProbeVision implements sdk.Backend. Its deadline is the request's own
+// Timeout plus a few seconds when that is longer than the call timeout.
+func (b *pluginBackend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
+	return call(ctx, b, "ProbeVision", probeDeadline(b.h.callTimeout, req.Timeout), func(ctx context.Context) (sdk.ProbeResult, error) {
+		return b.inst.backend.ProbeVision(ctx, req)
+	})
+}
+
+// Artifacts implements sdk.Backend.
+func (b *pluginBackend) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk.ArtifactSet, error) {
+	return call(ctx, b, "Artifacts", b.h.callTimeout, func(ctx context.Context) (sdk.ArtifactSet, error) {
+		return b.inst.backend.Artifacts(ctx, req)
+	})
+}
+
+// probeDeadline is the deadline of a ProbeVision call.
+func probeDeadline(callTimeout, reqTimeout time.Duration) time.Duration {
+	want := defaultProbeTimeout
+	if reqTimeout > 0 {
+		want = reqTimeout + probeGrace
+	}
+	return max(callTimeout, want)
+}

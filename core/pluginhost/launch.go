@@ -1,0 +1,298 @@
+package pluginhost
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/go-plugin/runner"
+
+	"github.com/imageworks-ai/loader/sdk"
+	"github.com/imageworks-ai/loader/sdk/host"
+)
+
+// startBackstop is added to the start timeout for go-plugin's own timer;
+// the host's watchdog fires first and kills the process group.
+const startBackstop = 5 * time.Second
+
+// errChecksum is returned by the runner when go-plugin's SecureConfig check
+// fails right before the plugin would run.
+var errChecksum = errors.New("checksum changed before start")
+
+// start starts (or attaches to) the plugin for name.
+func (h *Host) start(ctx context.Context, name string) (*instance, error) {
+	if rc, ok := h.reattach[name]; ok {
+		return h.attach(ctx, name, rc)
+	}
+	path, err := h.Find(name)
+	if err != nil {
+		return nil, err
+	}
+	return h.launch(ctx, name, path, true)
+}
+
+// launch runs the executable at path as plugin name and returns it once it
+// has answered Info with its own name. With pinned set, plugins.lock.json
+// (when it exists) must list the binary's SHA-256.
+func (h *Host) launch(ctx context.Context, name, path string, pinned bool) (*instance, error) {
+	fail := func(err error, tail *stderrTail) error {
+		pe := &PluginError{Plugin: name, Path: path, Err: err}
+		if tail != nil {
+			pe.Stderr = tail.Lines()
+		}
+		return pe
+	}
+	var secure *plugin.SecureConfig
+	if pinned {
+		sum, err := h.checkTrust(name, path)
+		if err != nil {
+			return nil, fail(err, nil)
+		}
+		if sum != nil {
+			secure = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fail(fmt.Errorf("start cancelled: %w", err), nil)
+	}
+	sockDir, err := h.ensureSocketDir()
+	if err != nil {
+		return nil, fail(err, nil)
+	}
+
+	tail := &stderrTail{}
+	r := newGroupRunner()
+	cfg := &plugin.ClientConfig{
+		HandshakeConfig:  host.Handshake(),
+		VersionedPlugins: host.PluginSets(),
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		StartTimeout:     h.startTimeout + startBackstop,
+		Stderr:           tail.writer(),
+		SyncStderr:       tail.writer(),
+		Logger:           h.logger.Named("plugin"),
+		AutoMTLS:         h.mtls,
+		SkipHostEnv:      true,
+		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: sockDir},
+		RunnerFunc: func(_ hclog.Logger, cmd *exec.Cmd, _ string) (runner.Runner, error) {
+			// go-plugin's SecureConfig, checked as late as possible:
+			// right before the process starts.
+			if secure != nil {
+				ok, err := secure.Check(path)
+				if err != nil {
+					return nil, fmt.Errorf("%w: %v", errChecksum, err)
+				}
+				if !ok {
+					return nil, errChecksum
+				}
+			}
+			cmd.Path = path
+			cmd.Args = []string{path}
+			// go-plugin's own variables (cookie, socket folder, ...) come
+			// last and win.
+			cmd.Env = append(pluginEnv(h.environ()), cmd.Env...)
+			r.setCmd(cmd)
+			return r, nil
+		},
+	}
+
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil, fail(ErrHostClosed, nil)
+	}
+	h.starting[r] = struct{}{}
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.starting, r)
+		h.mu.Unlock()
+	}()
+
+	deadline := time.Now().Add(h.startTimeout)
+	client := plugin.NewClient(cfg)
+	inst, err := h.handshake(ctx, name, path, client, r, tail, deadline)
+	if err != nil {
+		client.Kill()
+		return nil, fail(h.startError(ctx, r, err), tail)
+	}
+
+	h.mu.Lock()
+	closed := h.closed
+	h.mu.Unlock()
+	if closed {
+		inst.close()
+		return nil, fail(ErrHostClosed, tail)
+	}
+	return inst, nil
+}
+
+// startFailure marks an error of the start itself (not of the process),
+// reported as is.
+type startFailure struct{ err error }
+
+func (e *startFailure) Error() string { return e.err.Error() }
+func (e *startFailure) Unwrap() error { return e.err }
+
+// handshake waits for the plugin's handshake under a watchdog (start
+// deadline, ctx), connects, and checks Info.
+func (h *Host) handshake(ctx context.Context, name, path string, client *plugin.Client, r *groupRunner, tail *stderrTail, deadline time.Time) (*instance, error) {
+	type result struct {
+		rpc plugin.ClientProtocol
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		rpc, err := client.Client()
+		ch <- result{rpc, err}
+	}()
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	var res result
+	select {
+	case res = <-ch:
+	case <-timer.C:
+		r.kill(killStartTimeout)
+		res = <-ch
+	case <-ctx.Done():
+		r.kill(killCancelled)
+		res = <-ch
+	}
+	if res.err != nil {
+		return nil, res.err
+	}
+	backend, err := host.Dispense(res.rpc)
+	if err != nil {
+		return nil, &startFailure{fmt.Errorf("%w: %v", ErrHandshake, err)}
+	}
+
+	infoCtx, cancel := context.WithDeadlineCause(ctx, deadline, errStartDeadline)
+	defer cancel()
+	info, err := backend.Info(infoCtx)
+	if err != nil {
+		switch {
+		case ctx.Err() != nil:
+			r.kill(killCancelled)
+		case context.Cause(infoCtx) == errStartDeadline:
+			r.kill(killStartTimeout)
+		case errors.Is(err, host.ErrTransport):
+			r.waitExit(time.Second)
+		}
+		return nil, &startFailure{fmt.Errorf("Info: %w", err)}
+	}
+	if info.Name != name {
+		return nil, &startFailure{fmt.Errorf("%w: Info says its name is %q, but its file name says %q", ErrNameMismatch, info.Name, name)}
+	}
+	return &instance{name: name, path: path, client: client, rpc: res.rpc, runner: r, backend: backend, info: info, tail: tail}, nil
+}
+
+// errStartDeadline is the cause of a start's context when the start
+// timeout expires.
+var errStartDeadline = errors.New("start timeout")
+
+// startError turns the failure of a start into the error a PluginError
+// wraps, from what the runner saw.
+func (h *Host) startError(ctx context.Context, r *groupRunner, err error) error {
+	switch r.killedFor() {
+	case killCancelled:
+		return fmt.Errorf("start cancelled: %w", ctx.Err())
+	case killClosed:
+		return ErrHostClosed
+	case killStartTimeout:
+		return fmt.Errorf("%w: no handshake and Info within %s (set %s to wait longer)", ErrPluginTimeout, h.startTimeout, EnvStartTimeout)
+	}
+	if errors.Is(err, errChecksum) {
+		return fmt.Errorf("%w: the binary changed after it was checked against the lock file: %v", ErrPluginUntrusted, err)
+	}
+	var sf *startFailure
+	if errors.As(err, &sf) {
+		if st := r.exitState(); st != nil && errors.Is(err, host.ErrTransport) {
+			return fmt.Errorf("%w: exited during its start (%s)", ErrPluginCrashed, st)
+		}
+		return sf.err
+	}
+	if !r.started() {
+		return fmt.Errorf("%w: cannot run: %v", ErrPluginCrashed, err)
+	}
+	if line := r.first.String(); line != "" && !looksLikeHandshake(line) {
+		return fmt.Errorf("%w: printed %q instead of a handshake", ErrHandshake, truncate(line, 120))
+	}
+	if st := r.exitState(); st != nil && !killedBySIGKILL(st) {
+		return fmt.Errorf("%w: exited before the handshake (%s)", ErrPluginCrashed, st)
+	}
+	return fmt.Errorf("%w: %s", ErrHandshake, firstLineOf(err.Error()))
+}
+
+// looksLikeHandshake reports whether a stdout line has the shape of
+// go-plugin's handshake: CORE|APP|NETWORK|ADDR|PROTOCOL...
+func looksLikeHandshake(line string) bool {
+	return len(strings.Split(strings.TrimSpace(line), "|")) >= 4
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+func firstLineOf(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}
+
+// attach connects to a plugin started by hand in debug mode, as described
+// by IMAGEWORKS_REATTACH_BACKENDS. The host never kills such a process.
+func (h *Host) attach(ctx context.Context, name string, rc *plugin.ReattachConfig) (*instance, error) {
+	fail := func(err error) error { return &PluginError{Plugin: name, Err: err} }
+	rcCopy := *rc
+	rcCopy.Test = true // the developer owns the process: never kill it
+	version := rcCopy.ProtocolVersion
+	if version == 0 {
+		version = sdk.ProtocolVersion
+	}
+	plugins, ok := host.PluginSets()[version]
+	if !ok {
+		return nil, fail(fmt.Errorf("%w: %s gives protocol version %d, which this host does not speak", ErrHandshake, EnvReattach, version))
+	}
+	rcCopy.ProtocolVersion = version
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  host.Handshake(),
+		Plugins:          plugins,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Reattach:         &rcCopy,
+		Logger:           h.logger.Named("plugin"),
+	})
+	rpc, err := client.Client()
+	if err != nil {
+		return nil, fail(fmt.Errorf("%w: attaching through %s: %v", ErrPluginCrashed, EnvReattach, err))
+	}
+	backend, err := host.Dispense(rpc)
+	if err != nil {
+		closeConn(rpc)
+		return nil, fail(fmt.Errorf("%w: %v", ErrHandshake, err))
+	}
+	infoCtx, cancel := context.WithTimeout(ctx, h.startTimeout)
+	defer cancel()
+	info, err := backend.Info(infoCtx)
+	inst := &instance{name: name, client: client, rpc: rpc, backend: backend, info: info, attached: true, tail: &stderrTail{}}
+	if err != nil {
+		inst.close()
+		if errors.Is(err, host.ErrTransport) {
+			return nil, fail(fmt.Errorf("%w: Info: %v", ErrPluginCrashed, err))
+		}
+		return nil, fail(fmt.Errorf("Info: %w", err))
+	}
+	if info.Name != name {
+		inst.close()
+		return nil, fail(fmt.Errorf("%w: Info says its name is %q, but %s attaches it as %q", ErrNameMismatch, info.Name, EnvReattach, name))
+	}
+	return inst, nil
+}
+
+var _ sdk.Backend = (*pluginBackend)(nil)

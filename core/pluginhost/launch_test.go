@@ -1,0 +1,416 @@
+//go:build unix
+
+package pluginhost
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/imageworks-ai/loader/sdk"
+)
+
+// The three failures the issue names: each is a typed error naming the
+// plugin, carrying its stderr, within seconds, leaving no process behind.
+func TestStartFailures(t *testing.T) {
+	tests := []struct {
+		mode       string
+		want       error
+		wantStderr string
+		wantPids   bool
+	}{
+		{mode: "crash", want: ErrPluginCrashed, wantStderr: "boom: cannot open /etc/fake.conf"},
+		{mode: "hang", want: ErrPluginTimeout, wantPids: true},
+		{mode: "text", want: ErrHandshake, wantStderr: "about to say hello", wantPids: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "out")
+			dir := installPlugins(t, ExecutablePrefix+tt.mode)
+			// The start timeout comes from the environment here.
+			h := newTestHost(t, testEnv{envOut: out, EnvStartTimeout: "1.5"}, dir)
+			h.startTimeout = 0
+			h = New(Options{Dirs: []string{dir}, Getenv: h.getenv, Environ: h.environ, ExecutableDir: t.TempDir()})
+			t.Cleanup(func() { _ = h.Close() })
+
+			start := time.Now()
+			b, err := h.Backend(context.Background(), tt.mode)
+			elapsed := time.Since(start)
+			if err == nil {
+				t.Fatalf("Backend(%q) = %v, nil; want an error", tt.mode, b)
+			}
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Backend(%q) error = %v, want %v", tt.mode, err, tt.want)
+			}
+			var pe *PluginError
+			if !errors.As(err, &pe) {
+				t.Fatalf("Backend(%q) error = %T, want *PluginError", tt.mode, err)
+			}
+			if pe.Plugin != tt.mode || !strings.Contains(err.Error(), "plugin "+tt.mode) {
+				t.Errorf("Backend(%q) error = %q, want it to name the plugin", tt.mode, err)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("Backend(%q) error = %q, want one line", tt.mode, err)
+			}
+			if tt.wantStderr != "" && !strings.Contains(strings.Join(pe.Stderr, "\n"), tt.wantStderr) {
+				t.Errorf("Backend(%q) stderr = %q, want it to contain %q", tt.mode, pe.Stderr, tt.wantStderr)
+			}
+			if elapsed > 4*time.Second {
+				t.Errorf("Backend(%q) took %v, want a few seconds at most", tt.mode, elapsed)
+			}
+			if tt.wantPids {
+				waitGone(t, reportedPids(t, out)...)
+			}
+			if tt.mode == "hang" && elapsed < 1400*time.Millisecond {
+				t.Errorf("Backend(hang) gave up after %v, want the 1.5s from %s", elapsed, EnvStartTimeout)
+			}
+		})
+	}
+}
+
+func TestStartCancelled(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "out")
+	h := newTestHost(t, testEnv{envOut: out}, installPlugins(t, ExecutablePrefix+"hang"))
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for len(readReports(t, out)) == 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+	}()
+	start := time.Now()
+	_, err := h.Backend(ctx, "hang")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Backend(cancelled) error = %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("Backend(cancelled) took %v, want it to stop at once", d)
+	}
+	waitGone(t, reportedPids(t, out)...)
+	// A cancelled start is not remembered.
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel2()
+	if _, err := h.Backend(ctx2, "hang"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Backend(again) error = %v, want a new start cut by its own context", err)
+	}
+}
+
+func TestNameMismatch(t *testing.T) {
+	t.Parallel()
+	h := newTestHost(t, nil, installPlugins(t, ExecutablePrefix+"liar"))
+	_, err := h.Backend(context.Background(), "liar")
+	if !errors.Is(err, ErrNameMismatch) || !strings.Contains(err.Error(), "somebody-else") {
+		t.Errorf("Backend(liar) error = %v, want ErrNameMismatch naming somebody-else", err)
+	}
+}
+
+func TestBackendSharesOneProcess(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "out")
+	h := newTestHost(t, testEnv{envOut: out}, installPlugins(t, ExecutablePrefix+"good"))
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for k := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, err := h.Backend(context.Background(), "good")
+			if err == nil {
+				_, err = b.Resolve(context.Background(), sdk.ResolveRequest{Entry: sdk.Entry{Name: "m", ServedModelID: "org/m"}})
+			}
+			errs[k] = err
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatalf("Backend(good) / Resolve error = %v", err)
+		}
+	}
+	var starts int
+	for _, l := range readReports(t, out) {
+		if strings.HasPrefix(l, "start ") {
+			starts++
+		}
+	}
+	if starts != 1 {
+		t.Errorf("plugin started %d times for 4 concurrent Backend calls, want 1", starts)
+	}
+	b, _ := h.Backend(context.Background(), "good")
+	res, err := b.Resolve(context.Background(), sdk.ResolveRequest{Entry: sdk.Entry{ServedModelID: "x", Config: sdk.BackendConfig{Port: 24001}}})
+	if err != nil || res.Endpoint != "http://localhost:24001/v1" || res.InternalModelID != "x" {
+		t.Errorf("Resolve(port 24001) = %+v, %v; want http://localhost:24001/v1, x", res, err)
+	}
+	if _, err := b.Health(context.Background(), sdk.HealthRequest{}); !errors.Is(err, sdk.ErrNotImplemented) {
+		t.Errorf("Health() error = %v, want the plugin's own sdk.ErrNotImplemented", err)
+	}
+}
+
+func TestEnvironmentAndSocketDir(t *testing.T) {
+	for _, mtls := range []string{"", "1"} {
+		t.Run("mtls="+mtls, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "out")
+			h := newTestHost(t, testEnv{
+				envOut:                  out,
+				EnvMTLS:                 mtls,
+				"LANG":                  "C.UTF-8",
+				"AWS_SECRET_ACCESS_KEY": "host-secret-1",
+				"OPENAI_API_KEY":        "host-secret-2",
+				"IMAGEWORKS_REGISTRY_DIR": "/somewhere",
+			}, installPlugins(t, ExecutablePrefix+"env"))
+			if _, err := h.Backend(context.Background(), "env"); err != nil {
+				t.Fatal(err)
+			}
+			env := map[string]string{}
+			for _, l := range readReports(t, out) {
+				if kv, ok := strings.CutPrefix(l, "env "); ok {
+					k, v, _ := strings.Cut(kv, "=")
+					env[k] = v
+				}
+			}
+			for _, k := range []string{"AWS_SECRET_ACCESS_KEY", "OPENAI_API_KEY", "IMAGEWORKS_REGISTRY_DIR"} {
+				if v, ok := env[k]; ok {
+					t.Errorf("plugin environment has %s=%q, want it withheld", k, v)
+				}
+			}
+			for _, k := range []string{"PATH", "HOME", "LANG", envOut} {
+				if _, ok := env[k]; !ok {
+					t.Errorf("plugin environment lacks %s, want it passed", k)
+				}
+			}
+			if _, ok := env["PLUGIN_CLIENT_CERT"]; ok != (mtls == "1") {
+				t.Errorf("plugin got PLUGIN_CLIENT_CERT = %v with %s=%q, want AutoMTLS only when asked", ok, EnvMTLS, mtls)
+			}
+			sock := env["PLUGIN_UNIX_SOCKET_DIR"]
+			if sock == "" || !strings.HasPrefix(sock, h.socketDir+string(filepath.Separator)) {
+				t.Fatalf("PLUGIN_UNIX_SOCKET_DIR = %q, want a folder in the host's %q", sock, h.socketDir)
+			}
+			fi, err := os.Stat(h.socketDir)
+			if err != nil || fi.Mode().Perm() != 0o700 {
+				t.Errorf("socket folder %s mode = %v (%v), want 0700", h.socketDir, fi.Mode().Perm(), err)
+			}
+			if err := h.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(h.socketDir); !os.IsNotExist(err) {
+				t.Errorf("socket folder %s after Close: %v, want it removed", h.socketDir, err)
+			}
+		})
+	}
+}
+
+func TestCloseKillsProcessGroup(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "out")
+	h := newTestHost(t, testEnv{envOut: out}, installPlugins(t, ExecutablePrefix+"parent"))
+	if _, err := h.Backend(context.Background(), "parent"); err != nil {
+		t.Fatal(err)
+	}
+	pids := reportedPids(t, out)
+	for _, p := range pids {
+		if !alive(p) {
+			t.Fatalf("process %d not running before Close", p)
+		}
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, pids...)
+	if _, err := h.Backend(context.Background(), "parent"); !errors.Is(err, ErrHostClosed) {
+		t.Errorf("Backend after Close error = %v, want ErrHostClosed", err)
+	}
+}
+
+func TestCloseWhenDone(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "out")
+	h := newTestHost(t, testEnv{envOut: out}, installPlugins(t, ExecutablePrefix+"parent"))
+	ctx, cancel := context.WithCancel(context.Background())
+	h.CloseWhenDone(ctx)
+	if _, err := h.Backend(context.Background(), "parent"); err != nil {
+		t.Fatal(err)
+	}
+	cancel() // as a SIGINT handler's context would be
+	waitGone(t, reportedPids(t, out)...)
+}
+
+func TestCallFailures(t *testing.T) {
+	tests := []struct {
+		mode       string
+		want       error
+		wantStderr string
+	}{
+		{mode: "slow", want: ErrPluginTimeout},
+		{mode: "die", want: ErrPluginCrashed, wantStderr: "about to die\nfatal error: dying on purpose"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "out")
+			h := newTestHost(t, testEnv{envOut: out}, installPlugins(t, ExecutablePrefix+tt.mode))
+			h.callTimeout = 500 * time.Millisecond
+			b, err := h.Backend(context.Background(), tt.mode)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			_, err = b.Resolve(context.Background(), sdk.ResolveRequest{})
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Resolve() error = %v, want %v", err, tt.want)
+			}
+			var pe *PluginError
+			if !errors.As(err, &pe) || pe.Plugin != tt.mode {
+				t.Fatalf("Resolve() error = %#v, want a *PluginError naming %s", err, tt.mode)
+			}
+			if tt.wantStderr != "" && !strings.Contains(strings.Join(pe.Stderr, "\n"), tt.wantStderr) {
+				t.Errorf("Resolve() stderr = %q, want %q", pe.Stderr, tt.wantStderr)
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("Resolve() took %v, want under 3s", d)
+			}
+			pid := 0
+			for _, l := range readReports(t, out) {
+				if rest, ok := strings.CutPrefix(l, "start "); ok {
+					pid = atoi(t, rest)
+				}
+			}
+			waitGone(t, pid)
+			// Calls through the dead plugin fail at once; Backend starts a
+			// new one.
+			if _, err := b.Info(context.Background()); !errors.Is(err, ErrPluginCrashed) {
+				t.Errorf("Info() on the dead plugin error = %v, want ErrPluginCrashed", err)
+			}
+			b2, err := h.Backend(context.Background(), tt.mode)
+			if err != nil {
+				t.Fatalf("Backend() after the failure error = %v", err)
+			}
+			if _, err := b2.Info(context.Background()); err != nil {
+				t.Errorf("Info() on the restarted plugin error = %v", err)
+			}
+		})
+	}
+}
+
+func TestCallerCancelKeepsPlugin(t *testing.T) {
+	t.Parallel()
+	h := newTestHost(t, nil, installPlugins(t, ExecutablePrefix+"slow"))
+	b, err := h.Backend(context.Background(), "slow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err = b.Resolve(ctx, sdk.ResolveRequest{})
+	var pe *PluginError
+	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &pe) {
+		t.Errorf("Resolve(caller deadline) error = %v, want the caller's context.DeadlineExceeded, not a *PluginError", err)
+	}
+	if _, err := b.Info(context.Background()); err != nil {
+		t.Errorf("Info() after a cancelled call error = %v, want the plugin still running", err)
+	}
+}
+
+func TestReattach(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	line, done, err := sdk.ServeDebug(ctx, &fakeBackend{name: "debugged"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No binary installed at all: the host attaches instead.
+	h := newTestHost(t, testEnv{EnvReattach: line})
+	b, err := h.Backend(context.Background(), "debugged")
+	if err != nil {
+		t.Fatalf("Backend(debugged) error = %v", err)
+	}
+	if res, err := b.Resolve(context.Background(), sdk.ResolveRequest{}); err != nil || res.Endpoint != "http://localhost:8000/v1" {
+		t.Errorf("Resolve() = %+v, %v", res, err)
+	}
+	list, err := h.List(context.Background())
+	if err != nil || len(list) != 1 || !list[0].Attached || list[0].Version != "1.2.3" {
+		t.Errorf("List() = %+v, %v; want the attached plugin", list, err)
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+		t.Errorf("Close stopped the attached plugin, want it left running")
+	case <-time.After(200 * time.Millisecond):
+	}
+
+	bad := New(Options{Getenv: testEnv{EnvReattach: "{not json"}.getenv})
+	if _, err := bad.Backend(context.Background(), "debugged"); err == nil || !strings.Contains(err.Error(), EnvReattach) {
+		t.Errorf("Backend() with a bad %s error = %v, want one naming it", EnvReattach, err)
+	}
+}
+
+func TestList(t *testing.T) {
+	t.Parallel()
+	first := installPlugins(t, ExecutablePrefix+"good", ExecutablePrefix+"crash")
+	second := installPlugins(t, ExecutablePrefix+"good")
+	h := newTestHost(t, nil, first, second)
+	list, err := h.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct{ name, path, version, problem string }
+	var got []row
+	for _, p := range list {
+		if p.SHA256 == "" || len(p.SHA256) != 64 {
+			t.Errorf("List() %s sha256 = %q, want 64 hex digits", p.Name, p.SHA256)
+		}
+		got = append(got, row{p.Name, p.Path, p.Version, firstWords(p.Problem, 2)})
+	}
+	want := []row{
+		{"crash", filepath.Join(first, ExecutablePrefix+"crash"), "", "plugin crashed:"},
+		{"good", filepath.Join(first, ExecutablePrefix+"good"), "1.2.3", ""},
+		{"good", filepath.Join(second, ExecutablePrefix+"good"), "", "shadowed by"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("List() = %+v, want %+v", got, want)
+	}
+	for k := range want {
+		if got[k] != want[k] {
+			t.Errorf("List()[%d] = %+v, want %+v", k, got[k], want[k])
+		}
+	}
+}
+
+func TestBadStartTimeoutEnv(t *testing.T) {
+	t.Parallel()
+	h := New(Options{Getenv: testEnv{EnvStartTimeout: "soon"}.getenv, ExecutableDir: t.TempDir()})
+	defer h.Close()
+	if _, err := h.Backend(context.Background(), "good"); err == nil || !strings.Contains(err.Error(), EnvStartTimeout) {
+		t.Errorf("Backend() with %s=soon error = %v, want one naming the variable", EnvStartTimeout, err)
+	}
+	if _, err := h.List(context.Background()); err == nil {
+		t.Errorf("List() with %s=soon error = nil, want an error", EnvStartTimeout)
+	}
+}
+
+func firstWords(s string, n int) string {
+	f := strings.Fields(s)
+	return strings.Join(f[:min(n, len(f))], " ")
+}
+
+func atoi(t testing.TB, s string) int {
+	t.Helper()
+	var n int
+	for _, c := range strings.TrimSpace(s) {
+		if c < '0' || c > '9' {
+			t.Fatalf("not a number: %q", s)
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}

@@ -1,0 +1,329 @@
+package pluginhost
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	"github.com/imageworks-ai/loader/sdk"
+)
+
+// LockFileName is the name of the plugin lock file in the registry folder.
+const LockFileName = "plugins.lock.json"
+
+// lockFormat is the lock file's format version.
+const lockFormat = 1
+
+// relockHint ends every message about an untrusted plugin.
+const relockHint = "if you trust the installed plugins, run imageworks-loader plugins lock"
+
+// LockFile is the content of plugins.lock.json: what each backend plugin
+// binary must hash to, per platform. Maps marshal with sorted keys, so the
+// JSON is stable.
+type LockFile struct {
+	// Format is the file's format version, 1.
+	Format int `json:"format"`
+	// Plugins maps a backend name to its pins.
+	Plugins map[string]LockedPlugin `json:"plugins"`
+}
+
+// LockedPlugin pins one backend plugin.
+type LockedPlugin struct {
+	// Version is the version the plugin's Info gave when it was locked.
+	Version string `json:"version"`
+	// SHA256 maps GOOS/GOARCH (such as linux/amd64) to the hex SHA-256 of
+	// the plugin binary for that platform.
+	SHA256 map[string]string `json:"sha256"`
+}
+
+// platform returns this host's GOOS/GOARCH key in the lock file.
+func platform() string { return runtime.GOOS + "/" + runtime.GOARCH }
+
+// ReadLockFile reads and checks a lock file. Errors wrap fs.ErrNotExist when
+// it does not exist; a file that is not a valid format-1 lock file is an
+// error naming it.
+func ReadLockFile(path string) (*LockFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading plugin lock file: %w", err)
+	}
+	var lf LockFile
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&lf); err != nil {
+		return nil, fmt.Errorf("reading plugin lock file %s: %w", path, err)
+	}
+	if lf.Format != lockFormat {
+		return nil, fmt.Errorf("reading plugin lock file %s: format %d, want %d", path, lf.Format, lockFormat)
+	}
+	for name, p := range lf.Plugins {
+		for plat, sum := range p.SHA256 {
+			if b, err := hex.DecodeString(sum); err != nil || len(b) != sha256.Size {
+				return nil, fmt.Errorf("reading plugin lock file %s: backend %q, %s: %q is not a hex SHA-256", path, name, plat, sum)
+			}
+		}
+	}
+	if lf.Plugins == nil {
+		lf.Plugins = map[string]LockedPlugin{}
+	}
+	return &lf, nil
+}
+
+// Marshal returns the lock file as indented JSON with sorted keys and a
+// final newline.
+func (lf *LockFile) Marshal() ([]byte, error) {
+	data, err := json.MarshalIndent(lf, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}
+
+// checkTrust checks the binary at path against the lock file, if there is
+// one. It returns the pinned checksum (nil when pinning is off), or an error
+// wrapping ErrPluginUntrusted that says how to re-lock. The binary is never
+// run here.
+func (h *Host) checkTrust(name, path string) ([]byte, error) {
+	if h.opts.LockFile == "" {
+		return nil, nil
+	}
+	lf, err := ReadLockFile(h.opts.LockFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrPluginUntrusted, err)
+	}
+	p, ok := lf.Plugins[name]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s does not list backend %s; %s", ErrPluginUntrusted, h.opts.LockFile, name, relockHint)
+	}
+	want, ok := p.SHA256[platform()]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s lists no SHA-256 of backend %s for %s; %s", ErrPluginUntrusted, h.opts.LockFile, name, platform(), relockHint)
+	}
+	got, err := h.fileSHA256(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrPluginUntrusted, err)
+	}
+	if got != want {
+		return nil, fmt.Errorf("%w: its SHA-256 is %s but %s pins %s; %s", ErrPluginUntrusted, got, h.opts.LockFile, want, relockHint)
+	}
+	return hex.DecodeString(want)
+}
+
+// fileKey identifies a file's content for the hash cache.
+type fileKey struct {
+	path  string
+	size  int64
+	mtime int64
+	inode uint64
+}
+
+// fileSHA256 returns the hex SHA-256 of the file at path, cached per Host
+// by path, size, modification time and inode.
+func (h *Host) fileSHA256(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("hashing plugin: %w", err)
+	}
+	key := fileKey{path: path, size: fi.Size(), mtime: fi.ModTime().UnixNano(), inode: inodeOf(fi)}
+	h.mu.Lock()
+	sum, ok := h.hashes[key]
+	h.mu.Unlock()
+	if ok {
+		return sum, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("hashing plugin: %w", err)
+	}
+	defer f.Close()
+	hash := sha256.New()
+	if _, err := io.Copy(hash, f); err != nil {
+		return "", fmt.Errorf("hashing plugin %s: %w", path, err)
+	}
+	sum = hex.EncodeToString(hash.Sum(nil))
+	h.mu.Lock()
+	h.hashes[key] = sum
+	h.mu.Unlock()
+	return sum, nil
+}
+
+// WriteLock writes a lock file at path pinning every plugin found (the one
+// used for each backend name; attached plugins are not locked): its Info
+// version and the SHA-256 of its binary for this platform. Pins for other
+// platforms are kept while the version stays the same; this platform's pin
+// of a backend no longer installed is dropped. Plugins are started for Info
+// without checking the old lock file: writing the lock is how a user trusts
+// what is installed.
+//
+// Nothing is written when a plugin fails to start or answer Info; the error
+// then joins one *PluginError per failing plugin. Other errors: reading an
+// existing lock file that is not valid, writing the file.
+func (h *Host) WriteLock(ctx context.Context, path string) error {
+	if h.configErr != nil {
+		return h.configErr
+	}
+	old, err := ReadLockFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		old = &LockFile{Format: lockFormat, Plugins: map[string]LockedPlugin{}}
+	case err != nil:
+		return fmt.Errorf("writing plugin lock file: %w (fix or remove it)", err)
+	}
+
+	winners := winnersOf(discover(h.searchDirs(), h.goos))
+	type pin struct {
+		version, sum string
+		err          error
+	}
+	pins := make([]pin, len(winners))
+	var wg sync.WaitGroup
+	for k, c := range winners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sum, err := h.fileSHA256(c.path)
+			if err != nil {
+				pins[k].err = &PluginError{Plugin: c.name, Path: c.path, Err: err}
+				return
+			}
+			info, err := h.infoUnpinned(ctx, c)
+			pins[k] = pin{version: info.Version, sum: sum, err: err}
+		}()
+	}
+	wg.Wait()
+	var errs []error
+	for _, p := range pins {
+		if p.err != nil {
+			errs = append(errs, p.err)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("writing plugin lock file %s: %w", path, errors.Join(errs...))
+	}
+
+	plat := platform()
+	next := &LockFile{Format: lockFormat, Plugins: map[string]LockedPlugin{}}
+	for name, p := range old.Plugins {
+		rest := map[string]string{}
+		for k, v := range p.SHA256 {
+			if k != plat {
+				rest[k] = v
+			}
+		}
+		if len(rest) > 0 {
+			next.Plugins[name] = LockedPlugin{Version: p.Version, SHA256: rest}
+		}
+	}
+	for k, c := range winners {
+		p, ok := next.Plugins[c.name]
+		if !ok || p.Version != pins[k].version {
+			p = LockedPlugin{Version: pins[k].version, SHA256: map[string]string{}}
+		}
+		p.SHA256[plat] = pins[k].sum
+		next.Plugins[c.name] = p
+	}
+	data, err := next.Marshal()
+	if err != nil {
+		return fmt.Errorf("writing plugin lock file %s: %w", path, err)
+	}
+	if err := writeFileAtomic(path, data, 0o644); err != nil {
+		return fmt.Errorf("writing plugin lock file: %w", err)
+	}
+	h.forgetFailures()
+	return nil
+}
+
+// winnersOf keeps the first candidate of each name (discover's order).
+func winnersOf(cands []candidate) []candidate {
+	var out []candidate
+	for _, c := range cands {
+		if len(out) == 0 || out[len(out)-1].name != c.name {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// infoUnpinned returns the Info of candidate c: from the running instance
+// when the Host runs that binary, else from a plugin started just for it
+// without checking the lock file.
+func (h *Host) infoUnpinned(ctx context.Context, c candidate) (_ sdk.Info, err error) {
+	h.mu.Lock()
+	s := h.slots[c.name]
+	h.mu.Unlock()
+	if s != nil {
+		select {
+		case <-s.done:
+			if s.err == nil && !s.inst.attached && s.inst.path == c.path && !s.inst.dead() {
+				return s.inst.info, nil
+			}
+		default:
+		}
+	}
+	inst, err := h.launch(ctx, c.name, c.path, false)
+	if err != nil {
+		return sdk.Info{}, err
+	}
+	defer inst.close()
+	return inst.info, nil
+}
+
+// forgetFailures drops remembered start failures, so that plugins refused
+// under an old lock file are tried again.
+func (h *Host) forgetFailures() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for name, s := range h.slots {
+		select {
+		case <-s.done:
+			if s.err != nil {
+				delete(h.slots, name)
+			}
+		default:
+		}
+	}
+}
+
+// writeFileAtomic writes data to a temporary file next to path and renames
+// it into place, so readers see the old or the new file, never a part.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Chmod(tmp, perm); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,288 @@
+//go:build unix
+
+package pluginhost
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/imageworks-ai/loader/sdk"
+)
+
+// The test binary doubles as every fake plugin: run under a name
+// imageworks-backend-MODE[...], it behaves as MODE says (see fakePlugin).
+func TestMain(m *testing.M) {
+	if base := filepath.Base(os.Args[0]); strings.HasPrefix(base, ExecutablePrefix) {
+		os.Exit(fakePlugin(base))
+	}
+	os.Exit(m.Run())
+}
+
+// Environment variables of the fake plugins (allowed through by the
+// IMAGEWORKS_PLUGIN_ prefix).
+const (
+	envOut   = "IMAGEWORKS_PLUGIN_TEST_OUT"   // file the plugin appends reports to
+	envChild = "IMAGEWORKS_PLUGIN_TEST_CHILD" // set in a fake plugin's child
+)
+
+// fakePlugin runs the mode named by the executable's name:
+//
+//	crash   writes to stderr and exits 3 at once
+//	hang    starts a child, reports "pids PID CHILD", never shakes hands
+//	text    starts a child, reports its pids, prints text on stdout, hangs
+//	liar    serves, but its Info names another backend
+//	slow    serves; Resolve never returns
+//	die     serves; Resolve exits with status 7 after two lines on stderr
+//	parent  serves after starting a child, reports its pids
+//	env     serves after reporting its environment, one "env K=V" line each
+//	other   serves (any other name)
+//
+// Serving plugins report "start PID" first.
+func fakePlugin(base string) int {
+	name, _, _, ok := parseFileName(base, "linux")
+	if !ok {
+		name, _, _, _ = parseFileName(strings.TrimSuffix(base, ".exe")+".exe", "windows")
+	}
+	if os.Getenv(envChild) != "" {
+		time.Sleep(time.Hour)
+		return 0
+	}
+	switch name {
+	case "crash":
+		fmt.Fprintln(os.Stderr, "warming up")
+		fmt.Fprintln(os.Stderr, "boom: cannot open /etc/fake.conf")
+		return 3
+	case "hang":
+		report("pids %d %d", os.Getpid(), startChild())
+		time.Sleep(time.Hour)
+		return 0
+	case "text":
+		report("pids %d %d", os.Getpid(), startChild())
+		fmt.Fprintln(os.Stderr, "about to say hello")
+		time.Sleep(50 * time.Millisecond)
+		fmt.Println("hello, I am not a plugin")
+		time.Sleep(time.Hour)
+		return 0
+	case "parent":
+		report("pids %d %d", os.Getpid(), startChild())
+	case "env":
+		for _, kv := range os.Environ() {
+			report("env %s", kv)
+		}
+	}
+	report("start %d", os.Getpid())
+	return sdk.Serve(&fakeBackend{name: name})
+}
+
+// report appends a line to the file named by envOut, if set.
+func report(format string, args ...any) {
+	out := os.Getenv(envOut)
+	if out == "" {
+		return
+	}
+	f, err := os.OpenFile(out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, format+"\n", args...)
+}
+
+// startChild starts a copy of this program that sleeps, and returns its pid.
+func startChild() int {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), envChild+"=1")
+	cmd.Stdout = os.Stdout // hold the plugin's pipes open, as a real child would
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "starting child:", err)
+		os.Exit(9)
+	}
+	return cmd.Process.Pid
+}
+
+type fakeBackend struct {
+	sdk.Unimplemented
+	name string
+}
+
+func (b *fakeBackend) Info(context.Context) (sdk.Info, error) {
+	name := b.name
+	if name == "liar" {
+		name = "somebody-else"
+	}
+	return sdk.Info{Name: name, Version: "1.2.3", Protocols: []int{1}, DefaultPort: 8000}, nil
+}
+
+func (b *fakeBackend) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
+	switch b.name {
+	case "slow":
+		select {} // ignores ctx: a hung plugin
+	case "die":
+		fmt.Fprintln(os.Stderr, "about to die") // through go-plugin's stderr stream
+		time.Sleep(100 * time.Millisecond)
+		// Straight to file descriptor 2, as the runtime reports a fatal error.
+		_, _ = os.NewFile(2, "stderr").WriteString("fatal error: dying on purpose\n")
+		os.Exit(7)
+	}
+	port := req.Entry.Config.Port
+	if port == 0 {
+		port = 8000
+	}
+	return sdk.Resolution{
+		Endpoint:        "http://localhost:" + strconv.Itoa(port) + "/v1",
+		InternalModelID: req.Entry.ServedModelID,
+	}, nil
+}
+
+// --- helpers for the tests ---
+
+// installPlugins makes a folder holding the test binary under each of the
+// given file names and returns it.
+func installPlugins(t testing.TB, names ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, n := range names {
+		installPlugin(t, dir, n)
+	}
+	return dir
+}
+
+// installPlugin puts the test binary at dir/name (hard link, else copy).
+func installPlugin(t testing.TB, dir, name string) string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(dir, name)
+	if err := os.Link(exe, dst); err == nil {
+		return dst
+	}
+	src, err := os.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// testEnv is a fake environment: Getenv and Environ for Options.
+type testEnv map[string]string
+
+func (e testEnv) getenv(k string) string { return e[k] }
+
+func (e testEnv) environ() []string {
+	var out []string
+	for k, v := range e {
+		out = append(out, k+"="+v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// newTestHost returns a Host searching only dirs, with a fake environment
+// (PATH and HOME set, plus env) and a short start timeout, closed when the
+// test ends.
+func newTestHost(t testing.TB, env testEnv, dirs ...string) *Host {
+	t.Helper()
+	full := testEnv{"PATH": os.Getenv("PATH"), "HOME": t.TempDir()}
+	for k, v := range env {
+		full[k] = v
+	}
+	h := New(Options{
+		Dirs:          dirs,
+		Getenv:        full.getenv,
+		Environ:       full.environ,
+		ExecutableDir: t.TempDir(),
+		StartTimeout:  5 * time.Second,
+	})
+	t.Cleanup(func() { _ = h.Close() })
+	return h
+}
+
+// readReports returns the lines a fake plugin reported to out.
+func readReports(t testing.TB, out string) []string {
+	t.Helper()
+	data, err := os.ReadFile(out)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(data)), "\n")
+}
+
+// reportedPids returns the pids in a "pids P C" report.
+func reportedPids(t testing.TB, out string) []int {
+	t.Helper()
+	for _, l := range readReports(t, out) {
+		if rest, ok := strings.CutPrefix(l, "pids "); ok {
+			var pids []int
+			for _, f := range strings.Fields(rest) {
+				n, err := strconv.Atoi(f)
+				if err != nil {
+					t.Fatalf("bad report %q", l)
+				}
+				pids = append(pids, n)
+			}
+			return pids
+		}
+	}
+	t.Fatalf("no pids reported in %s: %q", out, readReports(t, out))
+	return nil
+}
+
+// alive reports whether pid is a running (not zombie) process.
+func alive(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true // no /proc: trust kill(0)
+	}
+	// The state follows the parenthesised command name.
+	s := string(stat)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2] != 'Z'
+	}
+	return true
+}
+
+// waitGone fails the test unless every pid is gone within a few seconds.
+func waitGone(t testing.TB, pids ...int) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for _, pid := range pids {
+		for alive(pid) {
+			if time.Now().After(deadline) {
+				t.Errorf("process %d still running", pid)
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
