@@ -102,7 +102,7 @@ func normalizeCaps(raw []byte) map[string]bool {
 	textSeen, textTrue := false, false
 	if isObject(raw) {
 		for _, m := range orderedMembers(raw) {
-			k := strings.ToLower(strings.TrimSpace(m.key))
+			k := strings.ToLower(strings.TrimSpace(m.key()))
 			t := capabilityTrue(m.v)
 			out[k] = out[k] || t
 			switch c := capabilitySynonym(k); c {
@@ -122,4 +122,3 @@ func normalizeCaps(raw []byte) map[string]bool {
 	out["text"] = !textSeen || textTrue
 	return out
 }
-

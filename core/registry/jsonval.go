@@ -123,12 +123,19 @@ func skipValue(b []byte, i int) int {
 	case '"':
 		i++
 		for {
-			j := bytes.IndexAny(b[i:], `"\`)
+			j := bytes.IndexByte(b[i:], '"')
+			if j < 0 {
+				return len(b)
+			}
 			i += j
-			if b[i] == '"' {
+			k := i - 1
+			for b[k] == '\\' {
+				k--
+			}
+			if (i-1-k)%2 == 0 {
 				return i + 1
 			}
-			i += 2
+			i++
 		}
 	case '{', '[':
 		depth := 0

@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -72,12 +71,29 @@ func readLayer(ctx context.Context, file string) (*layer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", file, err)
 	}
-	data := make([]byte, 0, fi.Size()+1)
-	buf := bytes.NewBuffer(data)
-	if _, err := io.Copy(buf, f); err != nil {
+	data, err := readAll(f, fi.Size())
+	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", file, err)
 	}
-	return parseLayer(file, buf.Bytes(), stampOf(fi))
+	return parseLayer(file, data, stampOf(fi))
+}
+
+// readAll reads f to its end into one buffer sized from its stat.
+func readAll(f io.Reader, size int64) ([]byte, error) {
+	buf := make([]byte, 0, size+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // parseLayer indexes data as the contents of file.

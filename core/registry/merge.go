@@ -1,5 +1,7 @@
 package registry
 
+import "bytes"
+
 // runtimeOwned reports whether a top-level key is owned by the discovered
 // layer (tooling); every other key is owned by the curated layer.
 func runtimeOwned(key string) bool {
@@ -51,6 +53,9 @@ func resolveKey(key string, d, c side, ind int) (v []byte, canon, ok bool) {
 // never erases a value.
 func resolveCurated(d, c side, ind int) (v []byte, canon, ok bool) {
 	if c.set() {
+		if d.ok && d.canon == c.canon && bytes.Equal(d.v, c.v) {
+			return c.v, c.canon, true
+		}
 		if d.ok && isObject(d.v) && isObject(c.v) {
 			return mergeObjects(nil, d, c, ind), true, true
 		}
@@ -62,33 +67,53 @@ func resolveCurated(d, c side, ind int) (v []byte, canon, ok bool) {
 	return c.v, c.canon, c.ok
 }
 
-// kv is an object member with a decoded key.
+// kv is an object member: the key's token and the value.
 type kv struct {
-	key string
+	tok []byte
 	v   []byte
+}
+
+// plainKey reports a key token without escapes, whose bytes are the key.
+func plainKey(tok []byte) bool { return bytes.IndexByte(tok, '\\') < 0 }
+
+func sameKey(a, b []byte) bool {
+	if plainKey(a) && plainKey(b) {
+		return bytes.Equal(a, b)
+	}
+	return unquote(a) == unquote(b)
+}
+
+// key returns the decoded key.
+func (m kv) key() string { return unquote(m.tok) }
+
+// appendKey appends the key token the reference way.
+func appendKey(dst, tok []byte) []byte {
+	if plainKey(tok) {
+		return append(dst, tok...)
+	}
+	return appendQuoted(dst, unquote(tok))
 }
 
 // orderedMembers lists an object's members in order; a repeated key keeps
 // its first position and takes its last value, as a Python dict does.
 func orderedMembers(obj []byte) []kv {
-	var out []kv
+	out := make([]kv, 0, 16)
 	eachMember(obj, func(k, v []byte) bool {
-		key := unquote(k)
 		for i := range out {
-			if out[i].key == key {
+			if sameKey(out[i].tok, k) {
 				out[i].v = v
 				return true
 			}
 		}
-		out = append(out, kv{key, v})
+		out = append(out, kv{k, v})
 		return true
 	})
 	return out
 }
 
-func lookup(ms []kv, key string) ([]byte, bool) {
+func lookup(ms []kv, tok []byte) ([]byte, bool) {
 	for _, m := range ms {
-		if m.key == key {
+		if sameKey(m.tok, tok) {
 			return m.v, true
 		}
 	}
@@ -101,26 +126,26 @@ func lookup(ms []kv, key string) ([]byte, bool) {
 func mergeObjects(dst []byte, d, c side, ind int) []byte {
 	dm, cm := orderedMembers(d.v), orderedMembers(c.v)
 	n := 0
-	emit := func(key string, v []byte, canon bool) {
+	emit := func(tok []byte, v []byte, canon bool) {
 		if n > 0 {
 			dst = append(dst, ',')
 		}
 		n++
 		dst = append(dst, '\n')
 		dst = append(dst, spaces(ind+1)...)
-		dst = appendQuoted(dst, key)
+		dst = appendKey(dst, tok)
 		dst = append(dst, ':', ' ')
 		dst = appendValue(dst, v, canon, ind+1)
 	}
 	dst = append(dst, '{')
 	for _, m := range dm {
-		cv, cok := lookup(cm, m.key)
+		cv, cok := lookup(cm, m.tok)
 		v, canon, _ := resolveCurated(side{m.v, true, d.canon}, side{cv, cok, c.canon}, ind+1)
-		emit(m.key, v, canon)
+		emit(m.tok, v, canon)
 	}
 	for _, m := range cm {
-		if _, ok := lookup(dm, m.key); !ok {
-			emit(m.key, m.v, c.canon)
+		if _, ok := lookup(dm, m.tok); !ok {
+			emit(m.tok, m.v, c.canon)
 		}
 	}
 	if n > 0 {

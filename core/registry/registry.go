@@ -48,7 +48,7 @@ type Registry struct {
 	opts   Options
 	log    hclog.Logger
 
-	cur, dis *layer  // as last read from disk (cur is nil in single-file mode)
+	cur, dis *layer   // as last read from disk (cur is nil in single-file mode)
 	changes  []change // staged, not yet saved
 	view     *view
 }

@@ -132,16 +132,16 @@ func rereadLayer(ctx context.Context, old *layer, file string) (*layer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", file, err)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+1))
-	if _, err := io.Copy(buf, f); err != nil {
+	data, err := readAll(f, fi.Size())
+	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", file, err)
 	}
-	if old != nil && old.st.exists && bytes.Equal(buf.Bytes(), old.data) {
+	if old != nil && old.st.exists && bytes.Equal(data, old.data) {
 		l := *old
 		l.st = stampOf(fi)
 		return &l, nil
 	}
-	return parseLayer(file, buf.Bytes(), stampOf(fi))
+	return parseLayer(file, data, stampOf(fi))
 }
 
 // snapshotStale reports whether the snapshot is missing or older than a

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -440,6 +441,15 @@ func (s *scanner) str() (bool, *syntaxError) {
 	i := s.pos + 1
 	esc := false
 	for {
+		// Eight bytes at a time while none is '"', '\\', a control
+		// character or non-ASCII.
+		for i+8 <= len(d) {
+			w := binary.LittleEndian.Uint64(d[i:])
+			if (hasLess(w, 0x20)|hasZero(w^(0x22*ones))|hasZero(w^(0x5c*ones))|w)&highs != 0 {
+				break
+			}
+			i += 8
+		}
 		for i < len(d) && strPlain[d[i]] {
 			i++
 		}
@@ -487,6 +497,17 @@ func (s *scanner) str() (bool, *syntaxError) {
 		}
 	}
 }
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// hasZero flags (in the high bit of each byte) the zero bytes of w.
+func hasZero(w uint64) uint64 { return (w - ones) & ^w & highs }
+
+// hasLess flags bytes of w below n (n <= 128), for bytes below 0x80.
+func hasLess(w uint64, n uint64) uint64 { return (w - ones*n) & ^w & highs }
 
 func isHex(c byte) bool {
 	return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
