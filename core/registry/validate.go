@@ -1,0 +1,218 @@
+package registry
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+// Problem is one finding of Validate: where it is and what is wrong.
+type Problem struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`   // 1-based
+	Column  int    `json:"column"` // 1-based, in characters
+	Entry   string `json:"entry"`  // "" when the problem is not inside a named entry
+	Message string `json:"message"`
+}
+
+// String returns "file:line:col: entry: message" ("file:line:col: message"
+// without an entry).
+func (p Problem) String() string {
+	if p.Entry == "" {
+		return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Message)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s: %s", p.File, p.Line, p.Column, p.Entry, p.Message)
+}
+
+// Validate checks the layered registry in dir strictly: parse errors,
+// elements that are not objects, missing or malformed names, entries
+// without a backend, duplicate names within a layer, runtime-owned fields in
+// the curated file, and fields of the wrong type. It reads and never writes;
+// a directory holding only a legacy model_registry.json is checked as a
+// single file. Problems come back sorted by file, line and column; the error
+// is for I/O failures and ErrNoRegistry only.
+func Validate(ctx context.Context, dir string) ([]Problem, error) {
+	r := &Registry{dir: dir}
+	var layers []*vlayer
+	found := false
+	for _, f := range []string{CuratedFile, DiscoveredFile} {
+		vl, err := readVLayer(ctx, r.path(f))
+		if err != nil {
+			return nil, err
+		}
+		found = found || vl.exists
+		layers = append(layers, vl)
+	}
+	if !found {
+		legacy := r.path(SnapshotFile)
+		if _, err := os.Stat(legacy); err == nil {
+			return ValidateFile(ctx, legacy)
+		}
+		return nil, fmt.Errorf("registry directory %s: %w", dir, ErrNoRegistry)
+	}
+	cur, dis := layers[0], layers[1]
+	var ps []Problem
+	for _, vl := range layers {
+		ps = append(ps, vl.problems...)
+		ps = append(ps, vl.dupProblems()...)
+		for _, rec := range vl.recs() {
+			ps = append(ps, vl.recordProblems(rec, vl == cur)...)
+		}
+	}
+	// Every entry needs a backend from one of its layers.
+	if cur.l != nil && dis.l != nil {
+		for _, vl := range layers {
+			other := dis
+			if vl == dis {
+				other = cur
+			}
+			for _, rec := range vl.recs() {
+				if !rec.named || hasBackend(rec) {
+					continue
+				}
+				if o, _ := other.l.lookup(rec.name); o != nil && hasBackend(o) {
+					continue
+				}
+				if o, _ := other.l.lookup(rec.name); o != nil && vl == dis {
+					continue // reported once, at the curated record
+				}
+				ps = append(ps, vl.at(rec, -1, "entry has no \"backend\""))
+			}
+		}
+	}
+	sortProblems(ps)
+	return ps, nil
+}
+
+// ValidateFile checks one registry file as single-file mode reads it: the
+// checks of Validate except layer ownership, every record needing a
+// backend. The error is for I/O failures and a missing file (ErrNoRegistry).
+func ValidateFile(ctx context.Context, path string) ([]Problem, error) {
+	vl, err := readVLayer(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if !vl.exists {
+		return nil, fmt.Errorf("registry file %s: %w", path, ErrNoRegistry)
+	}
+	ps := append([]Problem(nil), vl.problems...)
+	ps = append(ps, vl.dupProblems()...)
+	for _, rec := range vl.recs() {
+		ps = append(ps, vl.recordProblems(rec, false)...)
+		if rec.named && !hasBackend(rec) {
+			ps = append(ps, vl.at(rec, -1, "entry has no \"backend\""))
+		}
+	}
+	sortProblems(ps)
+	return ps, nil
+}
+
+func sortProblems(ps []Problem) {
+	slices.SortStableFunc(ps, func(a, b Problem) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+}
+
+// vlayer is a layer read for validation.
+type vlayer struct {
+	file     string
+	exists   bool
+	l        *layer
+	problems []Problem
+}
+
+func readVLayer(ctx context.Context, file string) (*vlayer, error) {
+	vl := &vlayer{file: file}
+	if _, err := os.Stat(file); err != nil {
+		if os.IsNotExist(err) {
+			return vl, nil
+		}
+		return nil, fmt.Errorf("reading %s: %w", file, err)
+	}
+	vl.exists = true
+	l, err := readLayer(ctx, file)
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		vl.problems = append(vl.problems, Problem{File: file, Line: pe.Line, Column: pe.Column, Message: strings.TrimPrefix(pe.Err.Error(), ErrSyntax.Error()+": ")})
+		return vl, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	vl.l = l
+	return vl, nil
+}
+
+func (vl *vlayer) recs() []*record {
+	if vl.l == nil {
+		return nil
+	}
+	return vl.l.recs
+}
+
+// at builds a problem at a record (field index fi, or the record itself
+// when fi < 0).
+func (vl *vlayer) at(rec *record, fi int, format string, args ...any) Problem {
+	off := rec.off
+	if fi >= 0 {
+		off += int(rec.fields[fi].ko)
+	}
+	line, col := lineCol(vl.l.data, off)
+	return Problem{File: vl.file, Line: line, Column: col, Entry: rec.name, Message: fmt.Sprintf(format, args...)}
+}
+
+func (vl *vlayer) dupProblems() []Problem {
+	if vl.l == nil {
+		return nil
+	}
+	var ps []Problem
+	seen := map[string]int{}
+	for _, rec := range vl.l.recs {
+		if !rec.named {
+			continue
+		}
+		seen[rec.name]++
+		if n := seen[rec.name]; n > 1 {
+			ps = append(ps, vl.at(rec, -1, "duplicate name (occurrence %d; the later record wins)", n))
+		}
+	}
+	return ps
+}
+
+func hasBackend(rec *record) bool {
+	v, ok := rec.val("backend")
+	return ok && isString(v) && strings.TrimSpace(unquote(v)) != ""
+}
+
+// recordProblems checks one element's shape and field types.
+func (vl *vlayer) recordProblems(rec *record, curated bool) []Problem {
+	if !rec.isObj {
+		return []Problem{vl.at(rec, -1, "element is not a JSON object")}
+	}
+	var ps []Problem
+	nv, ok := rec.val("name")
+	switch {
+	case !ok:
+		ps = append(ps, vl.at(rec, -1, "entry has no \"name\""))
+	case !isString(nv):
+		ps = append(ps, vl.at(rec, -1, "\"name\" must be a string"))
+	case strings.TrimSpace(unquote(nv)) == "":
+		ps = append(ps, vl.at(rec, -1, "\"name\" is empty"))
+	case strings.TrimSpace(unquote(nv)) != unquote(nv):
+		ps = append(ps, vl.at(rec, -1, "\"name\" has surrounding spaces"))
+	}
+	for i, f := range rec.fields {
+		v := rec.raw[f.vs:f.ve]
+		if curated && runtimeOwned(f.key) {
+			ps = append(ps, vl.at(rec, i, "runtime-owned field %q belongs in the discovered layer, not the curated file", f.key))
+		}
+		if msg := checkField(f.key, v); msg != "" {
+			ps = append(ps, vl.at(rec, i, "%s", msg))
+		}
+	}
+	return ps
+}
