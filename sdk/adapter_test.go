@@ -171,6 +171,12 @@ func TestAdapterRoundTrip(t *testing.T) {
 	}
 	b := connect(t, rec)
 	ctx := context.Background()
+	requireAllSet(t, "Info", rec.info)
+	requireAllSet(t, "Resolution", rec.resolution)
+	requireAllSet(t, "ServedModel", rec.models[0])
+	requireAllSet(t, "ProbeResult", rec.probe)
+	requireAllSet(t, "ArtifactSet", rec.artifacts)
+	requireAllSet(t, "Entry", fullEntry())
 
 	t.Run("Info", func(t *testing.T) {
 		got, err := b.Info(ctx)
@@ -180,6 +186,7 @@ func TestAdapterRoundTrip(t *testing.T) {
 	})
 	t.Run("Resolve", func(t *testing.T) {
 		req := sdk.ResolveRequest{Entry: fullEntry(), Live: true, APIKey: "secret"}
+		requireAllSet(t, "ResolveRequest", req)
 		got, err := b.Resolve(ctx, req)
 		if err != nil || !reflect.DeepEqual(got, rec.resolution) {
 			t.Errorf("Resolve() = %+v, %v, want %+v, nil", got, err, rec.resolution)
@@ -190,6 +197,7 @@ func TestAdapterRoundTrip(t *testing.T) {
 	})
 	t.Run("Health", func(t *testing.T) {
 		req := sdk.HealthRequest{Endpoint: "http://h:1/v1", Models: []string{"a", "b"}, APIKey: "k"}
+		requireAllSet(t, "HealthRequest", req)
 		got, err := b.Health(ctx, req)
 		if err != nil || !reflect.DeepEqual(got, rec.health) {
 			t.Errorf("Health() = %+v, %v, want %+v, nil", got, err, rec.health)
@@ -200,6 +208,7 @@ func TestAdapterRoundTrip(t *testing.T) {
 	})
 	t.Run("ListModels", func(t *testing.T) {
 		req := sdk.ListModelsRequest{Endpoint: "http://h:1/v1", APIKey: "k"}
+		requireAllSet(t, "ListModelsRequest", req)
 		got, err := b.ListModels(ctx, req)
 		if err != nil || !reflect.DeepEqual(got, rec.models) {
 			t.Errorf("ListModels() = %+v, %v, want %+v, nil", got, err, rec.models)
@@ -212,7 +221,7 @@ func TestAdapterRoundTrip(t *testing.T) {
 		}
 	})
 	t.Run("ProbeVision", func(t *testing.T) {
-		for _, req := range []sdk.ProbeRequest{
+		reqs := []sdk.ProbeRequest{
 			{
 				Entry: fullEntry(), Endpoint: "http://h:1/v1", ModelID: "m1", APIKey: "k",
 				Image: []byte{0x89, 'P', 'N', 'G', 0}, MIMEType: "image/png", Prompt: "what colour?",
@@ -223,7 +232,9 @@ func TestAdapterRoundTrip(t *testing.T) {
 				Timeout: 1500 * time.Millisecond,
 			},
 			{Entry: fullEntry(), Image: []byte{1}},
-		} {
+		}
+		requireAllSet(t, "ProbeRequest", reqs[0])
+		for _, req := range reqs {
 			got, err := b.ProbeVision(ctx, req)
 			if err != nil || !reflect.DeepEqual(got, rec.probe) {
 				t.Errorf("ProbeVision() = %+v, %v, want %+v, nil", got, err, rec.probe)

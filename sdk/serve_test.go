@@ -243,3 +243,30 @@ func TestServeDebugNoName(t *testing.T) {
 		t.Error("ServeDebug(backend with no name) error = nil, want one")
 	}
 }
+
+// imageBackend answers ProbeVision with the size of the image it got.
+type imageBackend struct{ testBackend }
+
+func (imageBackend) ProbeVision(_ context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
+	return sdk.ProbeResult{LatencyMS: int64(len(req.Image))}, nil
+}
+
+func TestServeLargeImage(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	line, _, err := sdk.ServeDebug(ctx, imageBackend{})
+	if err != nil {
+		t.Fatalf("ServeDebug() error = %v", err)
+	}
+	configs, err := host.ParseReattach(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newClient(t, &plugin.ClientConfig{Reattach: configs["testbe"]})
+	// Above gRPC's default 4 MiB limit on what a server receives.
+	const size = 12 << 20
+	res, err := b.ProbeVision(ctx, sdk.ProbeRequest{Image: make([]byte, size), MIMEType: "image/png"})
+	if err != nil || res.LatencyMS != size {
+		t.Errorf("ProbeVision(%d-byte image) = %d, %v, want the plugin to get all %d bytes", size, res.LatencyMS, err, size)
+	}
+}

@@ -1,0 +1,63 @@
+package sdk_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/imageworks-ai/loader/sdk"
+)
+
+// minimal implements the two required calls; sdk.Unimplemented answers the
+// rest.
+type minimal struct{ sdk.Unimplemented }
+
+func (minimal) Info(context.Context) (sdk.Info, error) {
+	return sdk.Info{Name: "minimal", Version: "0.1.0", DefaultPort: 9000}, nil
+}
+
+func (minimal) Resolve(_ context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
+	if req.Entry.Name == "" {
+		return sdk.Resolution{}, fmt.Errorf("entry has no name: %w", sdk.ErrBadRequest)
+	}
+	return sdk.Resolution{Endpoint: "http://localhost:9000/v1", InternalModelID: req.Entry.Name}, nil
+}
+
+// A plugin's whole main is one line:
+//
+//	func main() { os.Exit(sdk.Serve(mybackend.New())) }
+func ExampleServe() {
+	_ = sdk.Serve // see the comment above; Serve takes over the process
+}
+
+func ExampleUnimplemented() {
+	var b sdk.Backend = minimal{}
+	_, err := b.Health(context.Background(), sdk.HealthRequest{Endpoint: "http://localhost:9000/v1"})
+	fmt.Println(errors.Is(err, sdk.ErrNotImplemented))
+	fmt.Println(err)
+	// Output:
+	// true
+	// Health: not implemented
+}
+
+func ExampleServeDebug() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	reattach, done, err := sdk.ServeDebug(ctx, minimal{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// A host started with IMAGEWORKS_REATTACH_BACKENDS=<reattach> uses this
+	// process for the backend "minimal".
+	fmt.Println(strings.HasPrefix(reattach, `{"minimal":{"Protocol":"grpc","ProtocolVersion":1,`))
+	cancel()
+	<-done
+	// Output: true
+}
+
+func ExampleNewLogger() {
+	log := sdk.NewLogger() // JSON lines on stderr, as the host expects
+	log.Info("model listed", "endpoint", "http://localhost:9000/v1", "models", 3)
+}
