@@ -96,11 +96,10 @@ func (r *recorder) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk
 // host-side adapter connected to it in this process.
 func connect(t *testing.T, b sdk.Backend) sdk.Backend {
 	t.Helper()
-	client, server := plugin.TestPluginGRPCConn(t, false, sdk.PluginSetsOf(b)[sdk.ProtocolVersion])
-	t.Cleanup(func() {
-		client.Close()
-		server.Stop()
-	})
+	client, _ := plugin.TestPluginGRPCConn(t, false, sdk.PluginSetsOf(b)[sdk.ProtocolVersion])
+	// Closing the client shuts the server down too (go-plugin's controller
+	// service); stopping it here as well would race with that.
+	t.Cleanup(func() { _ = client.Close() })
 	got, err := host.Dispense(client)
 	if err != nil {
 		t.Fatalf("host.Dispense() error = %v", err)

@@ -29,8 +29,7 @@ func benchResolve(b *testing.B, be sdk.Backend) {
 // BenchmarkResolveInProcess is a warm Resolve through both gRPC adapters
 // over a local socket, in one process.
 func BenchmarkResolveInProcess(b *testing.B) {
-	client, server := plugin.TestPluginGRPCConn(b, false, sdk.PluginSetsOf(testBackend{})[sdk.ProtocolVersion])
-	defer server.Stop()
+	client, _ := plugin.TestPluginGRPCConn(b, false, sdk.PluginSetsOf(testBackend{})[sdk.ProtocolVersion])
 	defer client.Close()
 	be, err := host.Dispense(client)
 	if err != nil {

@@ -28,7 +28,7 @@ func newGRPCServer(b Backend, log hclog.Logger) *grpcServer {
 }
 
 func (s *grpcServer) Info(ctx context.Context, _ *pb.InfoRequest) (resp *pb.InfoResponse, err error) {
-	defer s.recover("Info", &err)
+	defer s.guard("Info", &err)
 	info, err := s.impl.Info(ctx)
 	if err != nil {
 		return nil, toStatus(err)
@@ -37,7 +37,7 @@ func (s *grpcServer) Info(ctx context.Context, _ *pb.InfoRequest) (resp *pb.Info
 }
 
 func (s *grpcServer) Resolve(ctx context.Context, req *pb.ResolveRequest) (resp *pb.ResolveResponse, err error) {
-	defer s.recover("Resolve", &err)
+	defer s.guard("Resolve", &err)
 	res, err := s.impl.Resolve(ctx, ResolveRequest{
 		Entry:  entryFromPB(req.GetEntry()),
 		Live:   req.GetLive(),
@@ -55,7 +55,7 @@ func (s *grpcServer) Resolve(ctx context.Context, req *pb.ResolveRequest) (resp 
 }
 
 func (s *grpcServer) Health(ctx context.Context, req *pb.HealthRequest) (resp *pb.HealthStatus, err error) {
-	defer s.recover("Health", &err)
+	defer s.guard("Health", &err)
 	h, err := s.impl.Health(ctx, HealthRequest{
 		Endpoint: req.GetEndpoint(),
 		Models:   req.GetModels(),
@@ -68,7 +68,7 @@ func (s *grpcServer) Health(ctx context.Context, req *pb.HealthRequest) (resp *p
 }
 
 func (s *grpcServer) ListModels(ctx context.Context, req *pb.ListModelsRequest) (resp *pb.ListModelsResponse, err error) {
-	defer s.recover("ListModels", &err)
+	defer s.guard("ListModels", &err)
 	models, err := s.impl.ListModels(ctx, ListModelsRequest{
 		Endpoint: req.GetEndpoint(),
 		APIKey:   req.GetApiKey(),
@@ -80,7 +80,7 @@ func (s *grpcServer) ListModels(ctx context.Context, req *pb.ListModelsRequest) 
 }
 
 func (s *grpcServer) ProbeVision(ctx context.Context, req *pb.ProbeRequest) (resp *pb.ProbeResult, err error) {
-	defer s.recover("ProbeVision", &err)
+	defer s.guard("ProbeVision", &err)
 	r, err := s.impl.ProbeVision(ctx, probeRequestFromPB(req))
 	if err != nil {
 		return nil, toStatus(err)
@@ -97,7 +97,7 @@ func (s *grpcServer) ProbeVision(ctx context.Context, req *pb.ProbeRequest) (res
 }
 
 func (s *grpcServer) Artifacts(ctx context.Context, req *pb.ArtifactsRequest) (resp *pb.ArtifactSet, err error) {
-	defer s.recover("Artifacts", &err)
+	defer s.guard("Artifacts", &err)
 	set, err := s.impl.Artifacts(ctx, ArtifactsRequest{Entry: entryFromPB(req.GetEntry())})
 	if err != nil {
 		return nil, toStatus(err)
@@ -109,9 +109,9 @@ func (s *grpcServer) Artifacts(ctx context.Context, req *pb.ArtifactsRequest) (r
 	return out, nil
 }
 
-// recover turns a panic in the backend into a failed call, so that one bad
+// guard turns a panic in the backend into a failed call, so that one bad
 // request does not take the plugin down with every other call in flight.
-func (s *grpcServer) recover(call string, err *error) {
+func (s *grpcServer) guard(call string, err *error) {
 	if r := recover(); r != nil {
 		s.log.Error("backend panicked", "call", call, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 		*err = wire.Status(pb.ErrorKind_ERROR_KIND_UNSPECIFIED, fmt.Sprintf("%s: backend panicked: %v", call, r)).Err()
