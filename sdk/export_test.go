@@ -14,5 +14,5 @@ func PluginSetsOf(b Backend) map[int]plugin.PluginSet {
 
 // ServeWith runs Serve with the given arguments, environment and outputs.
 var ServeWith = func(b Backend, args []string, getenv func(string) string, stdout, stderr interface{ Write([]byte) (int, error) }) int {
-	return serve(b, serveEnv{args: args, getenv: getenv, stdout: stdout, stderr: stderr})
+	return serve(b, serveEnv{prog: "imageworks-backend-testbe", args: args, getenv: getenv, stdout: stdout, stderr: stderr})
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -45,6 +46,7 @@ const maxRecvMsgSize = 64 << 20
 // A bad flag is exit code 2.
 func Serve(b Backend) int {
 	return serve(b, serveEnv{
+		prog:   strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe"),
 		args:   os.Args[1:],
 		getenv: os.Getenv,
 		stdout: os.Stdout,
@@ -54,13 +56,17 @@ func Serve(b Backend) int {
 
 // serveEnv is the process environment Serve works in, injected for tests.
 type serveEnv struct {
+	prog           string // the program's name, for messages
 	args           []string
 	getenv         func(string) string
 	stdout, stderr io.Writer
 }
 
 func serve(b Backend, env serveEnv) int {
-	prog := "imageworks-backend"
+	prog := env.prog
+	if prog == "" {
+		prog = "imageworks-backend"
+	}
 	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	debugFlag := fs.Bool("debug", false, "serve in this process until interrupted and print a reattach line for "+wire.ReattachEnv)
@@ -92,7 +98,6 @@ func serve(b Backend, env serveEnv) int {
 			fmt.Fprintf(env.stderr, "%s: info: backend has no name\n", prog)
 			return 1
 		}
-		prog += "-" + info.Name
 		if *versionFlag {
 			protocols := info.Protocols
 			if len(protocols) == 0 {

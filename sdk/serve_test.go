@@ -189,7 +189,7 @@ func TestServeByHand(t *testing.T) {
 		wantStdout string
 		wantStderr string
 	}{
-		{name: "no cookie", wantCode: 1, wantStderr: "this program is a backend plugin for imageworks-loader"},
+		{name: "no cookie", wantCode: 1, wantStderr: "imageworks-backend-testbe: this program is a backend plugin for imageworks-loader"},
 		{name: "wrong cookie", env: map[string]string{"IMAGEWORKS_PLUGIN_MAGIC_COOKIE": "x"}, wantCode: 1, wantStderr: "--debug"},
 		{name: "version", args: []string{"--version"}, wantCode: 0, wantStdout: "testbe 0.1.0 (protocols 1)\n"},
 		{name: "bad flag", args: []string{"--nope"}, wantCode: 2, wantStderr: "-nope"},
