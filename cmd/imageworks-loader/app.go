@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+	kongcompletion "github.com/jotaen/kong-completion"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/imageworks-ai/loader/core"
+)
+
+// version is the CLI's version; release builds set it with -ldflags.
+var version = "0.1.0-dev"
+
+const toolName = "imageworks-loader"
+
+// Env is what the CLI takes from the process: its output streams and
+// environment. Tests pass their own.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+}
+
+// Globals are the flags every command takes.
+type Globals struct {
+	RegistryDir  string   `name:"registry-dir" env:"IMAGEWORKS_REGISTRY_DIR" default:"./configs" help:"Layered registry directory." type:"path"`
+	RegistryFile string   `name:"registry-file" help:"Single registry file (single-file mode) instead of a directory." type:"path"`
+	PluginDir    []string `name:"plugin-dir" help:"Folder searched for backend plugins first (repeatable)." type:"path"`
+	LogLevel     string   `name:"log-level" env:"IMAGEWORKS_LOG_LEVEL" default:"warn" enum:"trace,debug,info,warn,error,off" help:"Diagnostics on stderr: trace, debug, info, warn, error, off."`
+	Output       string   `name:"output" short:"o" default:"json" enum:"json,table" help:"Output format: json or table."`
+}
+
+// CLI is the whole command line.
+type CLI struct {
+	Globals
+
+	List        ListCmd                   `cmd:"" help:"List registry entries."`
+	Select      SelectCmd                 `cmd:"" help:"Tell how to reach a model, by name or by role."`
+	Verify      VerifyCmd                 `cmd:"" help:"Hash a model's files and check its version lock."`
+	Lock        LockCmd                   `cmd:"" help:"Lock a model's version."`
+	Unlock      UnlockCmd                 `cmd:"" help:"Unlock a model's version (the expected hash stays)."`
+	ProbeVision ProbeVisionCmd            `cmd:"" name:"probe-vision" help:"Check that a vision model really sees."`
+	Metrics     MetricsCmd                `cmd:"" help:"Lock state and hashes, for every entry or one."`
+	Plugins     PluginsCmd                `cmd:"" help:"List backend plugins, or pin them with 'plugins lock'."`
+	Backends    BackendsCmd               `cmd:"" help:"Health of every backend endpoint in the registry."`
+	Import      ImportCmd                 `cmd:"" help:"Add the models a running server serves to the discovered layer."`
+	Validate    ValidateCmd               `cmd:"" help:"Strict checks of the registry files."`
+	Version     VersionCmd                `cmd:"" help:"Print the version."`
+	Completion  kongcompletion.Completion `cmd:"" help:"Print shell code that enables tab completion."`
+}
+
+// App is what every command's Run receives: the globals, the process's
+// streams and environment, and the loader, opened on first use.
+type App struct {
+	Globals *Globals
+	Env     Env
+	Log     hclog.Logger
+
+	loader *core.Loader
+}
+
+// Loader opens the registry on first use.
+func (a *App) Loader(ctx context.Context) (*core.Loader, error) {
+	if a.loader != nil {
+		return a.loader, nil
+	}
+	opts := core.Options{
+		RegistryDir:     a.Globals.RegistryDir,
+		RegistryFile:    a.Globals.RegistryFile,
+		AllowDuplicates: a.Env.Getenv("IMAGEWORKS_ALLOW_REGISTRY_DUPES") == "1",
+		PluginDirs:      a.Globals.PluginDir,
+		ExecutableDir:   executableDir(),
+		Getenv:          a.Env.Getenv,
+		Logger:          a.Log,
+	}
+	l, err := core.Open(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	a.loader = l
+	return l, nil
+}
+
+// close stops any plugin the loader started.
+func (a *App) close() {
+	if a.loader != nil {
+		_ = a.loader.Close()
+	}
+}
+
+// executableDir is the folder of the running binary, searched for plugins.
+func executableDir() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return filepath.Dir(exe)
+}
+
+// Main runs the CLI with args and returns the process exit status.
+func Main(args []string, env Env) int {
+	var cli CLI
+	exit := -1
+	parser, err := kong.New(&cli,
+		kong.Name(toolName),
+		kong.Description("Layered model registry, endpoint resolution, version locks and vision probes for local model servers."),
+		kong.Writers(env.Stdout, env.Stderr),
+		kong.Exit(func(code int) { exit = code; panic(exitPanic{}) }),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Vars{"version": version},
+	)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "%s: %v\n", toolName, err)
+		return 1
+	}
+	if code, done := completeIfAsked(parser, &exit); done {
+		return code
+	}
+	kctx, code, done := parse(parser, args, &exit)
+	if done {
+		return code
+	}
+	log := hclog.New(&hclog.LoggerOptions{
+		Name: toolName, Level: hclog.LevelFromString(cli.LogLevel), Output: env.Stderr,
+	})
+	app := &App{Globals: &cli.Globals, Env: env, Log: log}
+	defer app.close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	kctx.BindTo(ctx, (*context.Context)(nil))
+	kctx.Bind(app)
+	err = runCommand(kctx, &exit)
+	if exit >= 0 {
+		return exit
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "%s: %s\n", toolName, oneLine(err))
+		return exitCode(err)
+	}
+	return 0
+}
+
+// exitPanic carries kong.Exit out of kong's call stack.
+type exitPanic struct{}
+
+// parse parses args; done is true when the process should end now (help,
+// a usage error).
+func parse(parser *kong.Kong, args []string, exit *int) (kctx *kong.Context, code int, done bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(exitPanic); !ok {
+				panic(r)
+			}
+			kctx, code, done = nil, *exit, true
+		}
+	}()
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		// Usage goes nowhere near stdout: one line on stderr, like every error.
+		fmt.Fprintf(parser.Stderr, "%s: %s (see --help)\n", toolName, oneLine(err))
+		return nil, exitCode(err), true
+	}
+	return kctx, 0, false
+}
+
+// runCommand runs the selected command, turning kong.Exit into a status.
+func runCommand(kctx *kong.Context, exit *int) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(exitPanic); !ok {
+				panic(r)
+			}
+			err = nil
+		}
+	}()
+	return kctx.Run()
+}
+
+// completeIfAsked answers a shell's tab-completion request, if this is one.
+func completeIfAsked(parser *kong.Kong, exit *int) (code int, done bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(exitPanic); !ok {
+				panic(r)
+			}
+			code, done = *exit, true
+		}
+	}()
+	kongcompletion.Register(parser)
+	return 0, false
+}

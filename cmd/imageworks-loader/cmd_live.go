@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/imageworks-ai/loader/core"
+)
+
+// ProbeVisionCmd is `probe-vision NAME [IMAGE]`.
+type ProbeVisionCmd struct {
+	Name   string `arg:"" help:"Logical model name."`
+	Image  string `arg:"" optional:"" help:"Image to ask about; without one, a built-in challenge image whose content is known." type:"path"`
+	Prompt string `help:"Question to ask about IMAGE."`
+}
+
+// Run probes the model. The result is printed whenever a probe ran; the
+// status is 0 only when vision_ok is true.
+func (c *ProbeVisionCmd) Run(ctx context.Context, a *App) error {
+	l, err := a.Loader(ctx)
+	if err != nil {
+		return err
+	}
+	rep, err := l.ProbeVision(ctx, c.Name, core.ProbeOptions{ImagePath: c.Image, Prompt: c.Prompt})
+	if rep.ProbeVersion != "" || rep.StatusCode != 0 {
+		if perr := a.emit(rep, func(w io.Writer) {
+			row(w, "NAME", "VISION_OK", "LATENCY_MS", "NOTES")
+			row(w, rep.Name, rep.VisionOK, rep.LatencyMS, strings.Join(rep.Notes, "; "))
+		}); perr != nil {
+			return perr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if !rep.VisionOK {
+		return &statusError{msg: fmt.Sprintf("%s: the model did not show it sees (%s)", c.Name, strings.Join(rep.Notes, "; ")), code: exitFailure}
+	}
+	return nil
+}
+
+// BackendsCmd is `backends`.
+type BackendsCmd struct{}
+
+// Run checks every distinct endpoint; the status is 1 when any is down.
+func (c *BackendsCmd) Run(ctx context.Context, a *App) error {
+	l, err := a.Loader(ctx)
+	if err != nil {
+		return err
+	}
+	rows, err := l.Health(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.emit(rows, func(w io.Writer) {
+		row(w, "BACKEND", "ENDPOINT", "UP", "VERSION", "SERVED", "NOT_SERVED", "ERROR")
+		for _, r := range rows {
+			row(w, r.Backend, r.Endpoint, r.Up, r.Version, r.Served, r.NotServed, r.Error)
+		}
+	}); err != nil {
+		return err
+	}
+	down := 0
+	for _, r := range rows {
+		if !r.Up {
+			down++
+		}
+	}
+	if down > 0 {
+		return &statusError{msg: fmt.Sprintf("%d of %d endpoint(s) down or unreachable", down, len(rows)), code: exitFailure}
+	}
+	return nil
+}
+
+// ImportCmd is `import BACKEND`.
+type ImportCmd struct {
+	Backend   string `arg:"" help:"Backend name (vllm, ollama, lmdeploy, or a plugin's)."`
+	Endpoint  string `help:"Server base URL; default: the backend's default port on localhost."`
+	DryRun    bool   `name:"dry-run" help:"Print what would be added; write nothing."`
+	APIKeyEnv string `name:"api-key-env" help:"Environment variable holding the server's API key."`
+}
+
+// Run imports the served models the registry lacks.
+func (c *ImportCmd) Run(ctx context.Context, a *App) error {
+	l, err := a.Loader(ctx)
+	if err != nil {
+		return err
+	}
+	key := ""
+	if c.APIKeyEnv != "" {
+		key = a.Env.Getenv(c.APIKeyEnv)
+	}
+	added, err := l.Import(ctx, c.Backend, core.ImportOptions{Endpoint: c.Endpoint, DryRun: c.DryRun, APIKey: key})
+	if err != nil {
+		return err
+	}
+	return a.emit(added, func(w io.Writer) {
+		row(w, "NAME", "BACKEND", "SERVED_MODEL_ID", "ENDPOINT")
+		for _, r := range added {
+			row(w, r.Name, r.Backend, r.ServedModelID, r.Endpoint)
+		}
+	})
+}

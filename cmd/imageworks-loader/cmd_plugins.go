@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+// PluginsCmd is `plugins [list]` and `plugins lock`.
+type PluginsCmd struct {
+	List PluginsListCmd `cmd:"" default:"1" help:"List the plugins found (the default)."`
+	Lock PluginsLockCmd `cmd:"" help:"Pin every plugin's SHA-256 in plugins.lock.json beside the registry."`
+}
+
+// PluginsListCmd is `plugins list`.
+type PluginsListCmd struct{}
+
+// Run lists the plugins found, each started once to ask what it is.
+func (c *PluginsListCmd) Run(ctx context.Context, a *App) error {
+	l, err := a.Loader(ctx)
+	if err != nil {
+		return err
+	}
+	ps, err := l.Plugins(ctx)
+	if err != nil {
+		return err
+	}
+	return a.emit(ps, func(w io.Writer) {
+		row(w, "NAME", "VERSION", "PROTOCOLS", "PATH", "SHA256", "PROBLEM")
+		for _, p := range ps {
+			row(w, p.Name, p.Version, fmt.Sprint(p.Protocols), p.Path, p.SHA256, p.Problem)
+		}
+	})
+}
+
+// PluginsLockCmd is `plugins lock`.
+type PluginsLockCmd struct{}
+
+type lockWritten struct {
+	LockFile string `json:"lock_file"`
+}
+
+// Run writes the plugin lock file.
+func (c *PluginsLockCmd) Run(ctx context.Context, a *App) error {
+	l, err := a.Loader(ctx)
+	if err != nil {
+		return err
+	}
+	path, err := l.LockPlugins(ctx)
+	if err != nil {
+		return err
+	}
+	return a.emit(lockWritten{LockFile: path}, func(w io.Writer) {
+		row(w, "LOCK_FILE")
+		row(w, path)
+	})
+}

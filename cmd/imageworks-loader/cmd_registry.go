@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+
+	"github.com/imageworks-ai/loader/core"
+	"github.com/imageworks-ai/loader/sdk"
+)
+
+// ListCmd is `list`.
+type ListCmd struct {
+	Role string `help:"Only entries that list this role."`
+	All  bool   `help:"Include deprecated entries."`
+}
+
+// Run prints the rows.
+func (c *ListCmd) Run(ctx context.Context, a *App) error {
+	l, err := a.Loader(ctx)
+	if err != nil {
+		return err
+	}
+	rows := l.List(core.ListOptions{Role: c.Role, All: c.All})
+	return a.emit(rows, func(w io.Writer) {
+		row(w, "NAME", "BACKEND", "LOCKED", "VISION", "ROLES", "HASH")
+		for _, r := range rows {
+			row(w, r.Name, r.Backend, r.Locked, r.Vision, r.Roles, r.Hash)
+		}
+	})
+}
+
+// MetricsCmd is `metrics [NAME]`.
+type MetricsCmd struct {
+	Name string `arg:"" optional:"" help:"One entry: full hash, performance and probes."`
+}
+
+// Run prints every entry's lock state, or one entry's metrics.
+func (c *MetricsCmd) Run(ctx context.Context, a *App) error {
+	l, err := a.Loader(ctx)
+	if err != nil {
+		return err
+	}
+	if c.Name != "" {
+		m, err := l.MetricsFor(c.Name)
+		if err != nil {
+			return err
+		}
+		return a.emit(m, func(w io.Writer) {
+			row(w, "NAME", "LOCKED", "AGGREGATE_SHA256")
+			row(w, m.Name, m.Locked, m.AggregateSHA256)
+		})
+	}
+	rows := l.Metrics()
+	return a.emit(rows, func(w io.Writer) {
+		row(w, "NAME", "LOCKED", "HASH")
+		for _, r := range rows {
+			row(w, r.Name, r.Locked, r.Hash)
+		}
+	})
+}
+
+// VersionCmd is `version`.
+type VersionCmd struct{}
+
+type versionInfo struct {
+	Version   string `json:"version"`
+	Go        string `json:"go"`
+	Protocols []int  `json:"plugin_protocols"`
+}
+
+// Run prints the version.
+func (c *VersionCmd) Run(a *App) error {
+	v := versionInfo{Version: version, Go: runtime.Version(), Protocols: []int{sdk.ProtocolVersion}}
+	return a.emit(v, func(w io.Writer) {
+		row(w, "VERSION", "GO", "PLUGIN_PROTOCOLS")
+		row(w, v.Version, v.Go, fmt.Sprint(v.Protocols))
+	})
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/imageworks-ai/loader/core"
+)
+
+// SelectCmd is `select NAME` and `select --role ROLE`.
+type SelectCmd struct {
+	Name          string   `arg:"" optional:"" help:"Logical model name."`
+	Role          string   `help:"Pick the best model for this role instead of naming one."`
+	Prefer        []string `help:"With --role: names tried first, in order (repeatable)."`
+	RequireVision bool     `name:"require-vision" help:"The model must have vision."`
+	Require       []string `help:"Required capability (repeatable)."`
+	Live          bool     `help:"Also check that the server is up and serves the model."`
+}
+
+// Validate rejects a command line naming neither or both a model and a role.
+func (c *SelectCmd) Validate() error {
+	if (c.Name == "") == (c.Role == "") {
+		return errors.New("give a model NAME or --role ROLE (one of them)")
+	}
+	if len(c.Prefer) > 0 && c.Role == "" {
+		return errors.New("--prefer goes with --role")
+	}
+	return nil
+}
+
+// Run resolves the model and prints how to reach it.
+func (c *SelectCmd) Run(ctx context.Context, a *App) error {
+	l, err := a.Loader(ctx)
+	if err != nil {
+		return err
+	}
+	req := append([]string(nil), c.Require...)
+	if c.RequireVision {
+		req = append(req, "vision")
+	}
+	opts := core.SelectOptions{Require: req, Prefer: c.Prefer, Live: c.Live}
+	var sel core.Selection
+	if c.Role != "" {
+		sel, err = l.SelectRole(ctx, c.Role, opts)
+	} else {
+		sel, err = l.Select(ctx, c.Name, opts)
+	}
+	if err != nil {
+		return err
+	}
+	if err := a.emit(sel, func(w io.Writer) {
+		row(w, "LOGICAL_NAME", "ENDPOINT", "BACKEND", "INTERNAL_MODEL_ID", "CAPABILITIES")
+		row(w, sel.LogicalName, sel.Endpoint, sel.Backend, sel.InternalModelID, trueKeys(sel.Capabilities))
+	}); err != nil {
+		return err
+	}
+	if c.Live && sel.Live != nil {
+		if !sel.Live.Up {
+			return &statusError{msg: fmt.Sprintf("%s: server at %s is down", sel.LogicalName, sel.Endpoint), code: exitFailure}
+		}
+		if !sel.Live.Served {
+			return &statusError{msg: fmt.Sprintf("%s: server at %s does not serve %q", sel.LogicalName, sel.Endpoint, sel.InternalModelID), code: exitFailure}
+		}
+	}
+	return nil
+}
+
+// trueKeys lists the keys whose value is true, sorted.
+func trueKeys(m map[string]bool) []string {
+	var out []string
+	for k, v := range m {
+		if v {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/imageworks-ai/loader/core/artifact"
+)
+
+// Exit statuses. They are decided here and nowhere else.
+const (
+	exitOK        = 0
+	exitFailure   = 1  // unknown names, capability errors, probe failures, bad input
+	exitViolation = 2  // a version lock violation
+	exitUsage     = 80 // command-line usage errors (kong's convention)
+)
+
+// exitCoder is an error that knows its exit status (kong's parse errors do).
+type exitCoder interface{ ExitCode() int }
+
+// exitCode maps an error to the process exit status.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, artifact.ErrLockViolation):
+		return exitViolation
+	}
+	var ec exitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	return exitFailure
+}
+
+// oneLine flattens an error message onto one line.
+func oneLine(err error) string {
+	return strings.TrimSpace(strings.ReplaceAll(err.Error(), "\n", "; "))
+}
+
+// statusError ends a command with a status and a message, after it has
+// printed its result (a probe that ran but did not see, say).
+type statusError struct {
+	msg  string
+	code int
+}
+
+func (e *statusError) Error() string { return e.msg }
+
+// ExitCode returns the status the process ends with.
+func (e *statusError) ExitCode() int { return e.code }

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/imageworks-ai/loader/internal/standin"
+	"github.com/imageworks-ai/loader/plugins/lmdeploy"
+	"github.com/imageworks-ai/loader/plugins/ollama"
+	"github.com/imageworks-ai/loader/plugins/vllm"
+	"github.com/imageworks-ai/loader/sdk"
+)
+
+// TestMain lets the test binary double as the CLI and as the bundled
+// plugins, so scripts run them as real processes.
+func TestMain(m *testing.M) {
+	if runFakePlugin() {
+		return
+	}
+	testscript.Main(m, map[string]func(){
+		"imageworks-loader": func() {
+			os.Exit(Main(os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}))
+		},
+		"imageworks-backend-vllm":     func() { os.Exit(sdk.Serve(vllm.New())) },
+		"imageworks-backend-ollama":   func() { os.Exit(sdk.Serve(ollama.New())) },
+		"imageworks-backend-lmdeploy": func() { os.Exit(sdk.Serve(lmdeploy.New())) },
+		"standin":                     func() { os.Exit(standin.Main(os.Args[1:])) },
+	})
+}
+
+// TestScripts runs testdata/script/*.txtar: the CLI's behaviour, checked
+// from outside as a user would.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		Cmds:                scriptCmds(),
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("HOME", env.WorkDir+"/home")
+			env.Setenv("XDG_DATA_HOME", env.WorkDir+"/home/.local/share")
+			configs, err := filepath.Abs(filepath.Join("..", "..", "configs"))
+			if err != nil {
+				return err
+			}
+			env.Setenv("CONFIGS", configs)
+			return nil
+		},
+	})
+}
