@@ -45,9 +45,9 @@ type Options struct {
 	Backends map[string]sdk.Backend
 	// PluginDirs are searched for plugins before anything else.
 	PluginDirs []string
-	// ExecutableDir is the folder of the running CLI, searched for plugins
-	// after IMAGEWORKS_PLUGIN_PATH. Empty means none (a library has no CLI
-	// folder of its own).
+	// ExecutableDir is searched for plugins after IMAGEWORKS_PLUGIN_PATH;
+	// the CLI passes its own folder. Empty means the folder of the running
+	// executable.
 	ExecutableDir string
 	// Getenv reads the environment (plugin search path, timeouts, API keys).
 	// Nil means os.Getenv.

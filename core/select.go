@@ -50,7 +50,32 @@ type Selection struct {
 	// Notes are the backend's remarks; omitted when empty.
 	Notes []string `json:"notes,omitempty"`
 	// Live is the live check's result when one was asked for.
-	Live *sdk.HealthStatus `json:"live,omitempty"`
+	Live *LiveCheck `json:"live,omitempty"`
+}
+
+// LiveCheck is what a live check of a selection found.
+type LiveCheck struct {
+	// Up says whether the server answered its health check.
+	Up bool `json:"up"`
+	// Served says whether the server serves the selection's internal id.
+	Served    bool     `json:"served"`
+	Version   string   `json:"version"`
+	LatencyMS int64    `json:"latency_ms"`
+	Notes     []string `json:"notes,omitempty"`
+}
+
+// liveCheck summarises a backend's health status for the model id.
+func liveCheck(st *sdk.HealthStatus, id string) *LiveCheck {
+	if st == nil {
+		return nil
+	}
+	lc := &LiveCheck{Up: st.Up, Version: st.Version, LatencyMS: st.LatencyMS, Notes: st.Notes}
+	for _, m := range st.Models {
+		if m.ID == id && m.Served {
+			lc.Served = true
+		}
+	}
+	return lc
 }
 
 // SelectOptions refine Select and SelectRole.
@@ -193,6 +218,6 @@ func (l *Loader) resolve(ctx context.Context, e *registry.Entry, live bool) (Sel
 		InternalModelID: res.InternalModelID,
 		Capabilities:    e.Capabilities(),
 		Notes:           res.Notes,
-		Live:            res.Live,
+		Live:            liveCheck(res.Live, res.InternalModelID),
 	}, nil
 }
