@@ -233,7 +233,7 @@ func (l *layer) render() ([]byte, *layer) {
 			out = append(out, ",\n  "...)
 			emit(r)
 		}
-		out = append(out, l.data[l.orig[prev].end:]...)
+		out = append(out, l.data[l.orig[len(l.orig)-1].end:]...)
 	}
 	nl := &layer{file: l.file, data: out, st: l.st, recs: make([]*record, len(kept)), orig: make([]span, len(kept))}
 	for i, r := range kept {

@@ -1,0 +1,359 @@
+package registry_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imageworks-ai/loader/core/registry"
+)
+
+// An edit that changes nothing leaves every file byte-identical and
+// unwritten.
+func TestNoopSaveLeavesFilesIdentical(t *testing.T) {
+	dir := corpusDir(t)
+	r := mustOpen(t, dir, registry.Options{})
+	files := []string{registry.CuratedFile, registry.DiscoveredFile, registry.SnapshotFile}
+	before := map[string][]byte{}
+	mtimes := map[string]time.Time{}
+	for _, f := range files {
+		before[f] = readFile(t, path(dir, f))
+		fi, _ := os.Stat(path(dir, f))
+		mtimes[f] = fi.ModTime()
+	}
+	lockEntry(t, r, "gpt-oss-20b_(MXFP4)", false)      // already unlocked (discovered)
+	lockEntry(t, r, "qwen3-vl-8b-instruct_(FP8)", false) // already unlocked (curated entry)
+	for _, f := range files {
+		if got := readFile(t, path(dir, f)); !bytes.Equal(got, before[f]) {
+			t.Errorf("%s changed after a no-op save", f)
+		}
+		if fi, _ := os.Stat(path(dir, f)); !fi.ModTime().Equal(mtimes[f]) {
+			t.Errorf("%s was rewritten by a no-op save", f)
+		}
+	}
+}
+
+// Locking one entry changes one line inside that entry's record; unlocking
+// restores the original bytes; the curated file never changes.
+func TestLockChangesOnlyThatEntry(t *testing.T) {
+	dir := corpusDir(t)
+	r := mustOpen(t, dir, registry.Options{})
+	origDis := readFile(t, path(dir, registry.DiscoveredFile))
+	origCur := readFile(t, path(dir, registry.CuratedFile))
+	const name = "gpt-oss-20b_(MXFP4)"
+	lockEntry(t, r, name, true)
+	got := readFile(t, path(dir, registry.DiscoveredFile))
+	ol, nl := strings.Split(string(origDis), "\n"), strings.Split(string(got), "\n")
+	if len(ol) != len(nl) {
+		t.Fatalf("lock changed the line count: %d -> %d", len(ol), len(nl))
+	}
+	var changed []int
+	for i := range ol {
+		if ol[i] != nl[i] {
+			changed = append(changed, i)
+		}
+	}
+	if len(changed) != 1 || strings.TrimSpace(nl[changed[0]]) != `"locked": true,` {
+		t.Fatalf("changed lines = %v, want the one locked line", changed)
+	}
+	// The line lies inside the entry's record.
+	start := strings.Index(string(origDis), `"name": "`+name+`"`)
+	end := start + strings.Index(string(origDis[start:]), "\n  }")
+	lineStart := strings.Count(string(origDis[:start]), "\n")
+	lineEnd := strings.Count(string(origDis[:end]), "\n")
+	if changed[0] < lineStart || changed[0] > lineEnd {
+		t.Errorf("changed line %d is outside the entry's lines %d..%d", changed[0], lineStart, lineEnd)
+	}
+	if e, _ := mustOpen(t, dir, registry.Options{}).Get(name); !e.VersionLock().Locked {
+		t.Errorf("VersionLock().Locked after lock = false, want true")
+	}
+	lockEntry(t, r, name, false)
+	if got := readFile(t, path(dir, registry.DiscoveredFile)); !bytes.Equal(got, origDis) {
+		t.Errorf("lock then unlock did not restore the discovered file")
+	}
+	if got := readFile(t, path(dir, registry.CuratedFile)); !bytes.Equal(got, origCur) {
+		t.Errorf("the curated file changed")
+	}
+}
+
+const editCurated = `[
+  {
+    "name": "c",
+    "backend": "vllm",
+    "version_lock": {
+      "locked": false,
+      "expected_aggregate_sha256": "abc",
+      "last_verified": null
+    }
+  }
+]
+`
+
+const editDiscovered = `[
+  {
+    "name": "a",
+    "backend": "vllm",
+    "x_unknown": {"compact":[1,2]},
+    "version_lock": {
+      "locked": false,
+      "expected_aggregate_sha256": null,
+      "last_verified": null
+    }
+  },
+  {"name": "b", "backend": "ollama", "weird":   [ 1 ,2 ]}
+]
+`
+
+func editDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	writeFile(t, path(dir, registry.CuratedFile), editCurated)
+	writeFile(t, path(dir, registry.DiscoveredFile), editDiscovered)
+	return dir
+}
+
+// New values are written in the reference layout; untouched keys keep
+// their bytes, whatever their layout.
+func TestEditKeepsBytesAndWritesReferenceLayout(t *testing.T) {
+	dir := editDir(t)
+	r := mustOpen(t, dir, registry.Options{})
+	err := r.Update("a", func(ed *registry.Edit) error {
+		if err := ed.Set(true, "version_lock", "locked"); err != nil {
+			return err
+		}
+		if err := ed.Set(map[string]any{"vision_ok": true, "notes": "é <ok> & \"q\"", "latency_ms": 12.0, "tiny": 1e-05, "none": nil, "empty": []any{}, "obj": map[string]any{}}, "probes", "vision"); err != nil {
+			return err
+		}
+		if !ed.Entry().VersionLock().Locked {
+			t.Errorf("Edit.Entry().VersionLock().Locked = false after Set, want true")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Update("b", func(ed *registry.Edit) error { return ed.Set([]string{}, "roles") }); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := `[
+  {
+    "name": "a",
+    "backend": "vllm",
+    "x_unknown": {"compact":[1,2]},
+    "version_lock": {
+      "locked": true,
+      "expected_aggregate_sha256": null,
+      "last_verified": null
+    },
+    "probes": {
+      "vision": {
+        "empty": [],
+        "latency_ms": 12.0,
+        "none": null,
+        "notes": "é <ok> & \"q\"",
+        "obj": {},
+        "tiny": 1e-05,
+        "vision_ok": true
+      }
+    }
+  },
+  {"name": "b", "backend": "ollama", "weird":   [ 1 ,2 ],
+    "roles": []}
+]
+`
+	if got := string(readFile(t, path(dir, registry.DiscoveredFile))); got != want {
+		t.Errorf("discovered after edits =\n%s\nwant\n%s", got, want)
+	}
+	if got := string(readFile(t, path(dir, registry.CuratedFile))); got != editCurated {
+		t.Errorf("the curated file changed")
+	}
+}
+
+// A curated entry without a discovered record gets a sparse overlay: its
+// name and the runtime-owned key being set, seeded from the curated value.
+func TestSparseOverlayForCuratedEntry(t *testing.T) {
+	dir := editDir(t)
+	r := mustOpen(t, dir, registry.Options{})
+	lockEntry(t, r, "c", true)
+	want := strings.TrimSuffix(editDiscovered, "\n]\n") + `,
+  {
+    "name": "c",
+    "version_lock": {
+      "locked": true,
+      "expected_aggregate_sha256": "abc",
+      "last_verified": null
+    }
+  }
+]
+`
+	if got := string(readFile(t, path(dir, registry.DiscoveredFile))); got != want {
+		t.Errorf("discovered =\n%s\nwant\n%s", got, want)
+	}
+	e, _ := mustOpen(t, dir, registry.Options{}).Get("c")
+	if vl := e.VersionLock(); !vl.Locked || vl.ExpectedAggregateSHA256 != "abc" || e.Backend() != "vllm" {
+		t.Errorf("merged c = %+v backend %q, want locked with expected abc, backend vllm", vl, e.Backend())
+	}
+}
+
+func TestEditRefusals(t *testing.T) {
+	dir := editDir(t)
+	r := mustOpen(t, dir, registry.Options{})
+	tests := []struct {
+		name  string
+		entry string
+		path  []string
+		want  error
+	}{
+		{"curated-owned key of a curated entry", "c", []string{"backend"}, registry.ErrCuratedField},
+		{"nested curated-owned key", "c", []string{"capabilities", "vision"}, registry.ErrCuratedField},
+		{"runtime-owned key of a curated entry", "c", []string{"performance", "rolling_samples"}, nil},
+		{"curated-owned key of a discovered-only entry", "a", []string{"backend"}, nil},
+		{"the name", "a", []string{"name"}, registry.ErrInvalidEdit},
+		{"empty path", "a", nil, registry.ErrInvalidEdit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := r.Update(tt.entry, func(ed *registry.Edit) error { return ed.Set("x", tt.path...) })
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Fatalf("Set(%q, %v) = %v, want %v", tt.entry, tt.path, err, tt.want)
+			}
+			var cfe *registry.CuratedFieldError
+			if errors.As(err, &cfe) {
+				if cfe.Entry != tt.entry || cfe.Field != tt.path[0] || cfe.File != path(dir, registry.CuratedFile) {
+					t.Errorf("CuratedFieldError = %+v, want entry %q field %q file %s", cfe, tt.entry, tt.path[0], path(dir, registry.CuratedFile))
+				}
+				if !strings.Contains(err.Error(), tt.path[0]) || !strings.Contains(err.Error(), registry.CuratedFile) {
+					t.Errorf("error %q does not name the field and the curated file", err)
+				}
+			}
+		})
+	}
+	if err := r.Update("nope", func(*registry.Edit) error { return nil }); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("Update(unknown) = %v, want ErrNotFound", err)
+	}
+	// A failing fn stages nothing.
+	boom := errors.New("boom")
+	if err := r.Update("b", func(ed *registry.Edit) error {
+		_ = ed.Set(true, "deprecated")
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("Update = %v, want fn's error", err)
+	}
+	if e, _ := r.Get("b"); e.Deprecated() {
+		t.Errorf("a failed Update was staged")
+	}
+}
+
+func TestAddAndRemove(t *testing.T) {
+	dir := editDir(t)
+	r := mustOpen(t, dir, registry.Options{})
+	if err := r.Add([]byte(`{"name":"new","backend":"ollama","roles":[],"x":{"y":null,"z":"<&>"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Get("new"); err != nil {
+		t.Errorf("Get(new) after Add = %v, want the staged entry", err)
+	}
+	if err := r.Save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.TrimSuffix(editDiscovered, "\n]\n") + `,
+  {
+    "name": "new",
+    "backend": "ollama",
+    "roles": [],
+    "x": {
+      "y": null,
+      "z": "<&>"
+    }
+  }
+]
+`
+	if got := string(readFile(t, path(dir, registry.DiscoveredFile))); got != want {
+		t.Errorf("discovered after Add =\n%s\nwant\n%s", got, want)
+	}
+	for _, rec := range []string{`{"name":"new","backend":"x"}`, `{"name":"c"}`} {
+		if err := r.Add([]byte(rec)); !errors.Is(err, registry.ErrDuplicate) {
+			t.Errorf("Add(%s) = %v, want ErrDuplicate", rec, err)
+		}
+	}
+	for _, rec := range []string{`[]`, `{"backend":"x"}`, `{"name":"  "}`, `{"name":"x"`, `{"name":"x"} x`} {
+		if err := r.Add([]byte(rec)); !errors.Is(err, registry.ErrInvalidEdit) {
+			t.Errorf("Add(%s) = %v, want ErrInvalidEdit", rec, err)
+		}
+	}
+	if err := r.Remove("new"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(readFile(t, path(dir, registry.DiscoveredFile))); got != editDiscovered {
+		t.Errorf("discovered after Remove =\n%s\nwant the original", got)
+	}
+	if err := r.Remove("c"); !errors.Is(err, registry.ErrCuratedField) {
+		t.Errorf("Remove(curated) = %v, want ErrCuratedField", err)
+	}
+	if err := r.Remove("zzz"); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("Remove(unknown) = %v, want ErrNotFound", err)
+	}
+}
+
+// A save re-reads the layers and applies only this process's changes.
+func TestSaveAppliesOnlyOwnChanges(t *testing.T) {
+	dir := corpusDir(t)
+	r1 := mustOpen(t, dir, registry.Options{})
+	r2 := mustOpen(t, dir, registry.Options{})
+	if err := r2.Update("llama_8.0b_(Q5_K_M)", func(ed *registry.Edit) error { return ed.Set(true, "version_lock", "locked") }); err != nil {
+		t.Fatal(err)
+	}
+	lockEntry(t, r1, "gpt-oss-20b_(MXFP4)", true)
+	if err := r2.Save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r3 := mustOpen(t, dir, registry.Options{})
+	for _, name := range []string{"gpt-oss-20b_(MXFP4)", "llama_8.0b_(Q5_K_M)"} {
+		if e, _ := r3.Get(name); !e.VersionLock().Locked {
+			t.Errorf("%s not locked after both saves", name)
+		}
+	}
+	if e, _ := r2.Get("gpt-oss-20b_(MXFP4)"); !e.VersionLock().Locked {
+		t.Errorf("r2 does not see r1's change after its own save")
+	}
+	// The snapshot follows.
+	snap := decodeByName(t, readFile(t, path(dir, registry.SnapshotFile)))
+	vl := snap["llama_8.0b_(Q5_K_M)"].(map[string]any)["version_lock"].(map[string]any)
+	if vl["locked"] != true {
+		t.Errorf("snapshot version_lock = %v, want locked", vl)
+	}
+}
+
+// A staged change to an entry someone else removed fails the save, and
+// nothing is written.
+func TestSaveFailsWhenEntryVanished(t *testing.T) {
+	dir := editDir(t)
+	r1 := mustOpen(t, dir, registry.Options{})
+	r2 := mustOpen(t, dir, registry.Options{})
+	if err := r1.Update("a", func(ed *registry.Edit) error { return ed.Set(true, "deprecated") }); err != nil {
+		t.Fatal(err)
+	}
+	if err := r2.Remove("a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r2.Save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	before := readFile(t, path(dir, registry.DiscoveredFile))
+	if err := r1.Save(context.Background()); !errors.Is(err, registry.ErrNotFound) {
+		t.Fatalf("Save() = %v, want ErrNotFound", err)
+	}
+	if got := readFile(t, path(dir, registry.DiscoveredFile)); !bytes.Equal(got, before) {
+		t.Errorf("a failed save wrote the discovered layer")
+	}
+}
