@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -10,9 +11,10 @@ import (
 // Exit statuses. They are decided here and nowhere else.
 const (
 	exitOK        = 0
-	exitFailure   = 1  // unknown names, capability errors, probe failures, bad input
-	exitViolation = 2  // a version lock violation
-	exitUsage     = 80 // command-line usage errors (kong's convention)
+	exitFailure   = 1   // unknown names, capability errors, probe failures, bad input
+	exitViolation = 2   // a version lock violation
+	exitInterrupt = 130 // stopped by SIGINT or SIGTERM (128 + SIGINT, the shells' convention)
+	exitUsage     = 80  // command-line usage errors (kong's convention)
 )
 
 // exitCoder is an error that knows its exit status (kong's parse errors do).
@@ -25,6 +27,8 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, artifact.ErrLockViolation):
 		return exitViolation
+	case errors.Is(err, context.Canceled):
+		return exitInterrupt
 	}
 	var ec exitCoder
 	if errors.As(err, &ec) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -133,5 +134,49 @@ func TestKilledSaveLeavesParsableFiles(t *testing.T) {
 	}
 	if out, err := cli(t, "--registry-dir", dir, "validate"); err != nil {
 		t.Fatalf("validate after kills: %v\n%s", err, out)
+	}
+}
+
+// TestInterruptStopsHashing: SIGINT during verify stops hashing promptly,
+// exits 130 and saves nothing.
+func TestInterruptStopsHashing(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model")
+	if err := os.MkdirAll(model, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A sparse 8 GiB shard: hashing it whole takes seconds, creating it none.
+	f, err := os.Create(filepath.Join(model, "weights.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(8 << 30); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	curated := `[{"name": "big", "backend": "vllm", "backend_config": {"model_path": "model"}}]` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "model_registry.curated.json"), []byte(curated), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("imageworks-loader", "--registry-dir", dir, "verify", "big")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	took := time.Since(start)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("verify after SIGINT = %v, want exit status 130", err)
+	}
+	if took > 2*time.Second {
+		t.Errorf("verify took %v to stop after SIGINT, want well under 2s", took)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "model_registry.discovered.json")); !os.IsNotExist(err) {
+		t.Errorf("an interrupted verify wrote the discovered layer (stat: %v)", err)
 	}
 }
