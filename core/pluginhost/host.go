@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -263,7 +264,7 @@ func (h *Host) ensureSocketDir() (string, error) {
 	if h.socketDir != "" {
 		return h.socketDir, nil
 	}
-	dir, err := os.MkdirTemp("", "imageworks-plugins-")
+	dir, err := os.MkdirTemp(socketBase(os.TempDir()), "imageworks-plugins-")
 	if err != nil {
 		return "", fmt.Errorf("creating plugin socket folder: %w", err)
 	}
@@ -273,4 +274,19 @@ func (h *Host) ensureSocketDir() (string, error) {
 	}
 	h.socketDir = dir
 	return dir, nil
+}
+
+// maxSocketPath is the longest Unix socket path every platform accepts
+// (sun_path is 104 bytes on the BSDs and macOS, 108 on Linux, NUL included).
+const maxSocketPath = 103
+
+// socketBase returns tmp, or /tmp when the socket go-plugin creates below a
+// folder in tmp (plugin-dirNNN/pluginNNN) would be longer than a Unix
+// socket path may be: a long TMPDIR must not stop plugins from starting.
+func socketBase(tmp string) string {
+	longest := filepath.Join(tmp, "imageworks-plugins-0123456789", "plugin-dir0123456789", "plugin0123456789")
+	if len(longest) > maxSocketPath {
+		return "/tmp"
+	}
+	return tmp
 }

@@ -1,0 +1,249 @@
+//go:build unix
+
+package pluginhost
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sha256File recomputes a file's digest for the expectations.
+func sha256File(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+func writeLock(t *testing.T, path string, lf LockFile) {
+	t.Helper()
+	data, err := json.Marshal(lf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWriteLock(t *testing.T) {
+	t.Parallel()
+	dir := installPlugins(t, ExecutablePrefix+"good", ExecutablePrefix+"alpha")
+	lockPath := filepath.Join(t.TempDir(), LockFileName)
+	const other = "plan9/386"
+	plat := platform()
+	fake := strings.Repeat("ab", 32)
+	writeLock(t, lockPath, LockFile{Format: 1, Plugins: map[string]LockedPlugin{
+		"good":  {Version: "1.2.3", SHA256: map[string]string{other: fake, plat: fake}}, // same version: keep plan9
+		"alpha": {Version: "0.9.0", SHA256: map[string]string{other: fake}},            // new version: drop plan9
+		"gone":  {Version: "0.1.0", SHA256: map[string]string{other: fake, plat: fake}}, // not installed here
+		"stale": {Version: "0.1.0", SHA256: map[string]string{plat: fake}},
+	}})
+
+	h := newTestHost(t, nil, dir)
+	h.opts.LockFile = lockPath
+	// Under the old lock, good's hash is wrong: refused.
+	if _, err := h.Backend(context.Background(), "good"); !errors.Is(err, ErrPluginUntrusted) {
+		t.Fatalf("Backend(good) under the old lock error = %v, want ErrPluginUntrusted", err)
+	}
+	if err := h.WriteLock(context.Background(), lockPath); err != nil {
+		t.Fatalf("WriteLock() = %v", err)
+	}
+	got, err := os.ReadFile(lockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := sha256File(t, filepath.Join(dir, ExecutablePrefix+"good"))
+	alpha := sha256File(t, filepath.Join(dir, ExecutablePrefix+"alpha"))
+	want := `{
+  "format": 1,
+  "plugins": {
+    "alpha": {
+      "version": "1.2.3",
+      "sha256": {
+        "` + plat + `": "` + alpha + `"
+      }
+    },
+    "gone": {
+      "version": "0.1.0",
+      "sha256": {
+        "plan9/386": "` + fake + `"
+      }
+    },
+    "good": {
+      "version": "1.2.3",
+      "sha256": {
+        "` + plat + `": "` + good + `",
+        "plan9/386": "` + fake + `"
+      }
+    }
+  }
+}
+`
+	if string(got) != want {
+		t.Errorf("WriteLock() wrote\n%s\nwant\n%s", got, want)
+	}
+	// The refusal is forgotten once the lock trusts the binary.
+	if _, err := h.Backend(context.Background(), "good"); err != nil {
+		t.Errorf("Backend(good) after WriteLock error = %v", err)
+	}
+	// Writing again changes nothing.
+	if err := h.WriteLock(context.Background(), lockPath); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := os.ReadFile(lockPath); !bytes.Equal(again, got) {
+		t.Errorf("second WriteLock() wrote\n%s\nwant the same bytes", again)
+	}
+}
+
+func TestWriteLockRefusesBrokenPlugins(t *testing.T) {
+	t.Parallel()
+	dir := installPlugins(t, ExecutablePrefix+"good", ExecutablePrefix+"crash")
+	lockPath := filepath.Join(t.TempDir(), LockFileName)
+	h := newTestHost(t, nil, dir)
+	err := h.WriteLock(context.Background(), lockPath)
+	if !errors.Is(err, ErrPluginCrashed) || !strings.Contains(err.Error(), "crash") {
+		t.Errorf("WriteLock() with a crashing plugin = %v, want ErrPluginCrashed naming it", err)
+	}
+	if _, err := os.Stat(lockPath); !os.IsNotExist(err) {
+		t.Errorf("WriteLock() failed but wrote %s", lockPath)
+	}
+}
+
+func TestPinning(t *testing.T) {
+	plat := platform()
+	tests := []struct {
+		name    string
+		lock    func(sum string) *LockFile // nil: no lock file
+		raw     string                     // written instead when set
+		wantErr string                     // "" = the plugin runs
+	}{
+		{name: "no lock file"},
+		{name: "listed", lock: func(sum string) *LockFile {
+			return &LockFile{Format: 1, Plugins: map[string]LockedPlugin{"good": {Version: "1.2.3", SHA256: map[string]string{plat: sum}}}}
+		}},
+		{name: "not listed", lock: func(string) *LockFile {
+			return &LockFile{Format: 1, Plugins: map[string]LockedPlugin{}}
+		}, wantErr: "does not list backend good"},
+		{name: "hash changed", lock: func(string) *LockFile {
+			return &LockFile{Format: 1, Plugins: map[string]LockedPlugin{"good": {SHA256: map[string]string{plat: strings.Repeat("0", 64)}}}}
+		}, wantErr: "pins 0000"},
+		{name: "other platform only", lock: func(sum string) *LockFile {
+			return &LockFile{Format: 1, Plugins: map[string]LockedPlugin{"good": {SHA256: map[string]string{"plan9/386": sum}}}}
+		}, wantErr: "no SHA-256 of backend good for " + plat},
+		{name: "unreadable lock", raw: `{"format": 1, "plugins": {"good": {"sha256": {"x": "not hex"}}}}`, wantErr: "not a hex SHA-256"},
+		{name: "unknown format", raw: `{"format": 2, "plugins": {}}`, wantErr: "format 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := installPlugins(t, ExecutablePrefix+"good")
+			out := filepath.Join(t.TempDir(), "out")
+			lockPath := filepath.Join(t.TempDir(), LockFileName)
+			switch {
+			case tt.raw != "":
+				if err := os.WriteFile(lockPath, []byte(tt.raw), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			case tt.lock != nil:
+				writeLock(t, lockPath, *tt.lock(sha256File(t, filepath.Join(dir, ExecutablePrefix+"good"))))
+			}
+			h := newTestHost(t, testEnv{envOut: out}, dir)
+			h.opts.LockFile = lockPath
+			_, err := h.Backend(context.Background(), "good")
+			ran := len(readReports(t, out)) > 0
+			if tt.wantErr == "" {
+				if err != nil || !ran {
+					t.Errorf("Backend(good) = %v (ran %v), want it to run", err, ran)
+				}
+				return
+			}
+			if !errors.Is(err, ErrPluginUntrusted) || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Backend(good) error = %v, want ErrPluginUntrusted containing %q", err, tt.wantErr)
+			}
+			if tt.lock != nil && !strings.Contains(err.Error(), "run imageworks-loader plugins lock") {
+				t.Errorf("Backend(good) error = %v, want it to say how to re-lock", err)
+			}
+			if ran {
+				t.Errorf("Backend(good) refused the plugin after running it, want it never run")
+			}
+		})
+	}
+}
+
+// A binary swapped after the host's own check (same size, time and inode,
+// so the host's hash cache misses it) is still caught by go-plugin's
+// SecureConfig right before it would run.
+func TestSecureConfigCatchesLateSwap(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, ExecutablePrefix+"good")
+	copyFile(t, path)
+	out := filepath.Join(t.TempDir(), "out")
+	lockPath := filepath.Join(t.TempDir(), LockFileName)
+	writeLock(t, lockPath, LockFile{Format: 1, Plugins: map[string]LockedPlugin{"good": {SHA256: map[string]string{platform(): sha256File(t, path)}}}})
+	h := newTestHost(t, testEnv{envOut: out}, dir)
+	h.opts.LockFile = lockPath
+	if _, err := h.checkTrust("good", path); err != nil { // fills the cache
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("X"), fi.Size()-1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.Chtimes(path, time.Time{}, fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.Backend(context.Background(), "good")
+	if !errors.Is(err, ErrPluginUntrusted) || !strings.Contains(err.Error(), "changed after it was checked") {
+		t.Errorf("Backend(good) error = %v, want ErrPluginUntrusted from the late check", err)
+	}
+	if len(readReports(t, out)) > 0 {
+		t.Errorf("the swapped binary ran")
+	}
+}
+
+// copyFile copies the test binary to dst (never a link: the test edits it).
+func copyFile(t *testing.T, dst string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, src); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
