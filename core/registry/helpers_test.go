@@ -130,6 +130,6 @@ func lockEntry(t *testing.T, r *registry.Registry, name string, locked bool) {
 	}
 }
 
-func path(dir, name string) string { return filepath.Join(dir, name) }
+func path(elem ...string) string { return filepath.Join(elem...) }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -44,6 +45,7 @@ func (r *Registry) Save(ctx context.Context) error {
 		return err
 	}
 	defer fl.Unlock()
+	r.removeTemps()
 
 	cur, dis, err := r.rereadLayers(ctx)
 	if err != nil {
@@ -221,5 +223,17 @@ func (r *Registry) refreshSnapshot(ctx context.Context) {
 			return
 		}
 		r.log.Warn("regenerating the snapshot failed", "file", r.path(SnapshotFile), "error", err)
+	}
+}
+
+// removeTemps deletes temporary files left by writers that died mid-write.
+// Every write happens under the save lock, so with the lock held no
+// temporary file is in use.
+func (r *Registry) removeTemps() {
+	for _, f := range []string{r.discoveredPath(), r.path(SnapshotFile)} {
+		matches, _ := filepath.Glob(filepath.Join(filepath.Dir(f), "."+filepath.Base(f)+".tmp-*"))
+		for _, m := range matches {
+			os.Remove(m)
+		}
 	}
 }
