@@ -159,11 +159,11 @@ func TestEnvironmentAndSocketDir(t *testing.T) {
 			t.Parallel()
 			out := filepath.Join(t.TempDir(), "out")
 			h := newTestHost(t, testEnv{
-				envOut:                  out,
-				EnvMTLS:                 mtls,
-				"LANG":                  "C.UTF-8",
-				"AWS_SECRET_ACCESS_KEY": "host-secret-1",
-				"OPENAI_API_KEY":        "host-secret-2",
+				envOut:                    out,
+				EnvMTLS:                   mtls,
+				"LANG":                    "C.UTF-8",
+				"AWS_SECRET_ACCESS_KEY":   "host-secret-1",
+				"OPENAI_API_KEY":          "host-secret-2",
 				"IMAGEWORKS_REGISTRY_DIR": "/somewhere",
 			}, installPlugins(t, ExecutablePrefix+"env"))
 			if _, err := h.Backend(context.Background(), "env"); err != nil {

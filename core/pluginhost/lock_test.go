@@ -48,7 +48,7 @@ func TestWriteLock(t *testing.T) {
 	fake := strings.Repeat("ab", 32)
 	writeLock(t, lockPath, LockFile{Format: 1, Plugins: map[string]LockedPlugin{
 		"good":  {Version: "1.2.3", SHA256: map[string]string{other: fake, plat: fake}}, // same version: keep plan9
-		"alpha": {Version: "0.9.0", SHA256: map[string]string{other: fake}},            // new version: drop plan9
+		"alpha": {Version: "0.9.0", SHA256: map[string]string{other: fake}},             // new version: drop plan9
 		"gone":  {Version: "0.1.0", SHA256: map[string]string{other: fake, plat: fake}}, // not installed here
 		"stale": {Version: "0.1.0", SHA256: map[string]string{plat: fake}},
 	}})
