@@ -21,10 +21,6 @@ import (
 // the host's watchdog fires first and kills the process group.
 const startBackstop = 5 * time.Second
 
-// errChecksum is returned by the runner when go-plugin's SecureConfig check
-// fails right before the plugin would run.
-var errChecksum = errors.New("checksum changed before start")
-
 // start starts (or attaches to) the plugin for name.
 func (h *Host) start(ctx context.Context, name string) (*instance, error) {
 	if rc, ok := h.reattach[name]; ok {
@@ -48,9 +44,12 @@ func (h *Host) launch(ctx context.Context, name, path string, pinned bool) (*ins
 		}
 		return pe
 	}
+	// The lock file is read first for a clear refusal of an unlisted
+	// backend; the hash is go-plugin's SecureConfig check, right before
+	// the process would start (so the binary is read once).
 	var secure *plugin.SecureConfig
 	if pinned {
-		sum, err := h.checkTrust(name, path)
+		sum, err := h.checkTrust(name)
 		if err != nil {
 			return nil, fail(err, nil)
 		}
@@ -80,15 +79,16 @@ func (h *Host) launch(ctx context.Context, name, path string, pinned bool) (*ins
 		SkipHostEnv:      true,
 		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: sockDir},
 		RunnerFunc: func(_ hclog.Logger, cmd *exec.Cmd, _ string) (runner.Runner, error) {
-			// go-plugin's SecureConfig, checked as late as possible:
-			// right before the process starts.
+			// go-plugin checks SecureConfig before it builds the command,
+			// so with a RunnerFunc the runner checks it, at the same
+			// moment: right before the process starts.
 			if secure != nil {
 				ok, err := secure.Check(path)
 				if err != nil {
-					return nil, fmt.Errorf("%w: %v", errChecksum, err)
+					return nil, fmt.Errorf("%w: %w", ErrPluginUntrusted, err)
 				}
 				if !ok {
-					return nil, errChecksum
+					return nil, h.mismatch(path, secure.Checksum)
 				}
 			}
 			cmd.Path = path
@@ -206,8 +206,8 @@ func (h *Host) startError(ctx context.Context, r *groupRunner, err error) error 
 	case killStartTimeout:
 		return fmt.Errorf("%w: no handshake and Info within %s (set %s to wait longer)", ErrPluginTimeout, h.startTimeout, EnvStartTimeout)
 	}
-	if errors.Is(err, errChecksum) {
-		return fmt.Errorf("%w: the binary changed after it was checked against the lock file: %v", ErrPluginUntrusted, err)
+	if errors.Is(err, ErrPluginUntrusted) {
+		return err
 	}
 	var sf *startFailure
 	if errors.As(err, &sf) {

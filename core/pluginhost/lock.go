@@ -89,11 +89,12 @@ func (lf *LockFile) Marshal() ([]byte, error) {
 	return append(data, '\n'), nil
 }
 
-// checkTrust checks the binary at path against the lock file, if there is
-// one. It returns the pinned checksum (nil when pinning is off), or an error
-// wrapping ErrPluginUntrusted that says how to re-lock. The binary is never
-// run here.
-func (h *Host) checkTrust(name, path string) ([]byte, error) {
+// checkTrust checks that the lock file, if there is one, pins a SHA-256
+// for backend name on this platform, and returns it (nil when pinning is
+// off), or an error wrapping ErrPluginUntrusted that says how to re-lock.
+// It does not hash the binary: go-plugin's SecureConfig does that right
+// before the process would start, and mismatch then explains a refusal.
+func (h *Host) checkTrust(name string) ([]byte, error) {
 	if h.opts.LockFile == "" {
 		return nil, nil
 	}
@@ -112,14 +113,17 @@ func (h *Host) checkTrust(name, path string) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: %s lists no SHA-256 of backend %s for %s; %s", ErrPluginUntrusted, h.opts.LockFile, name, platform(), relockHint)
 	}
+	return hex.DecodeString(want)
+}
+
+// mismatch is the error for a binary at path whose SHA-256 is not the
+// pinned want.
+func (h *Host) mismatch(path string, want []byte) error {
 	got, err := h.fileSHA256(path)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrPluginUntrusted, err)
+		return fmt.Errorf("%w: %v", ErrPluginUntrusted, err)
 	}
-	if got != want {
-		return nil, fmt.Errorf("%w: its SHA-256 is %s but %s pins %s; %s", ErrPluginUntrusted, got, h.opts.LockFile, want, relockHint)
-	}
-	return hex.DecodeString(want)
+	return fmt.Errorf("%w: its SHA-256 is %s but %s pins %x; %s", ErrPluginUntrusted, got, h.opts.LockFile, want, relockHint)
 }
 
 // fileKey identifies a file's content for the hash cache.

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // sha256File recomputes a file's digest for the expectations.
@@ -184,43 +183,37 @@ func TestPinning(t *testing.T) {
 	}
 }
 
-// A binary swapped after the host's own check (same size, time and inode,
-// so the host's hash cache misses it) is still caught by go-plugin's
-// SecureConfig right before it would run.
-func TestSecureConfigCatchesLateSwap(t *testing.T) {
+// A binary that changes after `plugins lock` is refused before it runs,
+// and the message gives both digests.
+func TestPinnedBinaryChanged(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, ExecutablePrefix+"good")
 	copyFile(t, path)
 	out := filepath.Join(t.TempDir(), "out")
 	lockPath := filepath.Join(t.TempDir(), LockFileName)
-	writeLock(t, lockPath, LockFile{Format: 1, Plugins: map[string]LockedPlugin{"good": {SHA256: map[string]string{platform(): sha256File(t, path)}}}})
-	h := newTestHost(t, testEnv{envOut: out}, dir)
-	h.opts.LockFile = lockPath
-	if _, err := h.checkTrust("good", path); err != nil { // fills the cache
+	if err := newTestHost(t, nil, dir).WriteLock(context.Background(), lockPath); err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(path)
+	locked := sha256File(t, path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteAt([]byte("X"), fi.Size()-1); err != nil {
+	if _, err := f.WriteString("tampered"); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
-	if err := os.Chtimes(path, time.Time{}, fi.ModTime()); err != nil {
-		t.Fatal(err)
-	}
+	now := sha256File(t, path)
+
+	h := newTestHost(t, testEnv{envOut: out}, dir)
+	h.opts.LockFile = lockPath
 	_, err = h.Backend(context.Background(), "good")
-	if !errors.Is(err, ErrPluginUntrusted) || !strings.Contains(err.Error(), "changed after it was checked") {
-		t.Errorf("Backend(good) error = %v, want ErrPluginUntrusted from the late check", err)
+	if !errors.Is(err, ErrPluginUntrusted) || !strings.Contains(err.Error(), "SHA-256 is "+now+" but "+lockPath+" pins "+locked) {
+		t.Errorf("Backend(good) error = %v, want ErrPluginUntrusted naming both digests", err)
 	}
 	if len(readReports(t, out)) > 0 {
-		t.Errorf("the swapped binary ran")
+		t.Errorf("the changed binary ran")
 	}
 }
 
