@@ -33,6 +33,7 @@ func checks() []check {
 	return []check{
 		{"Implements", (*suite).checkImplements},
 		{"Resolve", (*suite).checkResolve},
+		{"ResolveOffline", (*suite).checkResolveOffline},
 		{"UnknownFields", (*suite).checkUnknownFields},
 		{"Unreachable", (*suite).checkUnreachable},
 		{"Cancellation", (*suite).checkCancellation},
@@ -250,6 +251,31 @@ func (s *suite) checkResolve() []string {
 				tc.name, tc.entry.Config, tc.entry.ServedModelID, res.Endpoint, res.InternalModelID, tc.wantEndpoint, tc.wantID))
 		case res.Live != nil:
 			p = append(p, fmt.Sprintf("%s: Resolve() without a live check returned Live = %+v, want nil", tc.name, *res.Live))
+		}
+	}
+	return p
+}
+
+// checkResolveOffline wants a Resolve without a live check to leave the
+// network alone: the entry points at a server that records connections.
+func (s *suite) checkResolveOffline() []string {
+	srv := newBlackHole()
+	defer srv.Close()
+	var p []string
+	for _, cfg := range []sdk.BackendConfig{
+		{BaseURL: srv.Endpoint()},
+		{Host: "127.0.0.1", Port: srv.Port()},
+	} {
+		// The server never answers: a backend that goes online anyway
+		// hangs until this deadline.
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.prompt)
+		_, err := s.b.Resolve(ctx, sdk.ResolveRequest{Entry: s.entry(cfg)})
+		cancel()
+		switch {
+		case srv.WaitConnected(100*time.Millisecond, nil):
+			return append(p, fmt.Sprintf("Resolve() without a live check connected to the entry's server %s, want no network use", srv.Endpoint()))
+		case err != nil:
+			p = append(p, fmt.Sprintf("Resolve(%+v) error = %v, want nil", cfg, err))
 		}
 	}
 	return p

@@ -33,6 +33,8 @@ type fake struct {
 	plainErrors bool
 	// noVersion leaves Info's version empty.
 	noVersion bool
+	// alwaysLive makes Resolve check the server even when not asked.
+	alwaysLive bool
 }
 
 func (f fake) Info(context.Context) (sdk.Info, error) {
@@ -90,12 +92,14 @@ func (f fake) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Resoluti
 	if res.InternalModelID == "" {
 		res.InternalModelID = req.Entry.Name
 	}
-	if req.Live {
+	if req.Live || f.alwaysLive {
 		h, err := f.Health(ctx, sdk.HealthRequest{Endpoint: endpoint, Models: []string{res.InternalModelID}})
 		if err != nil {
 			return sdk.Resolution{}, err
 		}
-		res.Live = &h
+		if req.Live {
+			res.Live = &h
+		}
 	}
 	return res, nil
 }

@@ -31,6 +31,8 @@
 //     used as is (trailing slashes removed); else
 //     http://{host or localhost}:{port or default}/v1. The internal model id
 //     is served_model_id, else the logical name.
+//   - ResolveOffline: Resolve without a live check makes no connection,
+//     not even to the entry's own server.
 //   - UnknownFields: keys the host does not know in Entry.Raw, and odd
 //     shapes of known ones, change nothing.
 //   - Unreachable: the optional calls a backend implements, pointed at a

@@ -79,6 +79,7 @@ func TestChecksFindDefects(t *testing.T) {
 		{"listed but not implemented", fake{name: "fake", notImplemented: []string{sdk.CallListModels}}, "Implements", "ListModels() error"},
 		{"implemented but not listed", fake{name: "fake", implements: []string{sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}}, "Implements", "Artifacts() error = <nil>"},
 		{"trailing slash kept", fake{name: "fake", keepSlash: true}, "Resolve", "base_url wins"},
+		{"resolve goes online", fake{name: "fake", alwaysLive: true}, "ResolveOffline", "connected to the entry's server"},
 		{"unknown fields refused", fake{name: "fake", strictRaw: true}, "UnknownFields", "unknown keys"},
 		{"plain error when unreachable", fake{name: "fake", plainErrors: true}, "Unreachable", "ListModels"},
 		{"context ignored", fake{name: "fake", ignoreContext: true}, "Cancellation", "Health() kept its connection"},

@@ -103,6 +103,9 @@ func (b *blackHole) Endpoint() string {
 	return fmt.Sprintf("http://%s/v1", b.l.Addr())
 }
 
+// Port is the server's port (9, a closed one, when it could not listen).
+func (b *blackHole) Port() int { return portOf(b.Endpoint()) }
+
 // WaitConnected waits up to d for a first connection; it gives up early when
 // stop is closed.
 func (b *blackHole) WaitConnected(d time.Duration, stop <-chan struct{}) bool {
