@@ -28,6 +28,7 @@ func TestMain(m *testing.M) {
 		"imageworks-backend-ollama":   func() { os.Exit(sdk.Serve(ollama.New())) },
 		"imageworks-backend-lmdeploy": func() { os.Exit(sdk.Serve(lmdeploy.New())) },
 		"standin":                     func() { os.Exit(standin.Main(os.Args[1:])) },
+		"iwl-mkregistry":              mkRegistry,
 	})
 }
 

@@ -24,7 +24,7 @@ func cli(t *testing.T, args ...string) ([]byte, error) {
 }
 
 // entryNames returns the names in a registry layer file.
-func entryNames(t *testing.T, path string) []string {
+func entryNames(t testing.TB, path string) []string {
 	t.Helper()
 	var recs []struct {
 		Name string `json:"name"`

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/imageworks-ai/loader/core/registry/registrytest"
+)
+
+// Whole-process benchmarks: each op is one run of a real process, so they
+// include process start, registry load and, for select, a plugin's start.
+// The Python baselines run in the same benchmark run for comparison:
+//
+//	go test -run '^$' -bench Process ./cmd/imageworks-loader
+//
+// Each reports the largest peak resident set of its runs as MB-peak-rss.
+
+// mkRegistry is the command iwl-mkregistry DIR N: it writes a registry of N
+// entries shaped like the corpus into DIR and their names, one a line, into
+// DIR/names.txt. Benchmarks run it as a child so that their own process
+// never grows (a child's peak RSS starts from its parent's).
+func mkRegistry() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: iwl-mkregistry DIR N")
+		os.Exit(2)
+	}
+	n, err := strconv.Atoi(os.Args[2])
+	if err == nil {
+		err = registrytest.WriteScaled(os.Args[1], n)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "iwl-mkregistry:", err)
+		os.Exit(1)
+	}
+	var recs []struct {
+		Name string `json:"name"`
+	}
+	data, err := os.ReadFile(filepath.Join(os.Args[1], "model_registry.curated.json"))
+	if err == nil {
+		err = json.Unmarshal(data, &recs)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "iwl-mkregistry:", err)
+		os.Exit(1)
+	}
+	var names strings.Builder
+	for _, r := range recs {
+		names.WriteString(r.Name + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(os.Args[1], "names.txt"), []byte(names.String()), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "iwl-mkregistry:", err)
+		os.Exit(1)
+	}
+}
+
+// benchRegistry writes a registry of n entries shaped like the corpus and
+// returns its folder and the curated entries' names.
+func benchRegistry(b *testing.B, n int) (string, []string) {
+	b.Helper()
+	dir := b.TempDir()
+	if out, err := exec.Command("iwl-mkregistry", dir, strconv.Itoa(n)).CombinedOutput(); err != nil {
+		b.Fatalf("iwl-mkregistry: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "names.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// One load regenerates the stale snapshot, as the first real use would.
+	if out, err := exec.Command("imageworks-loader", "--registry-dir", dir, "list").CombinedOutput(); err != nil {
+		b.Fatalf("first load: %v\n%s", err, out)
+	}
+	return dir, strings.Fields(string(data))
+}
+
+// runProcess runs argv once and returns its peak RSS in bytes.
+func runProcess(b *testing.B, argv ...string) int64 {
+	b.Helper()
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout = nil
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		b.Fatalf("%s: %v\n%s%s", strings.Join(argv, " "), err, out, stderr)
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0
+	}
+	return ru.Maxrss * 1024 // kilobytes on Linux
+}
+
+// benchProcess times argv as a whole process per op.
+//
+// On Linux a child's peak RSS starts from its parent's peak (os/exec
+// clones the parent's address space before exec), so the figure is an
+// upper bound, exact whenever the child grows past this small process.
+func benchProcess(b *testing.B, argv func(i int) []string) {
+	b.Helper()
+	var peak int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if rss := runProcess(b, argv(i)...); rss > peak {
+			peak = rss
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(peak)/(1<<20), "MB-peak-rss")
+}
+
+// python returns the real interpreter (not a version manager's shell
+// shim, whose own start would flatter us), or skips when there is none.
+func python(b *testing.B) string {
+	b.Helper()
+	out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
+	if err != nil {
+		b.Skip("no python3 on this machine for the baseline")
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func BenchmarkProcess(b *testing.B) {
+	const n = 5000
+	big, names := benchRegistry(b, n)
+	corpus := b.TempDir()
+	for _, f := range []string{"model_registry.curated.json", "model_registry.discovered.json"} {
+		data, err := os.ReadFile(filepath.Join(corpusDir, f))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(corpus, f), data, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runProcess(b, "imageworks-loader", "--registry-dir", corpus, "list")
+
+	b.Run("ListAll5000", func(b *testing.B) {
+		benchProcess(b, func(int) []string {
+			return []string{"imageworks-loader", "--registry-dir", big, "list", "--all"}
+		})
+	})
+	b.Run("LockOne5000", func(b *testing.B) {
+		// Each op locks another entry, so every op really saves.
+		benchProcess(b, func(i int) []string {
+			verb := "lock"
+			if (i/len(names))%2 == 1 {
+				verb = "unlock"
+			}
+			return []string{"imageworks-loader", "--registry-dir", big, verb, names[i%len(names)]}
+		})
+	})
+	b.Run("PythonJSONLoad5000", func(b *testing.B) {
+		py := python(b)
+		script := "import json,sys\nfor p in sys.argv[1:]:\n    json.load(open(p, encoding='utf-8'))"
+		benchProcess(b, func(int) []string {
+			return []string{py, "-c", script,
+				filepath.Join(big, "model_registry.curated.json"), filepath.Join(big, "model_registry.discovered.json")}
+		})
+	})
+	b.Run("ListCorpus", func(b *testing.B) {
+		benchProcess(b, func(int) []string {
+			return []string{"imageworks-loader", "--registry-dir", corpus, "list"}
+		})
+	})
+	b.Run("SelectCorpusWithPlugin", func(b *testing.B) {
+		benchProcess(b, func(int) []string {
+			return []string{"imageworks-loader", "--registry-dir", corpus, "select", "gpt-oss-20b_(MXFP4)"}
+		})
+	})
+	b.Run("PythonStart", func(b *testing.B) {
+		py := python(b)
+		benchProcess(b, func(int) []string { return []string{py, "-c", "import json"} })
+	})
+}
