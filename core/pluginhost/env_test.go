@@ -94,3 +94,17 @@ func TestProbeDeadline(t *testing.T) {
 		}
 	}
 }
+
+// testEnv is a fake environment: Getenv and Environ for Options.
+type testEnv map[string]string
+
+func (e testEnv) getenv(k string) string { return e[k] }
+
+func (e testEnv) environ() []string {
+	var out []string
+	for k, v := range e {
+		out = append(out, k+"="+v)
+	}
+	slices.Sort(out)
+	return out
+}

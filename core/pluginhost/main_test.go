@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -185,20 +184,6 @@ func installPlugin(t testing.TB, dir, name string) string {
 		t.Fatal(err)
 	}
 	return dst
-}
-
-// testEnv is a fake environment: Getenv and Environ for Options.
-type testEnv map[string]string
-
-func (e testEnv) getenv(k string) string { return e[k] }
-
-func (e testEnv) environ() []string {
-	var out []string
-	for k, v := range e {
-		out = append(out, k+"="+v)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // newTestHost returns a Host searching only dirs, with a fake environment
