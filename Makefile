@@ -38,10 +38,12 @@ fuzz:
 example-test:
 	cd examples/backend-llamacpp && $(GO) test -count=1 ./...
 
-## bench: Go benchmarks, then whole-process timings against the reference's ways
+## bench: Go benchmarks, then whole-process timings beside the reference's ways (run it on a quiet machine)
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./core/registry ./core/artifact ./core/pluginhost
-	$(GO) run ./internal/procbench -bin $(BIN)
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./core/registry ./core/pluginhost ./sdk
+	IMAGEWORKS_BENCH_SHARD_MB=160 IMAGEWORKS_BENCH_SINGLE_MB=400 $(GO) test -run '^$$' -bench . -benchtime 3x ./core/artifact
+	$(GO) test -run '^$$' -bench Process -benchtime 10x ./cmd/imageworks-loader
+	$(GO) run ./internal/procbench -loader $(BIN)/imageworks-loader
 
 ## generate: rebuild the gRPC code from proto/ (needs protoc: apt-get install protobuf-compiler)
 generate:
