@@ -42,17 +42,10 @@ func call[T any](ctx context.Context, b *pluginBackend, name string, timeout tim
 	if err == nil {
 		return v, nil
 	}
-	// gRPC may report a deadline a moment before the context's own timer
-	// fires: whose deadline it was follows from which is sooner.
-	callerFirst := false
-	if d, ok := ctx.Deadline(); ok && !d.After(ours) {
-		callerFirst = true
-	}
 	switch {
 	case ctx.Err() != nil:
 		return zero, err
-	case context.Cause(cctx) == errCallDeadline,
-		errors.Is(err, context.DeadlineExceeded) && !callerFirst:
+	case hostDeadline(ctx, cctx, ours, errCallDeadline, err):
 		if i.runner != nil {
 			i.runner.kill(killCallTimeout)
 		}
@@ -64,6 +57,25 @@ func call[T any](ctx context.Context, b *pluginBackend, name string, timeout tim
 		return zero, i.pluginError(i.exitError("during " + name))
 	}
 	return zero, err
+}
+
+// hostDeadline reports whether err, from a call made with cctx (derived
+// from the caller's ctx with the host's deadline ours and cause), is the
+// host's deadline expiring rather than the caller's. gRPC may report a
+// deadline a moment before the context's own timer fires, so when the cause
+// is not set yet, whichever deadline is sooner decides.
+func hostDeadline(ctx, cctx context.Context, ours time.Time, cause, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if context.Cause(cctx) == cause {
+		return true
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	d, ok := ctx.Deadline()
+	return !ok || d.After(ours)
 }
 
 // Info implements sdk.Backend.

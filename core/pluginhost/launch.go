@@ -178,12 +178,12 @@ func (h *Host) handshake(ctx context.Context, name, path string, client *plugin.
 		switch {
 		case ctx.Err() != nil:
 			r.kill(killCancelled)
-		case context.Cause(infoCtx) == errStartDeadline:
+		case hostDeadline(ctx, infoCtx, deadline, errStartDeadline, err):
 			r.kill(killStartTimeout)
 		case errors.Is(err, host.ErrTransport):
 			r.waitExit(time.Second)
 		}
-		return nil, &startFailure{fmt.Errorf("Info: %w", err)}
+		return nil, &startFailure{fmt.Errorf("%w: Info: %w", ErrHandshake, err)}
 	}
 	if info.Name != name {
 		return nil, &startFailure{fmt.Errorf("%w: Info says its name is %q, but its file name says %q", ErrNameMismatch, info.Name, name)}
@@ -204,7 +204,11 @@ func (h *Host) startError(ctx context.Context, r *groupRunner, err error) error 
 	case killClosed:
 		return ErrHostClosed
 	case killStartTimeout:
-		return fmt.Errorf("%w: no handshake and Info within %s (set %s to wait longer)", ErrPluginTimeout, h.startTimeout, EnvStartTimeout)
+		what := "no handshake"
+		if looksLikeHandshake(r.first.String()) {
+			what = "handshake but no answer to Info"
+		}
+		return fmt.Errorf("%w: %s within %s (set %s to wait longer)", ErrPluginTimeout, what, h.startTimeout, EnvStartTimeout)
 	}
 	if errors.Is(err, ErrPluginUntrusted) {
 		return err
@@ -286,7 +290,7 @@ func (h *Host) attach(ctx context.Context, name string, rc *plugin.ReattachConfi
 		if errors.Is(err, host.ErrTransport) {
 			return nil, fail(fmt.Errorf("%w: Info: %v", ErrPluginCrashed, err))
 		}
-		return nil, fail(fmt.Errorf("Info: %w", err))
+		return nil, fail(fmt.Errorf("%w: Info: %w", ErrHandshake, err))
 	}
 	if info.Name != name {
 		inst.close()

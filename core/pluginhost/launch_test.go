@@ -27,6 +27,8 @@ func TestStartFailures(t *testing.T) {
 		{mode: "crash", want: ErrPluginCrashed, wantStderr: "boom: cannot open /etc/fake.conf"},
 		{mode: "hang", want: ErrPluginTimeout, wantPids: true},
 		{mode: "text", want: ErrHandshake, wantStderr: "about to say hello", wantPids: true},
+		{mode: "mute", want: ErrPluginTimeout, wantPids: true},
+		{mode: "sulky", want: ErrHandshake, wantPids: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {
@@ -48,6 +50,7 @@ func TestStartFailures(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Errorf("Backend(%q) error = %v, want %v", tt.mode, err, tt.want)
 			}
+			t.Logf("Backend(%q) error: %v", tt.mode, err)
 			var pe *PluginError
 			if !errors.As(err, &pe) {
 				t.Fatalf("Backend(%q) error = %T, want *PluginError", tt.mode, err)
@@ -67,7 +70,7 @@ func TestStartFailures(t *testing.T) {
 			if tt.wantPids {
 				waitGone(t, reportedPids(t, out)...)
 			}
-			if tt.mode == "hang" && elapsed < 1400*time.Millisecond {
+			if tt.want == ErrPluginTimeout && elapsed < 1400*time.Millisecond {
 				t.Errorf("Backend(hang) gave up after %v, want the 1.5s from %s", elapsed, EnvStartTimeout)
 			}
 		})

@@ -4,6 +4,7 @@ package pluginhost
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,6 +41,8 @@ const (
 //	hang    starts a child, reports "pids PID CHILD", never shakes hands
 //	text    starts a child, reports its pids, prints text on stdout, hangs
 //	liar    serves, but its Info names another backend
+//	mute    serves, but Info never returns
+//	sulky   serves, but Info fails
 //	slow    serves; Resolve never returns
 //	die     serves; Resolve exits with status 7 after two lines on stderr
 //	parent  serves after starting a child, reports its pids
@@ -117,8 +120,13 @@ type fakeBackend struct {
 
 func (b *fakeBackend) Info(context.Context) (sdk.Info, error) {
 	name := b.name
-	if name == "liar" {
+	switch name {
+	case "liar":
 		name = "somebody-else"
+	case "mute":
+		select {} // shakes hands, then never answers
+	case "sulky":
+		return sdk.Info{}, errors.New("not in the mood")
 	}
 	return sdk.Info{Name: name, Version: "1.2.3", Protocols: []int{1}, DefaultPort: 8000}, nil
 }
@@ -219,11 +227,15 @@ func readReports(t testing.TB, out string) []string {
 	return strings.Split(strings.TrimSpace(string(data)), "\n")
 }
 
-// reportedPids returns the pids in a "pids P C" report.
+// reportedPids returns the pids in a "pids P C" or "start P" report.
 func reportedPids(t testing.TB, out string) []int {
 	t.Helper()
 	for _, l := range readReports(t, out) {
-		if rest, ok := strings.CutPrefix(l, "pids "); ok {
+		rest, ok := strings.CutPrefix(l, "pids ")
+		if !ok {
+			rest, ok = strings.CutPrefix(l, "start ")
+		}
+		if ok {
 			var pids []int
 			for _, f := range strings.Fields(rest) {
 				n, err := strconv.Atoi(f)
