@@ -417,3 +417,41 @@ func atoi(t testing.TB, s string) int {
 	}
 	return n
 }
+
+// Executables that are not plugins at all fail the same typed way.
+func TestStartNonPlugins(t *testing.T) {
+	tests := []struct {
+		name       string
+		content    string
+		want       error
+		wantInMsg  string
+		wantStderr string
+	}{
+		{name: "quits", content: "#!/bin/sh\necho 'no config' >&2\nexit 0\n", want: ErrPluginCrashed, wantInMsg: "exit status 0", wantStderr: "no config"},
+		{name: "garbage", content: "\x7fELF not really", want: ErrPluginCrashed, wantInMsg: "cannot run"},
+		{name: "old-core", content: "#!/bin/sh\necho '2|1|unix|/nonexistent|grpc'\nsleep 30\n", want: ErrHandshake, wantInMsg: "incompatible core API version"},
+		{name: "wrong-proto", content: "#!/bin/sh\necho '1|7|unix|/nonexistent|grpc'\nsleep 30\n", want: ErrHandshake, wantInMsg: "Plugin version: 7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, ExecutablePrefix+tt.name), []byte(tt.content), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			h := newTestHost(t, nil, dir)
+			start := time.Now()
+			_, err := h.Backend(context.Background(), tt.name)
+			var pe *PluginError
+			if !errors.Is(err, tt.want) || !errors.As(err, &pe) || !strings.Contains(err.Error(), tt.wantInMsg) {
+				t.Fatalf("Backend(%q) error = %v, want a *PluginError matching %v containing %q", tt.name, err, tt.want, tt.wantInMsg)
+			}
+			if tt.wantStderr != "" && !strings.Contains(strings.Join(pe.Stderr, "\n"), tt.wantStderr) {
+				t.Errorf("Backend(%q) stderr = %q, want %q", tt.name, pe.Stderr, tt.wantStderr)
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("Backend(%q) took %v", tt.name, d)
+			}
+		})
+	}
+}
