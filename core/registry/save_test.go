@@ -25,7 +25,7 @@ func TestNoopSaveLeavesFilesIdentical(t *testing.T) {
 		fi, _ := os.Stat(path(dir, f))
 		mtimes[f] = fi.ModTime()
 	}
-	lockEntry(t, r, "gpt-oss-20b_(MXFP4)", false)      // already unlocked (discovered)
+	lockEntry(t, r, "gpt-oss-20b_(MXFP4)", false)        // already unlocked (discovered)
 	lockEntry(t, r, "qwen3-vl-8b-instruct_(FP8)", false) // already unlocked (curated entry)
 	for _, f := range files {
 		if got := readFile(t, path(dir, f)); !bytes.Equal(got, before[f]) {
