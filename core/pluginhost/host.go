@@ -64,6 +64,8 @@ type Host struct {
 
 	mu        sync.Mutex
 	closed    bool
+	closeDone chan struct{} // closed when the first Close has finished
+	closeErr  error
 	slots     map[string]*slot
 	starting  map[*groupRunner]struct{}
 	socketDir string
@@ -83,14 +85,15 @@ type slot struct {
 // reported by the first Backend or List call.
 func New(opts Options) *Host {
 	h := &Host{
-		opts:     opts,
-		getenv:   opts.Getenv,
-		environ:  opts.Environ,
-		logger:   opts.Logger,
-		goos:     runtime.GOOS,
-		slots:    map[string]*slot{},
-		starting: map[*groupRunner]struct{}{},
-		hashes:   map[fileKey]string{},
+		opts:      opts,
+		getenv:    opts.Getenv,
+		environ:   opts.Environ,
+		logger:    opts.Logger,
+		goos:      runtime.GOOS,
+		slots:     map[string]*slot{},
+		starting:  map[*groupRunner]struct{}{},
+		hashes:    map[fileKey]string{},
+		closeDone: make(chan struct{}),
 	}
 	if h.getenv == nil {
 		h.getenv = os.Getenv
@@ -207,13 +210,15 @@ func isContextError(err error) bool {
 // (attached plugins are only disconnected), waits for them to be gone,
 // and removes the Host's socket folder. It is safe to call more than once
 // and concurrently with other calls, for example from a signal handler;
-// afterwards Backend fails with ErrHostClosed. It returns the error of
-// removing the socket folder, if any.
+// every call returns once the plugins are gone. Afterwards Backend fails
+// with ErrHostClosed. It returns the error of removing the socket folder,
+// if any.
 func (h *Host) Close() error {
 	h.mu.Lock()
 	if h.closed {
 		h.mu.Unlock()
-		return nil
+		<-h.closeDone
+		return h.closeErr
 	}
 	h.closed = true
 	slots := make([]*slot, 0, len(h.slots))
@@ -240,10 +245,11 @@ func (h *Host) Close() error {
 	wg.Wait()
 	if dir != "" {
 		if err := os.RemoveAll(dir); err != nil {
-			return fmt.Errorf("removing plugin socket folder: %w", err)
+			h.closeErr = fmt.Errorf("removing plugin socket folder: %w", err)
 		}
 	}
-	return nil
+	close(h.closeDone)
+	return h.closeErr
 }
 
 // CloseWhenDone closes the Host when ctx is done, so that cancelling ctx

@@ -3,12 +3,15 @@
 package pluginhost
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -243,6 +246,51 @@ func TestCloseWhenDone(t *testing.T) {
 	}
 	cancel() // as a SIGINT handler's context would be
 	waitGone(t, reportedPids(t, out)...)
+}
+
+// A host process that gets SIGINT or SIGTERM leaves no plugin process
+// behind, children included.
+func TestSignalKillsPlugins(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "out")
+			dir := installPlugins(t, ExecutablePrefix+"parent")
+			exe, err := os.Executable()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(exe)
+			cmd.Env = append(os.Environ(), envHostDir+"="+dir, envOut+"="+out)
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			line, err := bufio.NewReader(stdout).ReadString('\n')
+			if line != "ready\n" {
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+				t.Fatalf("host said %q, %v; stderr %q", line, err, stderr.String())
+			}
+			pids := reportedPids(t, out)
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("host exited with %v after %v, want 0; stderr %q", err, sig, stderr.String())
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("host took %v to exit after %v", d, sig)
+			}
+			waitGone(t, pids...)
+		})
+	}
 }
 
 func TestCallFailures(t *testing.T) {

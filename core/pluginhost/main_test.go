@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,6 +26,9 @@ func TestMain(m *testing.M) {
 	if base := filepath.Base(os.Args[0]); strings.HasPrefix(base, ExecutablePrefix) {
 		os.Exit(fakePlugin(base))
 	}
+	if dir := os.Getenv(envHostDir); dir != "" {
+		os.Exit(fakeHost(dir))
+	}
 	os.Exit(m.Run())
 }
 
@@ -33,7 +37,28 @@ func TestMain(m *testing.M) {
 const (
 	envOut   = "IMAGEWORKS_PLUGIN_TEST_OUT"   // file the plugin appends reports to
 	envChild = "IMAGEWORKS_PLUGIN_TEST_CHILD" // set in a fake plugin's child
+	// envHostDir makes the test binary a host, as the CLI would be, using
+	// the plugin "parent" from the folder it names.
+	envHostDir = "PLUGINHOST_TEST_HOST_DIR"
 )
+
+// fakeHost starts plugin "parent" and waits for SIGINT or SIGTERM, closing
+// the Host the way the CLI does: CloseWhenDone on the signal context, and
+// a deferred Close on the way out.
+func fakeHost(dir string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	h := New(Options{Dirs: []string{dir}, ExecutableDir: dir})
+	defer h.Close()
+	h.CloseWhenDone(ctx)
+	if _, err := h.Backend(ctx, "parent"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println("ready")
+	<-ctx.Done()
+	return 0
+}
 
 // fakePlugin runs the mode named by the executable's name:
 //
