@@ -26,7 +26,7 @@ const (
 
 var (
 	nameRE    = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
-	versionRE = regexp.MustCompile(`^v(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?$`)
+	versionRE = regexp.MustCompile(`^v(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$`)
 )
 
 // candidate is one executable found for a backend name.
@@ -43,8 +43,13 @@ type candidate struct {
 func validName(name string) bool { return nameRE.MatchString(name) }
 
 // parseFileName splits a file name imageworks-backend-NAME[_vX.Y.Z][.exe]
-// into NAME and version. ok is false for any other name.
+// into NAME and version (semver: a -prerelease counts, +build metadata is
+// ignored). ok is false for any other name. On Windows, where file names
+// are case-insensitive, case is ignored and .exe is required.
 func parseFileName(base string, goos string) (name string, version [3]int, pre string, ok bool) {
+	if goos == "windows" {
+		base = strings.ToLower(base)
+	}
 	rest, found := strings.CutPrefix(base, ExecutablePrefix)
 	if !found {
 		return "", version, "", false
@@ -209,7 +214,7 @@ func isExecutableFile(path, goos string) bool {
 		return false
 	}
 	if goos == "windows" {
-		return strings.HasSuffix(path, ".exe")
+		return strings.HasSuffix(strings.ToLower(path), ".exe")
 	}
 	return fi.Mode().Perm()&0o111 != 0
 }
