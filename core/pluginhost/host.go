@@ -270,7 +270,11 @@ func (h *Host) ensureSocketDir() (string, error) {
 	if h.socketDir != "" {
 		return h.socketDir, nil
 	}
-	dir, err := os.MkdirTemp(socketBase(os.TempDir()), "imageworks-plugins-")
+	base := os.TempDir()
+	if h.goos != "windows" { // Windows plugins listen on TCP
+		base = socketBase(base)
+	}
+	dir, err := os.MkdirTemp(base, "imageworks-plugins-")
 	if err != nil {
 		return "", fmt.Errorf("creating plugin socket folder: %w", err)
 	}
