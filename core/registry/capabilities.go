@@ -93,32 +93,132 @@ func validValue(raw []byte) bool {
 	return s.pos == len(raw)
 }
 
+// capTruth is one capability key and whether its value counts as true.
+type capTruth struct {
+	tok   []byte
+	truth bool
+}
+
+// capTruths lists the members of a capabilities object with their truth.
+func capTruths(raw []byte) []capTruth {
+	if !isObject(raw) {
+		return nil
+	}
+	ms := orderedMembers(raw)
+	out := make([]capTruth, len(ms))
+	for i, m := range ms {
+		out[i] = capTruth{m.tok, capabilityTrue(m.v)}
+	}
+	return out
+}
+
+// mergedCapTruths is capTruths of the curated-owned merge of the
+// capabilities values d (discovered) and c (curated), without building the
+// merged bytes.
+func mergedCapTruths(d, c side) []capTruth {
+	switch {
+	case !c.set():
+		if d.ok {
+			return capTruths(d.v)
+		}
+		return capTruths(c.v)
+	case !d.ok || !isObject(d.v) || !isObject(c.v):
+		return capTruths(c.v)
+	}
+	dm, cm := orderedMembers(d.v), orderedMembers(c.v)
+	out := make([]capTruth, 0, len(dm)+4)
+	hint := -1
+	for _, m := range dm {
+		cv, cok := lookupHint(cm, m.tok, &hint)
+		switch {
+		case cok && !isNull(cv) && isObject(cv) && isObject(m.v):
+			out = append(out, capTruth{m.tok, mergedObjectTrue(m.v, cv)})
+		case cok && !isNull(cv):
+			out = append(out, capTruth{m.tok, capabilityTrue(cv)})
+		default:
+			out = append(out, capTruth{m.tok, capabilityTrue(m.v)})
+		}
+	}
+	hint = -1
+	for _, m := range cm {
+		if _, ok := lookupHint(dm, m.tok, &hint); !ok {
+			out = append(out, capTruth{m.tok, capabilityTrue(m.v)})
+		}
+	}
+	return out
+}
+
+// mergedObjectTrue is capabilityTrue of the merge of two objects.
+func mergedObjectTrue(d, c []byte) bool {
+	de, dok := member(d, "enabled")
+	ce, cok := member(c, "enabled")
+	switch {
+	case cok && !isNull(ce):
+		return boolean(ce) // an object-valued enabled merges into an object: not true
+	case dok:
+		return boolean(de)
+	case cok:
+		return false // enabled: null
+	}
+	return hasMembers(d) || hasMembers(c)
+}
+
+func hasMembers(obj []byte) bool {
+	n := false
+	eachMember(obj, func(_, _ []byte) bool { n = true; return false })
+	return n
+}
+
 // normalizeCaps is NormalizeCapabilities for an already validated value.
-func normalizeCaps(raw []byte) map[string]bool {
-	out := make(map[string]bool, 16)
+func normalizeCaps(raw []byte) map[string]bool { return normalizeTruths(capTruths(raw)) }
+
+func normalizeTruths(ts []capTruth) map[string]bool {
+	out := make(map[string]bool, len(ts)+len(canonicalCaps))
 	for _, k := range canonicalCaps {
 		out[k] = false
 	}
 	textSeen, textTrue := false, false
-	if isObject(raw) {
-		for _, m := range orderedMembers(raw) {
-			k := strings.ToLower(strings.TrimSpace(m.key()))
-			t := capabilityTrue(m.v)
-			out[k] = out[k] || t
-			switch c := capabilitySynonym(k); c {
-			case "":
-			case "text":
-				textSeen = true
-				textTrue = textTrue || t
-			case "thinking", "reasoning":
-				if t {
-					out["thinking"], out["reasoning"] = true, true
-				}
-			default:
-				out[c] = out[c] || t
+	for _, m := range ts {
+		k := strings.ToLower(strings.TrimSpace(unquote(m.tok)))
+		t := m.truth
+		out[k] = out[k] || t
+		switch c := capabilitySynonym(k); c {
+		case "":
+		case "text":
+			textSeen = true
+			textTrue = textTrue || t
+		case "thinking", "reasoning":
+			if t {
+				out["thinking"], out["reasoning"] = true, true
 			}
+		default:
+			out[c] = out[c] || t
 		}
 	}
 	out["text"] = !textSeen || textTrue
 	return out
+}
+
+// holds reports whether the normalised map of ts would hold canonical key
+// want (as CanonicalCapability returns it) true, without building the map.
+func holds(ts []capTruth, want string) bool {
+	if want == "" {
+		return false
+	}
+	textSeen, any := false, false
+	for _, m := range ts {
+		k := strings.ToLower(strings.TrimSpace(unquote(m.tok)))
+		c := capabilitySynonym(k)
+		if c == "text" {
+			textSeen = true
+		}
+		match := k == want || c == want || (want == "reasoning" || want == "thinking") && (c == "thinking" || c == "reasoning")
+		if match && m.truth {
+			any = true
+		}
+	}
+	if want == "text" {
+		return !textSeen || any
+	}
+	return any
 }

@@ -118,12 +118,27 @@ func (e *Entry) BackendConfig() BackendConfig {
 
 // Capabilities returns the normalised capability map (see
 // NormalizeCapabilities).
-func (e *Entry) Capabilities() map[string]bool { return normalizeCaps(e.get("capabilities")) }
+func (e *Entry) Capabilities() map[string]bool { return normalizeTruths(e.capTruths()) }
 
 // HasCapability reports whether the normalised capabilities hold name (a
-// canonical key or a synonym) true; unknown names are false.
+// canonical key or a synonym, any case) true; unknown names are false. It
+// is Capabilities()[CanonicalCapability(name)] without building the map.
 func (e *Entry) HasCapability(name string) bool {
-	return e.Capabilities()[CanonicalCapability(name)]
+	return holds(e.capTruths(), CanonicalCapability(name))
+}
+
+func (e *Entry) capTruths() []capTruth {
+	switch {
+	case e.cur == nil:
+		v, _ := e.dis.val("capabilities")
+		return capTruths(v)
+	case e.dis == nil:
+		v, _ := e.cur.val("capabilities")
+		return capTruths(v)
+	}
+	dv, dok := e.dis.val("capabilities")
+	cv, cok := e.cur.val("capabilities")
+	return mergedCapTruths(side{dv, dok, e.dis.canon}, side{cv, cok, e.cur.canon})
 }
 
 // Roles returns roles (never nil).

@@ -172,6 +172,8 @@ func FuzzMerge(f *testing.F) {
 	f.Add(firstRecords(f, CuratedFile, 2), firstRecords(f, DiscoveredFile, 3))
 	f.Add([]byte(`[{"name": "a", "backend": "vllm", "capabilities": {"vision": true, "x": null}, "version_lock": {"locked": true}}]`),
 		[]byte(`[{"name": "a", "capabilities": {"vision": {"enabled": true}, "y": 1}, "version_lock": null, "z": 1}, {"name": "b"}]`))
+	f.Add([]byte(`[{"name": "a", "capabilities": {"v": {"enabled": null, "x": 1}, "w": {"enabled": {}}, "Chat": false, "o1": true}}]`),
+		[]byte(`[{"name": "a", "capabilities": {"v": {"enabled": true}, "w": {"enabled": true}, "z": {}, "text": true, "o1": null}}]`))
 	f.Add([]byte(`[{"name": "a", "metadata": {"k": {"deep": 1}}, "roles": ["x"]}]`),
 		[]byte(`[{"name": "a", "metadata": {"k": {"deep": 2, "other": 3}}, "roles": null, "artifacts": {"files": []}}]`))
 	f.Fuzz(func(t *testing.T, curData, disData []byte) {
@@ -191,6 +193,16 @@ func FuzzMerge(f *testing.F) {
 			raw := e.merged()
 			if !validValue(raw) {
 				t.Fatalf("merged %q is not valid JSON: %q", e.name, raw)
+			}
+			mc, _ := member(raw, "capabilities")
+			wantCaps := normalizeCaps(mc)
+			if !reflect.DeepEqual(e.Capabilities(), wantCaps) {
+				t.Fatalf("Capabilities(%q) = %v, want %v (normalised merged bytes)", e.name, e.Capabilities(), wantCaps)
+			}
+			for _, k := range []string{"vision", "text", "thinking", "reasoning", "tools", "nope", "o1", "chat"} {
+				if got := e.HasCapability(k); got != wantCaps[CanonicalCapability(k)] {
+					t.Fatalf("HasCapability(%q) of %q = %v, want %v", k, e.name, got, wantCaps[CanonicalCapability(k)])
+				}
 			}
 			if !check {
 				continue

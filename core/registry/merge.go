@@ -96,25 +96,54 @@ func appendKey(dst, tok []byte) []byte {
 
 // orderedMembers lists an object's members in order; a repeated key keeps
 // its first position and takes its last value, as a Python dict does.
+// A 256-bit mask of key hashes limits the duplicate search to keys whose
+// hash bit was already seen.
 func orderedMembers(obj []byte) []kv {
 	out := make([]kv, 0, 16)
+	var mask [4]uint64
 	eachMember(obj, func(k, v []byte) bool {
-		for i := range out {
-			if sameKey(out[i].tok, k) {
-				out[i].v = v
-				return true
+		h := keyHash(k)
+		if mask[h>>6]&(1<<(h&63)) != 0 {
+			for i := range out {
+				if sameKey(out[i].tok, k) {
+					out[i].v = v
+					return true
+				}
 			}
 		}
+		mask[h>>6] |= 1 << (h & 63)
 		out = append(out, kv{k, v})
 		return true
 	})
 	return out
 }
 
+// keyHash hashes a key's decoded form into 0..255.
+func keyHash(tok []byte) uint8 {
+	if !plainKey(tok) {
+		tok = []byte(appendQuoted(nil, unquote(tok)))
+	}
+	h := uint32(2166136261)
+	for _, c := range tok {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	return uint8(h ^ h>>8 ^ h>>16 ^ h>>24)
+}
+
+// lookup finds key tok in ms. hint is where the previous lookup matched;
+// objects whose keys come in the same order are searched in one pass.
 func lookup(ms []kv, tok []byte) ([]byte, bool) {
-	for _, m := range ms {
-		if sameKey(m.tok, tok) {
-			return m.v, true
+	h := -1
+	return lookupHint(ms, tok, &h)
+}
+
+func lookupHint(ms []kv, tok []byte, hint *int) ([]byte, bool) {
+	n := len(ms)
+	for j := range n {
+		i := (*hint + 1 + j) % n
+		if sameKey(ms[i].tok, tok) {
+			*hint = i
+			return ms[i].v, true
 		}
 	}
 	return nil, false
@@ -138,13 +167,15 @@ func mergeObjects(dst []byte, d, c side, ind int) []byte {
 		dst = appendValue(dst, v, canon, ind+1)
 	}
 	dst = append(dst, '{')
+	hint := -1
 	for _, m := range dm {
-		cv, cok := lookup(cm, m.tok)
+		cv, cok := lookupHint(cm, m.tok, &hint)
 		v, canon, _ := resolveCurated(side{m.v, true, d.canon}, side{cv, cok, c.canon}, ind+1)
 		emit(m.tok, v, canon)
 	}
+	hint = -1
 	for _, m := range cm {
-		if _, ok := lookup(dm, m.tok); !ok {
+		if _, ok := lookupHint(dm, m.tok, &hint); !ok {
 			emit(m.tok, m.v, c.canon)
 		}
 	}

@@ -134,14 +134,23 @@ func rereadLayer(ctx context.Context, old *layer, file string) (*layer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", file, err)
 	}
+	if old != nil && old.st.exists && int64(len(old.data)) == fi.Size() {
+		same, err := sameContent(f, old.data)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", file, err)
+		}
+		if same {
+			l := *old
+			l.st = stampOf(fi)
+			return &l, nil
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("reading %s: %w", file, err)
+		}
+	}
 	data, err := readAll(f, fi.Size())
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", file, err)
-	}
-	if old != nil && old.st.exists && bytes.Equal(data, old.data) {
-		l := *old
-		l.st = stampOf(fi)
-		return &l, nil
 	}
 	return parseLayer(file, data, stampOf(fi))
 }
@@ -234,6 +243,28 @@ func (r *Registry) removeTemps() {
 		matches, _ := filepath.Glob(filepath.Join(filepath.Dir(f), "."+filepath.Base(f)+".tmp-*"))
 		for _, m := range matches {
 			os.Remove(m)
+		}
+	}
+}
+
+// sameContent reports whether f holds exactly old, reading it in chunks so
+// that an unchanged layer costs no second copy in memory.
+func sameContent(f io.Reader, old []byte) (bool, error) {
+	buf := make([]byte, 1<<20)
+	off := 0
+	for {
+		n, err := f.Read(buf)
+		if n > 0 {
+			if off+n > len(old) || !bytes.Equal(buf[:n], old[off:off+n]) {
+				return false, nil
+			}
+			off += n
+		}
+		if err == io.EOF {
+			return off == len(old), nil
+		}
+		if err != nil {
+			return false, err
 		}
 	}
 }
