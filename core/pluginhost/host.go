@@ -190,16 +190,21 @@ func (h *Host) instance(ctx context.Context, name string) (*instance, error) {
 		}
 		// The start was cancelled by another caller, or the plugin died:
 		// start it again.
-		h.dropSlot(name, s)
+		if h.dropSlot(name, s) && s.inst != nil {
+			s.inst.close() // releases the dead plugin's connection
+		}
 	}
 }
 
-func (h *Host) dropSlot(name string, s *slot) {
+// dropSlot forgets slot s of name, reporting whether it was still there.
+func (h *Host) dropSlot(name string, s *slot) bool {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	if h.slots[name] == s {
 		delete(h.slots, name)
+		return true
 	}
-	h.mu.Unlock()
+	return false
 }
 
 func isContextError(err error) bool {
