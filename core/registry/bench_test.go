@@ -2,7 +2,10 @@ package registry_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/imageworks-ai/loader/core/registry"
@@ -83,5 +86,30 @@ func BenchmarkOpenUpdateSave(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkDecodeV1 is the baseline the design avoids: encoding/json v1
+// decoding both layers of the 5,000-entry registry into maps.
+func BenchmarkDecodeV1(b *testing.B) {
+	dir := b.TempDir()
+	if err := registrytest.WriteScaled(dir, 5000); err != nil {
+		b.Fatal(err)
+	}
+	var files [][]byte
+	for _, f := range []string{registry.CuratedFile, registry.DiscoveredFile} {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			b.Fatal(err)
+		}
+		files = append(files, data)
+	}
+	for b.Loop() {
+		for _, data := range files {
+			var recs []map[string]any
+			if err := json.Unmarshal(data, &recs); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 }

@@ -122,7 +122,7 @@ func mergedCapTruths(d, c side) []capTruth {
 			return capTruths(d.v)
 		}
 		return capTruths(c.v)
-	case !d.ok || !isObject(d.v) || !isObject(c.v):
+	case !d.ok || !isObject(d.v) || !isObject(c.v) || bytes.Equal(d.v, c.v):
 		return capTruths(c.v)
 	}
 	dm, cm := orderedMembers(d.v), orderedMembers(c.v)
