@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 )
 
@@ -67,6 +68,9 @@ func writeFileAtomic(path string, data []byte) error {
 // syncDir fsyncs a directory so a rename inside it is durable. Platforms
 // that cannot sync directories are not an error.
 func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil // directories cannot be opened for syncing there; renames are metadata-journaled
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("syncing directory %s: %w", dir, err)

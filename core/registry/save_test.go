@@ -357,3 +357,29 @@ func TestSaveFailsWhenEntryVanished(t *testing.T) {
 		t.Errorf("a failed save wrote the discovered layer")
 	}
 }
+
+// Every runtime-owned key may be set on a curated entry; the others are
+// refused.
+func TestOwnership(t *testing.T) {
+	runtime := []string{"artifacts", "version_lock", "performance", "probes", "download_format", "download_location",
+		"download_path", "download_size_bytes", "download_files", "download_directory_checksum", "downloaded_at", "last_accessed"}
+	curated := []string{"display_name", "backend", "backend_config", "capabilities", "generation_defaults", "chat_template",
+		"metadata", "served_model_id", "model_aliases", "roles", "role_priority", "license", "deprecated", "unknown_key"}
+	r := mustOpen(t, editDir(t), registry.Options{})
+	for _, k := range runtime {
+		if !registry.RuntimeOwned(k) {
+			t.Errorf("RuntimeOwned(%q) = false, want true", k)
+		}
+		if err := r.Update("c", func(ed *registry.Edit) error { return ed.Set("v", k) }); err != nil {
+			t.Errorf("Set(%q) on a curated entry = %v, want allowed", k, err)
+		}
+	}
+	for _, k := range curated {
+		if registry.RuntimeOwned(k) {
+			t.Errorf("RuntimeOwned(%q) = true, want false", k)
+		}
+		if err := r.Update("c", func(ed *registry.Edit) error { return ed.Set("v", k) }); !errors.Is(err, registry.ErrCuratedField) {
+			t.Errorf("Set(%q) on a curated entry = %v, want ErrCuratedField", k, err)
+		}
+	}
+}
