@@ -1,6 +1,9 @@
 package registry
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // checkField checks the type of one top-level field against the contract
 // and returns what is wrong, or "". Unknown keys are not checked.
@@ -51,8 +54,52 @@ func checkField(key string, v []byte) string {
 		return eachField(v, key, func(k string, e []byte) string {
 			return want(k, e, isBool(e) || isObject(e), "a boolean or an object")
 		})
-	case "generation_defaults", "chat_template", "performance", "metadata":
+	case "metadata":
 		return want(key, v, isObject(v) || isNull(v), "an object")
+	case "generation_defaults":
+		if !isObject(v) {
+			return want(key, v, isNull(v), "an object")
+		}
+		return eachField(v, key, func(k string, e []byte) string {
+			switch strings.TrimPrefix(k, key+".") {
+			case "max_tokens", "min_tokens", "top_k", "context_window":
+				return want(k, e, isInteger(e) || isNull(e), "an integer or null")
+			case "temperature", "top_p", "frequency_penalty", "presence_penalty":
+				return want(k, e, isNumber(e) || isNull(e), "a number or null")
+			case "stop_sequences":
+				if isNull(e) {
+					return ""
+				}
+				return wantStrList(k, e)
+			}
+			return ""
+		})
+	case "chat_template":
+		if !isObject(v) {
+			return want(key, v, isNull(v), "an object")
+		}
+		return eachField(v, key, func(k string, e []byte) string {
+			switch strings.TrimPrefix(k, key+".") {
+			case "source", "path", "sha256":
+				return want(k, e, isString(e) || isNull(e), "a string or null")
+			}
+			return ""
+		})
+	case "performance":
+		if !isObject(v) {
+			return want(key, v, isNull(v), "an object")
+		}
+		return eachField(v, key, func(k string, e []byte) string {
+			switch strings.TrimPrefix(k, key+".") {
+			case "rolling_samples":
+				return want(k, e, isInteger(e) || isNull(e), "an integer or null")
+			case "ttft_ms_avg", "throughput_toks_per_s_avg":
+				return want(k, e, isNumber(e) || isNull(e), "a number or null")
+			case "last_sample":
+				return want(k, e, isObject(e) || isNull(e), "an object or null")
+			}
+			return ""
+		})
 	case "artifacts":
 		if !isObject(v) {
 			return want(key, v, isNull(v), "an object")

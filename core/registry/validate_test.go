@@ -53,7 +53,10 @@ func TestValidate(t *testing.T) {
     "role_priority": {"caption": "high"}
   },
   {
-    "name": "e"
+    "name": "e",
+    "generation_defaults": {"max_tokens": 1.5},
+    "chat_template": {"source": 1},
+    "performance": {"ttft_ms_avg": "fast"}
   }
 ]
 `
@@ -79,6 +82,9 @@ func TestValidate(t *testing.T) {
 		df + `:16:5: d: deprecated must be a boolean, found a string`,
 		df + `:17:5: d: role_priority.caption must be an integer, found a string`,
 		df + `:19:3: e: entry has no "backend"`,
+		df + `:21:5: e: generation_defaults.max_tokens must be an integer or null, found a number`,
+		df + `:22:5: e: chat_template.source must be a string or null, found a number`,
+		df + `:23:5: e: performance.ttft_ms_avg must be a number or null, found a string`,
 	}
 	var got []string
 	for _, p := range ps {
