@@ -172,12 +172,13 @@ func parseRecord(raw []byte) (*record, error) {
 	return r, nil
 }
 
-// memberSpans locates the members of an object: for each, the value's span.
+// memberSpan is an object member: its key and the value's byte span.
 type memberSpan struct {
 	key    string
 	vs, ve int
 }
 
+// memberSpans locates the members of a valid object.
 func memberSpans(obj []byte) []memberSpan {
 	var out []memberSpan
 	i := skipSpace(obj, 1)
