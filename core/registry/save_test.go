@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofrs/flock"
+
 	"github.com/imageworks-ai/loader/core/registry"
 )
 
@@ -381,5 +383,66 @@ func TestOwnership(t *testing.T) {
 		if err := r.Update("c", func(ed *registry.Edit) error { return ed.Set("v", k) }); !errors.Is(err, registry.ErrCuratedField) {
 			t.Errorf("Set(%q) on a curated entry = %v, want ErrCuratedField", k, err)
 		}
+	}
+}
+
+// Staged changes survive a re-read of the layers and are replayed on the
+// new contents.
+func TestRefreshKeepsStagedChanges(t *testing.T) {
+	dir := editDir(t)
+	r := mustOpen(t, dir, registry.Options{})
+	if err := r.Update("a", func(ed *registry.Edit) error { return ed.Set(true, "deprecated") }); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path(dir, registry.DiscoveredFile), strings.Replace(editDiscovered, `"name": "b"`, `"name": "bee"`, 1))
+	if err := r.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := r.Get("a"); err != nil || !e.Deprecated() {
+		t.Errorf("Get(a) after Refresh = %v, %v, want the staged deprecation", e, err)
+	}
+	if _, err := r.Get("bee"); err != nil {
+		t.Errorf("Get(bee) after Refresh = %v, want the external change", err)
+	}
+	if err := r.Save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := string(readFile(t, path(dir, registry.DiscoveredFile)))
+	if !strings.Contains(got, `"name": "bee"`) || !strings.Contains(got, `"deprecated": true`) {
+		t.Errorf("discovered after Save =\n%s\nwant both the external and the staged change", got)
+	}
+}
+
+// Save waits for the lock only as long as its context allows, and writes
+// nothing when it gives up.
+func TestSaveHonoursContext(t *testing.T) {
+	dir := editDir(t)
+	r := mustOpen(t, dir, registry.Options{})
+	if err := r.Update("a", func(ed *registry.Edit) error { return ed.Set(true, "deprecated") }); err != nil {
+		t.Fatal(err)
+	}
+	holder := flock.New(path(dir, registry.LockFile))
+	if err := holder.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := r.Save(ctx); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), registry.LockFile) {
+		t.Errorf("Save() with the lock held = %v, want a deadline error naming the lock file", err)
+	}
+	if got := string(readFile(t, path(dir, registry.DiscoveredFile))); got != editDiscovered {
+		t.Errorf("Save() wrote without the lock")
+	}
+	holder.Unlock()
+	cctx, ccancel := context.WithCancel(context.Background())
+	ccancel()
+	if err := r.Save(cctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Save(cancelled) = %v, want context.Canceled", err)
+	}
+	if err := r.Save(context.Background()); err != nil {
+		t.Fatalf("Save() after the lock is free = %v", err)
+	}
+	if !strings.Contains(string(readFile(t, path(dir, registry.DiscoveredFile))), `"deprecated": true`) {
+		t.Errorf("the staged change was lost by the failed saves")
 	}
 }
