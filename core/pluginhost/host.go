@@ -37,6 +37,8 @@ type Options struct {
 	// file exists. "" disables pinning.
 	LockFile string
 	// Logger receives the host's and the plugins' logs; nil discards them.
+	// At debug or trace level, plugins log at that level too (unless
+	// IMAGEWORKS_PLUGIN_LOG_LEVEL says otherwise).
 	Logger hclog.Logger
 	// StartTimeout bounds a plugin's start: launch, handshake and Info.
 	// 0 means IMAGEWORKS_PLUGIN_START_TIMEOUT or DefaultStartTimeout.

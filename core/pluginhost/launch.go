@@ -95,7 +95,7 @@ func (h *Host) launch(ctx context.Context, name, path string, pinned bool) (*ins
 			cmd.Args = []string{path}
 			// go-plugin's own variables (cookie, socket folder, ...) come
 			// last and win.
-			cmd.Env = append(pluginEnv(h.environ()), cmd.Env...)
+			cmd.Env = append(h.pluginEnv(), cmd.Env...)
 			r.setCmd(cmd)
 			return r, nil
 		},
@@ -130,6 +130,22 @@ func (h *Host) launch(ctx context.Context, name, path string, pinned bool) (*ins
 		return nil, fail(ErrHostClosed, tail)
 	}
 	return inst, nil
+}
+
+// pluginEnv is the environment a plugin starts with: the host's, through
+// the allow-list, plus the host's log level when it is more verbose than a
+// plugin's default (info) and the user did not set the plugin's level.
+func (h *Host) pluginEnv() []string {
+	env := pluginEnv(h.environ())
+	if h.getenv(host.LogLevelEnv) == "" {
+		switch h.logger.GetLevel() {
+		case hclog.Trace:
+			env = append(env, host.LogLevelEnv+"=trace")
+		case hclog.Debug:
+			env = append(env, host.LogLevelEnv+"=debug")
+		}
+	}
+	return env
 }
 
 // startFailure marks an error of the start itself (not of the process),

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/imageworks-ai/loader/sdk"
+	"github.com/imageworks-ai/loader/sdk/host"
 )
 
 // The three failures the issue names: each is a typed error naming the
@@ -208,6 +212,46 @@ func TestEnvironmentAndSocketDir(t *testing.T) {
 			}
 			if _, err := os.Stat(h.socketDir); !os.IsNotExist(err) {
 				t.Errorf("socket folder %s after Close: %v, want it removed", h.socketDir, err)
+			}
+		})
+	}
+}
+
+// A host logging at debug level has plugins log at debug level too, unless
+// the user set their level.
+func TestPluginLogLevel(t *testing.T) {
+	tests := []struct {
+		level   hclog.Level
+		userSet string
+		wantEnv string // "" = unset
+	}{
+		{hclog.Off, "", ""},
+		{hclog.Info, "", ""},
+		{hclog.Debug, "", "debug"},
+		{hclog.Trace, "", "trace"},
+		{hclog.Debug, "warn", "warn"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.level.String()+"/"+tt.userSet, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "out")
+			env := testEnv{envOut: out}
+			if tt.userSet != "" {
+				env[host.LogLevelEnv] = tt.userSet
+			}
+			h := newTestHost(t, env, installPlugins(t, ExecutablePrefix+"env"))
+			h.logger = hclog.New(&hclog.LoggerOptions{Level: tt.level, Output: io.Discard})
+			if _, err := h.Backend(context.Background(), "env"); err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			for _, l := range readReports(t, out) {
+				if v, ok := strings.CutPrefix(l, "env "+host.LogLevelEnv+"="); ok {
+					got = v
+				}
+			}
+			if got != tt.wantEnv {
+				t.Errorf("plugin %s = %q with a host logging at %v, want %q", host.LogLevelEnv, got, tt.level, tt.wantEnv)
 			}
 		})
 	}
