@@ -63,7 +63,11 @@ func (e *PluginError) Error() string {
 // detail is the message without the plugin's name and path.
 func (e *PluginError) detail() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%v", e.Err)
+	msg := fmt.Sprint(e.Err)
+	if strings.ContainsAny(msg, "\r\n") { // keep the message on one line
+		msg = strings.Join(strings.FieldsFunc(msg, func(r rune) bool { return r == '\n' || r == '\r' }), "; ")
+	}
+	b.WriteString(msg)
 	if n := len(e.Stderr); n > 0 {
 		last := e.Stderr[n-1]
 		if len(last) > 200 {

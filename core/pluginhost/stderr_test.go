@@ -85,6 +85,10 @@ func TestPluginErrorMessage(t *testing.T) {
 	if got, want := problemText(err), `plugin crashed: exited before the handshake (exit status 3); last stderr line: "boom\twith a tab"`; got != want {
 		t.Errorf("problemText() = %q, want %q", got, want)
 	}
+	multi := &PluginError{Plugin: "x", Err: fmt.Errorf("%w: Info: first\nsecond\r\nthird", ErrHandshake)}
+	if got, want := multi.Error(), "plugin x: plugin handshake failed: Info: first; second; third"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
 	bare := &PluginError{Plugin: "x", Err: ErrHandshake}
 	if got, want := bare.Error(), "plugin x: plugin handshake failed"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
