@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -74,7 +75,7 @@ func (h *Host) launch(ctx context.Context, name, path string, pinned bool) (*ins
 		StartTimeout:     h.startTimeout + startBackstop,
 		Stderr:           tail.writer(),
 		SyncStderr:       tail.writer(),
-		Logger:           h.logger.Named("plugin"),
+		Logger:           newQuietLogger(h.logger.Named("plugin"), filepath.Base(path)),
 		AutoMTLS:         h.mtls,
 		SkipHostEnv:      true,
 		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: sockDir},
@@ -286,7 +287,7 @@ func (h *Host) attach(ctx context.Context, name string, rc *plugin.ReattachConfi
 		Plugins:          plugins,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Reattach:         &rcCopy,
-		Logger:           h.logger.Named("plugin"),
+		Logger:           newQuietLogger(h.logger.Named("plugin"), name),
 	})
 	rpc, err := client.Client()
 	if err != nil {
