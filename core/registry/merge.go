@@ -77,8 +77,11 @@ type kv struct {
 func plainKey(tok []byte) bool { return bytes.IndexByte(tok, '\\') < 0 }
 
 func sameKey(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
 	if plainKey(a) && plainKey(b) {
-		return bytes.Equal(a, b)
+		return false
 	}
 	return unquote(a) == unquote(b)
 }
