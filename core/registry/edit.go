@@ -45,9 +45,10 @@ func (ed *Edit) Entry() *Entry { return newEntry(ed.name, ed.cur, ed.work) }
 // Set(true, "version_lock", "locked") or Set(obj, "probes", "vision").
 // Missing intermediate objects are created; keys not touched keep their
 // bytes and order; setting a value equal to the current merged one changes
-// nothing. Values are encoded the reference's way (see the package doc):
-// bool, string, numbers, nil, []string, []any, map[string]any (sorted keys),
-// json.RawMessage, and anything encoding/json accepts.
+// nothing. Values are encoded as encoding/json would (structs by their json
+// tags, maps with sorted keys, json.RawMessage as given) but spelled as the
+// reference writes them: floats in Python's repr (12.0, 1e-05), strings
+// with non-ASCII and <>& kept literally.
 //
 // Errors: a *CuratedFieldError (wrapping ErrCuratedField) when path[0] is a
 // curated-owned key and the entry exists in the curated layer; an error
