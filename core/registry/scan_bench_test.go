@@ -2,34 +2,27 @@ package registry
 
 import (
 	"os"
-	"syscall"
+	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/imageworks-ai/loader/core/registry/registrytest"
 )
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
+// BenchmarkScan measures the validating scanner alone on the discovered
+// layer of a 5,000-entry registry (about 42 MB).
 func BenchmarkScan(b *testing.B) {
 	dir := b.TempDir()
 	if err := registrytest.WriteScaled(dir, 5000); err != nil {
 		b.Fatal(err)
 	}
-	data, err := os.ReadFile(dir + "/" + DiscoveredFile)
+	data, err := os.ReadFile(filepath.Join(dir, DiscoveredFile))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(len(data)))
-	c0 := cpuTime()
 	for b.Loop() {
 		if _, err := scanRecords(data); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(cpuTime()-c0)/float64(b.N)/1e6, "cpu-ms/op")
 }
