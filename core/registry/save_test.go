@@ -446,3 +446,19 @@ func TestSaveHonoursContext(t *testing.T) {
 		t.Errorf("the staged change was lost by the failed saves")
 	}
 }
+
+// A curated version_lock never undoes an unlock: the discovered value
+// wins once tooling has set it.
+func TestUnlockNotUndoneByCuratedLock(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, path(dir, registry.CuratedFile), strings.Replace(editCurated, `"locked": false`, `"locked": true`, 1))
+	r := mustOpen(t, dir, registry.Options{})
+	if e, _ := r.Get("c"); !e.VersionLock().Locked {
+		t.Fatalf("curated lock not in effect before the unlock")
+	}
+	lockEntry(t, r, "c", false)
+	e, _ := mustOpen(t, dir, registry.Options{}).Get("c")
+	if vl := e.VersionLock(); vl.Locked || vl.ExpectedAggregateSHA256 != "abc" {
+		t.Errorf("VersionLock() after unlock = %+v, want unlocked, expected hash kept", vl)
+	}
+}
