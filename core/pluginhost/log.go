@@ -1,0 +1,46 @@
+package pluginhost
+
+import (
+	"github.com/hashicorp/go-hclog"
+)
+
+// quietLogger is the logger go-plugin gets for one plugin. go-plugin's own
+// messages ("plugin process exited", "plugin failed to exit gracefully",
+// ...) describe failures the host reports as errors anyway, so they are
+// logged at debug level at most; the plugin's own log lines, which go-plugin
+// logs through Named(the executable's base name), keep their levels.
+type quietLogger struct {
+	hclog.Logger
+	pluginName string // base name of the plugin executable
+}
+
+func newQuietLogger(l hclog.Logger, pluginName string) hclog.Logger {
+	return &quietLogger{Logger: l, pluginName: pluginName}
+}
+
+func (q *quietLogger) Log(level hclog.Level, msg string, args ...interface{}) {
+	if level > hclog.Debug {
+		level = hclog.Debug
+	}
+	q.Logger.Log(level, msg, args...)
+}
+
+func (q *quietLogger) Info(msg string, args ...interface{})  { q.Logger.Debug(msg, args...) }
+func (q *quietLogger) Warn(msg string, args ...interface{})  { q.Logger.Debug(msg, args...) }
+func (q *quietLogger) Error(msg string, args ...interface{}) { q.Logger.Debug(msg, args...) }
+
+// Named passes the plugin's own logger through unchanged.
+func (q *quietLogger) Named(name string) hclog.Logger {
+	if name == q.pluginName {
+		return q.Logger.Named(name)
+	}
+	return &quietLogger{Logger: q.Logger.Named(name), pluginName: q.pluginName}
+}
+
+func (q *quietLogger) ResetNamed(name string) hclog.Logger {
+	return &quietLogger{Logger: q.Logger.ResetNamed(name), pluginName: q.pluginName}
+}
+
+func (q *quietLogger) With(args ...interface{}) hclog.Logger {
+	return &quietLogger{Logger: q.Logger.With(args...), pluginName: q.pluginName}
+}
