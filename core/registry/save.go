@@ -250,7 +250,7 @@ func (r *Registry) removeTemps() {
 // sameContent reports whether f holds exactly old, reading it in chunks so
 // that an unchanged layer costs no second copy in memory.
 func sameContent(f io.Reader, old []byte) (bool, error) {
-	buf := make([]byte, 1<<20)
+	buf := make([]byte, min(len(old)+1, 1<<20))
 	off := 0
 	for {
 		n, err := f.Read(buf)
