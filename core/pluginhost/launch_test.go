@@ -394,6 +394,33 @@ func TestCallFailures(t *testing.T) {
 	}
 }
 
+// ProbeVision's deadline follows the request's own Timeout when that is
+// longer than the call timeout; the optional calls pass the plugin's own
+// errors through.
+func TestProbeDeadlineAndOptionalCalls(t *testing.T) {
+	t.Parallel()
+	h := newTestHost(t, nil, installPlugins(t, ExecutablePrefix+"prober"))
+	h.callTimeout = 300 * time.Millisecond
+	b, err := h.Backend(context.Background(), "prober")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.ProbeVision(context.Background(), sdk.ProbeRequest{ModelID: "m", Timeout: time.Second})
+	if err != nil || !res.VisionOK || res.Model != "m" {
+		t.Errorf("ProbeVision(Timeout 1s) with a 300ms call timeout = %+v, %v; want VisionOK from m", res, err)
+	}
+	ctx := context.Background()
+	if _, err := b.ListModels(ctx, sdk.ListModelsRequest{}); !errors.Is(err, sdk.ErrNotImplemented) {
+		t.Errorf("ListModels() error = %v, want sdk.ErrNotImplemented", err)
+	}
+	if _, err := b.Artifacts(ctx, sdk.ArtifactsRequest{}); !errors.Is(err, sdk.ErrNotImplemented) {
+		t.Errorf("Artifacts() error = %v, want sdk.ErrNotImplemented", err)
+	}
+	if _, err := b.Health(ctx, sdk.HealthRequest{}); !errors.Is(err, sdk.ErrNotImplemented) {
+		t.Errorf("Health() error = %v, want sdk.ErrNotImplemented", err)
+	}
+}
+
 func TestCallerCancelKeepsPlugin(t *testing.T) {
 	t.Parallel()
 	h := newTestHost(t, nil, installPlugins(t, ExecutablePrefix+"slow"))

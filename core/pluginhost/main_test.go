@@ -72,6 +72,7 @@ func fakeHost(dir string) int {
 //	die     serves; Resolve exits with status 7 after two lines on stderr
 //	parent  serves after starting a child, reports its pids
 //	env     serves after reporting its environment, one "env K=V" line each
+//	prober  serves; ProbeVision takes 700ms
 //	other   serves (any other name)
 //
 // Serving plugins report "start PID" first.
@@ -154,6 +155,20 @@ func (b *fakeBackend) Info(context.Context) (sdk.Info, error) {
 		return sdk.Info{}, errors.New("not in the mood")
 	}
 	return sdk.Info{Name: name, Version: "1.2.3", Protocols: []int{1}, DefaultPort: 8000}, nil
+}
+
+// ProbeVision answers after 700ms for "prober"; the others do not
+// implement it.
+func (b *fakeBackend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
+	if b.name != "prober" {
+		return b.Unimplemented.ProbeVision(ctx, req)
+	}
+	select {
+	case <-time.After(700 * time.Millisecond):
+		return sdk.ProbeResult{VisionOK: true, Model: req.ModelID}, nil
+	case <-ctx.Done():
+		return sdk.ProbeResult{}, ctx.Err()
+	}
 }
 
 func (b *fakeBackend) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
