@@ -11,7 +11,7 @@ all: build
 
 ## build: the CLI and the three bundled backend plugins, side by side in ./bin
 build:
-	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build -trimpath -ldflags='-s -w' -o $(BIN)/ ./cmd/...
 
 ## run: the main job on the bundled registry: list it, then resolve models through the plugins
 run: build

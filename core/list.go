@@ -37,9 +37,9 @@ func (l *Loader) List(opts ListOptions) []ListRow {
 			Name:    e.Name(),
 			Backend: e.Backend(),
 			Locked:  e.VersionLock().Locked,
-			Vision:  e.Capabilities()["vision"],
+			Vision:  e.HasCapability("vision"),
 			Roles:   roles,
-			Hash:    shortHash(e.Artifacts().AggregateSHA256),
+			Hash:    shortHash(e.AggregateSHA256()),
 		})
 	}
 	return rows
@@ -76,7 +76,7 @@ func (l *Loader) Metrics() []MetricsRow {
 	entries := l.reg.Entries()
 	rows := make([]MetricsRow, len(entries))
 	for i, e := range entries {
-		rows[i] = MetricsRow{Name: e.Name(), Locked: e.VersionLock().Locked, Hash: shortHash(e.Artifacts().AggregateSHA256)}
+		rows[i] = MetricsRow{Name: e.Name(), Locked: e.VersionLock().Locked, Hash: shortHash(e.AggregateSHA256())}
 	}
 	return rows
 }

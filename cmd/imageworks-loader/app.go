@@ -85,6 +85,9 @@ func (a *App) Loader(ctx context.Context) (*core.Loader, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A signal cancels ctx: close at once, so plugins die even while a
+	// call is still on its way back.
+	context.AfterFunc(ctx, func() { _ = l.Close() })
 	a.loader = l
 	return l, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"unicode"
 
 	"github.com/imageworks-ai/loader/core/artifact"
 )
@@ -37,9 +38,16 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
-// oneLine flattens an error message onto one line.
+// oneLine flattens an error message onto one line, with any other control
+// character (a plugin's stderr may hold terminal escapes) shown as "?".
 func oneLine(err error) string {
-	return strings.TrimSpace(strings.ReplaceAll(err.Error(), "\n", "; "))
+	msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\t' {
+			return '?'
+		}
+		return r
+	}, msg)
 }
 
 // statusError ends a command with a status and a message, after it has

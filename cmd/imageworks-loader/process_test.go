@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,12 +9,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/imageworks-ai/loader/core/registry/registrytest"
+	"github.com/imageworks-ai/loader/internal/standin"
 )
 
 // cli runs the CLI binary (installed on PATH by testscript.Main) and
@@ -178,5 +182,86 @@ func TestInterruptStopsHashing(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "model_registry.discovered.json")); !os.IsNotExist(err) {
 		t.Errorf("an interrupted verify wrote the discovered layer (stat: %v)", err)
+	}
+}
+
+// childrenOf lists the processes whose parent is pid.
+func childrenOf(pid int) []int {
+	var kids []int
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		cpid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		s := string(stat)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			kids = append(kids, cpid)
+		}
+	}
+	return kids
+}
+
+// TestSignalKillsPlugins: SIGTERM while a plugin call is in flight ends the
+// CLI promptly and leaves no plugin process behind.
+func TestSignalKillsPlugins(t *testing.T) {
+	dir := t.TempDir()
+	urlFile := filepath.Join(dir, "url")
+	srv := exec.Command("standin", "vllm", "--models", "qwen-vl", "--vision", "qwen-vl",
+		"--fail", "slow", "--fail-path", "/v1/chat/completions", "--delay", "30s", "--url-file", urlFile)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
+	url, err := standin.WaitForFile(context.Background(), urlFile, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := fmt.Sprintf(`[{"name": "vl", "backend": "vllm", "backend_config": {"base_url": %q}, "capabilities": {"vision": true}}]`, url+"/v1")
+	if err := os.WriteFile(filepath.Join(dir, "model_registry.curated.json"), []byte(reg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli := exec.Command("imageworks-loader", "--registry-dir", dir, "probe-vision", "vl")
+	if err := cli.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var plugins []int
+	for deadline := time.Now().Add(10 * time.Second); len(plugins) == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		plugins = childrenOf(cli.Process.Pid)
+	}
+	if len(plugins) == 0 {
+		_ = cli.Process.Kill()
+		t.Fatal("no plugin process started")
+	}
+	time.Sleep(500 * time.Millisecond) // the probe is now waiting on the slow server
+	start := time.Now()
+	if err := cli.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err = cli.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("probe-vision after SIGTERM = %v, want exit status 130", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("probe-vision took %v to end after SIGTERM", took)
+	}
+	for _, pid := range plugins {
+		for deadline := time.Now().Add(2 * time.Second); alive(pid); {
+			if time.Now().After(deadline) {
+				t.Fatalf("plugin process %d outlived the CLI", pid)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 }

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/imageworks-ai/loader/core"
+	"github.com/imageworks-ai/loader/core/artifact"
+	"github.com/imageworks-ai/loader/core/registry"
+)
+
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{fmt.Errorf("x: %w", registry.ErrNotFound), 1},
+		{&core.CapabilityError{Name: "m", Missing: []string{"vision"}}, 1},
+		{fmt.Errorf("verify: %w", &artifact.LockViolationError{Entry: "m"}), 2},
+		{&kong.ParseError{}, 1},
+		{fmt.Errorf("hashing: %w", context.Canceled), 130},
+		{&statusError{msg: "down", code: 1}, 1},
+		{errors.New("anything else"), 1},
+	}
+	for _, tt := range tests {
+		if got := exitCode(tt.err); got != tt.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	err := errors.New("plugin vllm crashed\nlast stderr: \x1b[31mred\x1b[0m\tdone\n")
+	if got, want := oneLine(err), "plugin vllm crashed; last stderr: ?[31mred?[0m\tdone"; got != want {
+		t.Errorf("oneLine(%q) = %q, want %q", err, got, want)
+	}
+}
