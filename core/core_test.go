@@ -14,6 +14,7 @@ import (
 
 	"github.com/imageworks-ai/loader/core/artifact"
 	"github.com/imageworks-ai/loader/core/registry"
+	"github.com/imageworks-ai/loader/internal/ollamastore"
 	"github.com/imageworks-ai/loader/plugins/lmdeploy"
 	"github.com/imageworks-ai/loader/plugins/ollama"
 	"github.com/imageworks-ai/loader/plugins/vllm"
@@ -361,5 +362,60 @@ func TestModelKey(t *testing.T) {
 		if got := modelKey(in[0], in[1]); got != want {
 			t.Errorf("modelKey(%q, %q) = %q, want %q", in[0], in[1], got, want)
 		}
+	}
+}
+
+func TestVerifyOllamaBlobs(t *testing.T) {
+	store := t.TempDir()
+	blobs, err := ollamastore.Write(store, "llava:7b", ollamastore.DefaultLayers())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := writeRegistry(t, `[
+  {"name": "llava", "backend": "ollama", "backend_config": {"model_path": "ollama:/llava:7b"}},
+  {"name": "llava-locked", "backend": "ollama", "backend_config": {"model_path": "ollama:/llava:7b"}},
+  {"name": "absent", "backend": "ollama", "backend_config": {"model_path": "ollama:/nothere:1b"}}
+]`, "")
+	env := func(k string) string { return map[string]string{"OLLAMA_MODELS": store}[k] }
+	l := open(t, dir, map[string]sdk.Backend{"ollama": ollama.New(ollama.WithGetenv(env))})
+	ctx := context.Background()
+
+	v, err := l.Verify(ctx, "llava", VerifyOptions{})
+	if err != nil || v.Files != 4 {
+		t.Fatalf("Verify(llava) = %+v, %v, want 4 blobs hashed", v, err)
+	}
+	// The aggregate follows the contract's formula over the blobs' names.
+	var files []artifact.File
+	for _, b := range blobs {
+		name := filepath.Base(b)
+		files = append(files, artifact.File{Path: name, SHA256: strings.TrimPrefix(name, "sha256-")})
+	}
+	if want, _ := artifact.Aggregate(files); v.AggregateSHA256 != want {
+		t.Errorf("Verify(llava) aggregate = %s, want %s", v.AggregateSHA256, want)
+	}
+	if _, err := l.Lock(ctx, "llava-locked", LockOptions{SetExpected: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Verify(ctx, "absent", VerifyOptions{}); !errors.Is(err, artifact.ErrArtifactsMissing) || !strings.Contains(err.Error(), "nothere") {
+		t.Errorf("Verify(absent) = %v, want ErrArtifactsMissing naming the model", err)
+	}
+
+	// One flipped byte in the weights blob: corrupt, by its own name.
+	data, err := os.ReadFile(blobs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[10] ^= 0xff
+	if err := os.WriteFile(blobs[1], data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = l.Verify(ctx, "llava", VerifyOptions{})
+	if !errors.Is(err, ErrCorruptArtifact) || errors.Is(err, artifact.ErrLockViolation) || !strings.Contains(err.Error(), filepath.Base(blobs[1])) {
+		t.Errorf("Verify(llava) after corruption = %v, want ErrCorruptArtifact naming %s", err, filepath.Base(blobs[1]))
+	}
+	_, err = l.Verify(ctx, "llava-locked", VerifyOptions{})
+	var lv *artifact.LockViolationError
+	if !errors.As(err, &lv) || !errors.Is(err, ErrCorruptArtifact) || !reflect.DeepEqual(lv.Drift.Changed, []string{filepath.Base(blobs[1])}) {
+		t.Errorf("Verify(llava-locked) after corruption = %v, want a violation naming the blob", err)
 	}
 }

@@ -143,10 +143,12 @@ func (l *Loader) Verify(ctx context.Context, name string, opts VerifyOptions) (V
 	vl := e.VersionLock()
 	res, err := l.hash(ctx, e, opts.Progress)
 	if err != nil {
-		if vl.Locked && errors.Is(err, artifact.ErrArtifactsMissing) {
-			return Verification{}, &artifact.LockViolationError{
-				Entry: name, Expected: vl.ExpectedAggregateSHA256, Err: err,
+		if vl.Locked && (errors.Is(err, artifact.ErrArtifactsMissing) || errors.Is(err, ErrCorruptArtifact)) {
+			lv := &artifact.LockViolationError{Entry: name, Expected: vl.ExpectedAggregateSHA256, Actual: res.Aggregate, Err: err}
+			if res.Files != nil {
+				lv.Drift = artifact.Diff(artifactFiles(e.Artifacts().Files), res.Files)
 			}
+			return Verification{}, lv
 		}
 		return Verification{}, err
 	}
@@ -209,10 +211,12 @@ func setArtifacts(ed *registry.Edit, res artifact.Result) error {
 
 // ErrCorruptArtifact is wrapped by errors reporting a file whose content
 // does not match the digest its backend names it by (an Ollama blob, say).
+// Verify reports it as a lock violation for a locked entry.
 var ErrCorruptArtifact = errors.New("corrupt artifact")
 
 // hash selects and hashes the entry's artifacts, and checks every file
-// whose backend knows its digest.
+// whose backend knows its digest. A corrupt file gives an error wrapping
+// ErrCorruptArtifact together with the full result.
 func (l *Loader) hash(ctx context.Context, e *registry.Entry, progress func(done, total int64)) (artifact.Result, error) {
 	src, digests, err := l.artifactSource(ctx, e)
 	if err != nil {
@@ -222,11 +226,16 @@ func (l *Loader) hash(ctx context.Context, e *registry.Entry, progress func(done
 	if err != nil {
 		return artifact.Result{}, fmt.Errorf("hashing %q: %w", e.Name(), err)
 	}
+	var corrupt []string
 	for _, f := range res.Files {
 		if want := digests[f.Path]; want != "" && want != f.SHA256 {
-			return artifact.Result{}, fmt.Errorf("%q: %s in %s hashes to %s, not the %s it is named by: %w",
-				e.Name(), f.Path, res.Root, f.SHA256, want, ErrCorruptArtifact)
+			corrupt = append(corrupt, fmt.Sprintf("%s hashes to %s", f.Path, f.SHA256))
 		}
+	}
+	if len(corrupt) > 0 {
+		// The result comes back too, so a lock violation can show the drift.
+		return res, fmt.Errorf("%q: corrupt in %s (content does not match the digest it is named by): %s: %w",
+			e.Name(), res.Root, strings.Join(corrupt, ", "), ErrCorruptArtifact)
 	}
 	return res, nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/imageworks-ai/loader/internal/ollamastore"
 	"github.com/imageworks-ai/loader/internal/standin"
 )
 
@@ -29,19 +30,20 @@ var corpusDir = filepath.Join("..", "..", "testdata", "imageworks-registry")
 // scriptCmds are the custom commands the CLI scripts use.
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"corpus":     cmdCorpus,
-		"jsonq":      cmdJSONQ,
-		"jsoneq":     cmdJSONEq,
-		"diffwithin": cmdDiffWithin,
-		"envsubst":   cmdEnvsubst,
-		"exits":      cmdExits,
-		"vector3":    cmdVector3,
-		"flipbyte":   cmdFlipByte,
-		"fakeplugin": cmdFakePlugin,
-		"lonely":     cmdLonely,
-		"dead":       cmdDead,
-		"urlof":      cmdURLOf,
-		"mkpng":      cmdMkPNG,
+		"corpus":      cmdCorpus,
+		"jsonq":       cmdJSONQ,
+		"jsoneq":      cmdJSONEq,
+		"diffwithin":  cmdDiffWithin,
+		"envsubst":    cmdEnvsubst,
+		"exits":       cmdExits,
+		"vector3":     cmdVector3,
+		"flipbyte":    cmdFlipByte,
+		"fakeplugin":  cmdFakePlugin,
+		"lonely":      cmdLonely,
+		"dead":        cmdDead,
+		"urlof":       cmdURLOf,
+		"mkpng":       cmdMkPNG,
+		"ollamastore": cmdOllamaStore,
 	}
 }
 
@@ -384,4 +386,15 @@ func cmdMkPNG(ts *testscript.TestScript, neg bool, args []string) {
 	var buf bytes.Buffer
 	ts.Check(png.Encode(&buf, img))
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), buf.Bytes(), 0o644))
+}
+
+// ollamastore DIR MODEL: writes an Ollama model store holding MODEL and
+// sets WEIGHTS_BLOB to the path of its weights blob.
+func cmdOllamaStore(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: ollamastore DIR MODEL")
+	}
+	blobs, err := ollamastore.Write(ts.MkAbs(args[0]), args[1], ollamastore.DefaultLayers())
+	ts.Check(err)
+	ts.Setenv("WEIGHTS_BLOB", blobs[1])
 }
