@@ -44,6 +44,8 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"urlof":       cmdURLOf,
 		"mkpng":       cmdMkPNG,
 		"ollamastore": cmdOllamaStore,
+		"copyplugin":  cmdCopyPlugin,
+		"appendbyte":  cmdAppendByte,
 	}
 }
 
@@ -397,4 +399,26 @@ func cmdOllamaStore(ts *testscript.TestScript, neg bool, args []string) {
 	blobs, err := ollamastore.Write(ts.MkAbs(args[0]), args[1], ollamastore.DefaultLayers())
 	ts.Check(err)
 	ts.Setenv("WEIGHTS_BLOB", blobs[1])
+}
+
+// copyplugin NAME DIR: copies the installed plugin imageworks-backend-NAME into DIR.
+func cmdCopyPlugin(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: copyplugin NAME DIR")
+	}
+	path, err := exec.LookPath("imageworks-backend-" + args[0])
+	ts.Check(err)
+	copyExecutable(ts, path, filepath.Join(ts.MkAbs(args[1]), "imageworks-backend-"+args[0]))
+}
+
+// appendbyte FILE: appends one byte to FILE (an executable stays runnable).
+func cmdAppendByte(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: appendbyte FILE")
+	}
+	f, err := os.OpenFile(ts.MkAbs(args[0]), os.O_APPEND|os.O_WRONLY, 0)
+	ts.Check(err)
+	_, err = f.Write([]byte{0})
+	ts.Check(err)
+	ts.Check(f.Close())
 }
