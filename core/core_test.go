@@ -68,7 +68,7 @@ const rolesRegistry = `[
 
 func TestChooseForRole(t *testing.T) {
 	l := open(t, writeRegistry(t, rolesRegistry, ""), nil)
-	entries := l.Registry().Entries()
+	entries := l.Registry().Entries(context.Background())
 	tests := []struct {
 		role            string
 		prefer, require []string
@@ -322,7 +322,7 @@ func TestProbeVision(t *testing.T) {
 	if err != nil || !rep.VisionOK || !rep.Challenge || rep.Timestamp != "2026-11-25T12:30:45Z" || cb.probes != 1 {
 		t.Fatalf("ProbeVision(sees) = %+v, %v", rep, err)
 	}
-	e, err := l.Registry().Get("sees")
+	e, err := l.Registry().Get(ctx, "sees")
 	if err != nil {
 		t.Fatal(err)
 	}

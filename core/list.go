@@ -1,6 +1,9 @@
 package core
 
-import "encoding/json"
+import (
+	"context"
+	"encoding/json"
+)
 
 // ListOptions filter List.
 type ListOptions struct {
@@ -22,8 +25,8 @@ type ListRow struct {
 }
 
 // List returns the registry's entries, sorted by name, filtered by opts.
-func (l *Loader) List(opts ListOptions) []ListRow {
-	entries := l.reg.Entries()
+func (l *Loader) List(ctx context.Context, opts ListOptions) []ListRow {
+	entries := l.reg.Entries(ctx)
 	rows := make([]ListRow, 0, len(entries))
 	for _, e := range entries {
 		if (e.Deprecated() && !opts.All) || (opts.Role != "" && !hasRole(e, opts.Role)) {
@@ -72,8 +75,8 @@ type EntryMetrics struct {
 }
 
 // Metrics lists every entry's lock state and truncated hash, sorted by name.
-func (l *Loader) Metrics() []MetricsRow {
-	entries := l.reg.Entries()
+func (l *Loader) Metrics(ctx context.Context) []MetricsRow {
+	entries := l.reg.Entries(ctx)
 	rows := make([]MetricsRow, len(entries))
 	for i, e := range entries {
 		rows[i] = MetricsRow{Name: e.Name(), Locked: e.VersionLock().Locked, Hash: shortHash(e.AggregateSHA256())}
@@ -83,8 +86,8 @@ func (l *Loader) Metrics() []MetricsRow {
 
 // MetricsFor returns one entry's full aggregate, lock state, performance
 // and probes. The error wraps registry.ErrNotFound for an unknown name.
-func (l *Loader) MetricsFor(name string) (EntryMetrics, error) {
-	e, err := l.reg.Get(name)
+func (l *Loader) MetricsFor(ctx context.Context, name string) (EntryMetrics, error) {
+	e, err := l.reg.Get(ctx, name)
 	if err != nil {
 		return EntryMetrics{}, err
 	}

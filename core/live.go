@@ -44,7 +44,7 @@ type endpointGroup struct {
 func (l *Loader) Health(ctx context.Context) ([]EndpointHealth, error) {
 	groups := map[string]*endpointGroup{}
 	var unresolved []EndpointHealth
-	for _, e := range l.reg.Entries() {
+	for _, e := range l.reg.Entries(ctx) {
 		if e.Deprecated() {
 			continue
 		}
@@ -176,7 +176,7 @@ func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions)
 	}
 	known := map[string]bool{}
 	names := map[string]bool{}
-	for _, e := range l.reg.Entries() {
+	for _, e := range l.reg.Entries(ctx) {
 		names[e.Name()] = true
 		if e.Backend() == backend {
 			known[modelKey(backend, e.ServedModelID())] = true
@@ -198,7 +198,7 @@ func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions)
 			return nil, fmt.Errorf("encoding imported entry %q: %w", name, err)
 		}
 		if !opts.DryRun {
-			if err := l.reg.Add(rec); err != nil {
+			if err := l.reg.Add(ctx, rec); err != nil {
 				return nil, err
 			}
 		}

@@ -39,7 +39,7 @@ type LockOptions struct {
 // first; an expected hash already stored is kept. Errors wrap
 // registry.ErrNotFound, the artifact package's errors, or the save's.
 func (l *Loader) Lock(ctx context.Context, name string, opts LockOptions) (LockState, error) {
-	e, err := l.reg.Get(name)
+	e, err := l.reg.Get(ctx, name)
 	if err != nil {
 		return LockState{}, err
 	}
@@ -62,7 +62,7 @@ func (l *Loader) Lock(ctx context.Context, name string, opts LockOptions) (LockS
 	if vl.Locked && !hashed {
 		return st, nil
 	}
-	err = l.reg.Update(name, func(ed *registry.Edit) error {
+	err = l.reg.Update(ctx, name, func(ed *registry.Edit) error {
 		if err := ed.Set(true, "version_lock", "locked"); err != nil {
 			return err
 		}
@@ -90,7 +90,7 @@ func (l *Loader) Lock(ctx context.Context, name string, opts LockOptions) (LockS
 // Unlock clears the entry's version lock; the expected hash stays. An entry
 // already unlocked is left as it is and nothing is written.
 func (l *Loader) Unlock(ctx context.Context, name string) (LockState, error) {
-	e, err := l.reg.Get(name)
+	e, err := l.reg.Get(ctx, name)
 	if err != nil {
 		return LockState{}, err
 	}
@@ -99,7 +99,7 @@ func (l *Loader) Unlock(ctx context.Context, name string) (LockState, error) {
 	if !vl.Locked {
 		return st, nil
 	}
-	if err := l.reg.Update(name, func(ed *registry.Edit) error {
+	if err := l.reg.Update(ctx, name, func(ed *registry.Edit) error {
 		return ed.Set(false, "version_lock", "locked")
 	}); err != nil {
 		return LockState{}, err
@@ -136,7 +136,7 @@ type VerifyOptions struct {
 // last_verified stamp and, for a locked entry with no expected hash yet,
 // the expected hash are saved in the discovered layer.
 func (l *Loader) Verify(ctx context.Context, name string, opts VerifyOptions) (Verification, error) {
-	e, err := l.reg.Get(name)
+	e, err := l.reg.Get(ctx, name)
 	if err != nil {
 		return Verification{}, err
 	}
@@ -161,7 +161,7 @@ func (l *Loader) Verify(ctx context.Context, name string, opts VerifyOptions) (V
 		}
 	}
 	now := l.timestamp()
-	if err := l.reg.Update(name, func(ed *registry.Edit) error {
+	if err := l.reg.Update(ctx, name, func(ed *registry.Edit) error {
 		if err := setArtifacts(ed, res); err != nil {
 			return err
 		}

@@ -94,7 +94,7 @@ func ChallengeImage() sdk.Challenge {
 // ErrImageTooLarge for a bad image. A probe that ran returns its report
 // even when vision_ok is false; the error is then nil.
 func (l *Loader) ProbeVision(ctx context.Context, name string, opts ProbeOptions) (ProbeReport, error) {
-	e, err := l.reg.Get(name)
+	e, err := l.reg.Get(ctx, name)
 	if err != nil {
 		return ProbeReport{}, err
 	}
@@ -140,7 +140,7 @@ func (l *Loader) ProbeVision(ctx context.Context, name string, opts ProbeOptions
 		VisionOK: rep.VisionOK, Timestamp: rep.Timestamp, ProbeVersion: rep.ProbeVersion,
 		LatencyMS: rep.LatencyMS, Notes: strings.Join(rep.Notes, "; "),
 	}
-	if err := l.reg.Update(name, func(ed *registry.Edit) error { return ed.Set(stored, "probes", "vision") }); err != nil {
+	if err := l.reg.Update(ctx, name, func(ed *registry.Edit) error { return ed.Set(stored, "probes", "vision") }); err != nil {
 		return rep, err
 	}
 	if err := l.reg.Save(ctx); err != nil {

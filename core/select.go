@@ -180,7 +180,7 @@ func hasRole(e *registry.Entry, role string) bool {
 // entry lacks a required capability (checked before any backend is
 // contacted), and the backend's errors otherwise.
 func (l *Loader) Select(ctx context.Context, name string, opts SelectOptions) (Selection, error) {
-	e, err := l.reg.Get(name)
+	e, err := l.reg.Get(ctx, name)
 	if err != nil {
 		return Selection{}, err
 	}
@@ -194,7 +194,7 @@ func (l *Loader) Select(ctx context.Context, name string, opts SelectOptions) (S
 // SelectRole resolves the best model for role (see ChooseForRole). It
 // returns a *CapabilityError when no model qualifies.
 func (l *Loader) SelectRole(ctx context.Context, role string, opts SelectOptions) (Selection, error) {
-	e, err := ChooseForRole(l.reg.Entries(), role, opts.Prefer, opts.Require)
+	e, err := ChooseForRole(l.reg.Entries(ctx), role, opts.Prefer, opts.Require)
 	if err != nil {
 		return Selection{}, err
 	}

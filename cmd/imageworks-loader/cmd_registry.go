@@ -22,7 +22,7 @@ func (c *ListCmd) Run(ctx context.Context, a *App) error {
 	if err != nil {
 		return err
 	}
-	rows := l.List(core.ListOptions{Role: c.Role, All: c.All})
+	rows := l.List(ctx, core.ListOptions{Role: c.Role, All: c.All})
 	return a.emit(rows, func(w io.Writer) {
 		row(w, "NAME", "BACKEND", "LOCKED", "VISION", "ROLES", "HASH")
 		for _, r := range rows {
@@ -43,7 +43,7 @@ func (c *MetricsCmd) Run(ctx context.Context, a *App) error {
 		return err
 	}
 	if c.Name != "" {
-		m, err := l.MetricsFor(c.Name)
+		m, err := l.MetricsFor(ctx, c.Name)
 		if err != nil {
 			return err
 		}
@@ -52,7 +52,7 @@ func (c *MetricsCmd) Run(ctx context.Context, a *App) error {
 			row(w, m.Name, m.Locked, m.AggregateSHA256)
 		})
 	}
-	rows := l.Metrics()
+	rows := l.Metrics(ctx)
 	return a.emit(rows, func(w io.Writer) {
 		row(w, "NAME", "LOCKED", "HASH")
 		for _, r := range rows {

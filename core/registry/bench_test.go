@@ -28,7 +28,7 @@ func scaledDir(b *testing.B, n int) string {
 // listRows reads what `list --all` shows of every entry.
 func listRows(r *registry.Registry) int {
 	n := 0
-	for _, e := range r.Entries() {
+	for _, e := range r.Entries(context.Background()) {
 		_ = e.Backend()
 		_ = e.VersionLock().Locked
 		_ = e.Capabilities()["vision"]
@@ -76,7 +76,7 @@ func BenchmarkOpenUpdateSave(b *testing.B) {
 					b.Fatal(err)
 				}
 				i++
-				if err := r.Update(name, func(ed *registry.Edit) error {
+				if err := r.Update(context.Background(), name, func(ed *registry.Edit) error {
 					return ed.Set(i%2 == 1, "version_lock", "locked")
 				}); err != nil {
 					b.Fatal(err)

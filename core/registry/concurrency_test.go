@@ -39,7 +39,7 @@ func helperLock(dir string, names []string) int {
 		return 1
 	}
 	for _, n := range names {
-		if err := r.Update(n, func(ed *registry.Edit) error { return ed.Set(true, "version_lock", "locked") }); err != nil {
+		if err := r.Update(context.Background(), n, func(ed *registry.Edit) error { return ed.Set(true, "version_lock", "locked") }); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
@@ -59,10 +59,10 @@ func helperChurn(dir string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	es := r.Entries()
+	es := r.Entries(context.Background())
 	for i := 0; ; i++ {
 		e := es[i%len(es)]
-		if err := r.Update(e.Name(), func(ed *registry.Edit) error {
+		if err := r.Update(context.Background(), e.Name(), func(ed *registry.Edit) error {
 			return ed.Set(map[string]any{"n": i, "pad": strings.Repeat("x", i%97)}, "performance", "last_sample")
 		}); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -81,7 +81,7 @@ func scaledNames(t *testing.T, dir string, n int) []string {
 		t.Fatal(err)
 	}
 	var names []string
-	for _, e := range mustOpen(t, dir, registry.Options{}).Entries() {
+	for _, e := range mustOpen(t, dir, registry.Options{}).Entries(context.Background()) {
 		names = append(names, e.Name())
 	}
 	return names
@@ -91,7 +91,7 @@ func checkAllLocked(t *testing.T, dir string, names []string) {
 	t.Helper()
 	r := mustOpen(t, dir, registry.Options{})
 	for _, n := range names {
-		e, err := r.Get(n)
+		e, err := r.Get(context.Background(), n)
 		if err != nil || !e.VersionLock().Locked {
 			t.Errorf("entry %q not locked after the concurrent saves (%v)", n, err)
 		}
@@ -125,7 +125,7 @@ func TestConcurrentSavesGoroutines(t *testing.T) {
 			}
 			<-start
 			for _, n := range names[g*20 : g*20+20] {
-				if err := r.Update(n, func(ed *registry.Edit) error { return ed.Set(true, "version_lock", "locked") }); err != nil {
+				if err := r.Update(context.Background(), n, func(ed *registry.Edit) error { return ed.Set(true, "version_lock", "locked") }); err != nil {
 					errs <- err
 					return
 				}
@@ -203,7 +203,7 @@ func TestKilledDuringSavesLeavesParsableFiles(t *testing.T) {
 	}
 	// The next save clears what the killed writers left behind.
 	r := mustOpen(t, dir, registry.Options{})
-	lockEntry(t, r, r.Entries()[0].Name(), true)
+	lockEntry(t, r, r.Entries(context.Background())[0].Name(), true)
 	leftovers, _ := filepath.Glob(path(dir, ".*.tmp-*"))
 	if len(leftovers) != 0 {
 		t.Errorf("temporary files left after a save: %v", leftovers)

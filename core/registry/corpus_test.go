@@ -37,7 +37,7 @@ func TestCorpusSnapshotMatchesReference(t *testing.T) {
 		t.Errorf("snapshot layout is not the reference's: starts %q, ends %q", got[:20], got[len(got)-10:])
 	}
 	// Each merged entry's Raw agrees with the reference too.
-	for _, e := range r.Entries() {
+	for _, e := range r.Entries(context.Background()) {
 		w, _ := json.Marshal(wm[e.Name()])
 		if !equalJSON(t, e.Raw(), w) {
 			t.Errorf("Entry(%q).Raw() differs from the reference's merged record", e.Name())
@@ -48,7 +48,7 @@ func TestCorpusSnapshotMatchesReference(t *testing.T) {
 // The facts issue 2 checks from outside, and the corpus README's.
 func TestCorpusFacts(t *testing.T) {
 	r := mustOpen(t, corpusDir(t), registry.Options{})
-	es := r.Entries()
+	es := r.Entries(context.Background())
 	if len(es) != 16 {
 		t.Fatalf("len(Entries()) = %d, want 16", len(es))
 	}
@@ -59,7 +59,7 @@ func TestCorpusFacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, e := range single.Entries() {
+	for _, e := range single.Entries(context.Background()) {
 		var caps map[string]json.RawMessage
 		_ = json.Unmarshal(e.Field("capabilities"), &caps)
 		isObj := bytes.HasPrefix(bytes.TrimSpace(caps["vision"]), []byte("{"))
@@ -71,12 +71,12 @@ func TestCorpusFacts(t *testing.T) {
 		}
 	}
 	for name := range visionObject {
-		e, _ := r.Get(name)
+		e, _ := r.Get(context.Background(), name)
 		if !e.Capabilities()["vision"] {
 			t.Errorf("merged Entry(%q).Capabilities()[vision] = false, want true", name)
 		}
 	}
-	e, err := r.Get("gpt-oss-20b_(MXFP4)")
+	e, err := r.Get(context.Background(), "gpt-oss-20b_(MXFP4)")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,13 +87,13 @@ func TestCorpusFacts(t *testing.T) {
 		t.Errorf("AggregateSHA256() = %q, want %q", got, e.Artifacts().AggregateSHA256)
 	}
 	// Curated extra_args win over the stale discovered copy.
-	q, _ := r.Get("qwen3-vl-8b-instruct_(FP8)")
+	q, _ := r.Get(context.Background(), "qwen3-vl-8b-instruct_(FP8)")
 	args := q.BackendConfig().ExtraArgs
 	i := slices.Index(args, "--limit-mm-per-prompt")
 	if i < 0 || i+1 >= len(args) || !bytes.Contains([]byte(args[i+1]), []byte("2")) {
 		t.Errorf("qwen3-vl-8b-instruct_(FP8) extra_args = %v, want curated --limit-mm-per-prompt image 2", args)
 	}
-	o, _ := r.Get("qwen2.5vl_7b_(Q4_K_M)")
+	o, _ := r.Get(context.Background(), "qwen2.5vl_7b_(Q4_K_M)")
 	bc := o.BackendConfig()
 	if bc.Host != "imageworks-ollama" || bc.Port != 11434 || !bytes.HasPrefix([]byte(bc.ModelPath), []byte("ollama:/")) {
 		t.Errorf("BackendConfig() = %+v, want host imageworks-ollama, port 11434, ollama:/ model path", bc)
@@ -104,14 +104,14 @@ func TestCorpusFacts(t *testing.T) {
 	if !o.InCurated() {
 		t.Errorf("InCurated() = false, want true")
 	}
-	d, _ := r.Get("siglip-large-patch16-384_(FP32)")
+	d, _ := r.Get(context.Background(), "siglip-large-patch16-384_(FP32)")
 	if d.InCurated() {
 		t.Errorf("siglip InCurated() = true, want false (discovered only)")
 	}
-	if _, err := r.Get("no such model"); !errorsIs(err, registry.ErrNotFound) || !bytes.Contains([]byte(err.Error()), []byte("no such model")) {
+	if _, err := r.Get(context.Background(), "no such model"); !errorsIs(err, registry.ErrNotFound) || !bytes.Contains([]byte(err.Error()), []byte("no such model")) {
 		t.Errorf("Get(unknown) = %v, want ErrNotFound naming the entry", err)
 	}
-	if e, err := r.Get("  gpt-oss-20b_(MXFP4) "); err != nil || e.Name() != "gpt-oss-20b_(MXFP4)" {
+	if e, err := r.Get(context.Background(), "  gpt-oss-20b_(MXFP4) "); err != nil || e.Name() != "gpt-oss-20b_(MXFP4)" {
 		t.Errorf("Get with spaces = %v, %v, want the trimmed entry", e, err)
 	}
 }

@@ -45,7 +45,7 @@ func TestEntryAccessors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, _ := r.Get("full")
+	e, _ := r.Get(context.Background(), "full")
 	if got := e.BackendConfig(); !slices.Equal(got.ExtraArgs, []string{"--a", "1"}) || got.Host != "h" || got.Port != 8001 || got.BaseURL != "http://x/v1" || got.ModelPath != "/m" || got.APIKeyEnv != "KEY" {
 		t.Errorf("BackendConfig() = %+v", got)
 	}
@@ -69,7 +69,7 @@ func TestEntryAccessors(t *testing.T) {
 		{"HasCapability(unknown)", e.HasCapability("teleport"), false},
 		{"InCurated", e.InCurated(), false},
 	}
-	b, _ := r.Get("bare")
+	b, _ := r.Get(context.Background(), "bare")
 	checks = append(checks, []struct {
 		what      string
 		got, want any
@@ -118,12 +118,12 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	e, _ := r.Get("demo")
+	e, _ := r.Get(context.Background(), "demo")
 	fmt.Println(e.Name(), e.Backend(), e.Capabilities()["vision"], e.VersionLock().Locked)
 
-	err = r.Update("demo", func(ed *registry.Edit) error { return ed.Set("ollama", "backend") })
+	err = r.Update(context.Background(), "demo", func(ed *registry.Edit) error { return ed.Set("ollama", "backend") })
 	fmt.Println(errors.Is(err, registry.ErrCuratedField))
-	_ = r.Update("demo", func(ed *registry.Edit) error { return ed.Set(true, "version_lock", "locked") })
+	_ = r.Update(context.Background(), "demo", func(ed *registry.Edit) error { return ed.Set(true, "version_lock", "locked") })
 	if err := r.Save(ctx); err != nil {
 		fmt.Println(err)
 	}

@@ -120,7 +120,7 @@ func equalJSON(t *testing.T, a, b []byte) bool {
 
 func lockEntry(t *testing.T, r *registry.Registry, name string, locked bool) {
 	t.Helper()
-	if err := r.Update(name, func(ed *registry.Edit) error {
+	if err := r.Update(context.Background(), name, func(ed *registry.Edit) error {
 		return ed.Set(locked, "version_lock", "locked")
 	}); err != nil {
 		t.Fatalf("Update(%q) = %v", name, err)

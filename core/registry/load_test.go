@@ -78,7 +78,7 @@ func TestNoRegistry(t *testing.T) {
 	// One layer alone is a registry.
 	writeFile(t, path(dir, registry.DiscoveredFile), "[]\n")
 	r := mustOpen(t, dir, registry.Options{})
-	if n := len(r.Entries()); n != 0 {
+	if n := len(r.Entries(context.Background())); n != 0 {
 		t.Errorf("len(Entries()) = %d, want 0", n)
 	}
 	if got := string(readFile(t, path(dir, registry.SnapshotFile))); got != "[]\n" {
@@ -99,9 +99,9 @@ func TestDuplicates(t *testing.T) {
 		writeFile(t, path(dir, registry.DiscoveredFile), dupLayer)
 		log, buf := newLogger()
 		r := mustOpen(t, dir, registry.Options{Logger: log})
-		e, _ := r.Get("x")
-		if e.Backend() != "ollama" || len(r.Entries()) != 2 {
-			t.Errorf("Get(x).Backend() = %q with %d entries, want the later record (ollama) and 2", e.Backend(), len(r.Entries()))
+		e, _ := r.Get(context.Background(), "x")
+		if e.Backend() != "ollama" || len(r.Entries(context.Background())) != 2 {
+			t.Errorf("Get(x).Backend() = %q with %d entries, want the later record (ollama) and 2", e.Backend(), len(r.Entries(context.Background())))
 		}
 		if out := buf.String(); !strings.Contains(out, "duplicate") || !strings.Contains(out, path(dir, registry.DiscoveredFile)) || !strings.Contains(out, "entry=x") {
 			t.Errorf("log = %q, want a duplicate warning naming the file and the entry", out)
@@ -125,7 +125,7 @@ func TestDuplicates(t *testing.T) {
 		if err != nil {
 			t.Fatalf("OpenFile(AllowDuplicates) = %v", err)
 		}
-		if e, _ := r.Get("x"); e.Backend() != "ollama" {
+		if e, _ := r.Get(context.Background(), "x"); e.Backend() != "ollama" {
 			t.Errorf("Get(x).Backend() = %q, want ollama (later wins)", e.Backend())
 		}
 	})
@@ -144,7 +144,7 @@ func TestSingleFileMode(t *testing.T) {
 	if r.File() != f || r.Dir() != dir {
 		t.Errorf("File(), Dir() = %q, %q, want %q, %q", r.File(), r.Dir(), f, dir)
 	}
-	if err := r.Update("c", func(ed *registry.Edit) error { return ed.Set("ollama", "backend") }); err != nil {
+	if err := r.Update(context.Background(), "c", func(ed *registry.Edit) error { return ed.Set("ollama", "backend") }); err != nil {
 		t.Fatalf("Set(backend) in single-file mode = %v, want allowed", err)
 	}
 	if err := r.Save(context.Background()); err != nil {
@@ -200,8 +200,8 @@ func TestReadOnlyDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open(read-only) = %v, want no error", err)
 	}
-	if len(r.Entries()) != 16 {
-		t.Errorf("len(Entries()) = %d, want 16", len(r.Entries()))
+	if len(r.Entries(context.Background())) != 16 {
+		t.Errorf("len(Entries()) = %d, want 16", len(r.Entries(context.Background())))
 	}
 }
 
@@ -219,8 +219,8 @@ func TestUnwritableSnapshotIsNotAnError(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open() = %v, want no error", err)
 	}
-	if len(r.Entries()) != 16 || !strings.Contains(buf.String(), "snapshot") {
-		t.Errorf("Open() gave %d entries and logged %q, want 16 and a snapshot warning", len(r.Entries()), buf.String())
+	if len(r.Entries(context.Background())) != 16 || !strings.Contains(buf.String(), "snapshot") {
+		t.Errorf("Open() gave %d entries and logged %q, want 16 and a snapshot warning", len(r.Entries(context.Background())), buf.String())
 	}
 }
 
@@ -229,33 +229,33 @@ func TestUnwritableSnapshotIsNotAnError(t *testing.T) {
 func TestCacheInvalidation(t *testing.T) {
 	dir := editDir(t)
 	r := mustOpen(t, dir, registry.Options{})
-	if n := len(r.Entries()); n != 3 {
+	if n := len(r.Entries(context.Background())); n != 3 {
 		t.Fatalf("len(Entries()) = %d, want 3", n)
 	}
 	writeFile(t, path(dir, registry.DiscoveredFile), strings.Replace(editDiscovered, `"name": "b"`, `"name": "bee"`, 1))
-	if _, err := r.Get("bee"); err != nil {
+	if _, err := r.Get(context.Background(), "bee"); err != nil {
 		t.Errorf("Get(bee) after an external edit = %v, want found", err)
 	}
 	// Same size, same mtime: only Refresh notices.
 	fi, _ := os.Stat(path(dir, registry.DiscoveredFile))
 	writeFile(t, path(dir, registry.DiscoveredFile), strings.Replace(editDiscovered, `"name": "b"`, `"name": "bus"`, 1))
 	os.Chtimes(path(dir, registry.DiscoveredFile), fi.ModTime(), fi.ModTime())
-	if _, err := r.Get("bus"); err == nil {
+	if _, err := r.Get(context.Background(), "bus"); err == nil {
 		t.Errorf("Get(bus) found it without a size or mtime change")
 	}
 	if err := r.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Get("bus"); err != nil {
+	if _, err := r.Get(context.Background(), "bus"); err != nil {
 		t.Errorf("Get(bus) after Refresh = %v, want found", err)
 	}
 	// A broken layer: Get reports it, Entries keeps the previous state.
 	writeFile(t, path(dir, registry.DiscoveredFile), "[")
 	var pe *registry.ParseError
-	if _, err := r.Get("bus"); !errors.As(err, &pe) {
+	if _, err := r.Get(context.Background(), "bus"); !errors.As(err, &pe) {
 		t.Errorf("Get after the layer broke = %v, want a ParseError", err)
 	}
-	if n := len(r.Entries()); n != 3 {
+	if n := len(r.Entries(context.Background())); n != 3 {
 		t.Errorf("len(Entries()) with a broken layer = %d, want the previous 3", n)
 	}
 }
@@ -266,7 +266,7 @@ func TestMigration(t *testing.T) {
 	legacy := registrytest.ReadCorpusFile(t, registrytest.LegacyFile)
 	log, buf := newLogger()
 	r := mustOpen(t, dir, registry.Options{Logger: log})
-	if n := len(r.Entries()); n != 31 {
+	if n := len(r.Entries(context.Background())); n != 31 {
 		t.Errorf("len(Entries()) after migration = %d, want 31", n)
 	}
 	if got := readFile(t, path(dir, registry.BackupFile)); string(got) != string(legacy) {
@@ -278,7 +278,7 @@ func TestMigration(t *testing.T) {
 		t.Errorf("curated, discovered records = %d, %d, want 2, 29 (32 discovered records, one name four times)", len(cur), len(dis))
 	}
 	for _, n := range cur {
-		if e, _ := r.Get(n); e.Backend() != "vllm" {
+		if e, _ := r.Get(context.Background(), n); e.Backend() != "vllm" {
 			t.Errorf("curated record %q has backend %q, want vllm", n, e.Backend())
 		}
 	}

@@ -298,10 +298,10 @@ func (r *Registry) Refresh(ctx context.Context) error {
 // included. A layer whose size or modification time changed since it was
 // read is re-read first; if that fails the previous state is returned and
 // the failure logged (Get and Refresh return it).
-func (r *Registry) Entries() []*Entry {
+func (r *Registry) Entries(ctx context.Context) []*Entry {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.revalidate(context.Background()); err != nil {
+	if err := r.revalidate(ctx); err != nil {
 		r.log.Warn("registry changed on disk but could not be re-read; using the previous state", "error", err)
 	}
 	return slices.Clone(r.view.entries)
@@ -310,10 +310,10 @@ func (r *Registry) Entries() []*Entry {
 // Get returns the entry named name (surrounding spaces ignored), re-reading
 // changed layers first. Errors: one wrapping ErrNotFound and naming the
 // entry; a re-read failure (*ParseError, I/O).
-func (r *Registry) Get(name string) (*Entry, error) {
+func (r *Registry) Get(ctx context.Context, name string) (*Entry, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.revalidate(context.Background()); err != nil {
+	if err := r.revalidate(ctx); err != nil {
 		return nil, err
 	}
 	return r.get(name)
@@ -342,9 +342,9 @@ func (r *Registry) stage(ch change) error {
 // an error nothing is staged and that error is returned. fn must not call
 // Update, Add, Remove or Save. Errors: one wrapping ErrNotFound for an
 // unknown name; fn's error (e.g. a *CuratedFieldError from Set).
-func (r *Registry) Update(name string, fn func(*Edit) error) error {
+func (r *Registry) Update(ctx context.Context, name string, fn func(*Edit) error) error {
 	r.mu.Lock()
-	if err := r.revalidate(context.Background()); err != nil {
+	if err := r.revalidate(ctx); err != nil {
 		r.mu.Unlock()
 		return err
 	}
@@ -371,14 +371,14 @@ func (r *Registry) Update(name string, fn func(*Edit) error) error {
 // non-empty string "name"; it is stored in the reference layout with its
 // keys in their order. Errors: a *DuplicateError (ErrDuplicate) when the
 // name exists; ErrInvalidEdit for a malformed record.
-func (r *Registry) Add(record json.RawMessage) error {
+func (r *Registry) Add(ctx context.Context, record json.RawMessage) error {
 	rec, name, err := normalizeRecord(record)
 	if err != nil {
 		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.revalidate(context.Background()); err != nil {
+	if err := r.revalidate(ctx); err != nil {
 		return err
 	}
 	if _, ok := r.view.byName[name]; ok {
@@ -390,10 +390,10 @@ func (r *Registry) Add(record json.RawMessage) error {
 // Remove stages the removal of an entry's discovered record(s). Errors: one
 // wrapping ErrNotFound for an unknown name; one wrapping ErrCuratedField for
 // an entry of the curated layer (people remove those).
-func (r *Registry) Remove(name string) error {
+func (r *Registry) Remove(ctx context.Context, name string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.revalidate(context.Background()); err != nil {
+	if err := r.revalidate(ctx); err != nil {
 		return err
 	}
 	e, err := r.get(name)

@@ -70,7 +70,7 @@ func TestLockChangesOnlyThatEntry(t *testing.T) {
 	if changed[0] < lineStart || changed[0] > lineEnd {
 		t.Errorf("changed line %d is outside the entry's lines %d..%d", changed[0], lineStart, lineEnd)
 	}
-	if e, _ := mustOpen(t, dir, registry.Options{}).Get(name); !e.VersionLock().Locked {
+	if e, _ := mustOpen(t, dir, registry.Options{}).Get(context.Background(), name); !e.VersionLock().Locked {
 		t.Errorf("VersionLock().Locked after lock = false, want true")
 	}
 	lockEntry(t, r, name, false)
@@ -123,7 +123,7 @@ func editDir(t *testing.T) string {
 func TestEditKeepsBytesAndWritesReferenceLayout(t *testing.T) {
 	dir := editDir(t)
 	r := mustOpen(t, dir, registry.Options{})
-	err := r.Update("a", func(ed *registry.Edit) error {
+	err := r.Update(context.Background(), "a", func(ed *registry.Edit) error {
 		if err := ed.Set(true, "version_lock", "locked"); err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func TestEditKeepsBytesAndWritesReferenceLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Update("b", func(ed *registry.Edit) error { return ed.Set([]string{}, "roles") }); err != nil {
+	if err := r.Update(context.Background(), "b", func(ed *registry.Edit) error { return ed.Set([]string{}, "roles") }); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Save(context.Background()); err != nil {
@@ -198,7 +198,7 @@ func TestSparseOverlayForCuratedEntry(t *testing.T) {
 	if got := string(readFile(t, path(dir, registry.DiscoveredFile))); got != want {
 		t.Errorf("discovered =\n%s\nwant\n%s", got, want)
 	}
-	e, _ := mustOpen(t, dir, registry.Options{}).Get("c")
+	e, _ := mustOpen(t, dir, registry.Options{}).Get(context.Background(), "c")
 	if vl := e.VersionLock(); !vl.Locked || vl.ExpectedAggregateSHA256 != "abc" || e.Backend() != "vllm" {
 		t.Errorf("merged c = %+v backend %q, want locked with expected abc, backend vllm", vl, e.Backend())
 	}
@@ -222,7 +222,7 @@ func TestEditRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := r.Update(tt.entry, func(ed *registry.Edit) error { return ed.Set("x", tt.path...) })
+			err := r.Update(context.Background(), tt.entry, func(ed *registry.Edit) error { return ed.Set("x", tt.path...) })
 			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
 				t.Fatalf("Set(%q, %v) = %v, want %v", tt.entry, tt.path, err, tt.want)
 			}
@@ -237,18 +237,18 @@ func TestEditRefusals(t *testing.T) {
 			}
 		})
 	}
-	if err := r.Update("nope", func(*registry.Edit) error { return nil }); !errors.Is(err, registry.ErrNotFound) {
+	if err := r.Update(context.Background(), "nope", func(*registry.Edit) error { return nil }); !errors.Is(err, registry.ErrNotFound) {
 		t.Errorf("Update(unknown) = %v, want ErrNotFound", err)
 	}
 	// A failing fn stages nothing.
 	boom := errors.New("boom")
-	if err := r.Update("b", func(ed *registry.Edit) error {
+	if err := r.Update(context.Background(), "b", func(ed *registry.Edit) error {
 		_ = ed.Set(true, "deprecated")
 		return boom
 	}); !errors.Is(err, boom) {
 		t.Fatalf("Update = %v, want fn's error", err)
 	}
-	if e, _ := r.Get("b"); e.Deprecated() {
+	if e, _ := r.Get(context.Background(), "b"); e.Deprecated() {
 		t.Errorf("a failed Update was staged")
 	}
 }
@@ -256,10 +256,10 @@ func TestEditRefusals(t *testing.T) {
 func TestAddAndRemove(t *testing.T) {
 	dir := editDir(t)
 	r := mustOpen(t, dir, registry.Options{})
-	if err := r.Add([]byte(`{"name":"new","backend":"ollama","roles":[],"x":{"y":null,"z":"<&>"}}`)); err != nil {
+	if err := r.Add(context.Background(), []byte(`{"name":"new","backend":"ollama","roles":[],"x":{"y":null,"z":"<&>"}}`)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Get("new"); err != nil {
+	if _, err := r.Get(context.Background(), "new"); err != nil {
 		t.Errorf("Get(new) after Add = %v, want the staged entry", err)
 	}
 	if err := r.Save(context.Background()); err != nil {
@@ -281,16 +281,16 @@ func TestAddAndRemove(t *testing.T) {
 		t.Errorf("discovered after Add =\n%s\nwant\n%s", got, want)
 	}
 	for _, rec := range []string{`{"name":"new","backend":"x"}`, `{"name":"c"}`} {
-		if err := r.Add([]byte(rec)); !errors.Is(err, registry.ErrDuplicate) {
+		if err := r.Add(context.Background(), []byte(rec)); !errors.Is(err, registry.ErrDuplicate) {
 			t.Errorf("Add(%s) = %v, want ErrDuplicate", rec, err)
 		}
 	}
 	for _, rec := range []string{`[]`, `{"backend":"x"}`, `{"name":"  "}`, `{"name":"x"`, `{"name":"x"} x`} {
-		if err := r.Add([]byte(rec)); !errors.Is(err, registry.ErrInvalidEdit) {
+		if err := r.Add(context.Background(), []byte(rec)); !errors.Is(err, registry.ErrInvalidEdit) {
 			t.Errorf("Add(%s) = %v, want ErrInvalidEdit", rec, err)
 		}
 	}
-	if err := r.Remove("new"); err != nil {
+	if err := r.Remove(context.Background(), "new"); err != nil {
 		t.Fatal(err)
 	}
 	if err := r.Save(context.Background()); err != nil {
@@ -299,10 +299,10 @@ func TestAddAndRemove(t *testing.T) {
 	if got := string(readFile(t, path(dir, registry.DiscoveredFile))); got != editDiscovered {
 		t.Errorf("discovered after Remove =\n%s\nwant the original", got)
 	}
-	if err := r.Remove("c"); !errors.Is(err, registry.ErrCuratedField) {
+	if err := r.Remove(context.Background(), "c"); !errors.Is(err, registry.ErrCuratedField) {
 		t.Errorf("Remove(curated) = %v, want ErrCuratedField", err)
 	}
-	if err := r.Remove("zzz"); !errors.Is(err, registry.ErrNotFound) {
+	if err := r.Remove(context.Background(), "zzz"); !errors.Is(err, registry.ErrNotFound) {
 		t.Errorf("Remove(unknown) = %v, want ErrNotFound", err)
 	}
 }
@@ -312,7 +312,7 @@ func TestSaveAppliesOnlyOwnChanges(t *testing.T) {
 	dir := corpusDir(t)
 	r1 := mustOpen(t, dir, registry.Options{})
 	r2 := mustOpen(t, dir, registry.Options{})
-	if err := r2.Update("llama_8.0b_(Q5_K_M)", func(ed *registry.Edit) error { return ed.Set(true, "version_lock", "locked") }); err != nil {
+	if err := r2.Update(context.Background(), "llama_8.0b_(Q5_K_M)", func(ed *registry.Edit) error { return ed.Set(true, "version_lock", "locked") }); err != nil {
 		t.Fatal(err)
 	}
 	lockEntry(t, r1, "gpt-oss-20b_(MXFP4)", true)
@@ -321,11 +321,11 @@ func TestSaveAppliesOnlyOwnChanges(t *testing.T) {
 	}
 	r3 := mustOpen(t, dir, registry.Options{})
 	for _, name := range []string{"gpt-oss-20b_(MXFP4)", "llama_8.0b_(Q5_K_M)"} {
-		if e, _ := r3.Get(name); !e.VersionLock().Locked {
+		if e, _ := r3.Get(context.Background(), name); !e.VersionLock().Locked {
 			t.Errorf("%s not locked after both saves", name)
 		}
 	}
-	if e, _ := r2.Get("gpt-oss-20b_(MXFP4)"); !e.VersionLock().Locked {
+	if e, _ := r2.Get(context.Background(), "gpt-oss-20b_(MXFP4)"); !e.VersionLock().Locked {
 		t.Errorf("r2 does not see r1's change after its own save")
 	}
 	// The snapshot follows.
@@ -342,10 +342,10 @@ func TestSaveFailsWhenEntryVanished(t *testing.T) {
 	dir := editDir(t)
 	r1 := mustOpen(t, dir, registry.Options{})
 	r2 := mustOpen(t, dir, registry.Options{})
-	if err := r1.Update("a", func(ed *registry.Edit) error { return ed.Set(true, "deprecated") }); err != nil {
+	if err := r1.Update(context.Background(), "a", func(ed *registry.Edit) error { return ed.Set(true, "deprecated") }); err != nil {
 		t.Fatal(err)
 	}
-	if err := r2.Remove("a"); err != nil {
+	if err := r2.Remove(context.Background(), "a"); err != nil {
 		t.Fatal(err)
 	}
 	if err := r2.Save(context.Background()); err != nil {
@@ -372,7 +372,7 @@ func TestOwnership(t *testing.T) {
 		if !registry.RuntimeOwned(k) {
 			t.Errorf("RuntimeOwned(%q) = false, want true", k)
 		}
-		if err := r.Update("c", func(ed *registry.Edit) error { return ed.Set("v", k) }); err != nil {
+		if err := r.Update(context.Background(), "c", func(ed *registry.Edit) error { return ed.Set("v", k) }); err != nil {
 			t.Errorf("Set(%q) on a curated entry = %v, want allowed", k, err)
 		}
 	}
@@ -380,7 +380,7 @@ func TestOwnership(t *testing.T) {
 		if registry.RuntimeOwned(k) {
 			t.Errorf("RuntimeOwned(%q) = true, want false", k)
 		}
-		if err := r.Update("c", func(ed *registry.Edit) error { return ed.Set("v", k) }); !errors.Is(err, registry.ErrCuratedField) {
+		if err := r.Update(context.Background(), "c", func(ed *registry.Edit) error { return ed.Set("v", k) }); !errors.Is(err, registry.ErrCuratedField) {
 			t.Errorf("Set(%q) on a curated entry = %v, want ErrCuratedField", k, err)
 		}
 	}
@@ -391,17 +391,17 @@ func TestOwnership(t *testing.T) {
 func TestRefreshKeepsStagedChanges(t *testing.T) {
 	dir := editDir(t)
 	r := mustOpen(t, dir, registry.Options{})
-	if err := r.Update("a", func(ed *registry.Edit) error { return ed.Set(true, "deprecated") }); err != nil {
+	if err := r.Update(context.Background(), "a", func(ed *registry.Edit) error { return ed.Set(true, "deprecated") }); err != nil {
 		t.Fatal(err)
 	}
 	writeFile(t, path(dir, registry.DiscoveredFile), strings.Replace(editDiscovered, `"name": "b"`, `"name": "bee"`, 1))
 	if err := r.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if e, err := r.Get("a"); err != nil || !e.Deprecated() {
+	if e, err := r.Get(context.Background(), "a"); err != nil || !e.Deprecated() {
 		t.Errorf("Get(a) after Refresh = %v, %v, want the staged deprecation", e, err)
 	}
-	if _, err := r.Get("bee"); err != nil {
+	if _, err := r.Get(context.Background(), "bee"); err != nil {
 		t.Errorf("Get(bee) after Refresh = %v, want the external change", err)
 	}
 	if err := r.Save(context.Background()); err != nil {
@@ -418,7 +418,7 @@ func TestRefreshKeepsStagedChanges(t *testing.T) {
 func TestSaveHonoursContext(t *testing.T) {
 	dir := editDir(t)
 	r := mustOpen(t, dir, registry.Options{})
-	if err := r.Update("a", func(ed *registry.Edit) error { return ed.Set(true, "deprecated") }); err != nil {
+	if err := r.Update(context.Background(), "a", func(ed *registry.Edit) error { return ed.Set(true, "deprecated") }); err != nil {
 		t.Fatal(err)
 	}
 	holder := flock.New(path(dir, registry.LockFile))
@@ -453,11 +453,11 @@ func TestUnlockNotUndoneByCuratedLock(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, path(dir, registry.CuratedFile), strings.Replace(editCurated, `"locked": false`, `"locked": true`, 1))
 	r := mustOpen(t, dir, registry.Options{})
-	if e, _ := r.Get("c"); !e.VersionLock().Locked {
+	if e, _ := r.Get(context.Background(), "c"); !e.VersionLock().Locked {
 		t.Fatalf("curated lock not in effect before the unlock")
 	}
 	lockEntry(t, r, "c", false)
-	e, _ := mustOpen(t, dir, registry.Options{}).Get("c")
+	e, _ := mustOpen(t, dir, registry.Options{}).Get(context.Background(), "c")
 	if vl := e.VersionLock(); vl.Locked || vl.ExpectedAggregateSHA256 != "abc" {
 		t.Errorf("VersionLock() after unlock = %+v, want unlocked, expected hash kept", vl)
 	}

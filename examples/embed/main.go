@@ -46,7 +46,7 @@ func run(ctx context.Context, dir string, w io.Writer) error {
 	}
 	defer l.Close()
 	enc := json.NewEncoder(w)
-	for _, row := range l.List(core.ListOptions{}) {
+	for _, row := range l.List(ctx, core.ListOptions{}) {
 		sel, err := l.Select(ctx, row.Name, core.SelectOptions{})
 		if err != nil {
 			return err
