@@ -155,6 +155,7 @@ func TestAdapterRoundTrip(t *testing.T) {
 				ID: "m1", Aliases: []string{"x", "y"}, Root: "/models/m1", Parent: "base",
 				Capabilities: map[string]bool{"vision": true, "text": false},
 				Family:       "qwen", Quantization: "q4", SizeBytes: 1 << 40, ContextLength: 32768, Digest: "sha256:ab",
+				ModelPath: "ollama:/m1:latest",
 			},
 			{ID: "m2", Capabilities: map[string]bool{}},
 			{ID: "m3"},

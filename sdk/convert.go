@@ -86,6 +86,7 @@ func servedModelsToPB(models []ServedModel) []*pb.ServedModel {
 			SizeBytes:         m.SizeBytes,
 			ContextLength:     m.ContextLength,
 			Digest:            m.Digest,
+			ModelPath:         m.ModelPath,
 		})
 	}
 	return out

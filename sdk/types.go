@@ -127,6 +127,10 @@ type ServedModel struct {
 	// ContextLength is the model's maximum context, 0 when unknown.
 	ContextLength int64
 	Digest        string
+	// ModelPath is what backend_config.model_path of an entry imported
+	// from this model should say (Ollama: "ollama:/llava:latest"); "" when
+	// nothing.
+	ModelPath string
 }
 
 // ProbeRequest asks a model about an image.

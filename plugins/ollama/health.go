@@ -160,6 +160,11 @@ func contextLength(info map[string]any) int64 {
 // quantization, size and digest come from the tags. A model whose
 // /api/show fails keeps nil Capabilities. Sorted by ID.
 //
+// ID is the canonical name with its tag ("llava:latest", the default host
+// and namespace left out); a model tagged "latest" lists its untagged name
+// as an alias ("llava"). Root is the name as the server lists it, and
+// ModelPath is "ollama:/" followed by the ID.
+//
 // Errors wrap sdk.ErrUnavailable (unreachable, timeout, 503),
 // sdk.ErrBadResponse (bad JSON, 500), sdk.ErrUnauthorized (401), and
 // sdk.ErrBadRequest for an empty endpoint.
@@ -180,9 +185,11 @@ func (b *Backend) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]
 		if name == "" {
 			continue
 		}
+		id, aliases := servedID(name)
 		m := sdk.ServedModel{
-			ID: name, Root: name, Parent: t.Details.ParentModel, Family: t.Details.Family,
+			ID: id, Aliases: aliases, Root: name, Parent: t.Details.ParentModel, Family: t.Details.Family,
 			Quantization: t.Details.QuantizationLevel, SizeBytes: t.Size, Digest: t.Digest,
+			ModelPath: "ollama:/" + id,
 		}
 		var show showResponse
 		if _, err := c.PostJSON(ctx, "/api/show", map[string]string{"model": name}, &show); err != nil {

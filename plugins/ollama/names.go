@@ -103,3 +103,18 @@ func canon(name string) string {
 	}
 	return strings.ToLower(r.String())
 }
+
+// servedID returns the id a listed model is imported as, the canonical
+// name with its tag, and its aliases: the untagged name when the tag is
+// "latest". A name that does not parse is its own id.
+func servedID(name string) (string, []string) {
+	r, err := ParseRef(name)
+	if err != nil {
+		return name, nil
+	}
+	id := r.String()
+	if r.Tag != "latest" {
+		return id, nil
+	}
+	return id, []string{strings.TrimSuffix(id, ":latest")}
+}

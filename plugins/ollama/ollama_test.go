@@ -176,10 +176,10 @@ func TestListModels(t *testing.T) {
 		return m
 	}
 	want := []sdk.ServedModel{
-		{ID: "llava:latest", Root: "llava:latest", Capabilities: caps("text", "vision"), Family: "llama", Quantization: "Q4_0", SizeBytes: 4683075271, ContextLength: 4096, Digest: "0a8c2669"},
-		{ID: "nomic-embed-text:latest", Root: "nomic-embed-text:latest", Capabilities: caps("embedding"), Family: "nomic-bert", Quantization: "Q4_0", SizeBytes: 4683075271, ContextLength: 8192, Digest: "d4"},
-		{ID: "qwen2.5vl:7b", Root: "qwen2.5vl:7b", Capabilities: caps("text", "vision", "tools"), Family: "qwen25vl", Quantization: "Q4_0", SizeBytes: 4683075271, ContextLength: 8192, Digest: "d2"},
-		{ID: "qwen3:8b", Root: "qwen3:8b", Capabilities: caps("text", "tools", "thinking", "reasoning"), Family: "qwen3", Quantization: "Q4_0", SizeBytes: 4683075271, ContextLength: 8192, Digest: "d3"},
+		{ID: "llava:latest", Aliases: []string{"llava"}, Root: "llava:latest", ModelPath: "ollama:/llava:latest", Capabilities: caps("text", "vision"), Family: "llama", Quantization: "Q4_0", SizeBytes: 4683075271, ContextLength: 4096, Digest: "0a8c2669"},
+		{ID: "nomic-embed-text:latest", Aliases: []string{"nomic-embed-text"}, Root: "nomic-embed-text:latest", ModelPath: "ollama:/nomic-embed-text:latest", Capabilities: caps("embedding"), Family: "nomic-bert", Quantization: "Q4_0", SizeBytes: 4683075271, ContextLength: 8192, Digest: "d4"},
+		{ID: "qwen2.5vl:7b", Root: "qwen2.5vl:7b", ModelPath: "ollama:/qwen2.5vl:7b", Capabilities: caps("text", "vision", "tools"), Family: "qwen25vl", Quantization: "Q4_0", SizeBytes: 4683075271, ContextLength: 8192, Digest: "d2"},
+		{ID: "qwen3:8b", Root: "qwen3:8b", ModelPath: "ollama:/qwen3:8b", Capabilities: caps("text", "tools", "thinking", "reasoning"), Family: "qwen3", Quantization: "Q4_0", SizeBytes: 4683075271, ContextLength: 8192, Digest: "d3"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ListModels() =\n%+v\nwant\n%+v", got, want)
@@ -213,6 +213,30 @@ func TestListModels(t *testing.T) {
 			}
 			if _, err := New().ListModels(context.Background(), sdk.ListModelsRequest{Endpoint: ep}); !errors.Is(err, tt.want) {
 				t.Errorf("ListModels() = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestServedID(t *testing.T) {
+	tests := []struct {
+		name    string
+		id      string
+		aliases []string
+	}{
+		{"llava", "llava:latest", []string{"llava"}},
+		{"llava:latest", "llava:latest", []string{"llava"}},
+		{"registry.ollama.ai/library/llava:latest", "llava:latest", []string{"llava"}},
+		{"qwen2.5vl:7b", "qwen2.5vl:7b", nil},
+		{"aqualaguna/gemma-3-27b-it-abliterated-GGUF:q3_k_m", "aqualaguna/gemma-3-27b-it-abliterated-GGUF:q3_k_m", nil},
+		{"hf.co/org/model", "hf.co/org/model:latest", []string{"hf.co/org/model"}},
+		{"a:b:c", "a:b:c", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, aliases := servedID(tt.name)
+			if id != tt.id || !reflect.DeepEqual(aliases, tt.aliases) {
+				t.Errorf("servedID(%q) = %q, %q, want %q, %q", tt.name, id, aliases, tt.id, tt.aliases)
 			}
 		})
 	}

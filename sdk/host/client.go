@@ -86,6 +86,7 @@ func (g *grpcClient) ListModels(ctx context.Context, req sdk.ListModelsRequest) 
 			SizeBytes:     m.GetSizeBytes(),
 			ContextLength: m.GetContextLength(),
 			Digest:        m.GetDigest(),
+			ModelPath:     m.GetModelPath(),
 		}
 		if m.GetCapabilitiesKnown() {
 			sm.Capabilities = m.GetCapabilities()

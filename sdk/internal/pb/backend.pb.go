@@ -847,8 +847,11 @@ type ServedModel struct {
 	SizeBytes         int64           `protobuf:"varint,9,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
 	ContextLength     int64           `protobuf:"varint,10,opt,name=context_length,json=contextLength,proto3" json:"context_length,omitempty"`
 	Digest            string          `protobuf:"bytes,11,opt,name=digest,proto3" json:"digest,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// What backend_config.model_path of an entry imported from this model
+	// should say ("ollama:/llava:latest" for Ollama); empty when nothing.
+	ModelPath     string `protobuf:"bytes,12,opt,name=model_path,json=modelPath,proto3" json:"model_path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ServedModel) Reset() {
@@ -954,6 +957,13 @@ func (x *ServedModel) GetContextLength() int64 {
 func (x *ServedModel) GetDigest() string {
 	if x != nil {
 		return x.Digest
+	}
+	return ""
+}
+
+func (x *ServedModel) GetModelPath() string {
+	if x != nil {
+		return x.ModelPath
 	}
 	return ""
 }
@@ -1506,7 +1516,7 @@ const file_imageworks_backend_v1_backend_proto_rawDesc = "" +
 	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x17\n" +
 	"\aapi_key\x18\x02 \x01(\tR\x06apiKey\"P\n" +
 	"\x12ListModelsResponse\x12:\n" +
-	"\x06models\x18\x01 \x03(\v2\".imageworks.backend.v1.ServedModelR\x06models\"\xc7\x03\n" +
+	"\x06models\x18\x01 \x03(\v2\".imageworks.backend.v1.ServedModelR\x06models\"\xe6\x03\n" +
 	"\vServedModel\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\aaliases\x18\x02 \x03(\tR\aaliases\x12\x12\n" +
@@ -1520,7 +1530,9 @@ const file_imageworks_backend_v1_backend_proto_rawDesc = "" +
 	"size_bytes\x18\t \x01(\x03R\tsizeBytes\x12%\n" +
 	"\x0econtext_length\x18\n" +
 	" \x01(\x03R\rcontextLength\x12\x16\n" +
-	"\x06digest\x18\v \x01(\tR\x06digest\x1a?\n" +
+	"\x06digest\x18\v \x01(\tR\x06digest\x12\x1d\n" +
+	"\n" +
+	"model_path\x18\f \x01(\tR\tmodelPath\x1a?\n" +
 	"\x11CapabilitiesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\bR\x05value:\x028\x01\"\xea\x02\n" +
