@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/imageworks-ai/loader/core/artifact"
+	"github.com/imageworks-ai/loader/core/pluginhost"
 	"github.com/imageworks-ai/loader/core/registry"
 	"github.com/imageworks-ai/loader/internal/ollamastore"
 	"github.com/imageworks-ai/loader/plugins/lmdeploy"
@@ -82,6 +83,9 @@ func TestChooseForRole(t *testing.T) {
 		{role: "chat", require: []string{"function_calling"}, want: "tools"},
 		{role: "chat", require: []string{"teleport"}, wantErr: true},
 		{role: "narration", wantErr: true},
+		// Roles compare trimmed and case aside, requirements included.
+		{role: " Caption", want: "a-cap"},
+		{role: "CHAT", want: "chat-hi"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.role+"/"+strings.Join(append(tt.prefer, tt.require...), ","), func(t *testing.T) {
@@ -138,8 +142,42 @@ func TestSelect(t *testing.T) {
 	}
 	// No plugin called nosuch anywhere: the error names the executable.
 	t.Setenv("XDG_DATA_HOME", t.TempDir())
-	if _, err := l.Select(ctx, "x", SelectOptions{}); err == nil || !strings.Contains(err.Error(), "imageworks-backend-nosuch") {
-		t.Errorf("Select(x) = %v, want an error naming imageworks-backend-nosuch", err)
+	if _, err := l.Select(ctx, "x", SelectOptions{}); !errors.Is(err, pluginhost.ErrPluginNotFound) || !strings.Contains(err.Error(), "imageworks-backend-nosuch") {
+		t.Errorf("Select(x) = %v, want ErrPluginNotFound naming imageworks-backend-nosuch", err)
+	}
+}
+
+func TestSelectionLiveProblem(t *testing.T) {
+	tests := []struct {
+		live *LiveCheck
+		want error
+	}{
+		{nil, nil},
+		{&LiveCheck{Up: true, Served: true}, nil},
+		{&LiveCheck{Up: false}, ErrServerDown},
+		{&LiveCheck{Up: true, Served: false}, ErrNotServed},
+	}
+	for _, tt := range tests {
+		sel := Selection{LogicalName: "m", Endpoint: "http://h:1/v1", InternalModelID: "id", Live: tt.live}
+		err := sel.LiveProblem()
+		if (tt.want == nil) != (err == nil) || (tt.want != nil && !errors.Is(err, tt.want)) {
+			t.Errorf("LiveProblem(%+v) = %v, want %v", tt.live, err, tt.want)
+		}
+	}
+}
+
+func TestOpenCopiesOptions(t *testing.T) {
+	dir := writeRegistry(t, `[{"name": "c", "backend": "counting", "capabilities": {"vision": true}}]`, "")
+	backends := map[string]sdk.Backend{"counting": &countingBackend{}}
+	l, err := Open(context.Background(), Options{RegistryDir: dir, Backends: backends})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	delete(backends, "counting") // the caller's map is the caller's
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	if sel, err := l.Select(context.Background(), "c", SelectOptions{}); err != nil || sel.Endpoint != "http://127.0.0.1:1/v1" {
+		t.Errorf("Select(c) after the caller changed its map = %+v, %v", sel, err)
 	}
 }
 

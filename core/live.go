@@ -50,7 +50,7 @@ func (l *Loader) Health(ctx context.Context) ([]EndpointHealth, error) {
 		}
 		sel, err := l.resolve(ctx, e, false)
 		if err != nil {
-			unresolved = append(unresolved, EndpointHealth{Backend: e.Backend(), NotServed: []string{e.Name()}, Error: err.Error()})
+			unresolved = append(unresolved, EndpointHealth{Backend: e.Backend(), Served: []string{}, NotServed: []string{e.Name()}, Error: err.Error()})
 			continue
 		}
 		key := e.Backend() + "\x00" + sel.Endpoint

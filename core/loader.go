@@ -17,8 +17,10 @@ package core
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -103,6 +105,9 @@ func Open(ctx context.Context, opts Options) (*Loader, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The caller keeps its map and slice; the Loader works on copies.
+	opts.Backends = maps.Clone(opts.Backends)
+	opts.PluginDirs = slices.Clone(opts.PluginDirs)
 	return &Loader{opts: opts, reg: reg, log: log}, nil
 }
 
@@ -199,7 +204,7 @@ func (l *Loader) pluginLockPath() string {
 
 // PluginLockFile is the name of the plugin trust file in the registry
 // directory.
-const PluginLockFile = "plugins.lock.json"
+const PluginLockFile = pluginhost.LockFileName
 
 // Plugins lists every plugin found on the search path, with what each
 // says of itself and any problem (each is started to ask).

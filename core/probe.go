@@ -51,6 +51,7 @@ type ProbeOptions struct {
 
 // ProbeReport is the result of a vision probe.
 type ProbeReport struct {
+	// Name is the entry probed; it is set exactly when a probe ran.
 	Name         string   `json:"name"`
 	VisionOK     bool     `json:"vision_ok"`
 	LatencyMS    int64    `json:"latency_ms"`
@@ -64,6 +65,10 @@ type ProbeReport struct {
 	// asked about.
 	Challenge bool `json:"challenge"`
 }
+
+// Ran reports whether the probe reached the backend and got an answer
+// (vision_ok may still be false); a refused probe's report is empty.
+func (r ProbeReport) Ran() bool { return r.Name != "" }
 
 // The built-in challenge: one large solid colour, and the answer that names it.
 const (
@@ -92,7 +97,8 @@ func ChallengeImage() sdk.Challenge {
 // refused before any network call with a *CapabilityError when the entry
 // lacks vision, and with errors wrapping ErrImageMissing, ErrNotImage or
 // ErrImageTooLarge for a bad image. A probe that ran returns its report
-// even when vision_ok is false; the error is then nil.
+// (Ran is true) even when vision_ok is false; the error is then nil, or
+// the save's error with the report still filled in.
 func (l *Loader) ProbeVision(ctx context.Context, name string, opts ProbeOptions) (ProbeReport, error) {
 	e, err := l.reg.Get(ctx, name)
 	if err != nil {

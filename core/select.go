@@ -27,6 +27,7 @@ type CapabilityError struct {
 	Missing []string
 }
 
+// Error says which model or role lacks which capabilities.
 func (e *CapabilityError) Error() string {
 	if e.Role != "" {
 		if len(e.Required) == 0 {
@@ -42,11 +43,16 @@ func (e *CapabilityError) Unwrap() error { return ErrCapability }
 
 // Selection tells a client how to reach a model.
 type Selection struct {
-	LogicalName     string          `json:"logical_name"`
-	Endpoint        string          `json:"endpoint"`
-	Backend         string          `json:"backend"`
-	InternalModelID string          `json:"internal_model_id"`
-	Capabilities    map[string]bool `json:"capabilities"`
+	// LogicalName is the registry entry's name.
+	LogicalName string `json:"logical_name"`
+	// Endpoint is the OpenAI-compatible base URL a client uses.
+	Endpoint string `json:"endpoint"`
+	// Backend is the backend that resolved it.
+	Backend string `json:"backend"`
+	// InternalModelID is the id to send as "model".
+	InternalModelID string `json:"internal_model_id"`
+	// Capabilities is the normalised capability map (every canonical key).
+	Capabilities map[string]bool `json:"capabilities"`
 	// Notes are the backend's remarks; omitted when empty.
 	Notes []string `json:"notes,omitempty"`
 	// Live is the live check's result when one was asked for.
@@ -58,10 +64,36 @@ type LiveCheck struct {
 	// Up says whether the server answered its health check.
 	Up bool `json:"up"`
 	// Served says whether the server serves the selection's internal id.
-	Served    bool     `json:"served"`
-	Version   string   `json:"version"`
-	LatencyMS int64    `json:"latency_ms"`
-	Notes     []string `json:"notes,omitempty"`
+	Served bool `json:"served"`
+	// Version is the server's version when it tells it.
+	Version string `json:"version"`
+	// LatencyMS is the health check's wall-clock time.
+	LatencyMS int64 `json:"latency_ms"`
+	// Notes are the backend's remarks.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Errors of Selection.LiveProblem.
+var (
+	// ErrServerDown: the live check found the server down or unreachable.
+	ErrServerDown = errors.New("server down")
+	// ErrNotServed: the server is up but does not serve the model.
+	ErrNotServed = errors.New("model not served")
+)
+
+// LiveProblem returns nil when no live check was asked for or it found the
+// model served, else an error wrapping ErrServerDown or ErrNotServed that
+// names the model and the endpoint.
+func (s Selection) LiveProblem() error {
+	switch {
+	case s.Live == nil:
+		return nil
+	case !s.Live.Up:
+		return fmt.Errorf("%s: server at %s: %w", s.LogicalName, s.Endpoint, ErrServerDown)
+	case !s.Live.Served:
+		return fmt.Errorf("%s: server at %s does not serve %q: %w", s.LogicalName, s.Endpoint, s.InternalModelID, ErrNotServed)
+	}
+	return nil
 }
 
 // liveCheck summarises a backend's health status for the model id.
@@ -89,15 +121,25 @@ type SelectOptions struct {
 	Live bool
 }
 
-// roleNeedsVision are the roles that require vision unless told otherwise.
-var roleNeedsVision = map[string]bool{"caption": true, "keywords": true, "description": true, "narration": true}
+// roleNeedsVision reports whether a (normalised) role requires vision
+// unless told otherwise.
+func roleNeedsVision(role string) bool {
+	switch role {
+	case "caption", "keywords", "description", "narration":
+		return true
+	}
+	return false
+}
+
+// normalRole is a role as compared: trimmed and lower-cased.
+func normalRole(role string) string { return strings.ToLower(strings.TrimSpace(role)) }
 
 // RoleRequirements returns the capabilities a role requires in addition to
 // extra: vision for caption, keywords, description and narration. The
 // result is normalised, deduplicated and sorted.
 func RoleRequirements(role string, extra []string) []string {
 	req := append([]string(nil), extra...)
-	if roleNeedsVision[strings.ToLower(strings.TrimSpace(role))] {
+	if roleNeedsVision(normalRole(role)) {
 		req = append(req, "vision")
 	}
 	return canonicalRequirements(req)
@@ -158,7 +200,7 @@ func ChooseForRole(entries []*registry.Entry, role string, prefer, require []str
 	}
 	best := cands[0]
 	for _, e := range cands[1:] {
-		pe, pb := e.RolePriority()[role], best.RolePriority()[role]
+		pe, pb := rolePriority(e, role), rolePriority(best, role)
 		if pe > pb || (pe == pb && e.Name() < best.Name()) {
 			best = e
 		}
@@ -166,13 +208,28 @@ func ChooseForRole(entries []*registry.Entry, role string, prefer, require []str
 	return best, nil
 }
 
+// hasRole reports whether e lists role (compared trimmed, case aside).
 func hasRole(e *registry.Entry, role string) bool {
+	role = normalRole(role)
 	for _, r := range e.Roles() {
-		if r == role {
+		if normalRole(r) == role {
 			return true
 		}
 	}
 	return false
+}
+
+// rolePriority is e's role_priority for role (keys compared as roles are),
+// 0 when missing; the highest when several keys match.
+func rolePriority(e *registry.Entry, role string) int {
+	role = normalRole(role)
+	best, found := 0, false
+	for k, v := range e.RolePriority() {
+		if normalRole(k) == role && (!found || v > best) {
+			best, found = v, true
+		}
+	}
+	return best
 }
 
 // Select resolves the model called name. It returns an error wrapping

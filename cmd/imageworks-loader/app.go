@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -77,7 +76,6 @@ func (a *App) Loader(ctx context.Context) (*core.Loader, error) {
 		RegistryFile:    a.Globals.RegistryFile,
 		AllowDuplicates: a.Env.Getenv("IMAGEWORKS_ALLOW_REGISTRY_DUPES") == "1",
 		PluginDirs:      a.Globals.PluginDir,
-		ExecutableDir:   executableDir(),
 		Getenv:          a.Env.Getenv,
 		Logger:          a.Log,
 	}
@@ -97,15 +95,6 @@ func (a *App) close() {
 	if a.loader != nil {
 		_ = a.loader.Close()
 	}
-}
-
-// executableDir is the folder of the running binary, searched for plugins.
-func executableDir() string {
-	exe, err := os.Executable()
-	if err != nil {
-		return ""
-	}
-	return filepath.Dir(exe)
 }
 
 // Main runs the CLI with args and returns the process exit status.
@@ -147,6 +136,9 @@ func Main(args []string, env Env) int {
 	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "%s: %s\n", toolName, oneLine(err))
+		if ctx.Err() != nil {
+			return exitInterrupt // a signal ended the work, whatever error that caused
+		}
 		return exitCode(err)
 	}
 	return 0

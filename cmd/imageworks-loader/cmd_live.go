@@ -24,7 +24,7 @@ func (c *ProbeVisionCmd) Run(ctx context.Context, a *App) error {
 		return err
 	}
 	rep, err := l.ProbeVision(ctx, c.Name, core.ProbeOptions{ImagePath: c.Image, Prompt: c.Prompt})
-	if rep.ProbeVersion != "" || rep.StatusCode != 0 {
+	if rep.Ran() {
 		if perr := a.emit(rep, func(w io.Writer) {
 			row(w, "NAME", "VISION_OK", "LATENCY_MS", "NOTES")
 			row(w, rep.Name, rep.VisionOK, rep.LatencyMS, strings.Join(rep.Notes, "; "))

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"sort"
 
@@ -57,15 +56,8 @@ func (c *SelectCmd) Run(ctx context.Context, a *App) error {
 	}); err != nil {
 		return err
 	}
-	if c.Live && sel.Live != nil {
-		if !sel.Live.Up {
-			return &statusError{msg: fmt.Sprintf("%s: server at %s is down", sel.LogicalName, sel.Endpoint), code: exitFailure}
-		}
-		if !sel.Live.Served {
-			return &statusError{msg: fmt.Sprintf("%s: server at %s does not serve %q", sel.LogicalName, sel.Endpoint, sel.InternalModelID), code: exitFailure}
-		}
-	}
-	return nil
+	// The selection is printed either way; a failed live check sets the status.
+	return sel.LiveProblem()
 }
 
 // trueKeys lists the keys whose value is true, sorted.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"unicode"
@@ -28,8 +27,6 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, artifact.ErrLockViolation):
 		return exitViolation
-	case errors.Is(err, context.Canceled):
-		return exitInterrupt
 	}
 	var ec exitCoder
 	if errors.As(err, &ec) {

@@ -23,7 +23,9 @@ func TestExitCode(t *testing.T) {
 		{&core.CapabilityError{Name: "m", Missing: []string{"vision"}}, 1},
 		{fmt.Errorf("verify: %w", &artifact.LockViolationError{Entry: "m"}), 2},
 		{&kong.ParseError{}, 1},
-		{fmt.Errorf("hashing: %w", context.Canceled), 130},
+		// A cancellation no signal caused (a plugin's, say) is a plain failure;
+		// Main alone decides on 130, from its signal context.
+		{fmt.Errorf("hashing: %w", context.Canceled), 1},
 		{&statusError{msg: "down", code: 1}, 1},
 		{errors.New("anything else"), 1},
 	}
