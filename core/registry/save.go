@@ -33,10 +33,17 @@ func (r *Registry) lock(ctx context.Context) (*flock.Flock, error) {
 // anything changed or it is stale. The curated file is never written. With
 // nothing staged and a fresh snapshot nothing is written.
 //
-// Errors: lock and I/O errors naming the path; a *ParseError when a layer no
+// Errors: lock and I/O errors naming the path; ctx's error when it ends
+// before the discovered layer is written; a *ParseError when a layer no
 // longer parses; ErrNotFound, ErrCuratedField or ErrDuplicate when a staged
-// change no longer applies to what is on disk. Nothing is written on error,
-// and the changes stay staged.
+// change no longer applies to what is on disk. On any of these the
+// discovered layer is not written and the changes stay staged.
+//
+// Once the discovered layer is written the save has happened: the snapshot
+// is then written even if ctx ends, and a failure to write it is logged,
+// not returned (the next Open or Save regenerates it). A snapshot that is
+// only stale is regenerated under ctx; its failure is logged as well, except
+// that ctx's end is returned.
 func (r *Registry) Save(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -72,7 +79,10 @@ func (r *Registry) Save(ctx context.Context) error {
 			}
 			wrote = true
 			if nl.st, err = statStamp(r.discoveredPath()); err != nil {
-				return err
+				// The layer is written; an unknown stamp makes the next
+				// call re-read it.
+				r.log.Warn("cannot stat the registry file just written; it will be re-read", "error", err)
+				nl.st = stamp{exists: true, size: -1}
 			}
 			nd = nl
 		}
@@ -83,12 +93,31 @@ func (r *Registry) Save(ctx context.Context) error {
 	if r.single != "" {
 		return nil
 	}
+	return r.saveSnapshot(ctx, wrote)
+}
+
+// saveSnapshot regenerates the snapshot after a save when the discovered
+// layer was written (wrote) or the snapshot is stale. Failures are logged;
+// only ctx's end is returned, and only when nothing was written.
+func (r *Registry) saveSnapshot(ctx context.Context, wrote bool) error {
+	if wrote {
+		// The change is on disk: finish the snapshot whatever ctx does.
+		ctx = context.WithoutCancel(ctx)
+	}
 	stale, err := r.snapshotStale()
 	if err != nil {
-		return err
+		r.log.Warn("cannot check the snapshot; regenerating it", "file", r.path(SnapshotFile), "error", err)
+		stale = true
 	}
-	if wrote || stale {
-		return r.writeSnapshot(ctx)
+	if !wrote && !stale {
+		return nil
+	}
+	if err := r.writeSnapshot(ctx); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
+		}
+		r.log.Warn("writing the snapshot failed; the next Open or Save regenerates it",
+			"file", r.path(SnapshotFile), "error", err)
 	}
 	return nil
 }

@@ -462,3 +462,67 @@ func TestUnlockNotUndoneByCuratedLock(t *testing.T) {
 		t.Errorf("VersionLock() after unlock = %+v, want unlocked, expected hash kept", vl)
 	}
 }
+
+// A snapshot that cannot be written after the discovered layer was saved
+// is logged, not returned: the save has happened and is not staged again.
+func TestSaveSucceedsWhenOnlySnapshotFails(t *testing.T) {
+	dir := editDir(t)
+	snap := path(dir, registry.SnapshotFile)
+	if err := os.Mkdir(snap, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, path(snap, "keep"), "")
+	log, buf := newLogger()
+	r := mustOpen(t, dir, registry.Options{Logger: log})
+	if err := r.Update(context.Background(), "a", func(ed *registry.Edit) error { return ed.Set(true, "deprecated") }); err != nil {
+		t.Fatal(err)
+	}
+	before := len(buf.String())
+	if err := r.Save(context.Background()); err != nil {
+		t.Fatalf("Save() with an unwritable snapshot = %v, want nil", err)
+	}
+	if !strings.Contains(string(readFile(t, path(dir, registry.DiscoveredFile))), `"deprecated": true`) {
+		t.Errorf("Save() did not write the discovered change")
+	}
+	if logged := buf.String()[before:]; !strings.Contains(logged, "snapshot") || !strings.Contains(logged, registry.SnapshotFile) {
+		t.Errorf("Save() logged %q, want a warning naming the snapshot", logged)
+	}
+	// The change is no longer staged: removing the entry on disk does not
+	// make the next save fail on it.
+	writeFile(t, path(dir, registry.DiscoveredFile), "[]\n")
+	if err := r.Save(context.Background()); err != nil {
+		t.Errorf("second Save() = %v, want nil (nothing staged)", err)
+	}
+}
+
+// cancelAfterWrite is a context that reports cancellation once file holds
+// marker, i.e. right after Save has written the discovered layer.
+type cancelAfterWrite struct {
+	context.Context
+	file, marker string
+}
+
+func (c cancelAfterWrite) Err() error {
+	if b, err := os.ReadFile(c.file); err == nil && strings.Contains(string(b), c.marker) {
+		return context.Canceled
+	}
+	return nil
+}
+
+// A context that ends after the discovered layer is written does not turn
+// the save into an error, and the snapshot is still written.
+func TestSaveCompletesSnapshotAfterCommit(t *testing.T) {
+	dir := editDir(t)
+	r := mustOpen(t, dir, registry.Options{})
+	if err := r.Update(context.Background(), "a", func(ed *registry.Edit) error { return ed.Set(true, "deprecated") }); err != nil {
+		t.Fatal(err)
+	}
+	ctx := cancelAfterWrite{Context: context.Background(), file: path(dir, registry.DiscoveredFile), marker: `"deprecated": true`}
+	if err := r.Save(ctx); err != nil {
+		t.Fatalf("Save(cancelled after the write) = %v, want nil", err)
+	}
+	snap := decodeByName(t, readFile(t, path(dir, registry.SnapshotFile)))
+	if a, _ := snap["a"].(map[string]any); a["deprecated"] != true {
+		t.Errorf("snapshot entry a = %v, want deprecated", a)
+	}
+}
