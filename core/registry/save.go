@@ -31,7 +31,8 @@ func (r *Registry) lock(ctx context.Context) (*flock.Flock, error) {
 // changes on them, writes the discovered layer (the file in single-file
 // mode) atomically when its bytes change, and regenerates the snapshot when
 // anything changed or it is stale. The curated file is never written. With
-// nothing staged and a fresh snapshot nothing is written.
+// nothing staged and a fresh snapshot nothing is written. While Save waits
+// for the file lock, the Registry's other methods do not block.
 //
 // Errors: lock and I/O errors naming the path; ctx's error when it ends
 // before the discovered layer is written; a *ParseError when a layer no
@@ -45,13 +46,15 @@ func (r *Registry) lock(ctx context.Context) (*flock.Flock, error) {
 // only stale is regenerated under ctx; its failure is logged as well, except
 // that ctx's end is returned.
 func (r *Registry) Save(ctx context.Context) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	// The file lock is taken before r.mu: another process may hold it for
+	// long, and Entries and Get must not wait for it.
 	fl, err := r.lock(ctx)
 	if err != nil {
 		return err
 	}
 	defer fl.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.removeTemps()
 
 	cur, dis, err := r.rereadLayers(ctx)

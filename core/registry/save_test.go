@@ -526,3 +526,40 @@ func TestSaveCompletesSnapshotAfterCommit(t *testing.T) {
 		t.Errorf("snapshot entry a = %v, want deprecated", a)
 	}
 }
+
+// Waiting for the file lock does not block readers of the same Registry.
+func TestSaveWaitingForLockDoesNotBlockReaders(t *testing.T) {
+	dir := editDir(t)
+	r := mustOpen(t, dir, registry.Options{})
+	if err := r.Update(context.Background(), "a", func(ed *registry.Edit) error { return ed.Set(true, "deprecated") }); err != nil {
+		t.Fatal(err)
+	}
+	holder := flock.New(path(dir, registry.LockFile))
+	if err := holder.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	saved := make(chan error, 1)
+	go func() { saved <- r.Save(context.Background()) }()
+	time.Sleep(100 * time.Millisecond) // let Save start waiting for the lock
+	got := make(chan error, 1)
+	go func() {
+		_, err := r.Get(context.Background(), "a")
+		r.Entries(context.Background())
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Errorf("Get(a) while Save waits = %v, want the entry", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Errorf("Get(a) blocked while Save waited for the file lock")
+	}
+	holder.Unlock()
+	if err := <-saved; err != nil {
+		t.Fatalf("Save() after the lock is free = %v", err)
+	}
+	if !strings.Contains(string(readFile(t, path(dir, registry.DiscoveredFile))), `"deprecated": true`) {
+		t.Errorf("Save() did not write the change once the lock was free")
+	}
+}
