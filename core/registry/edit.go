@@ -53,7 +53,8 @@ func (ed *Edit) Entry() *Entry { return newEntry(ed.name, ed.cur, ed.work) }
 // Errors: a *CuratedFieldError (wrapping ErrCuratedField) when path[0] is a
 // curated-owned key and the entry exists in the curated layer; an error
 // wrapping ErrInvalidEdit for an empty path, a change of "name", or a value
-// that cannot be encoded.
+// that cannot be encoded (then also wrapping the encoder's error, e.g. a
+// MarshalJSON method's).
 func (ed *Edit) Set(value any, path ...string) error {
 	if err := checkPath(ed.name, path); err != nil {
 		return err

@@ -379,7 +379,7 @@ func appendValue(dst, v []byte, canon bool, ind int) []byte {
 func encodeValue(v any) ([]byte, error) {
 	b, err := appendGo(nil, v)
 	if err != nil {
-		return nil, fmt.Errorf("%w: encoding %T: %v", ErrInvalidEdit, v, err)
+		return nil, fmt.Errorf("%w: encoding %T: %w", ErrInvalidEdit, v, err)
 	}
 	return b, nil
 }

@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"strings"
 	"testing"
@@ -71,6 +72,9 @@ func TestNoRegistry(t *testing.T) {
 		if !errors.Is(err, registry.ErrNoRegistry) || !strings.Contains(err.Error(), d) {
 			t.Errorf("Open(%s) = %v, want ErrNoRegistry naming the directory", d, err)
 		}
+	}
+	if _, err := registry.Open(context.Background(), path(dir, "missing"), registry.Options{}); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Open(missing) = %v, want it to wrap fs.ErrNotExist too", err)
 	}
 	if _, err := registry.OpenFile(context.Background(), path(dir, "x.json"), registry.Options{}); !errors.Is(err, registry.ErrNoRegistry) {
 		t.Errorf("OpenFile(missing) = %v, want ErrNoRegistry", err)

@@ -109,10 +109,11 @@ func (o Options) now() time.Time {
 // (see the package doc). A stale snapshot is regenerated; failing to write
 // it (a read-only directory) is logged, not returned.
 //
-// Errors: ErrNoRegistry (naming dir) when there is nothing to load; a
-// *ParseError (wrapping ErrSyntax) naming the file, line and column when a
-// layer does not parse, in which case nothing is written; I/O errors naming
-// the path.
+// Errors: ErrNoRegistry (naming dir) when there is nothing to load, also
+// wrapping os.Stat's error (fs.ErrNotExist, fs.ErrPermission) when dir
+// cannot be read; a *ParseError (wrapping ErrSyntax) naming the file, line
+// and column when a layer does not parse, in which case nothing is written;
+// I/O errors naming the path.
 func Open(ctx context.Context, dir string, opts Options) (*Registry, error) {
 	r := &Registry{dir: dir, opts: opts, log: opts.logger()}
 	fi, err := os.Stat(dir)
@@ -120,7 +121,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Registry, error) {
 		if err == nil {
 			err = errors.New("not a directory")
 		}
-		return nil, fmt.Errorf("registry directory %s: %w: %v", dir, ErrNoRegistry, err)
+		return nil, fmt.Errorf("registry directory %s: %w: %w", dir, ErrNoRegistry, err)
 	}
 	cst, err := statStamp(r.path(CuratedFile))
 	if err != nil {

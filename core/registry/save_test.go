@@ -253,6 +253,25 @@ func TestEditRefusals(t *testing.T) {
 	}
 }
 
+// errMarshal is what failingMarshaler's MarshalJSON returns.
+var errMarshal = errors.New("cannot marshal")
+
+type failingMarshaler struct{}
+
+func (failingMarshaler) MarshalJSON() ([]byte, error) { return nil, errMarshal }
+
+// A value that cannot be encoded is ErrInvalidEdit, and its cause stays
+// matchable.
+func TestSetKeepsEncodingCause(t *testing.T) {
+	r := mustOpen(t, editDir(t), registry.Options{})
+	err := r.Update(context.Background(), "a", func(ed *registry.Edit) error {
+		return ed.Set(failingMarshaler{}, "metadata")
+	})
+	if !errors.Is(err, registry.ErrInvalidEdit) || !errors.Is(err, errMarshal) {
+		t.Errorf("Set(failingMarshaler) = %v, want ErrInvalidEdit wrapping the marshaler's error", err)
+	}
+}
+
 func TestAddAndRemove(t *testing.T) {
 	dir := editDir(t)
 	r := mustOpen(t, dir, registry.Options{})
