@@ -185,7 +185,7 @@ func (h *Host) handshake(ctx context.Context, name, path string, client *plugin.
 	}
 	backend, err := host.Dispense(res.rpc)
 	if err != nil {
-		return nil, &startFailure{fmt.Errorf("%w: %v", ErrHandshake, err)}
+		return nil, &startFailure{fmt.Errorf("%w: %w", ErrHandshake, err)}
 	}
 
 	infoCtx, cancel := context.WithDeadlineCause(ctx, deadline, errStartDeadline)
@@ -238,7 +238,7 @@ func (h *Host) startError(ctx context.Context, r *groupRunner, err error) error 
 		return sf.err
 	}
 	if !r.started() {
-		return fmt.Errorf("%w: cannot run: %v", ErrPluginCrashed, err)
+		return fmt.Errorf("%w: cannot run: %w", ErrPluginCrashed, err)
 	}
 	if line := r.first.String(); line != "" && !looksLikeHandshake(line) {
 		return fmt.Errorf("%w: printed %q instead of a handshake", ErrHandshake, truncate(line, 120))
@@ -246,8 +246,15 @@ func (h *Host) startError(ctx context.Context, r *groupRunner, err error) error 
 	if st := r.exitState(); st != nil && !killedBySIGKILL(st) {
 		return fmt.Errorf("%w: exited before the handshake (%s)", ErrPluginCrashed, st)
 	}
-	return fmt.Errorf("%w: %s", ErrHandshake, firstLineOf(err.Error()))
+	return fmt.Errorf("%w: %w", ErrHandshake, firstLineError{err})
 }
+
+// firstLineError shows only the first line of err (go-plugin's handshake
+// errors run over several lines) and keeps err matchable.
+type firstLineError struct{ err error }
+
+func (e firstLineError) Error() string { return firstLineOf(e.err.Error()) }
+func (e firstLineError) Unwrap() error { return e.err }
 
 // looksLikeHandshake reports whether a stdout line has the shape of
 // go-plugin's handshake: CORE|APP|NETWORK|ADDR|PROTOCOL...
@@ -291,12 +298,12 @@ func (h *Host) attach(ctx context.Context, name string, rc *plugin.ReattachConfi
 	})
 	rpc, err := client.Client()
 	if err != nil {
-		return nil, fail(fmt.Errorf("%w: attaching through %s: %v", ErrPluginCrashed, EnvReattach, err))
+		return nil, fail(fmt.Errorf("%w: attaching through %s: %w", ErrPluginCrashed, EnvReattach, err))
 	}
 	backend, err := host.Dispense(rpc)
 	if err != nil {
 		closeConn(rpc)
-		return nil, fail(fmt.Errorf("%w: %v", ErrHandshake, err))
+		return nil, fail(fmt.Errorf("%w: %w", ErrHandshake, err))
 	}
 	infoCtx, cancel := context.WithTimeout(ctx, h.startTimeout)
 	defer cancel()
@@ -305,7 +312,7 @@ func (h *Host) attach(ctx context.Context, name string, rc *plugin.ReattachConfi
 	if err != nil {
 		inst.close()
 		if errors.Is(err, host.ErrTransport) {
-			return nil, fail(fmt.Errorf("%w: Info: %v", ErrPluginCrashed, err))
+			return nil, fail(fmt.Errorf("%w: %w", ErrPluginCrashed, err)) // err says "Info: "
 		}
 		return nil, fail(fmt.Errorf("%w: Info: %w", ErrHandshake, err))
 	}

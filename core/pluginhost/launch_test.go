@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
 
 	"github.com/imageworks-ai/loader/sdk"
 	"github.com/imageworks-ai/loader/sdk/host"
@@ -545,9 +548,10 @@ func TestStartNonPlugins(t *testing.T) {
 		want       error
 		wantInMsg  string
 		wantStderr string
+		wantCause  error // also matched with errors.Is, if set
 	}{
 		{name: "quits", content: "#!/bin/sh\necho 'no config' >&2\nexit 0\n", want: ErrPluginCrashed, wantInMsg: "exit status 0", wantStderr: "no config"},
-		{name: "garbage", content: "\x7fELF not really", want: ErrPluginCrashed, wantInMsg: "cannot run"},
+		{name: "garbage", content: "\x7fELF not really", want: ErrPluginCrashed, wantInMsg: "cannot run", wantCause: syscall.ENOEXEC},
 		{name: "old-core", content: "#!/bin/sh\necho '2|1|unix|/nonexistent|grpc'\nsleep 30\n", want: ErrHandshake, wantInMsg: "incompatible core API version"},
 		{name: "wrong-proto", content: "#!/bin/sh\necho '1|7|unix|/nonexistent|grpc'\nsleep 30\n", want: ErrHandshake, wantInMsg: "Plugin version: 7"},
 	}
@@ -565,6 +569,9 @@ func TestStartNonPlugins(t *testing.T) {
 			if !errors.Is(err, tt.want) || !errors.As(err, &pe) || !strings.Contains(err.Error(), tt.wantInMsg) {
 				t.Fatalf("Backend(%q) error = %v, want a *PluginError matching %v containing %q", tt.name, err, tt.want, tt.wantInMsg)
 			}
+			if tt.wantCause != nil && !errors.Is(err, tt.wantCause) {
+				t.Errorf("Backend(%q) error = %v, want it to wrap %v", tt.name, err, tt.wantCause)
+			}
 			if tt.wantStderr != "" && !strings.Contains(strings.Join(pe.Stderr, "\n"), tt.wantStderr) {
 				t.Errorf("Backend(%q) stderr = %q, want %q", tt.name, pe.Stderr, tt.wantStderr)
 			}
@@ -573,4 +580,62 @@ func TestStartNonPlugins(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A failed attach keeps its cause matchable, so that a cancelled attach is
+// not remembered as the plugin's failure.
+func TestReattachKeepsCause(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	line, _, err := sdk.ServeDebug(ctx, &fakeBackend{name: "debugged"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newTestHost(t, testEnv{EnvReattach: line})
+	cancelled, cancelNow := context.WithCancel(context.Background())
+	cancelNow()
+	if _, err := h.Backend(cancelled, "debugged"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Backend(cancelled ctx, debugged) error = %v, want context.Canceled", err)
+	}
+	if _, err := h.Backend(context.Background(), "debugged"); err != nil {
+		t.Errorf("Backend(debugged) after a cancelled attach error = %v, want the plugin", err)
+	}
+
+	// Gone: the plugin's process no longer exists.
+	gone := reattachLine("gone", 2147483646, filepath.Join(t.TempDir(), "gone.sock"))
+	h = newTestHost(t, testEnv{EnvReattach: gone})
+	_, err = h.Backend(context.Background(), "gone")
+	if !errors.Is(err, ErrPluginCrashed) || !errors.Is(err, plugin.ErrProcessNotFound) {
+		t.Errorf("Backend(gone) error = %v, want ErrPluginCrashed wrapping plugin.ErrProcessNotFound", err)
+	}
+
+	// Deaf: something listens but hangs up on every connection.
+	sock := filepath.Join(t.TempDir(), "deaf.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.Close()
+		}
+	}()
+	h = newTestHost(t, testEnv{EnvReattach: reattachLine("deaf", os.Getpid(), sock)})
+	_, err = h.Backend(context.Background(), "deaf")
+	if !errors.Is(err, ErrPluginCrashed) || !errors.Is(err, host.ErrTransport) {
+		t.Errorf("Backend(deaf) error = %v, want ErrPluginCrashed wrapping host.ErrTransport", err)
+	}
+}
+
+// reattachLine is an IMAGEWORKS_REATTACH_BACKENDS value attaching name to
+// the process pid serving on the Unix socket sock.
+func reattachLine(name string, pid int, sock string) string {
+	return `{"` + name + `": {"Protocol": "grpc", "ProtocolVersion": 1, "Pid": ` + strconv.Itoa(pid) +
+		`, "Addr": {"Network": "unix", "String": "` + sock + `"}}}`
 }

@@ -103,7 +103,7 @@ func (h *Host) checkTrust(name string) ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrPluginUntrusted, err)
+		return nil, fmt.Errorf("%w: %w", ErrPluginUntrusted, err)
 	}
 	p, ok := lf.Plugins[name]
 	if !ok {
@@ -121,7 +121,7 @@ func (h *Host) checkTrust(name string) ([]byte, error) {
 func (h *Host) mismatch(path string, want []byte) error {
 	got, err := h.fileSHA256(path)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrPluginUntrusted, err)
+		return fmt.Errorf("%w: %w", ErrPluginUntrusted, err)
 	}
 	return fmt.Errorf("%w: its SHA-256 is %s but %s pins %x; %s", ErrPluginUntrusted, got, h.opts.LockFile, want, relockHint)
 }

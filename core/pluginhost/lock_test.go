@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,6 +130,7 @@ func TestPinning(t *testing.T) {
 		lock    func(sum string) *LockFile // nil: no lock file
 		raw     string                     // written instead when set
 		wantErr string                     // "" = the plugin runs
+		wantAs  any                        // a target errors.As must find, if set
 	}{
 		{name: "no lock file"},
 		{name: "listed", lock: func(sum string) *LockFile {
@@ -145,6 +147,7 @@ func TestPinning(t *testing.T) {
 		}, wantErr: "no SHA-256 of backend good for " + plat},
 		{name: "unreadable lock", raw: `{"format": 1, "plugins": {"good": {"sha256": {"x": "not hex"}}}}`, wantErr: "not a hex SHA-256"},
 		{name: "unknown format", raw: `{"format": 2, "plugins": {}}`, wantErr: "format 2"},
+		{name: "not JSON", raw: `{"format": 1 x}`, wantErr: "invalid character", wantAs: new(*json.SyntaxError)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -172,6 +175,9 @@ func TestPinning(t *testing.T) {
 			}
 			if !errors.Is(err, ErrPluginUntrusted) || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("Backend(good) error = %v, want ErrPluginUntrusted containing %q", err, tt.wantErr)
+			}
+			if tt.wantAs != nil && !errors.As(err, tt.wantAs) {
+				t.Errorf("Backend(good) error = %v, want it to wrap a %T", err, tt.wantAs)
 			}
 			if tt.lock != nil && !strings.Contains(err.Error(), "run imageworks-loader plugins lock") {
 				t.Errorf("Backend(good) error = %v, want it to say how to re-lock", err)
@@ -238,5 +244,15 @@ func copyFile(t *testing.T, dst string) {
 	}
 	if err := out.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A failure to hash the binary after the lock check stays matchable.
+func TestMismatchKeepsCause(t *testing.T) {
+	h := New(Options{LockFile: filepath.Join(t.TempDir(), LockFileName)})
+	missing := filepath.Join(t.TempDir(), ExecutablePrefix+"gone")
+	err := h.mismatch(missing, make([]byte, 32))
+	if !errors.Is(err, ErrPluginUntrusted) || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("mismatch(%s) = %v, want ErrPluginUntrusted and fs.ErrNotExist", missing, err)
 	}
 }
