@@ -13,7 +13,7 @@ import (
 
 // ExecutablePrefix starts the file name of every backend plugin:
 // imageworks-backend-NAME, optionally followed by _vX.Y.Z and, on Windows,
-// .exe.
+// .exe. ParseFileName applies the whole rule.
 const ExecutablePrefix = "imageworks-backend-"
 
 // Environment variables the Host reads.
@@ -42,42 +42,80 @@ type candidate struct {
 // and digits in hyphen-separated words.
 func validName(name string) bool { return nameRE.MatchString(name) }
 
-// parseFileName splits a file name imageworks-backend-NAME[_vX.Y.Z][.exe]
-// into NAME and version (semver: a -prerelease counts, +build metadata is
-// ignored). ok is false for any other name. On Windows, where file names
-// are case-insensitive, case is ignored and .exe is required.
-func parseFileName(base string, goos string) (name string, version [3]int, pre string, ok bool) {
+// ParseFileName applies the plugin file-name rule of this platform
+// (runtime.GOOS) to the last element of file, a file name or path:
+// imageworks-backend-NAME, optionally followed by _vX.Y.Z (semver: a
+// -prerelease and +build metadata may follow) and, on Windows, .exe, which
+// is then required. NAME is lowercase letters and digits in words joined by
+// hyphens. On Windows, where file names are case-insensitive, case is
+// ignored and name and version come back in lowercase.
+//
+// It returns NAME and the version as written without the leading v
+// ("1.2.3-rc.1+build.7"), "" when the file name has none; ok is false for a
+// file name that is not a plugin's. The Host discovers plugins by this rule.
+func ParseFileName(file string) (name, version string, ok bool) {
+	return splitFileName(filepath.Base(file), runtime.GOOS)
+}
+
+// splitFileName splits a file name imageworks-backend-NAME[_vX.Y.Z][.exe]
+// for goos into NAME and the version after "_v" ("" for none); see
+// ParseFileName.
+func splitFileName(base, goos string) (name, version string, ok bool) {
 	if goos == "windows" {
 		base = strings.ToLower(base)
 	}
 	rest, found := strings.CutPrefix(base, ExecutablePrefix)
 	if !found {
-		return "", version, "", false
+		return "", "", false
 	}
 	if goos == "windows" {
 		if rest, found = strings.CutSuffix(rest, ".exe"); !found {
-			return "", version, "", false
+			return "", "", false
 		}
 	}
 	name, ver, versioned := strings.Cut(rest, "_")
 	if !validName(name) {
-		return "", version, "", false
+		return "", "", false
 	}
 	if versioned {
-		m := versionRE.FindStringSubmatch(ver)
-		if m == nil {
-			return "", version, "", false
+		if _, _, ok := parseVersion(ver); !ok {
+			return "", "", false
 		}
-		for i := range 3 {
-			n, err := strconv.Atoi(m[i+1])
-			if err != nil {
-				return "", version, "", false
-			}
-			version[i] = n
-		}
-		pre = m[4]
+		version = ver[1:]
 	}
+	return name, version, true
+}
+
+// parseFileName splits a file name as splitFileName does and parses the
+// version for precedence.
+func parseFileName(base string, goos string) (name string, version [3]int, pre string, ok bool) {
+	name, ver, ok := splitFileName(base, goos)
+	if !ok {
+		return "", version, "", false
+	}
+	if ver == "" {
+		return name, version, "", true
+	}
+	version, pre, _ = parseVersion("v" + ver)
 	return name, version, pre, true
+}
+
+// parseVersion parses vX.Y.Z[-prerelease][+build] into major, minor, patch
+// and the prerelease (build metadata is ignored). ok is false for anything
+// else, numbers too large for an int included.
+func parseVersion(v string) (num [3]int, pre string, ok bool) {
+	m := versionRE.FindStringSubmatch(v)
+	if m == nil {
+		return num, "", false
+	}
+	for i := range 3 {
+		n, err := strconv.Atoi(m[i+1])
+		if err != nil {
+			return [3]int{}, "", false
+		}
+		num[i] = n
+	}
+	return num, m[4], true
 }
 
 // compareCandidates orders candidates by precedence: earlier folder first,

@@ -48,6 +48,61 @@ func TestParseFileName(t *testing.T) {
 	}
 }
 
+func TestSplitFileName(t *testing.T) {
+	tests := []struct {
+		base, goos    string
+		name, version string
+		ok            bool
+	}{
+		{"imageworks-backend-vllm", "linux", "vllm", "", true},
+		{"imageworks-backend-llama-cpp_v0.10.0", "linux", "llama-cpp", "0.10.0", true},
+		{"imageworks-backend-vllm_v1.2.3-rc.1+build.7", "linux", "vllm", "1.2.3-rc.1+build.7", true},
+		{"Imageworks-Backend-VLLM_V1.2.3-RC.1.EXE", "windows", "vllm", "1.2.3-rc.1", true},
+		{"imageworks-backend-vllm_v99999999999999999999.0.0", "linux", "", "", false},
+		{"imageworks-backend-vllm_v1.2", "linux", "", "", false},
+		{"imageworks-backend-vllm.exe", "linux", "", "", false},
+		{"imageworks-backend-vllm", "windows", "", "", false},
+		{"imageworks-backend-a_b", "linux", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.goos+"/"+tt.base, func(t *testing.T) {
+			name, version, ok := splitFileName(tt.base, tt.goos)
+			if name != tt.name || version != tt.version || ok != tt.ok {
+				t.Errorf("splitFileName(%q, %q) = %q, %q, %v; want %q, %q, %v",
+					tt.base, tt.goos, name, version, ok, tt.name, tt.version, tt.ok)
+			}
+		})
+	}
+}
+
+// ParseFileName is the rule of this platform, applied to a path's last
+// element.
+func TestParseFileNameExported(t *testing.T) {
+	exe := ""
+	if runtime.GOOS == "windows" {
+		exe = ".exe"
+	}
+	tests := []struct {
+		file          string
+		name, version string
+		ok            bool
+	}{
+		{filepath.Join("some", "dir", "imageworks-backend-vllm"+exe), "vllm", "", true},
+		{"imageworks-backend-ollama_v1.2.3" + exe, "ollama", "1.2.3", true},
+		{filepath.Join("imageworks-backend-x", "imageworks-loader"+exe), "", "", false},
+		{"imageworks-backend-" + exe, "", "", false},
+		{"imageworks-backend-vllm.sh", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			name, version, ok := ParseFileName(tt.file)
+			if name != tt.name || version != tt.version || ok != tt.ok {
+				t.Errorf("ParseFileName(%q) = %q, %q, %v; want %q, %q, %v", tt.file, name, version, ok, tt.name, tt.version, tt.ok)
+			}
+		})
+	}
+}
+
 // writeExec creates an executable (or, with mode 0o644, a plain) file.
 func writeExec(t *testing.T, dir, name string, mode os.FileMode) string {
 	t.Helper()

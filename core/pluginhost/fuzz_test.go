@@ -16,6 +16,10 @@ func FuzzParseFileName(f *testing.F) {
 	f.Fuzz(func(t *testing.T, base string) {
 		for _, goos := range []string{"linux", "windows"} {
 			name, _, _, ok := parseFileName(base, goos)
+			sname, _, sok := splitFileName(base, goos)
+			if sname != name || sok != ok {
+				t.Errorf("splitFileName(%q, %s) = %q, %v; parseFileName says %q, %v", base, goos, sname, sok, name, ok)
+			}
 			if !ok {
 				continue
 			}
