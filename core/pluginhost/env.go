@@ -2,7 +2,6 @@ package pluginhost
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,22 +16,6 @@ const (
 	probeGrace          = 5 * time.Second
 	defaultProbeTimeout = 2 * time.Minute
 )
-
-// allowedEnv lists the variables passed to plugins by exact name.
-var allowedEnv = []string{
-	"PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "LANG", "LC_ALL", "TZ",
-	"OLLAMA_MODELS", "OLLAMA_HOST",
-	"SSL_CERT_FILE", "SSL_CERT_DIR",
-	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
-	// Windows needs these to start a process and open sockets.
-	"SYSTEMROOT", "SystemRoot", "WINDIR", "COMSPEC", "PATHEXT", "TEMP", "TMP",
-	"USERPROFILE", "APPDATA", "LOCALAPPDATA", "PROGRAMDATA",
-}
-
-// allowedEnvPrefixes lists the prefixes of variables passed to plugins.
-// IMAGEWORKS_PLUGIN_ is how a user configures plugins; no other
-// IMAGEWORKS_ variable is passed.
-var allowedEnvPrefixes = []string{"LC_", "XDG_", "IMAGEWORKS_PLUGIN_"}
 
 // pluginEnv filters environ (KEY=VALUE strings) down to the allow-list, so
 // that host secrets (API keys, tokens, cloud credentials) never reach a
@@ -52,11 +35,22 @@ func pluginEnv(environ []string) []string {
 	return out
 }
 
+// allowedEnvName reports whether variable k passes the allow-list: a few
+// names exactly, and names that start with LC_, XDG_ or IMAGEWORKS_PLUGIN_
+// (IMAGEWORKS_PLUGIN_ is how a user configures plugins; no other
+// IMAGEWORKS_ variable is passed). docs/threat-model.md lists them too.
 func allowedEnvName(k string) bool {
-	if slices.Contains(allowedEnv, k) {
+	switch k {
+	case "PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "LANG", "LC_ALL", "TZ",
+		"OLLAMA_MODELS", "OLLAMA_HOST",
+		"SSL_CERT_FILE", "SSL_CERT_DIR",
+		"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+		// Windows needs these to start a process and open sockets.
+		"SYSTEMROOT", "SystemRoot", "WINDIR", "COMSPEC", "PATHEXT", "TEMP", "TMP",
+		"USERPROFILE", "APPDATA", "LOCALAPPDATA", "PROGRAMDATA":
 		return true
 	}
-	for _, p := range allowedEnvPrefixes {
+	for _, p := range [...]string{"LC_", "XDG_", "IMAGEWORKS_PLUGIN_"} {
 		if strings.HasPrefix(k, p) && len(k) > len(p) {
 			return true
 		}

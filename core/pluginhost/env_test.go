@@ -12,16 +12,18 @@ func TestPluginEnv(t *testing.T) {
 		"XDG_DATA_HOME=/x", "OLLAMA_MODELS=/m", "SSL_CERT_FILE=/c", "SSL_CERT_DIR=/d",
 		"HTTP_PROXY=p", "https_proxy=p", "NO_PROXY=n", "no_proxy=n",
 		"IMAGEWORKS_PLUGIN_LOG_LEVEL=debug",
+		"USER=u", "LOGNAME=u", "OLLAMA_HOST=h", "SYSTEMROOT=C:\\Windows", "PATHEXT=.EXE", "LOCALAPPDATA=l",
 		// Withheld:
 		"AWS_SECRET_ACCESS_KEY=s", "OPENAI_API_KEY=s", "GITHUB_TOKEN=s", "VLLM_API_KEY=s",
 		"IMAGEWORKS_REGISTRY_DIR=/r", "IMAGEWORKS_REATTACH_BACKENDS={}", "IMAGEWORKS_PLUGIN_=x",
-		"PLUGIN_MIN_PORT=1", "LD_PRELOAD=/evil.so", "XDG_=x", "=weird", "NOEQUALS",
+		"PLUGIN_MIN_PORT=1", "LD_PRELOAD=/evil.so", "XDG_=x", "LC_=x", "path=/lower", "SYSTEMROOTX=x", "=weird", "NOEQUALS",
 	}
 	want := []string{
 		"PATH=/usr/bin", "HOME=/home/u", "TMPDIR=/tmp", "LANG=C.UTF-8", "LC_ALL=C", "LC_TIME=C", "TZ=UTC",
 		"XDG_DATA_HOME=/x", "OLLAMA_MODELS=/m", "SSL_CERT_FILE=/c", "SSL_CERT_DIR=/d",
 		"HTTP_PROXY=p", "https_proxy=p", "NO_PROXY=n", "no_proxy=n",
 		"IMAGEWORKS_PLUGIN_LOG_LEVEL=debug",
+		"USER=u", "LOGNAME=u", "OLLAMA_HOST=h", "SYSTEMROOT=C:\\Windows", "PATHEXT=.EXE", "LOCALAPPDATA=l",
 	}
 	if got := pluginEnv(in); !slices.Equal(got, want) {
 		t.Errorf("pluginEnv(...) = %q, want %q", got, want)
