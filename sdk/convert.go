@@ -97,7 +97,7 @@ func probeRequestFromPB(r *pb.ProbeRequest) ProbeRequest {
 		Entry:    entryFromPB(r.GetEntry()),
 		Endpoint: r.GetEndpoint(),
 		ModelID:  r.GetModelId(),
-		APIKey:   r.GetApiKey(),
+		APIKey:   Secret(r.GetApiKey()),
 		Image:    r.GetImage(),
 		MIMEType: r.GetMimeType(),
 		Prompt:   r.GetPrompt(),

@@ -41,7 +41,7 @@ func (s *grpcServer) Resolve(ctx context.Context, req *pb.ResolveRequest) (resp 
 	res, err := s.impl.Resolve(ctx, ResolveRequest{
 		Entry:  entryFromPB(req.GetEntry()),
 		Live:   req.GetLive(),
-		APIKey: req.GetApiKey(),
+		APIKey: Secret(req.GetApiKey()),
 	})
 	if err != nil {
 		return nil, toStatus(err)
@@ -59,7 +59,7 @@ func (s *grpcServer) Health(ctx context.Context, req *pb.HealthRequest) (resp *p
 	h, err := s.impl.Health(ctx, HealthRequest{
 		Endpoint: req.GetEndpoint(),
 		Models:   req.GetModels(),
-		APIKey:   req.GetApiKey(),
+		APIKey:   Secret(req.GetApiKey()),
 	})
 	if err != nil {
 		return nil, toStatus(err)
@@ -71,7 +71,7 @@ func (s *grpcServer) ListModels(ctx context.Context, req *pb.ListModelsRequest) 
 	defer s.guard("ListModels", &err)
 	models, err := s.impl.ListModels(ctx, ListModelsRequest{
 		Endpoint: req.GetEndpoint(),
-		APIKey:   req.GetApiKey(),
+		APIKey:   Secret(req.GetApiKey()),
 	})
 	if err != nil {
 		return nil, toStatus(err)

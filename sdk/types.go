@@ -57,8 +57,9 @@ type ResolveRequest struct {
 	// Live asks the backend to check the server too; the result's Live
 	// field then holds what it found.
 	Live bool
-	// APIKey is the key for the server, or empty. Never log it.
-	APIKey string
+	// APIKey is the key for the server, or empty. It prints redacted;
+	// Reveal it only to send it.
+	APIKey Secret
 }
 
 // Resolution is how a client reaches a model.
@@ -79,7 +80,9 @@ type HealthRequest struct {
 	Endpoint string
 	// Models are the ids to check; empty means none.
 	Models []string
-	APIKey string
+	// APIKey is the key for the server, or empty. It prints redacted;
+	// Reveal it only to send it.
+	APIKey Secret
 }
 
 // HealthStatus is what a health check found.
@@ -104,8 +107,11 @@ type ModelStatus struct {
 
 // ListModelsRequest asks a running server what it serves.
 type ListModelsRequest struct {
+	// Endpoint is the server's OpenAI-compatible base URL.
 	Endpoint string
-	APIKey   string
+	// APIKey is the key for the server, or empty. It prints redacted;
+	// Reveal it only to send it.
+	APIKey Secret
 }
 
 // ServedModel is one model a server serves, with what the server says of it.
@@ -139,7 +145,9 @@ type ProbeRequest struct {
 	Endpoint string
 	// ModelID is the id to send as "model" (Resolution.InternalModelID).
 	ModelID string
-	APIKey  string
+	// APIKey is the key for the server, or empty. It prints redacted;
+	// Reveal it only to send it.
+	APIKey Secret
 	// Image holds the image bytes and MIMEType their sniffed type
 	// (image/png, image/jpeg, ...).
 	Image    []byte

@@ -97,6 +97,6 @@ func (b *Backend) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Reso
 	return res, nil
 }
 
-func (b *Backend) client(base, key string) *openai.Client {
-	return openai.NewClient(base, openai.WithHTTPClient(b.hc), openai.WithClock(b.now), openai.WithAPIKey(key))
+func (b *Backend) client(base string, key sdk.Secret) *openai.Client {
+	return openai.NewClient(base, openai.WithHTTPClient(b.hc), openai.WithClock(b.now), openai.WithSecret(key))
 }

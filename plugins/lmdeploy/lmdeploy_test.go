@@ -155,7 +155,7 @@ func TestListModels(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newLMDeploy(t, tt.cfg)
-			_, err := New().ListModels(context.Background(), sdk.ListModelsRequest{Endpoint: s.Endpoint(), APIKey: tt.key})
+			_, err := New().ListModels(context.Background(), sdk.ListModelsRequest{Endpoint: s.Endpoint(), APIKey: sdk.Secret(tt.key)})
 			if !errors.Is(err, tt.want) {
 				t.Errorf("ListModels() = %v, want %v", err, tt.want)
 			}
@@ -253,7 +253,7 @@ func TestProbeVisionErrors(t *testing.T) {
 			if tt.closed {
 				ep = closedURL(t)
 			}
-			_, err := New().ProbeVision(context.Background(), sdk.ProbeRequest{Endpoint: ep, ModelID: tt.model, APIKey: tt.key, Image: red, Challenge: challenge(red, "red")})
+			_, err := New().ProbeVision(context.Background(), sdk.ProbeRequest{Endpoint: ep, ModelID: tt.model, APIKey: sdk.Secret(tt.key), Image: red, Challenge: challenge(red, "red")})
 			if !errors.Is(err, tt.want) {
 				t.Errorf("ProbeVision() = %v, want %v", err, tt.want)
 			}

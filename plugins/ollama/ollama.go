@@ -130,6 +130,6 @@ func (b *Backend) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Reso
 // client returns a client for Ollama's native API at the server root. Ollama
 // has no auth of its own; a key, when configured (a proxy in front), is
 // sent.
-func (b *Backend) client(endpoint, key string) *openai.Client {
-	return openai.NewClient(openai.ServerRoot(endpoint), openai.WithHTTPClient(b.hc), openai.WithClock(b.now), openai.WithAPIKey(key))
+func (b *Backend) client(endpoint string, key sdk.Secret) *openai.Client {
+	return openai.NewClient(openai.ServerRoot(endpoint), openai.WithHTTPClient(b.hc), openai.WithClock(b.now), openai.WithSecret(key))
 }

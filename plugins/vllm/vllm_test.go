@@ -102,7 +102,7 @@ func TestResolveLive(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := sdk.Entry{Name: "m", ServedModelID: tt.served, Config: sdk.BackendConfig{BaseURL: tt.baseURL}}
-			r, err := New().Resolve(context.Background(), sdk.ResolveRequest{Entry: e, Live: true, APIKey: tt.key})
+			r, err := New().Resolve(context.Background(), sdk.ResolveRequest{Entry: e, Live: true, APIKey: sdk.Secret(tt.key)})
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) || strings.Contains(err.Error(), tt.key) {
 					t.Errorf("Resolve(live) = %v, want %v without the key", err, tt.wantErr)
@@ -220,7 +220,7 @@ func TestListModelsErrors(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), tt.timeout)
 			defer cancel()
-			_, err := New().ListModels(ctx, sdk.ListModelsRequest{Endpoint: ep, APIKey: tt.key})
+			_, err := New().ListModels(ctx, sdk.ListModelsRequest{Endpoint: ep, APIKey: sdk.Secret(tt.key)})
 			if !errors.Is(err, tt.want) {
 				t.Errorf("ListModels() = %v, want %v", err, tt.want)
 			}
@@ -336,7 +336,7 @@ func TestProbeVisionErrors(t *testing.T) {
 				ep = closedURL(t)
 			}
 			start := time.Now()
-			_, err := New().ProbeVision(context.Background(), sdk.ProbeRequest{Endpoint: ep, ModelID: tt.model, APIKey: tt.key, Image: tt.image, Timeout: tt.timeout})
+			_, err := New().ProbeVision(context.Background(), sdk.ProbeRequest{Endpoint: ep, ModelID: tt.model, APIKey: sdk.Secret(tt.key), Image: tt.image, Timeout: tt.timeout})
 			if !errors.Is(err, tt.want) {
 				t.Errorf("ProbeVision() = %v, want %v", err, tt.want)
 			}

@@ -37,7 +37,7 @@ func (g *grpcClient) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.R
 	r, err := g.c.Resolve(ctx, &pb.ResolveRequest{
 		Entry:  entryToPB(req.Entry),
 		Live:   req.Live,
-		ApiKey: req.APIKey,
+		ApiKey: req.APIKey.Reveal(),
 	})
 	if err != nil {
 		return sdk.Resolution{}, fromStatus("Resolve", err)
@@ -58,7 +58,7 @@ func (g *grpcClient) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Hea
 	r, err := g.c.Health(ctx, &pb.HealthRequest{
 		Endpoint: req.Endpoint,
 		Models:   req.Models,
-		ApiKey:   req.APIKey,
+		ApiKey:   req.APIKey.Reveal(),
 	})
 	if err != nil {
 		return sdk.HealthStatus{}, fromStatus("Health", err)
@@ -69,7 +69,7 @@ func (g *grpcClient) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Hea
 func (g *grpcClient) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk.ServedModel, error) {
 	r, err := g.c.ListModels(ctx, &pb.ListModelsRequest{
 		Endpoint: req.Endpoint,
-		ApiKey:   req.APIKey,
+		ApiKey:   req.APIKey.Reveal(),
 	})
 	if err != nil {
 		return nil, fromStatus("ListModels", err)
@@ -104,7 +104,7 @@ func (g *grpcClient) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk
 		Entry:    entryToPB(req.Entry),
 		Endpoint: req.Endpoint,
 		ModelId:  req.ModelID,
-		ApiKey:   req.APIKey,
+		ApiKey:   req.APIKey.Reveal(),
 		Image:    req.Image,
 		MimeType: req.MIMEType,
 		Prompt:   req.Prompt,

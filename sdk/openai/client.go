@@ -21,11 +21,13 @@ const DefaultMaxBody = 32 << 20
 // Client sends JSON requests to one server. It sets
 // "Content-Type: application/json" on every request and
 // "Authorization: Bearer KEY" only when a key is set; the key never appears
-// in errors, and String redacts it. A Client is safe for concurrent use.
+// in errors, and String redacts it. Errors and BaseURL show the base URL
+// without a password, query or fragment. A Client is safe for concurrent use.
 type Client struct {
-	base    string
+	base    string // without the query
+	query   string // the base URL's query, appended to every request
 	shown   string // base with user info redacted, for messages
-	key     string
+	key     sdk.Secret
 	hc      *http.Client
 	now     func() time.Time
 	maxBody int64
@@ -37,7 +39,11 @@ type Option func(*Client)
 
 // WithAPIKey sets the key sent as "Authorization: Bearer KEY". An empty key
 // sends no Authorization header.
-func WithAPIKey(key string) Option { return func(c *Client) { c.key = key } }
+func WithAPIKey(key string) Option { return WithSecret(sdk.Secret(key)) }
+
+// WithSecret is WithAPIKey for a key a request carries (sdk.HealthRequest's
+// APIKey, ...), so that the backend never reveals it itself.
+func WithSecret(key sdk.Secret) Option { return func(c *Client) { c.key = key } }
 
 // WithHTTPClient sets the HTTP client (default: a client without its own
 // timeout; deadlines come from the context).
@@ -71,7 +77,8 @@ func WithMaxBody(n int64) Option {
 func WithUserAgent(ua string) Option { return func(c *Client) { c.agent = ua } }
 
 // NewClient returns a client for the server at baseURL (trailing slashes are
-// removed); request paths are appended to it.
+// removed); request paths are appended to its path, and its query, if any
+// (Azure's ?api-version=...&api-key=...), to every request.
 func NewClient(baseURL string, opts ...Option) *Client {
 	c := &Client{
 		base:    strings.TrimRight(strings.TrimSpace(baseURL), "/"),
@@ -80,6 +87,11 @@ func NewClient(baseURL string, opts ...Option) *Client {
 		maxBody: DefaultMaxBody,
 		agent:   "imageworks-loader",
 	}
+	if u, err := url.Parse(c.base); err == nil && u.RawQuery != "" {
+		c.query = u.RawQuery
+		u.RawQuery, u.ForceQuery = "", false
+		c.base = strings.TrimRight(u.String(), "/")
+	}
 	c.shown = redact(c.base)
 	for _, o := range opts {
 		o(c)
@@ -87,15 +99,32 @@ func NewClient(baseURL string, opts ...Option) *Client {
 	return c
 }
 
+// redact returns raw fit for messages: the password of any user info
+// replaced, and the query and fragment dropped, since a server may take
+// its key there (Azure's ?api-key=). A URL that does not parse is cut at
+// its first '?' or '#'.
 func redact(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil {
+		if i := strings.IndexAny(raw, "?#"); i >= 0 {
+			return raw[:i]
+		}
 		return raw
 	}
+	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
 	return u.Redacted()
 }
 
-// BaseURL returns the base URL requests go to, with any user info redacted.
+// shownURL is the URL of a request to path as messages show it.
+func (c *Client) shownURL(path string) string {
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path = path[:i]
+	}
+	return c.shown + path
+}
+
+// BaseURL returns the base URL requests go to, with any password redacted
+// and without its query or fragment.
 func (c *Client) BaseURL() string { return c.shown }
 
 // String describes the client without its key.
@@ -132,7 +161,14 @@ type Response struct {
 // with an *APIError (see there for the sentinels it unwraps to).
 func (c *Client) Do(ctx context.Context, method, path string, in any) (*Response, error) {
 	full := c.base + path
-	shown := c.shown + path
+	if c.query != "" {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		full += sep + c.query
+	}
+	shown := c.shownURL(path)
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -151,7 +187,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in any) (*Response
 		req.Header.Set("User-Agent", c.agent)
 	}
 	if c.key != "" {
-		req.Header.Set("Authorization", "Bearer "+c.key)
+		req.Header.Set("Authorization", "Bearer "+c.key.Reveal())
 	}
 	start := c.now()
 	resp, err := c.hc.Do(req)
@@ -211,7 +247,7 @@ func (c *Client) DoJSON(ctx context.Context, method, path string, in, out any) (
 	}
 	if err := json.Unmarshal(r.Body, out); err != nil {
 		return r, fmt.Errorf("%s %s: decoding answer (HTTP %d, %q): %w: %w",
-			method, c.shown+path, r.StatusCode, Excerpt(string(r.Body)), sdk.ErrBadResponse, err)
+			method, c.shownURL(path), r.StatusCode, Excerpt(string(r.Body)), sdk.ErrBadResponse, err)
 	}
 	return r, nil
 }

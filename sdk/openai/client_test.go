@@ -18,9 +18,9 @@ import (
 
 // captured is what a test server saw of one request.
 type captured struct {
-	method, path string
-	header       http.Header
-	body         string
+	method, path, query string
+	header              http.Header
+	body                string
 }
 
 func newServer(t *testing.T, status int, body string) (*httptest.Server, *[]captured) {
@@ -28,7 +28,7 @@ func newServer(t *testing.T, status int, body string) (*httptest.Server, *[]capt
 	var seen []captured
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		seen = append(seen, captured{r.Method, r.URL.Path, r.Header.Clone(), string(b)})
+		seen = append(seen, captured{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone(), string(b)})
 		w.WriteHeader(status)
 		io.WriteString(w, body)
 	}))
@@ -95,6 +95,51 @@ func TestClientNeverShowsKey(t *testing.T) {
 	c2 := NewClient("http://user:pass@127.0.0.1:1/v1")
 	if strings.Contains(c2.BaseURL(), "pass") {
 		t.Errorf("BaseURL() = %q, want the password redacted", c2.BaseURL())
+	}
+}
+
+func TestRedact(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"http://h:1/v1", "http://h:1/v1"},
+		{"http://user:pass@h:1/v1", "http://user:xxxxx@h:1/v1"},
+		{"https://x.openai.azure.com/openai/deployments/d?api-version=2024-02-01&api-key=SECRET", "https://x.openai.azure.com/openai/deployments/d"},
+		{"http://h/v1?", "http://h/v1"},
+		{"http://h/v1#api-key=SECRET", "http://h/v1"},
+		{"http://h/v1/models?key=SECRET", "http://h/v1/models"},
+		{"http://h:bad port/v1?api-key=SECRET", "http://h:bad port/v1"},
+	}
+	for _, tt := range tests {
+		if got := redact(tt.in); got != tt.want {
+			t.Errorf("redact(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestClientQueryKey(t *testing.T) {
+	const key = "SECRET-in-query"
+	srv, seen := newServer(t, 401, `{"error":"Unauthorized"}`)
+	c := NewClient(srv.URL + "/openai/deployments/d/?api-version=1&api-key=" + key)
+	_, err := c.GetJSON(context.Background(), "/models", &ModelList{})
+	if !errors.Is(err, sdk.ErrUnauthorized) {
+		t.Fatalf("GetJSON() = %v, want ErrUnauthorized", err)
+	}
+	if len(*seen) != 1 || (*seen)[0].path != "/openai/deployments/d/models" || (*seen)[0].query != "api-version=1&api-key="+key {
+		t.Fatalf("server saw %+v, want GET /openai/deployments/d/models?api-version=1&api-key=%s", *seen, key)
+	}
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("GetJSON() = %v, want an *APIError", err)
+	}
+	for _, s := range []string{err.Error(), apiErr.URL, c.BaseURL(), c.String(), fmt.Sprintf("%+v", c)} {
+		if strings.Contains(s, key) || strings.Contains(s, "api-key") {
+			t.Errorf("%q shows the query's key", s)
+		}
+	}
+	if _, err := c.Do(context.Background(), http.MethodGet, "/x?y=1", nil); err == nil {
+		t.Fatal("Do() = nil, want the 401")
+	}
+	if got := (*seen)[1].query; got != "y=1&api-version=1&api-key="+key {
+		t.Errorf("server saw query %q, want the path's then the base's", got)
 	}
 }
 

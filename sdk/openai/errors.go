@@ -115,7 +115,8 @@ func codeOf(r json.RawMessage) int {
 // sdk.ErrModelNotFound, 408, 429, 502, 503 and 504 sdk.ErrUnavailable, other
 // 4xx sdk.ErrBadRequest, other 5xx (and anything else) sdk.ErrBadResponse.
 type APIError struct {
-	// Method and URL name the request; URL has any user info redacted.
+	// Method and URL name the request; URL has any password redacted and
+	// no query or fragment.
 	Method string
 	URL    string
 	// StatusCode is the HTTP status.

@@ -174,7 +174,7 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 }
 
 // models lists the ids GET /v1/models returns, sorted.
-func (b *Backend) models(ctx context.Context, endpoint, apiKey string) ([]string, error) {
+func (b *Backend) models(ctx context.Context, endpoint string, apiKey sdk.Secret) ([]string, error) {
 	status, body, err := b.get(ctx, strings.TrimRight(endpoint, "/")+"/models", apiKey)
 	switch {
 	case err != nil:
@@ -209,13 +209,13 @@ func withModels(st sdk.HealthStatus, want, served []string) sdk.HealthStatus {
 
 // get sends a GET and reads the whole answer. A request that cannot be sent
 // or read wraps sdk.ErrUnavailable (and the context's error when it ended).
-func (b *Backend) get(ctx context.Context, url, apiKey string) (int, []byte, error) {
+func (b *Backend) get(ctx context.Context, url string, apiKey sdk.Secret) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, nil, fmt.Errorf("endpoint %q: %v: %w", url, err, sdk.ErrBadRequest)
 	}
 	if apiKey != "" {
-		req.Header.Set("Authorization", "Bearer "+apiKey)
+		req.Header.Set("Authorization", "Bearer "+apiKey.Reveal())
 	}
 	resp, err := b.client.Do(req)
 	if err != nil {

@@ -81,7 +81,7 @@ func TestHealth(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		server  standIn
-		key     string
+		key     sdk.Secret
 		want    sdk.HealthStatus
 		wantErr error
 	}{
