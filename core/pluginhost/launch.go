@@ -45,17 +45,11 @@ func (h *Host) launch(ctx context.Context, name, path string, pinned bool) (*ins
 		}
 		return pe
 	}
-	// The lock file is read first for a clear refusal of an unlisted
-	// backend; the hash is go-plugin's SecureConfig check, right before
-	// the process would start (so the binary is read once).
 	var secure *plugin.SecureConfig
 	if pinned {
-		sum, err := h.checkTrust(name)
-		if err != nil {
+		var err error
+		if secure, err = h.secureConfig(name); err != nil {
 			return nil, fail(err, nil)
-		}
-		if sum != nil {
-			secure = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -65,10 +59,65 @@ func (h *Host) launch(ctx context.Context, name, path string, pinned bool) (*ins
 	if err != nil {
 		return nil, fail(err, nil)
 	}
+	r := newGroupRunner()
+	untrack, err := h.track(r)
+	if err != nil {
+		return nil, fail(err, nil)
+	}
+	defer untrack()
 
 	tail := &stderrTail{}
-	r := newGroupRunner()
-	cfg := &plugin.ClientConfig{
+	deadline := time.Now().Add(h.startTimeout)
+	client := plugin.NewClient(h.clientConfig(path, sockDir, tail, h.runnerFunc(path, secure, r)))
+	inst, err := h.handshake(ctx, name, path, client, r, tail, deadline)
+	if err != nil {
+		client.Kill()
+		return nil, fail(h.startError(ctx, r, err), tail)
+	}
+	h.mu.Lock()
+	closed := h.closed
+	h.mu.Unlock()
+	if closed {
+		inst.close()
+		return nil, fail(ErrHostClosed, tail)
+	}
+	return inst, nil
+}
+
+// secureConfig returns the check go-plugin makes of the binary of backend
+// name, or nil when no lock file pins it. The lock file is read here for a
+// clear refusal of an unlisted backend; the hash is checked right before
+// the process would start (so the binary is read once).
+func (h *Host) secureConfig(name string) (*plugin.SecureConfig, error) {
+	sum, err := h.checkTrust(name)
+	if err != nil || sum == nil {
+		return nil, err
+	}
+	return &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}, nil
+}
+
+// track registers r as a start in progress, for Close to kill, and returns
+// the function that unregisters it; it fails with ErrHostClosed after
+// Close.
+func (h *Host) track(r *groupRunner) (untrack func(), err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, ErrHostClosed
+	}
+	h.starting[r] = struct{}{}
+	return func() {
+		h.mu.Lock()
+		delete(h.starting, r)
+		h.mu.Unlock()
+	}, nil
+}
+
+// clientConfig is go-plugin's configuration for starting the plugin at
+// path: gRPC only, the host's handshake and plugin sets, the plugin's
+// stderr into tail, its socket in sockDir, and run to start the process.
+func (h *Host) clientConfig(path, sockDir string, tail *stderrTail, run func(hclog.Logger, *exec.Cmd, string) (runner.Runner, error)) *plugin.ClientConfig {
+	return &plugin.ClientConfig{
 		HandshakeConfig:  host.Handshake(),
 		VersionedPlugins: host.PluginSets(),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
@@ -79,58 +128,35 @@ func (h *Host) launch(ctx context.Context, name, path string, pinned bool) (*ins
 		AutoMTLS:         h.mtls,
 		SkipHostEnv:      true,
 		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: sockDir},
-		RunnerFunc: func(_ hclog.Logger, cmd *exec.Cmd, _ string) (runner.Runner, error) {
-			// go-plugin checks SecureConfig before it builds the command,
-			// so with a RunnerFunc the runner checks it, at the same
-			// moment: right before the process starts.
-			if secure != nil {
-				ok, err := secure.Check(path)
-				if err != nil {
-					return nil, fmt.Errorf("%w: %w", ErrPluginUntrusted, err)
-				}
-				if !ok {
-					return nil, h.mismatch(path, secure.Checksum)
-				}
+		RunnerFunc:       run,
+	}
+}
+
+// runnerFunc returns go-plugin's RunnerFunc: it checks secure (when not
+// nil) and hands the command, running path with the filtered environment,
+// to r.
+func (h *Host) runnerFunc(path string, secure *plugin.SecureConfig, r *groupRunner) func(hclog.Logger, *exec.Cmd, string) (runner.Runner, error) {
+	return func(_ hclog.Logger, cmd *exec.Cmd, _ string) (runner.Runner, error) {
+		// go-plugin checks SecureConfig before it builds the command, so
+		// with a RunnerFunc the runner checks it, at the same moment:
+		// right before the process starts.
+		if secure != nil {
+			ok, err := secure.Check(path)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrPluginUntrusted, err)
 			}
-			cmd.Path = path
-			cmd.Args = []string{path}
-			// go-plugin's own variables (cookie, socket folder, ...) come
-			// last and win.
-			cmd.Env = append(h.pluginEnv(), cmd.Env...)
-			r.setCmd(cmd)
-			return r, nil
-		},
+			if !ok {
+				return nil, h.mismatch(path, secure.Checksum)
+			}
+		}
+		cmd.Path = path
+		cmd.Args = []string{path}
+		// go-plugin's own variables (cookie, socket folder, ...) come last
+		// and win.
+		cmd.Env = append(h.pluginEnv(), cmd.Env...)
+		r.setCmd(cmd)
+		return r, nil
 	}
-
-	h.mu.Lock()
-	if h.closed {
-		h.mu.Unlock()
-		return nil, fail(ErrHostClosed, nil)
-	}
-	h.starting[r] = struct{}{}
-	h.mu.Unlock()
-	defer func() {
-		h.mu.Lock()
-		delete(h.starting, r)
-		h.mu.Unlock()
-	}()
-
-	deadline := time.Now().Add(h.startTimeout)
-	client := plugin.NewClient(cfg)
-	inst, err := h.handshake(ctx, name, path, client, r, tail, deadline)
-	if err != nil {
-		client.Kill()
-		return nil, fail(h.startError(ctx, r, err), tail)
-	}
-
-	h.mu.Lock()
-	closed := h.closed
-	h.mu.Unlock()
-	if closed {
-		inst.close()
-		return nil, fail(ErrHostClosed, tail)
-	}
-	return inst, nil
 }
 
 // pluginEnv is the environment a plugin starts with: the host's, through
