@@ -12,8 +12,6 @@ import (
 	"syscall"
 )
 
-var errReadOnlyFS error = syscall.EROFS
-
 // writeAtomic replaces path with what write produces: a temporary file in
 // the same directory, fsync, rename over path, fsync of the directory. A
 // crash at any point leaves either the old or the new file. The file keeps

@@ -6,8 +6,11 @@ import (
 	"strings"
 )
 
-// canonicalCaps are the keys every normalised capability map holds.
-var canonicalCaps = [...]string{"text", "vision", "audio", "embedding", "tools", "thinking", "reasoning"}
+// canonicalCaps returns the keys every normalised capability map holds,
+// as a fresh array.
+func canonicalCaps() [7]string {
+	return [...]string{"text", "vision", "audio", "embedding", "tools", "thinking", "reasoning"}
+}
 
 // capabilitySynonym maps a trimmed, lower-cased key to its canonical key.
 func capabilitySynonym(k string) string {
@@ -173,8 +176,9 @@ func hasMembers(obj []byte) bool {
 func normalizeCaps(raw []byte) map[string]bool { return normalizeTruths(capTruths(raw)) }
 
 func normalizeTruths(ts []capTruth) map[string]bool {
-	out := make(map[string]bool, len(ts)+len(canonicalCaps))
-	for _, k := range canonicalCaps {
+	caps := canonicalCaps()
+	out := make(map[string]bool, len(ts)+len(caps))
+	for _, k := range caps {
 		out[k] = false
 	}
 	textSeen, textTrue := false, false

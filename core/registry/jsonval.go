@@ -470,11 +470,6 @@ func appendGo(dst []byte, v any) ([]byte, error) {
 	return appendReflect(dst, reflect.ValueOf(v))
 }
 
-var (
-	jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
-	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
-)
-
 // appendReflect encodes structs, slices, maps and pointers the way
 // encoding/json does (field names and omitempty from json tags, maps with
 // sorted keys) but with the reference's spelling of floats and strings, so
@@ -486,6 +481,8 @@ func appendReflect(dst []byte, rv reflect.Value) ([]byte, error) {
 		return append(dst, "null"...), nil
 	}
 	t := rv.Type()
+	jsonMarshalerType := reflect.TypeFor[json.Marshaler]()
+	textMarshalerType := reflect.TypeFor[encoding.TextMarshaler]()
 	if t.Implements(jsonMarshalerType) || t.Implements(textMarshalerType) ||
 		rv.CanAddr() && (reflect.PointerTo(t).Implements(jsonMarshalerType) || reflect.PointerTo(t).Implements(textMarshalerType)) {
 		if rv.Kind() == reflect.Pointer && rv.IsNil() {

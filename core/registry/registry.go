@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -427,5 +428,5 @@ func normalizeRecord(raw json.RawMessage) ([]byte, string, error) {
 
 // isReadOnly reports errors that mean the directory cannot be written.
 func isReadOnly(err error) bool {
-	return errors.Is(err, fs.ErrPermission) || errors.Is(err, errReadOnlyFS)
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
 }

@@ -427,13 +427,8 @@ func (s *scanner) number() *syntaxError {
 	return nil
 }
 
-// strPlain marks bytes that need no attention inside a string.
-var strPlain = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
+// strPlain reports a byte that needs no attention inside a string.
+func strPlain(c byte) bool { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' }
 
 // str scans a string token and reports whether it holds an escape.
 func (s *scanner) str() (bool, *syntaxError) {
@@ -450,7 +445,7 @@ func (s *scanner) str() (bool, *syntaxError) {
 			}
 			i += 8
 		}
-		for i < len(d) && strPlain[d[i]] {
+		for i < len(d) && strPlain(d[i]) {
 			i++
 		}
 		if i >= len(d) {
