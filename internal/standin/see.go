@@ -37,7 +37,7 @@ func (c oaiChat) imageURLs() ([]string, error) {
 			ImageURL json.RawMessage `json:"image_url"`
 		}
 		if err := json.Unmarshal(m.Content, &parts); err != nil {
-			return nil, fmt.Errorf("messages[%d].content: %v", i, err)
+			return nil, fmt.Errorf("messages[%d].content: %w", i, err)
 		}
 		for _, p := range parts {
 			if p.Type != "image_url" {
@@ -72,7 +72,7 @@ func decodeDataURL(u string) ([]byte, error) {
 	}
 	b, err := base64.StdEncoding.DecodeString(data)
 	if err != nil {
-		return nil, fmt.Errorf("image data URL: %v", err)
+		return nil, fmt.Errorf("image data URL: %w", err)
 	}
 	return b, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -330,6 +331,23 @@ func TestRequestsRecorded(t *testing.T) {
 	}
 	if s.Endpoint() != s.URL+"/v1" {
 		t.Errorf("Endpoint() = %q, want URL + /v1", s.Endpoint())
+	}
+}
+
+func TestImageErrorsKeepCause(t *testing.T) {
+	var c oaiChat
+	if err := json.Unmarshal([]byte(`{"messages":[{"role":"user","content":[{"type":1}]}]}`), &c); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.imageURLs()
+	var typeErr *json.UnmarshalTypeError
+	if !errors.As(err, &typeErr) {
+		t.Errorf("imageURLs() error = %v, want a *json.UnmarshalTypeError", err)
+	}
+	_, err = decodeDataURL("data:image/png;base64,!!")
+	var b64 base64.CorruptInputError
+	if !errors.As(err, &b64) {
+		t.Errorf("decodeDataURL(bad base64) error = %v, want a base64.CorruptInputError", err)
 	}
 }
 

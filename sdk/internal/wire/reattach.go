@@ -59,7 +59,7 @@ func ParseReattach(value string) (map[string]*plugin.ReattachConfig, error) {
 	}
 	var m map[string]reattach
 	if err := json.Unmarshal([]byte(value), &m); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadReattach, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadReattach, err)
 	}
 	names := make([]string, 0, len(m))
 	for name := range m {
@@ -85,7 +85,7 @@ func ParseReattach(value string) (map[string]*plugin.ReattachConfig, error) {
 			err = fmt.Errorf("unknown network %q", r.Addr.Network)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: backend %q: address: %v", ErrBadReattach, name, err)
+			return nil, fmt.Errorf("%w: backend %q: address: %w", ErrBadReattach, name, err)
 		}
 		out[name] = &plugin.ReattachConfig{
 			Protocol:        plugin.ProtocolGRPC,

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"encoding/json"
 	"errors"
 	"net"
 	"strings"
@@ -44,5 +45,18 @@ func TestParseReattachErrorNamesBackend(t *testing.T) {
 	_, err := ParseReattach(`{"ollama":{"Protocol":"grpc","Pid":0,"Addr":{"Network":"unix","String":"/s"}}}`)
 	if !errors.Is(err, ErrBadReattach) || !strings.Contains(err.Error(), `"ollama"`) {
 		t.Errorf("ParseReattach(no pid) error = %v, want ErrBadReattach naming \"ollama\"", err)
+	}
+}
+
+func TestParseReattachKeepsCause(t *testing.T) {
+	_, err := ParseReattach(`{"ollama":`)
+	var syntax *json.SyntaxError
+	if !errors.Is(err, ErrBadReattach) || !errors.As(err, &syntax) {
+		t.Errorf("ParseReattach(truncated) error = %v, want ErrBadReattach and a *json.SyntaxError", err)
+	}
+	_, err = ParseReattach(`{"ollama":{"Protocol":"grpc","Pid":1,"Addr":{"Network":"tcp","String":"no-port"}}}`)
+	var addrErr *net.AddrError
+	if !errors.Is(err, ErrBadReattach) || !errors.As(err, &addrErr) {
+		t.Errorf("ParseReattach(bad tcp address) error = %v, want ErrBadReattach and a *net.AddrError", err)
 	}
 }
