@@ -5,6 +5,7 @@ package pluginhost
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -508,6 +509,41 @@ func TestList(t *testing.T) {
 		if got[k] != want[k] {
 			t.Errorf("List()[%d] = %+v, want %+v", k, got[k], want[k])
 		}
+	}
+}
+
+// With no plugin installed, List gives an empty list, which the CLI prints
+// as [], not null.
+func TestListEmpty(t *testing.T) {
+	t.Parallel()
+	h := newTestHost(t, nil, t.TempDir())
+	list, err := h.List(context.Background())
+	if err != nil || list == nil || len(list) != 0 {
+		t.Fatalf("List() = %#v, %v; want an empty, non-nil slice", list, err)
+	}
+	if data, err := json.Marshal(list); err != nil || string(data) != "[]" {
+		t.Errorf("json.Marshal(List()) = %s, %v; want []", data, err)
+	}
+}
+
+// After Close, List still lists what is installed; the plugin it would
+// start gets a Problem instead of an error.
+func TestListAfterClose(t *testing.T) {
+	t.Parallel()
+	dir := installPlugins(t, ExecutablePrefix+"good")
+	h := newTestHost(t, nil, dir)
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	list, err := h.List(context.Background())
+	if err != nil {
+		t.Fatalf("List() after Close error = %v, want nil", err)
+	}
+	if len(list) != 1 || list[0].Name != "good" || list[0].Version != "" || !strings.Contains(list[0].Problem, ErrHostClosed.Error()) {
+		t.Errorf("List() after Close = %+v, want plugin good with a Problem saying %q", list, ErrHostClosed)
+	}
+	if len(list) == 1 && (list[0].Protocols == nil || len(list[0].SHA256) != 64) {
+		t.Errorf("List() after Close = %+v, want protocols [] and the binary's SHA-256", list[0])
 	}
 }
 

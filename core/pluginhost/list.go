@@ -31,23 +31,41 @@ type Plugin struct {
 }
 
 // List returns every plugin found, sorted by name, the one used for a name
-// first (attached plugins before binaries, then search order). It starts
-// each plugin used (subject to the lock file, and shared with Backend) to
-// ask its Info; a plugin that fails gets a Problem instead of an error.
-// List fails only on a bad environment variable or after Close.
+// first (attached plugins before binaries, then search order), or an
+// empty, non-nil slice when there is none. It starts each plugin used
+// (subject to the lock file, and shared with Backend) to ask its Info.
+//
+// A plugin that cannot be hashed, trusted, started or asked gets a Problem
+// instead of an error; after Close, every plugin used gets a Problem saying
+// the host is closed (List still lists what is installed). List fails only
+// on a bad environment variable (the configuration error Backend also
+// returns) or when ctx is done (ctx's error).
 func (h *Host) List(ctx context.Context) ([]Plugin, error) {
 	if h.configErr != nil {
 		return nil, h.configErr
 	}
-	cands := discover(h.searchDirs(), h.goos)
-	var out []Plugin
-	used := map[string]int{} // name -> index in out of the plugin used
+	out, used := h.found(discover(h.searchDirs(), h.goos))
+	h.askInfo(ctx, out, used)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Name < out[b].Name })
+	return out, nil
+}
+
+// found lists the attached plugins (by name) and then the candidates, and
+// maps each backend name to the index of the plugin used for it. A
+// candidate shadowed by an earlier one, or whose binary cannot be hashed,
+// has its Problem set.
+func (h *Host) found(cands []candidate) (out []Plugin, used map[string]int) {
+	out = make([]Plugin, 0, len(h.reattach)+len(cands))
+	used = map[string]int{}
 	for _, name := range slices.Sorted(maps.Keys(h.reattach)) {
 		used[name] = len(out)
-		out = append(out, Plugin{Name: name, Attached: true})
+		out = append(out, Plugin{Name: name, Attached: true, Protocols: []int{}})
 	}
 	for _, c := range cands {
-		p := Plugin{Name: c.name, Path: c.path}
+		p := Plugin{Name: c.name, Path: c.path, Protocols: []int{}}
 		if sum, err := h.fileSHA256(c.path); err == nil {
 			p.SHA256 = sum
 		} else {
@@ -64,7 +82,13 @@ func (h *Host) List(ctx context.Context) ([]Plugin, error) {
 		}
 		out = append(out, p)
 	}
+	return out, used
+}
 
+// askInfo fills in the Version and Protocols of each plugin used that has
+// no Problem yet, starting the plugins concurrently; one that fails gets
+// its error as Problem.
+func (h *Host) askInfo(ctx context.Context, out []Plugin, used map[string]int) {
 	var wg sync.WaitGroup
 	for name, k := range used {
 		if out[k].Problem != "" {
@@ -79,20 +103,12 @@ func (h *Host) List(ctx context.Context) ([]Plugin, error) {
 				return
 			}
 			out[k].Version = inst.info.Version
-			out[k].Protocols = slices.Sorted(slices.Values(inst.info.Protocols))
+			if ps := inst.info.Protocols; len(ps) > 0 {
+				out[k].Protocols = slices.Sorted(slices.Values(ps))
+			}
 		}()
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	for k := range out {
-		if out[k].Protocols == nil {
-			out[k].Protocols = []int{}
-		}
-	}
-	sort.SliceStable(out, func(a, b int) bool { return out[a].Name < out[b].Name })
-	return out, nil
 }
 
 // problemText is an error as a Plugin's Problem: without the "plugin NAME
