@@ -387,22 +387,6 @@ func TestEndpointConfig(t *testing.T) {
 	}
 }
 
-func TestModelKey(t *testing.T) {
-	for in, want := range map[[2]string]string{
-		{"ollama", "llava"}:           "llava:latest",
-		{"ollama", "llava:7b"}:        "llava:7b",
-		{"ollama", "ns/llava"}:        "ns/llava:latest",
-		{"ollama", "host:5000/ns/m"}:  "host:5000/ns/m:latest",
-		{"vllm", "qwen"}:              "qwen",
-		{"ollama", ""}:                "",
-		{"ollama", "ns/llava:q4_k_m"}: "ns/llava:q4_k_m",
-	} {
-		if got := modelKey(in[0], in[1]); got != want {
-			t.Errorf("modelKey(%q, %q) = %q, want %q", in[0], in[1], got, want)
-		}
-	}
-}
-
 func TestVerifyOllamaBlobs(t *testing.T) {
 	store := t.TempDir()
 	blobs, err := ollamastore.Write(store, "llava:7b", ollamastore.DefaultLayers())
@@ -455,5 +439,19 @@ func TestVerifyOllamaBlobs(t *testing.T) {
 	var lv *artifact.LockViolationError
 	if !errors.As(err, &lv) || !errors.Is(err, ErrCorruptArtifact) || !reflect.DeepEqual(lv.Drift.Changed, []string{filepath.Base(blobs[1])}) {
 		t.Errorf("Verify(llava-locked) after corruption = %v, want a violation naming the blob", err)
+	}
+}
+
+func TestImportEndpoint(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://127.0.0.1:8000":      "http://127.0.0.1:8000/v1",
+		" http://127.0.0.1:8000/ ":   "http://127.0.0.1:8000/v1",
+		"http://127.0.0.1:8000/v1/":  "http://127.0.0.1:8000/v1",
+		"https://gpu.example/openai": "https://gpu.example/openai",
+		"http://h:1?token=x":         "http://h:1?token=x",
+	} {
+		if got := importEndpoint(in); got != want {
+			t.Errorf("importEndpoint(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,8 +34,9 @@ type EndpointHealth struct {
 
 // endpointGroup collects the entries that share one backend endpoint.
 type endpointGroup struct {
-	backend, endpoint, apiKey string
-	names, ids                []string
+	backend, endpoint string
+	apiKey            sdk.Secret
+	names, ids        []string
 }
 
 // Health checks every distinct endpoint of the registry's non-deprecated
@@ -169,24 +171,27 @@ func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions)
 		}
 		endpoint = res.Endpoint
 	}
-	endpoint = strings.TrimRight(strings.TrimSpace(endpoint), "/")
-	models, err := b.ListModels(ctx, sdk.ListModelsRequest{Endpoint: endpoint, APIKey: opts.APIKey})
+	endpoint = importEndpoint(endpoint)
+	models, err := b.ListModels(ctx, sdk.ListModelsRequest{Endpoint: endpoint, APIKey: sdk.Secret(opts.APIKey)})
 	if err != nil {
 		return nil, fmt.Errorf("listing models of %s at %s: %w", backend, endpoint, err)
 	}
+	// An entry of this backend whose served id (or name) is the model's id
+	// or one of its aliases already covers it; the backend says which ids
+	// are the same model (Ollama: llava is llava:latest).
 	known := map[string]bool{}
 	names := map[string]bool{}
 	for _, e := range l.reg.Entries(ctx) {
 		names[e.Name()] = true
 		if e.Backend() == backend {
-			known[modelKey(backend, e.ServedModelID())] = true
-			known[modelKey(backend, e.Name())] = true
+			known[e.ServedModelID()] = true
+			known[e.Name()] = true
 		}
 	}
 	sort.Slice(models, func(i, j int) bool { return models[i].ID < models[j].ID })
 	var out []Imported
 	for _, m := range models {
-		if m.ID == "" || known[modelKey(backend, m.ID)] {
+		if m.ID == "" || known[m.ID] || slices.ContainsFunc(m.Aliases, func(a string) bool { return known[a] }) {
 			continue
 		}
 		name := m.ID
@@ -203,7 +208,7 @@ func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions)
 			}
 		}
 		names[name] = true
-		known[modelKey(backend, m.ID)] = true
+		known[m.ID] = true
 		out = append(out, Imported{Name: name, Backend: backend, ServedModelID: m.ID, Endpoint: endpoint, Record: rec})
 	}
 	if len(out) > 0 && !opts.DryRun {
@@ -217,13 +222,15 @@ func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions)
 	return out, nil
 }
 
-// modelKey compares served ids, treating an Ollama name without a tag as
-// name:latest.
-func modelKey(backend, id string) string {
-	if backend == "ollama" && id != "" && !strings.Contains(id[strings.LastIndex(id, "/")+1:], ":") {
-		id += ":latest"
+// importEndpoint tidies an endpoint given for import: spaces and trailing
+// slashes go, and a bare server root (http://host:port) gets the /v1 every
+// bundled backend's base URL has.
+func importEndpoint(endpoint string) string {
+	endpoint = strings.TrimRight(strings.TrimSpace(endpoint), "/")
+	if u, err := url.Parse(endpoint); err == nil && u.Scheme != "" && u.Host != "" && u.Path == "" && u.RawQuery == "" {
+		endpoint += "/v1"
 	}
-	return id
+	return endpoint
 }
 
 // importedEntry is the record Import writes; field order is the
@@ -268,9 +275,7 @@ func importRecord(name, backend, endpoint string, m sdk.ServedModel) importedEnt
 		},
 		ServedModelID: m.ID, Family: m.Family, Quantization: m.Quantization, DownloadSizeBytes: m.SizeBytes,
 	}
-	if backend == "ollama" {
-		rec.BackendConfig.ModelPath = "ollama:/" + modelKey(backend, m.ID)
-	}
+	rec.BackendConfig.ModelPath = m.ModelPath
 	return rec
 }
 

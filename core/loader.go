@@ -164,13 +164,14 @@ func (l *Loader) backend(ctx context.Context, name string) (sdk.Backend, error) 
 }
 
 // apiKey reads the entry's API key from the environment variable its
-// backend_config names, or "".
-func (l *Loader) apiKey(e *registry.Entry) string {
+// backend_config names, or "". It travels as an sdk.Secret, which never
+// prints.
+func (l *Loader) apiKey(e *registry.Entry) sdk.Secret {
 	env := e.BackendConfig().APIKeyEnv
 	if env == "" {
 		return ""
 	}
-	return l.opts.Getenv(env)
+	return sdk.Secret(l.opts.Getenv(env))
 }
 
 // sdkEntry converts a registry entry into what a backend sees.

@@ -1,8 +1,8 @@
+//go:build unix
+
 package main
 
 import (
-	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/imageworks-ai/loader/core/registry/registrytest"
 )
 
 // Whole-process benchmarks: each op is one run of a real process, so they
@@ -21,44 +20,6 @@ import (
 //	go test -run '^$' -bench Process ./cmd/imageworks-loader
 //
 // Each reports the largest peak resident set of its runs as MB-peak-rss.
-
-// mkRegistry is the command iwl-mkregistry DIR N: it writes a registry of N
-// entries shaped like the corpus into DIR and their names, one a line, into
-// DIR/names.txt. Benchmarks run it as a child so that their own process
-// never grows (a child's peak RSS starts from its parent's).
-func mkRegistry() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: iwl-mkregistry DIR N")
-		os.Exit(2)
-	}
-	n, err := strconv.Atoi(os.Args[2])
-	if err == nil {
-		err = registrytest.WriteScaled(os.Args[1], n)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "iwl-mkregistry:", err)
-		os.Exit(1)
-	}
-	var recs []struct {
-		Name string `json:"name"`
-	}
-	data, err := os.ReadFile(filepath.Join(os.Args[1], "model_registry.curated.json"))
-	if err == nil {
-		err = json.Unmarshal(data, &recs)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "iwl-mkregistry:", err)
-		os.Exit(1)
-	}
-	var names strings.Builder
-	for _, r := range recs {
-		names.WriteString(r.Name + "\n")
-	}
-	if err := os.WriteFile(filepath.Join(os.Args[1], "names.txt"), []byte(names.String()), 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, "iwl-mkregistry:", err)
-		os.Exit(1)
-	}
-}
 
 // benchRegistry writes a registry of n entries shaped like the corpus and
 // returns its folder and the curated entries' names.

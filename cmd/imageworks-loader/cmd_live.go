@@ -55,9 +55,13 @@ func (c *BackendsCmd) Run(ctx context.Context, a *App) error {
 		return err
 	}
 	if err := a.emit(rows, func(w io.Writer) {
-		row(w, "BACKEND", "ENDPOINT", "UP", "VERSION", "SERVED", "NOT_SERVED", "ERROR")
+		row(w, "BACKEND", "ENDPOINT", "UP", "VERSION", "SERVED", "NOT_SERVED", "NOTES")
 		for _, r := range rows {
-			row(w, r.Backend, r.Endpoint, r.Up, r.Version, r.Served, r.NotServed, r.Error)
+			notes := strings.Join(r.Notes, "; ")
+			if r.Error != "" {
+				notes = r.Error
+			}
+			row(w, r.Backend, r.Endpoint, r.Up, r.Version, r.Served, r.NotServed, notes)
 		}
 	}); err != nil {
 		return err

@@ -40,6 +40,9 @@ func (c *ValidateCmd) Run(ctx context.Context, a *App) error {
 		for _, p := range probs {
 			row(w, p.String())
 		}
+		if len(probs) == 0 {
+			row(w, "none: the registry is valid")
+		}
 	}); err != nil {
 		return err
 	}

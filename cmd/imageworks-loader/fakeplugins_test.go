@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -81,29 +83,6 @@ func cmdFakePlugin(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("fakeplugin: unknown kind %q", args[0])
 	}
 	copyExecutable(ts, mustExecutable(ts), filepath.Join(ts.MkAbs(args[1]), "imageworks-backend-"+args[0]))
-}
-
-// lonely DIR: installs a copy of the CLI alone in DIR, with no plugin beside it.
-func cmdLonely(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: lonely DIR")
-	}
-	path, err := exec.LookPath("imageworks-loader")
-	ts.Check(err)
-	copyExecutable(ts, path, filepath.Join(ts.MkAbs(args[0]), "imageworks-loader"))
-}
-
-func mustExecutable(ts *testscript.TestScript) string {
-	exe, err := os.Executable()
-	ts.Check(err)
-	return exe
-}
-
-func copyExecutable(ts *testscript.TestScript, from, to string) {
-	ts.Check(os.MkdirAll(filepath.Dir(to), 0o755))
-	data, err := os.ReadFile(from)
-	ts.Check(err)
-	ts.Check(os.WriteFile(to, data, 0o755))
 }
 
 // dead PIDFILE: every process listed in PIDFILE has exited (waiting up to

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -166,7 +168,12 @@ func TestInterruptStopsHashing(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Signal only once hashing has begun (the shard is open), so the
+	// handler is surely installed whatever the machine's load.
+	if !waitOpen(cmd.Process.Pid, filepath.Join(model, "weights.bin"), 10*time.Second) {
+		_ = cmd.Process.Kill()
+		t.Fatal("verify never opened the shard")
+	}
 	start := time.Now()
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
@@ -264,4 +271,17 @@ func TestSignalKillsPlugins(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+}
+
+// waitOpen waits until process pid has path open, reading /proc/PID/fd.
+func waitOpen(pid int, path string, timeout time.Duration) bool {
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		for _, fd := range fds {
+			if target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && target == path {
+				return true
+			}
+		}
+	}
+	return false
 }

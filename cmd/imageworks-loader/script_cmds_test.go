@@ -422,3 +422,26 @@ func cmdAppendByte(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Check(f.Close())
 }
+
+// lonely DIR: installs a copy of the CLI alone in DIR, with no plugin beside it.
+func cmdLonely(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: lonely DIR")
+	}
+	path, err := exec.LookPath("imageworks-loader")
+	ts.Check(err)
+	copyExecutable(ts, path, filepath.Join(ts.MkAbs(args[0]), "imageworks-loader"))
+}
+
+func mustExecutable(ts *testscript.TestScript) string {
+	exe, err := os.Executable()
+	ts.Check(err)
+	return exe
+}
+
+func copyExecutable(ts *testscript.TestScript, from, to string) {
+	ts.Check(os.MkdirAll(filepath.Dir(to), 0o755))
+	data, err := os.ReadFile(from)
+	ts.Check(err)
+	ts.Check(os.WriteFile(to, data, 0o755))
+}

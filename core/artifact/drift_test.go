@@ -79,7 +79,7 @@ func TestLockViolationError(t *testing.T) {
 	if !errors.Is(wrapped, ErrLockViolation) || !errors.Is(wrapped, ErrArtifactsMissing) || !errors.As(wrapped, &lv) {
 		t.Errorf("LockViolationError with Err = %v, want it to match ErrLockViolation and ErrArtifactsMissing", wrapped)
 	}
-	if msg := wrapped.Error(); !strings.Contains(msg, "got none") || !strings.Contains(msg, "a") {
-		t.Errorf("LockViolationError{no actual}.Error() = %q, want \"got none\" and the missing file", msg)
+	if msg := wrapped.Error(); !strings.Contains(msg, "could not be hashed") || !strings.Contains(msg, "a") {
+		t.Errorf("LockViolationError{no actual}.Error() = %q, want \"could not be hashed\" and the missing file", msg)
 	}
 }

@@ -94,11 +94,14 @@ type LockViolationError struct {
 // Error is one line naming the entry, both aggregates and the drifted files.
 func (e *LockViolationError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s for %q: expected aggregate %s", ErrLockViolation, e.Entry, orNone(e.Expected))
-	if e.Actual != "" {
-		fmt.Fprintf(&b, ", got %s", e.Actual)
+	fmt.Fprintf(&b, "%s for %q: ", ErrLockViolation, e.Entry)
+	if e.Actual == "" {
+		b.WriteString("the locked artifacts could not be hashed")
+		if e.Expected != "" {
+			fmt.Fprintf(&b, " (expected aggregate %s)", e.Expected)
+		}
 	} else {
-		b.WriteString(", got none")
+		fmt.Fprintf(&b, "expected aggregate %s, got %s", orNone(e.Expected), e.Actual)
 	}
 	if s := e.Drift.String(); s != "" {
 		b.WriteString("; ")
