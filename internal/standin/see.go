@@ -117,17 +117,17 @@ func colourOf(b []byte) (string, error) {
 	return nearestColour(int(sr/n), int(sg/n), int(sb/n)), nil
 }
 
-var palette = []struct {
-	name    string
-	r, g, b int
-}{
-	{"black", 0, 0, 0}, {"white", 255, 255, 255}, {"gray", 128, 128, 128},
-	{"red", 255, 0, 0}, {"green", 0, 200, 0}, {"blue", 0, 0, 255},
-	{"yellow", 255, 255, 0}, {"cyan", 0, 255, 255}, {"magenta", 255, 0, 255},
-	{"orange", 255, 165, 0}, {"purple", 128, 0, 128},
-}
-
+// nearestColour names the palette colour nearest to r, g, b.
 func nearestColour(r, g, b int) string {
+	palette := [...]struct {
+		name    string
+		r, g, b int
+	}{
+		{"black", 0, 0, 0}, {"white", 255, 255, 255}, {"gray", 128, 128, 128},
+		{"red", 255, 0, 0}, {"green", 0, 200, 0}, {"blue", 0, 0, 255},
+		{"yellow", 255, 255, 0}, {"cyan", 0, 255, 255}, {"magenta", 255, 0, 255},
+		{"orange", 255, 165, 0}, {"purple", 128, 0, 128},
+	}
 	best, bestD := "", -1
 	for _, p := range palette {
 		d := (r-p.r)*(r-p.r) + (g-p.g)*(g-p.g) + (b-p.b)*(b-p.b)

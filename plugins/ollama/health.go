@@ -109,15 +109,24 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 	return hs, nil
 }
 
-// capabilityNames maps Ollama's /api/show capabilities to canonical
-// capability names ("thinking" sets both thinking and reasoning).
-var capabilityNames = map[string][]string{
-	"completion": {"text"},
-	"vision":     {"vision"},
-	"tools":      {"tools"},
-	"embedding":  {"embedding"},
-	"thinking":   {"thinking", "reasoning"},
-	"audio":      {"audio"},
+// ollamaCapabilities are the /api/show capabilities capabilityNames maps.
+func ollamaCapabilities() []string {
+	return []string{"completion", "vision", "tools", "embedding", "thinking", "audio"}
+}
+
+// capabilityNames maps one of Ollama's /api/show capabilities (lower case)
+// to canonical capability names ("thinking" sets both thinking and
+// reasoning); nil for one it does not know.
+func capabilityNames(c string) []string {
+	switch c {
+	case "completion":
+		return []string{"text"}
+	case "vision", "tools", "embedding", "audio":
+		return []string{c}
+	case "thinking":
+		return []string{"thinking", "reasoning"}
+	}
+	return nil
 }
 
 // capabilities returns the canonical capability map for Ollama's list, with
@@ -127,13 +136,13 @@ func capabilities(list []string) map[string]bool {
 		return nil
 	}
 	out := map[string]bool{}
-	for _, names := range capabilityNames {
-		for _, n := range names {
+	for _, c := range ollamaCapabilities() {
+		for _, n := range capabilityNames(c) {
 			out[n] = false
 		}
 	}
 	for _, c := range list {
-		for _, n := range capabilityNames[strings.ToLower(strings.TrimSpace(c))] {
+		for _, n := range capabilityNames(strings.ToLower(strings.TrimSpace(c))) {
 			out[n] = true
 		}
 	}

@@ -22,16 +22,28 @@ type remoteError struct {
 func (e *remoteError) Error() string { return e.msg }
 func (e *remoteError) Unwrap() error { return e.kind }
 
-// sentinels maps each error kind to the error it stands for.
-var sentinels = map[pb.ErrorKind]error{
-	pb.ErrorKind_ERROR_KIND_NOT_IMPLEMENTED:   sdk.ErrNotImplemented,
-	pb.ErrorKind_ERROR_KIND_MODEL_NOT_FOUND:   sdk.ErrModelNotFound,
-	pb.ErrorKind_ERROR_KIND_UNAUTHORIZED:      sdk.ErrUnauthorized,
-	pb.ErrorKind_ERROR_KIND_UNAVAILABLE:       sdk.ErrUnavailable,
-	pb.ErrorKind_ERROR_KIND_BAD_REQUEST:       sdk.ErrBadRequest,
-	pb.ErrorKind_ERROR_KIND_BAD_RESPONSE:      sdk.ErrBadResponse,
-	pb.ErrorKind_ERROR_KIND_CANCELED:          context.Canceled,
-	pb.ErrorKind_ERROR_KIND_DEADLINE_EXCEEDED: context.DeadlineExceeded,
+// sentinel returns the error an error kind stands for, nil for
+// ERROR_KIND_UNSPECIFIED and kinds this SDK does not know.
+func sentinel(kind pb.ErrorKind) error {
+	switch kind {
+	case pb.ErrorKind_ERROR_KIND_NOT_IMPLEMENTED:
+		return sdk.ErrNotImplemented
+	case pb.ErrorKind_ERROR_KIND_MODEL_NOT_FOUND:
+		return sdk.ErrModelNotFound
+	case pb.ErrorKind_ERROR_KIND_UNAUTHORIZED:
+		return sdk.ErrUnauthorized
+	case pb.ErrorKind_ERROR_KIND_UNAVAILABLE:
+		return sdk.ErrUnavailable
+	case pb.ErrorKind_ERROR_KIND_BAD_REQUEST:
+		return sdk.ErrBadRequest
+	case pb.ErrorKind_ERROR_KIND_BAD_RESPONSE:
+		return sdk.ErrBadResponse
+	case pb.ErrorKind_ERROR_KIND_CANCELED:
+		return context.Canceled
+	case pb.ErrorKind_ERROR_KIND_DEADLINE_EXCEEDED:
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // fromStatus turns the error of a gRPC call into the error the Backend
@@ -46,7 +58,7 @@ func fromStatus(call string, err error) error {
 		if msg == "" {
 			msg = call + ": plugin failed"
 		}
-		return &remoteError{msg: msg, kind: sentinels[d.GetKind()]}
+		return &remoteError{msg: msg, kind: sentinel(d.GetKind())}
 	}
 	switch st.Code() {
 	case codes.Canceled:

@@ -73,8 +73,10 @@ func callContext() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), callTimeout)
 }
 
-// optionalCalls are the calls a backend may leave unimplemented.
-var optionalCalls = []string{sdk.CallArtifacts, sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}
+// optionalCalls returns the calls a backend may leave unimplemented, sorted.
+func optionalCalls() []string {
+	return []string{sdk.CallArtifacts, sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}
+}
 
 // checkInfo fetches Info into s.info and checks it. It returns Info's error
 // when the call failed.
@@ -109,8 +111,8 @@ func (s *suite) checkInfo() ([]string, error) {
 		p = append(p, fmt.Sprintf("Info().Implements = %q, want no duplicates", info.Implements))
 	}
 	for _, c := range info.Implements {
-		if !slices.Contains(optionalCalls, c) {
-			p = append(p, fmt.Sprintf("Info().Implements lists %q, want only optional calls %q", c, optionalCalls))
+		if !slices.Contains(optionalCalls(), c) {
+			p = append(p, fmt.Sprintf("Info().Implements lists %q, want only optional calls %q", c, optionalCalls()))
 		}
 	}
 	return p, nil
@@ -192,7 +194,7 @@ func rawOf(e sdk.Entry, extra map[string]any) json.RawMessage {
 func (s *suite) checkImplements() []string {
 	endpoint := closedEndpoint()
 	var p []string
-	for _, call := range optionalCalls {
+	for _, call := range optionalCalls() {
 		ctx, cancel := callContext()
 		_, err := s.callOptional(ctx, call, endpoint)
 		cancel()
@@ -385,7 +387,7 @@ func (s *suite) checkCancellation() []string {
 			return err
 		},
 	}
-	for _, call := range optionalCalls {
+	for _, call := range optionalCalls() {
 		calls[call] = func(ctx context.Context) error { _, err := s.callOptional(ctx, call, srv.Endpoint()); return err }
 	}
 	names := make([]string, 0, len(calls))
