@@ -2,6 +2,8 @@ package pluginhost
 
 import (
 	"cmp"
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -214,10 +216,14 @@ func dataPluginDir(getenv func(string) string) string {
 
 // discover lists every plugin executable in dirs, sorted by name and then
 // precedence (the first of each name is the one used). A missing or
-// unreadable folder is skipped.
-func discover(dirs []string, goos string) []candidate {
+// unreadable folder is skipped. It stops with ctx's error when ctx is done
+// before a folder is read.
+func discover(ctx context.Context, dirs []string, goos string) ([]candidate, error) {
 	var out []candidate
 	for rank, dir := range dirs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			continue
@@ -240,7 +246,7 @@ func discover(dirs []string, goos string) []candidate {
 		}
 		return compareCandidates(a, b)
 	})
-	return out
+	return out, nil
 }
 
 // isExecutableFile reports whether path (symlinks followed) is a regular
@@ -260,9 +266,10 @@ func isExecutableFile(path, goos string) bool {
 // Find returns the path of the executable serving backend name: the first
 // match in search order (within one folder the highest _vX.Y.Z wins). The
 // error is a *NotFoundError (errors.Is ErrPluginNotFound) naming
-// imageworks-backend-NAME and every folder looked in. Find does not check
-// plugins.lock.json and starts nothing.
-func (h *Host) Find(name string) (string, error) {
+// imageworks-backend-NAME and every folder looked in, or ctx's error
+// (wrapped, naming the plugin) when ctx is done before the search ends.
+// Find does not check plugins.lock.json and starts nothing.
+func (h *Host) Find(ctx context.Context, name string) (string, error) {
 	dirs := h.searchDirs()
 	exe := ExecutablePrefix + name
 	if h.goos == "windows" {
@@ -272,7 +279,11 @@ func (h *Host) Find(name string) (string, error) {
 		return "", &NotFoundError{Name: name, Executable: exe, Searched: dirs,
 			Reason: "a backend name is lowercase letters and digits, in words joined by hyphens"}
 	}
-	for _, c := range discover(dirs, h.goos) {
+	cands, err := discover(ctx, dirs, h.goos)
+	if err != nil {
+		return "", fmt.Errorf("finding plugin %s: %w", exe, err)
+	}
+	for _, c := range cands {
 		if c.name == name {
 			return c.path, nil
 		}

@@ -1,6 +1,7 @@
 package pluginhost
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -165,7 +166,7 @@ func TestFindOrder(t *testing.T) {
 				"XDG_DATA_HOME": tt.xdgHome,
 			}
 			h := New(Options{Dirs: []string{flagA, flagB}, Getenv: env.getenv, ExecutableDir: exeDir})
-			got, err := h.Find(tt.name)
+			got, err := h.Find(context.Background(), tt.name)
 			want := filepath.Join(tt.want, ExecutablePrefix+tt.name)
 			if err != nil || got != want {
 				t.Errorf("Find(%q) = %q, %v; want %q", tt.name, got, err, want)
@@ -192,7 +193,7 @@ func TestFindNeverSearchesWorkingDirectory(t *testing.T) {
 	// stand for the working directory.
 	env := testEnv{EnvPluginPath: ":rel:.", "HOME": t.TempDir()}
 	h := New(Options{Getenv: env.getenv, ExecutableDir: t.TempDir()})
-	if got, err := h.Find("vllm"); !errors.Is(err, ErrPluginNotFound) {
+	if got, err := h.Find(context.Background(), "vllm"); !errors.Is(err, ErrPluginNotFound) {
 		t.Errorf("Find(vllm) = %q, %v; want ErrPluginNotFound", got, err)
 	}
 }
@@ -232,7 +233,7 @@ func TestFindOnlyExecutableFiles(t *testing.T) {
 	h := New(Options{Dirs: []string{dir}, Getenv: testEnv{}.getenv, ExecutableDir: t.TempDir()})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := h.Find(tt.name)
+			got, err := h.Find(context.Background(), tt.name)
 			if tt.want == "" {
 				if !errors.Is(err, ErrPluginNotFound) {
 					t.Errorf("Find(%q) = %q, %v; want ErrPluginNotFound", tt.name, got, err)
@@ -249,7 +250,7 @@ func TestFindOnlyExecutableFiles(t *testing.T) {
 func TestNotFoundErrorNamesEverything(t *testing.T) {
 	a, b, exe := t.TempDir(), filepath.Join(t.TempDir(), "missing"), t.TempDir()
 	h := New(Options{Dirs: []string{a}, Getenv: testEnv{EnvPluginPath: b, "XDG_DATA_HOME": "/xdg"}.getenv, ExecutableDir: exe})
-	_, err := h.Find("vllm")
+	_, err := h.Find(context.Background(), "vllm")
 	var nf *NotFoundError
 	if !errors.As(err, &nf) || !errors.Is(err, ErrPluginNotFound) {
 		t.Fatalf("Find(vllm) error = %v, want a *NotFoundError matching ErrPluginNotFound", err)

@@ -3,6 +3,7 @@
 package pluginhost_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -16,7 +17,7 @@ func ExampleHost_Find() {
 		Getenv:        func(k string) string { return env[k] },
 		ExecutableDir: "/nonexistent/bin",
 	})
-	_, err := h.Find("vllm")
+	_, err := h.Find(context.Background(), "vllm")
 	fmt.Println(errors.Is(err, pluginhost.ErrPluginNotFound))
 	fmt.Println(err)
 	// Output:

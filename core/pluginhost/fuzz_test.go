@@ -2,6 +2,7 @@ package pluginhost
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -42,7 +43,7 @@ func FuzzLockFile(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		lf, err := ReadLockFile(path)
+		lf, err := ReadLockFile(context.Background(), path)
 		if err != nil {
 			return
 		}
@@ -53,7 +54,7 @@ func FuzzLockFile(f *testing.F) {
 		if err := os.WriteFile(path, out, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		again, err := ReadLockFile(path)
+		again, err := ReadLockFile(context.Background(), path)
 		if err != nil {
 			t.Fatalf("ReadLockFile(Marshal()) = %v", err)
 		}

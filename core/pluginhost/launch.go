@@ -27,7 +27,7 @@ func (h *Host) start(ctx context.Context, name string) (*instance, error) {
 	if rc, ok := h.reattach[name]; ok {
 		return h.attach(ctx, name, rc)
 	}
-	path, err := h.Find(name)
+	path, err := h.Find(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (h *Host) launch(ctx context.Context, name, path string, pinned bool) (*ins
 	var secure *plugin.SecureConfig
 	if pinned {
 		var err error
-		if secure, err = h.secureConfig(name); err != nil {
+		if secure, err = h.secureConfig(ctx, name); err != nil {
 			return nil, fail(err, nil)
 		}
 	}
@@ -88,8 +88,8 @@ func (h *Host) launch(ctx context.Context, name, path string, pinned bool) (*ins
 // name, or nil when no lock file pins it. The lock file is read here for a
 // clear refusal of an unlisted backend; the hash is checked right before
 // the process would start (so the binary is read once).
-func (h *Host) secureConfig(name string) (*plugin.SecureConfig, error) {
-	sum, err := h.checkTrust(name)
+func (h *Host) secureConfig(ctx context.Context, name string) (*plugin.SecureConfig, error) {
+	sum, err := h.checkTrust(ctx, name)
 	if err != nil || sum == nil {
 		return nil, err
 	}

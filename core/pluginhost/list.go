@@ -44,7 +44,11 @@ func (h *Host) List(ctx context.Context) ([]Plugin, error) {
 	if h.configErr != nil {
 		return nil, h.configErr
 	}
-	out, used := h.found(discover(h.searchDirs(), h.goos))
+	cands, err := discover(ctx, h.searchDirs(), h.goos)
+	if err != nil {
+		return nil, err
+	}
+	out, used := h.found(cands)
 	h.askInfo(ctx, out, used)
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -49,10 +49,15 @@ type LockedPlugin struct {
 // platform returns this host's GOOS/GOARCH key in the lock file.
 func platform() string { return runtime.GOOS + "/" + runtime.GOARCH }
 
-// ReadLockFile reads and checks a lock file. Errors wrap fs.ErrNotExist when
-// it does not exist; a file that is not a valid format-1 lock file is an
-// error naming it.
-func ReadLockFile(path string) (*LockFile, error) {
+// ReadLockFile reads and checks the lock file at path. Errors wrap
+// fs.ErrNotExist when it does not exist, and ctx's error when ctx is done
+// before it is read; a file that is not a valid format-1 lock file is an
+// error naming it (wrapping the JSON decoder's error when the JSON itself
+// is bad).
+func ReadLockFile(ctx context.Context, path string) (*LockFile, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("reading plugin lock file %s: %w", path, err)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading plugin lock file: %w", err)
@@ -94,11 +99,11 @@ func (lf *LockFile) Marshal() ([]byte, error) {
 // off), or an error wrapping ErrPluginUntrusted that says how to re-lock.
 // It does not hash the binary: go-plugin's SecureConfig does that right
 // before the process would start, and mismatch then explains a refusal.
-func (h *Host) checkTrust(name string) ([]byte, error) {
+func (h *Host) checkTrust(ctx context.Context, name string) ([]byte, error) {
 	if h.opts.LockFile == "" {
 		return nil, nil
 	}
-	lf, err := ReadLockFile(h.opts.LockFile)
+	lf, err := ReadLockFile(ctx, h.opts.LockFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -179,7 +184,7 @@ func (h *Host) WriteLock(ctx context.Context, path string) error {
 	if h.configErr != nil {
 		return h.configErr
 	}
-	old, err := ReadLockFile(path)
+	old, err := ReadLockFile(ctx, path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		old = &LockFile{Format: lockFormat, Plugins: map[string]LockedPlugin{}}
@@ -187,7 +192,11 @@ func (h *Host) WriteLock(ctx context.Context, path string) error {
 		return fmt.Errorf("writing plugin lock file: %w (fix or remove it)", err)
 	}
 
-	winners := winnersOf(discover(h.searchDirs(), h.goos))
+	cands, err := discover(ctx, h.searchDirs(), h.goos)
+	if err != nil {
+		return fmt.Errorf("writing plugin lock file %s: %w", path, err)
+	}
+	winners := winnersOf(cands)
 	type pin struct {
 		version, sum string
 		err          error

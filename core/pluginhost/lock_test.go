@@ -256,3 +256,39 @@ func TestMismatchKeepsCause(t *testing.T) {
 		t.Errorf("mismatch(%s) = %v, want ErrPluginUntrusted and fs.ErrNotExist", missing, err)
 	}
 }
+
+// Every call that reads the disk gives up with ctx's error once ctx is
+// done, before reading anything or starting a plugin.
+func TestCancelledContext(t *testing.T) {
+	t.Parallel()
+	dir := installPlugins(t, ExecutablePrefix+"good")
+	lockPath := filepath.Join(t.TempDir(), LockFileName)
+	writeLock(t, lockPath, LockFile{Format: 1, Plugins: map[string]LockedPlugin{}})
+	newLock := filepath.Join(t.TempDir(), LockFileName)
+	out := filepath.Join(t.TempDir(), "out")
+	h := newTestHost(t, testEnv{envOut: out}, dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"ReadLockFile", func() error { _, err := ReadLockFile(ctx, lockPath); return err }},
+		{"Find", func() error { _, err := h.Find(ctx, "good"); return err }},
+		{"List", func() error { _, err := h.List(ctx); return err }},
+		{"WriteLock", func() error { return h.WriteLock(ctx, newLock) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.call(); !errors.Is(err, context.Canceled) {
+				t.Errorf("%s(cancelled ctx) error = %v, want context.Canceled", tt.name, err)
+			}
+		})
+	}
+	if _, err := os.Stat(newLock); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("WriteLock(cancelled ctx) wrote %s, want nothing written", newLock)
+	}
+	if got := readReports(t, out); len(got) != 0 {
+		t.Errorf("a cancelled call started a plugin: %q", got)
+	}
+}
