@@ -304,24 +304,11 @@ func firstLineOf(s string) string {
 // by IMAGEWORKS_REATTACH_BACKENDS. The host never kills such a process.
 func (h *Host) attach(ctx context.Context, name string, rc *plugin.ReattachConfig) (*instance, error) {
 	fail := func(err error) error { return &PluginError{Plugin: name, Err: err} }
-	rcCopy := *rc
-	rcCopy.Test = true // the developer owns the process: never kill it
-	version := rcCopy.ProtocolVersion
-	if version == 0 {
-		version = sdk.ProtocolVersion
+	cfg, err := h.attachConfig(name, rc)
+	if err != nil {
+		return nil, fail(err)
 	}
-	plugins, ok := host.PluginSets()[version]
-	if !ok {
-		return nil, fail(fmt.Errorf("%w: %s gives protocol version %d, which this host does not speak", ErrHandshake, EnvReattach, version))
-	}
-	rcCopy.ProtocolVersion = version
-	client := plugin.NewClient(&plugin.ClientConfig{
-		HandshakeConfig:  host.Handshake(),
-		Plugins:          plugins,
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Reattach:         &rcCopy,
-		Logger:           newQuietLogger(h.logger.Named("plugin"), name),
-	})
+	client := plugin.NewClient(cfg)
 	rpc, err := client.Client()
 	if err != nil {
 		return nil, fail(fmt.Errorf("%w: attaching through %s: %w", ErrPluginCrashed, EnvReattach, err))
@@ -347,6 +334,31 @@ func (h *Host) attach(ctx context.Context, name string, rc *plugin.ReattachConfi
 		return nil, fail(fmt.Errorf("%w: Info says its name is %q, but %s attaches it as %q", ErrNameMismatch, info.Name, EnvReattach, name))
 	}
 	return inst, nil
+}
+
+// attachConfig is go-plugin's configuration for attaching to backend name
+// as rc describes, with the plugin set of rc's protocol version (the sdk's
+// when rc gives none), or an ErrHandshake error when the host does not
+// speak that version.
+func (h *Host) attachConfig(name string, rc *plugin.ReattachConfig) (*plugin.ClientConfig, error) {
+	rcCopy := *rc
+	rcCopy.Test = true // the developer owns the process: never kill it
+	version := rcCopy.ProtocolVersion
+	if version == 0 {
+		version = sdk.ProtocolVersion
+	}
+	plugins, ok := host.PluginSets()[version]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s gives protocol version %d, which this host does not speak", ErrHandshake, EnvReattach, version)
+	}
+	rcCopy.ProtocolVersion = version
+	return &plugin.ClientConfig{
+		HandshakeConfig:  host.Handshake(),
+		Plugins:          plugins,
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		Reattach:         &rcCopy,
+		Logger:           newQuietLogger(h.logger.Named("plugin"), name),
+	}, nil
 }
 
 var _ sdk.Backend = (*pluginBackend)(nil)

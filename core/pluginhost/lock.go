@@ -191,17 +191,36 @@ func (h *Host) WriteLock(ctx context.Context, path string) error {
 	case err != nil:
 		return fmt.Errorf("writing plugin lock file: %w (fix or remove it)", err)
 	}
-
 	cands, err := discover(ctx, h.searchDirs(), h.goos)
 	if err != nil {
 		return fmt.Errorf("writing plugin lock file %s: %w", path, err)
 	}
 	winners := winnersOf(cands)
-	type pin struct {
-		version, sum string
-		err          error
+	pins, err := h.pinAll(ctx, winners)
+	if err != nil {
+		return fmt.Errorf("writing plugin lock file %s: %w", path, err)
 	}
+	data, err := relock(old, pins).Marshal()
+	if err != nil {
+		return fmt.Errorf("writing plugin lock file %s: %w", path, err)
+	}
+	if err := writeFileAtomic(path, data, 0o644); err != nil {
+		return fmt.Errorf("writing plugin lock file: %w", err)
+	}
+	h.forgetFailures()
+	return nil
+}
+
+// pin is what the lock file records of one plugin on this platform.
+type pin struct {
+	name, version, sum string
+}
+
+// pinAll hashes each candidate and asks its Info, concurrently. The error
+// joins one *PluginError per candidate that failed.
+func (h *Host) pinAll(ctx context.Context, winners []candidate) ([]pin, error) {
 	pins := make([]pin, len(winners))
+	errs := make([]error, len(winners))
 	var wg sync.WaitGroup
 	for k, c := range winners {
 		wg.Add(1)
@@ -209,24 +228,24 @@ func (h *Host) WriteLock(ctx context.Context, path string) error {
 			defer wg.Done()
 			sum, err := h.fileSHA256(c.path)
 			if err != nil {
-				pins[k].err = &PluginError{Plugin: c.name, Path: c.path, Err: err}
+				errs[k] = &PluginError{Plugin: c.name, Path: c.path, Err: err}
 				return
 			}
 			info, err := h.infoUnpinned(ctx, c)
-			pins[k] = pin{version: info.Version, sum: sum, err: err}
+			pins[k], errs[k] = pin{name: c.name, version: info.Version, sum: sum}, err
 		}()
 	}
 	wg.Wait()
-	var errs []error
-	for _, p := range pins {
-		if p.err != nil {
-			errs = append(errs, p.err)
-		}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("writing plugin lock file %s: %w", path, errors.Join(errs...))
-	}
+	return pins, nil
+}
 
+// relock returns old with this platform's pins replaced by pins: pins for
+// other platforms stay while the version stays the same, and this
+// platform's pin of a backend not in pins is dropped.
+func relock(old *LockFile, pins []pin) *LockFile {
 	plat := platform()
 	next := &LockFile{Format: lockFormat, Plugins: map[string]LockedPlugin{}}
 	for name, p := range old.Plugins {
@@ -240,23 +259,15 @@ func (h *Host) WriteLock(ctx context.Context, path string) error {
 			next.Plugins[name] = LockedPlugin{Version: p.Version, SHA256: rest}
 		}
 	}
-	for k, c := range winners {
-		p, ok := next.Plugins[c.name]
-		if !ok || p.Version != pins[k].version {
-			p = LockedPlugin{Version: pins[k].version, SHA256: map[string]string{}}
+	for _, pn := range pins {
+		p, ok := next.Plugins[pn.name]
+		if !ok || p.Version != pn.version {
+			p = LockedPlugin{Version: pn.version, SHA256: map[string]string{}}
 		}
-		p.SHA256[plat] = pins[k].sum
-		next.Plugins[c.name] = p
+		p.SHA256[plat] = pn.sum
+		next.Plugins[pn.name] = p
 	}
-	data, err := next.Marshal()
-	if err != nil {
-		return fmt.Errorf("writing plugin lock file %s: %w", path, err)
-	}
-	if err := writeFileAtomic(path, data, 0o644); err != nil {
-		return fmt.Errorf("writing plugin lock file: %w", err)
-	}
-	h.forgetFailures()
-	return nil
+	return next
 }
 
 // winnersOf keeps the first candidate of each name (discover's order).
