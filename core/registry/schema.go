@@ -5,157 +5,166 @@ import (
 	"strings"
 )
 
-// checkField checks the type of one top-level field against the contract
-// and returns what is wrong, or "". Unknown keys are not checked.
-func checkField(key string, v []byte) string {
-	switch key {
-	case "name", "backend":
-		return want(key, v, isString(v), "a string")
-	case "display_name", "served_model_id", "license", "family", "source_provider", "quantization",
-		"download_format", "download_location", "download_path", "download_directory_checksum":
-		return want(key, v, isString(v) || isNull(v), "a string or null")
-	case "downloaded_at", "last_accessed":
-		if msg := want(key, v, isString(v) || isNull(v), "a timestamp string or null"); msg != "" {
-			return msg
+// fieldCheck checks the value v of the field key (a dotted path for a
+// member) and returns what is wrong, or "".
+type fieldCheck func(key string, v []byte) string
+
+// fieldChecks returns the contract's checker of each top-level key it
+// types. Keys without a checker are not checked.
+func fieldChecks() map[string]fieldCheck {
+	str := oneOf("a string", isString)
+	strOrNull := oneOf("a string or null", isString, isNull)
+	intOrNull := oneOf("an integer or null", isInteger, isNull)
+	numOrNull := oneOf("a number or null", isNumber, isNull)
+	boolean := oneOf("a boolean", isBool)
+	return map[string]fieldCheck{
+		"name":                        str,
+		"backend":                     str,
+		"display_name":                strOrNull,
+		"served_model_id":             strOrNull,
+		"license":                     strOrNull,
+		"family":                      strOrNull,
+		"source_provider":             strOrNull,
+		"quantization":                strOrNull,
+		"download_format":             strOrNull,
+		"download_location":           strOrNull,
+		"download_path":               strOrNull,
+		"download_directory_checksum": strOrNull,
+		"downloaded_at":               timestampOrNull,
+		"last_accessed":               timestampOrNull,
+		"download_size_bytes":         intOrNull,
+		"deprecated":                  boolean,
+		"model_aliases":               wantStrList,
+		"roles":                       wantStrList,
+		"backend_alternatives":        wantStrList,
+		"download_files":              wantStrList,
+		"role_priority":               objectOf(oneOf("an integer", isInteger)),
+		"capabilities":                objectOf(oneOf("a boolean or an object", isBool, isObject)),
+		"metadata":                    oneOf("an object", isObject, isNull),
+		"backend_config": object(false, map[string]fieldCheck{
+			"port":        oneOf("an integer", isInteger, isNull),
+			"model_path":  oneOf("a string", isString, isNull),
+			"host":        oneOf("a string", isString, isNull),
+			"base_url":    oneOf("a string", isString, isNull),
+			"api_key_env": oneOf("a string", isString, isNull),
+			"extra_args":  wantStrList,
+		}),
+		"generation_defaults": object(true, map[string]fieldCheck{
+			"max_tokens":        intOrNull,
+			"min_tokens":        intOrNull,
+			"top_k":             intOrNull,
+			"context_window":    intOrNull,
+			"temperature":       numOrNull,
+			"top_p":             numOrNull,
+			"frequency_penalty": numOrNull,
+			"presence_penalty":  numOrNull,
+			"stop_sequences":    strListOrNull,
+		}),
+		"chat_template": object(true, map[string]fieldCheck{
+			"source": strOrNull,
+			"path":   strOrNull,
+			"sha256": strOrNull,
+		}),
+		"performance": object(true, map[string]fieldCheck{
+			"rolling_samples":           intOrNull,
+			"ttft_ms_avg":               numOrNull,
+			"throughput_toks_per_s_avg": numOrNull,
+			"last_sample":               oneOf("an object or null", isObject, isNull),
+		}),
+		"artifacts": object(true, map[string]fieldCheck{
+			"aggregate_sha256": oneOf("a string", isString, isNull),
+			"files":            artifactFiles,
+		}),
+		"version_lock": object(true, map[string]fieldCheck{
+			"locked":                    boolean,
+			"expected_aggregate_sha256": strOrNull,
+			"last_verified":             timestampOrNull,
+		}),
+		"probes": object(true, map[string]fieldCheck{
+			"vision": oneOf("an object or null", isObject, isNull),
+		}),
+	}
+}
+
+// checkField checks one top-level field with checks and returns what is
+// wrong, or "". Unknown keys are not checked.
+func checkField(checks map[string]fieldCheck, key string, v []byte) string {
+	if c, ok := checks[key]; ok {
+		return c(key, v)
+	}
+	return ""
+}
+
+// oneOf accepts a value for which one of ok holds; what names them in the
+// message.
+func oneOf(what string, ok ...func([]byte) bool) fieldCheck {
+	return func(key string, v []byte) string {
+		for _, f := range ok {
+			if f(v) {
+				return ""
+			}
 		}
-		return checkTimestamp(key, v)
-	case "download_size_bytes":
-		return want(key, v, isInteger(v) || isNull(v), "an integer or null")
-	case "deprecated":
-		return want(key, v, isBool(v), "a boolean")
-	case "model_aliases", "roles", "backend_alternatives", "download_files":
-		return wantStrList(key, v)
-	case "role_priority":
+		return want(key, v, false, what)
+	}
+}
+
+// objectOf accepts an object (not null) whose every member passes elem.
+func objectOf(elem fieldCheck) fieldCheck {
+	return func(key string, v []byte) string {
 		if !isObject(v) {
 			return want(key, v, false, "an object")
 		}
-		return eachField(v, key, func(k string, e []byte) string {
-			return want(k, e, isInteger(e), "an integer")
-		})
-	case "backend_config":
+		return eachField(v, key, elem)
+	}
+}
+
+// object accepts an object (or null when nullOK) whose members named in
+// members pass their checker; other members are not checked.
+func object(nullOK bool, members map[string]fieldCheck) fieldCheck {
+	return func(key string, v []byte) string {
 		if !isObject(v) {
-			return want(key, v, false, "an object")
+			return want(key, v, nullOK && isNull(v), "an object")
 		}
 		return eachField(v, key, func(k string, e []byte) string {
-			switch k {
-			case key + ".port":
-				return want(k, e, isInteger(e) || isNull(e), "an integer")
-			case key + ".model_path", key + ".host", key + ".base_url", key + ".api_key_env":
-				return want(k, e, isString(e) || isNull(e), "a string")
-			case key + ".extra_args":
-				return wantStrList(k, e)
-			}
-			return ""
-		})
-	case "capabilities":
-		if !isObject(v) {
-			return want(key, v, false, "an object")
-		}
-		return eachField(v, key, func(k string, e []byte) string {
-			return want(k, e, isBool(e) || isObject(e), "a boolean or an object")
-		})
-	case "metadata":
-		return want(key, v, isObject(v) || isNull(v), "an object")
-	case "generation_defaults":
-		if !isObject(v) {
-			return want(key, v, isNull(v), "an object")
-		}
-		return eachField(v, key, func(k string, e []byte) string {
-			switch strings.TrimPrefix(k, key+".") {
-			case "max_tokens", "min_tokens", "top_k", "context_window":
-				return want(k, e, isInteger(e) || isNull(e), "an integer or null")
-			case "temperature", "top_p", "frequency_penalty", "presence_penalty":
-				return want(k, e, isNumber(e) || isNull(e), "a number or null")
-			case "stop_sequences":
-				if isNull(e) {
-					return ""
-				}
-				return wantStrList(k, e)
-			}
-			return ""
-		})
-	case "chat_template":
-		if !isObject(v) {
-			return want(key, v, isNull(v), "an object")
-		}
-		return eachField(v, key, func(k string, e []byte) string {
-			switch strings.TrimPrefix(k, key+".") {
-			case "source", "path", "sha256":
-				return want(k, e, isString(e) || isNull(e), "a string or null")
-			}
-			return ""
-		})
-	case "performance":
-		if !isObject(v) {
-			return want(key, v, isNull(v), "an object")
-		}
-		return eachField(v, key, func(k string, e []byte) string {
-			switch strings.TrimPrefix(k, key+".") {
-			case "rolling_samples":
-				return want(k, e, isInteger(e) || isNull(e), "an integer or null")
-			case "ttft_ms_avg", "throughput_toks_per_s_avg":
-				return want(k, e, isNumber(e) || isNull(e), "a number or null")
-			case "last_sample":
-				return want(k, e, isObject(e) || isNull(e), "an object or null")
-			}
-			return ""
-		})
-	case "artifacts":
-		if !isObject(v) {
-			return want(key, v, isNull(v), "an object")
-		}
-		return eachField(v, key, func(k string, e []byte) string {
-			switch k {
-			case "artifacts.aggregate_sha256":
-				return want(k, e, isString(e) || isNull(e), "a string")
-			case "artifacts.files":
-				if !isArray(e) {
-					return want(k, e, false, "a list")
-				}
-				msg := ""
-				eachElem(e, func(f []byte) bool {
-					p, _ := member(f, "path")
-					h, _ := member(f, "sha256")
-					if !isObject(f) || !isString(p) || !isString(h) {
-						msg = "artifacts.files: every element must be an object with string \"path\" and \"sha256\""
-						return false
-					}
-					return true
-				})
-				return msg
-			}
-			return ""
-		})
-	case "version_lock":
-		if !isObject(v) {
-			return want(key, v, isNull(v), "an object")
-		}
-		return eachField(v, key, func(k string, e []byte) string {
-			switch k {
-			case "version_lock.locked":
-				return want(k, e, isBool(e), "a boolean")
-			case "version_lock.expected_aggregate_sha256":
-				return want(k, e, isString(e) || isNull(e), "a string or null")
-			case "version_lock.last_verified":
-				if msg := want(k, e, isString(e) || isNull(e), "a timestamp string or null"); msg != "" {
-					return msg
-				}
-				return checkTimestamp(k, e)
-			}
-			return ""
-		})
-	case "probes":
-		if !isObject(v) {
-			return want(key, v, isNull(v), "an object")
-		}
-		return eachField(v, key, func(k string, e []byte) string {
-			if k == "probes.vision" {
-				return want(k, e, isObject(e) || isNull(e), "an object or null")
+			if c, ok := members[strings.TrimPrefix(k, key+".")]; ok {
+				return c(k, e)
 			}
 			return ""
 		})
 	}
-	return ""
+}
+
+func timestampOrNull(key string, v []byte) string {
+	if msg := want(key, v, isString(v) || isNull(v), "a timestamp string or null"); msg != "" {
+		return msg
+	}
+	return checkTimestamp(key, v)
+}
+
+func strListOrNull(key string, v []byte) string {
+	if isNull(v) {
+		return ""
+	}
+	return wantStrList(key, v)
+}
+
+// artifactFiles checks artifacts.files: a list of objects with string
+// "path" and "sha256".
+func artifactFiles(key string, v []byte) string {
+	if !isArray(v) {
+		return want(key, v, false, "a list")
+	}
+	msg := ""
+	eachElem(v, func(f []byte) bool {
+		p, _ := member(f, "path")
+		h, _ := member(f, "sha256")
+		if !isObject(f) || !isString(p) || !isString(h) {
+			msg = key + ": every element must be an object with string \"path\" and \"sha256\""
+			return false
+		}
+		return true
+	})
+	return msg
 }
 
 func want(key string, v []byte, ok bool, what string) string {

@@ -123,10 +123,11 @@ type vlayer struct {
 	exists   bool
 	l        *layer
 	problems []Problem
+	checks   map[string]fieldCheck // the field types, from fieldChecks
 }
 
 func readVLayer(ctx context.Context, file string) (*vlayer, error) {
-	vl := &vlayer{file: file}
+	vl := &vlayer{file: file, checks: fieldChecks()}
 	if _, err := os.Stat(file); err != nil {
 		if os.IsNotExist(err) {
 			return vl, nil
@@ -210,7 +211,7 @@ func (vl *vlayer) recordProblems(rec *record, curated bool) []Problem {
 		if curated && runtimeOwned(f.key) {
 			ps = append(ps, vl.at(rec, i, "runtime-owned field %q belongs in the discovered layer, not the curated file", f.key))
 		}
-		if msg := checkField(f.key, v); msg != "" {
+		if msg := checkField(vl.checks, f.key, v); msg != "" {
 			ps = append(ps, vl.at(rec, i, "%s", msg))
 		}
 	}
