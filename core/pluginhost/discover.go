@@ -18,12 +18,20 @@ import (
 // .exe. ParseFileName applies the whole rule.
 const ExecutablePrefix = "imageworks-backend-"
 
-// Environment variables the Host reads.
+// Environment variables the Host reads (through Options.Getenv).
 const (
-	EnvPluginPath   = "IMAGEWORKS_PLUGIN_PATH"
+	// EnvPluginPath lists folders searched for plugins after
+	// Options.Dirs, separated as PATH is; relative entries are ignored.
+	EnvPluginPath = "IMAGEWORKS_PLUGIN_PATH"
+	// EnvStartTimeout bounds a plugin's start when Options.StartTimeout is
+	// 0: a Go duration ("1500ms") or a number of seconds ("2.5").
 	EnvStartTimeout = "IMAGEWORKS_PLUGIN_START_TIMEOUT"
-	EnvReattach     = "IMAGEWORKS_REATTACH_BACKENDS"
-	EnvMTLS         = "IMAGEWORKS_PLUGIN_MTLS"
+	// EnvReattach attaches backends to plugins a developer started with
+	// --debug: a JSON object from backend name to what the plugin printed.
+	EnvReattach = "IMAGEWORKS_REATTACH_BACKENDS"
+	// EnvMTLS, when 1, true, yes or on, makes plugins use mutual TLS
+	// (always on Windows, where plugins listen on TCP).
+	EnvMTLS = "IMAGEWORKS_PLUGIN_MTLS"
 )
 
 var (

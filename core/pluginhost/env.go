@@ -9,8 +9,12 @@ import (
 
 // Default timeouts.
 const (
+	// DefaultStartTimeout bounds a plugin's start (launch, handshake and
+	// Info) unless Options.StartTimeout or EnvStartTimeout says otherwise.
 	DefaultStartTimeout = 10 * time.Second
-	DefaultCallTimeout  = 30 * time.Second
+	// DefaultCallTimeout is the deadline of a call to a plugin unless
+	// Options.CallTimeout says otherwise.
+	DefaultCallTimeout = 30 * time.Second
 	// probeGrace is added to a ProbeVision request's own Timeout for the
 	// call's deadline; defaultProbeTimeout applies when it has none.
 	probeGrace          = 5 * time.Second

@@ -44,7 +44,9 @@ type PluginError struct {
 	// Stderr holds the plugin's last stderr lines, oldest first (JSON log
 	// lines rendered as "LEVEL: message key=value").
 	Stderr []string
-	Err    error
+	// Err is what went wrong: it wraps one of the sentinels above, or the
+	// caller's context error, and often the underlying cause too.
+	Err error
 }
 
 // Error returns one line naming the plugin, what went wrong and the last

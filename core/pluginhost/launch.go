@@ -179,7 +179,10 @@ func (h *Host) pluginEnv() []string {
 // reported as is.
 type startFailure struct{ err error }
 
+// Error returns the wrapped error's message.
 func (e *startFailure) Error() string { return e.err.Error() }
+
+// Unwrap returns the wrapped error.
 func (e *startFailure) Unwrap() error { return e.err }
 
 // handshake waits for the plugin's handshake under a watchdog (start
@@ -279,7 +282,10 @@ func (h *Host) startError(ctx context.Context, r *groupRunner, err error) error 
 // errors run over several lines) and keeps err matchable.
 type firstLineError struct{ err error }
 
+// Error returns the first line of the wrapped error's message.
 func (e firstLineError) Error() string { return firstLineOf(e.err.Error()) }
+
+// Unwrap returns the wrapped error.
 func (e firstLineError) Unwrap() error { return e.err }
 
 // looksLikeHandshake reports whether a stdout line has the shape of

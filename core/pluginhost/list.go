@@ -13,10 +13,12 @@ import (
 type Plugin struct {
 	// Name is the backend name.
 	Name string `json:"name"`
-	// Version and Protocols are what the plugin's Info says; empty when it
-	// could not be asked.
-	Version   string `json:"version"`
-	Protocols []int  `json:"protocols"`
+	// Version is the version the plugin's Info gives; "" when it could not
+	// be asked.
+	Version string `json:"version"`
+	// Protocols are the protocol versions the plugin's Info lists, sorted;
+	// empty (never nil, so JSON shows []) when it could not be asked.
+	Protocols []int `json:"protocols"`
 	// Path is the executable; "" for an attached plugin.
 	Path string `json:"path"`
 	// SHA256 is the hex SHA-256 of the executable.

@@ -85,7 +85,8 @@ func ReadLockFile(ctx context.Context, path string) (*LockFile, error) {
 }
 
 // Marshal returns the lock file as indented JSON with sorted keys and a
-// final newline.
+// final newline. Its error is encoding/json's, which a LockFile (strings
+// and maps of strings) never gives in practice.
 func (lf *LockFile) Marshal() ([]byte, error) {
 	data, err := json.MarshalIndent(lf, "", "  ")
 	if err != nil {

@@ -18,6 +18,7 @@ func newQuietLogger(l hclog.Logger, pluginName string) hclog.Logger {
 	return &quietLogger{Logger: l, pluginName: pluginName}
 }
 
+// Log logs at debug level at most.
 func (q *quietLogger) Log(level hclog.Level, msg string, args ...interface{}) {
 	if level > hclog.Debug {
 		level = hclog.Debug
@@ -25,8 +26,13 @@ func (q *quietLogger) Log(level hclog.Level, msg string, args ...interface{}) {
 	q.Logger.Log(level, msg, args...)
 }
 
-func (q *quietLogger) Info(msg string, args ...interface{})  { q.Logger.Debug(msg, args...) }
-func (q *quietLogger) Warn(msg string, args ...interface{})  { q.Logger.Debug(msg, args...) }
+// Info logs at debug level.
+func (q *quietLogger) Info(msg string, args ...interface{}) { q.Logger.Debug(msg, args...) }
+
+// Warn logs at debug level.
+func (q *quietLogger) Warn(msg string, args ...interface{}) { q.Logger.Debug(msg, args...) }
+
+// Error logs at debug level.
 func (q *quietLogger) Error(msg string, args ...interface{}) { q.Logger.Debug(msg, args...) }
 
 // Named passes the plugin's own logger through unchanged.
@@ -37,10 +43,12 @@ func (q *quietLogger) Named(name string) hclog.Logger {
 	return &quietLogger{Logger: q.Logger.Named(name), pluginName: q.pluginName}
 }
 
+// ResetNamed keeps the logger quiet under its new name.
 func (q *quietLogger) ResetNamed(name string) hclog.Logger {
 	return &quietLogger{Logger: q.Logger.ResetNamed(name), pluginName: q.pluginName}
 }
 
+// With keeps the logger quiet with the added key-value pairs.
 func (q *quietLogger) With(args ...interface{}) hclog.Logger {
 	return &quietLogger{Logger: q.Logger.With(args...), pluginName: q.pluginName}
 }

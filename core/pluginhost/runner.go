@@ -184,11 +184,16 @@ func (r *groupRunner) exited() bool {
 	}
 }
 
+// Stdout is the plugin's stdout, its first line recorded for startError.
 func (r *groupRunner) Stdout() io.ReadCloser {
 	return readCloser{io.TeeReader(r.stdoutR, r.first), r.stdoutR}
 }
+
+// Stderr is the plugin's stderr.
 func (r *groupRunner) Stderr() io.ReadCloser { return r.stderrR }
-func (r *groupRunner) Name() string          { return r.name }
+
+// Name is the executable's path.
+func (r *groupRunner) Name() string { return r.name }
 
 // ID is the process id, "" before Start.
 func (r *groupRunner) ID() string {
@@ -203,9 +208,10 @@ func (r *groupRunner) ID() string {
 // Diagnose adds nothing: the host reports stderr lines itself.
 func (r *groupRunner) Diagnose(context.Context) string { return "" }
 
-// PluginToHost and HostToPlugin translate nothing: the plugin runs on this
-// machine.
+// PluginToHost translates nothing: the plugin runs on this machine.
 func (r *groupRunner) PluginToHost(n, a string) (string, string, error) { return n, a, nil }
+
+// HostToPlugin translates nothing: the plugin runs on this machine.
 func (r *groupRunner) HostToPlugin(n, a string) (string, string, error) { return n, a, nil }
 
 // errKilledBeforeStart is the error of Start after a kill.
@@ -252,6 +258,7 @@ type firstLine struct {
 	done bool
 }
 
+// Write records p up to the end of the first line; it never fails.
 func (f *firstLine) Write(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -268,6 +275,7 @@ func (f *firstLine) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// String returns the first line recorded so far, without its newline.
 func (f *firstLine) String() string {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -46,6 +46,8 @@ type lineWriter struct {
 	partial []byte
 }
 
+// Write splits p into lines for the tail, keeping an unfinished line for
+// the next Write; it never fails.
 func (w *lineWriter) Write(p []byte) (int, error) {
 	t := w.t
 	t.mu.Lock()
