@@ -17,32 +17,54 @@ type Entry struct {
 }
 
 // BackendConfig is the typed view of backend_config.
+// A key that is missing, null or of another type reads as the zero value.
 type BackendConfig struct {
-	Host      string   `json:"host"`
-	Port      int      `json:"port"` // 0 = the backend's default
-	BaseURL   string   `json:"base_url"`
-	ModelPath string   `json:"model_path"`
+	// Host is the server's host name, or a URL starting with http:// or
+	// https://; "" means localhost.
+	Host string `json:"host"`
+	// Port is the server's port; 0 means the backend's default.
+	Port int `json:"port"`
+	// BaseURL is the full endpoint; when set it wins over Host and Port.
+	BaseURL string `json:"base_url"`
+	// ModelPath is the model's local directory or a scheme form such as
+	// "ollama:/name:tag".
+	ModelPath string `json:"model_path"`
+	// ExtraArgs are extra server arguments (the string elements of the
+	// list); nil when absent or not a list.
 	ExtraArgs []string `json:"extra_args"`
-	APIKeyEnv string   `json:"api_key_env"`
+	// APIKeyEnv names the environment variable holding the API key; the
+	// key itself is never stored.
+	APIKeyEnv string `json:"api_key_env"`
 }
 
 // ArtifactFile is one file of an artifacts manifest.
 type ArtifactFile struct {
-	Path   string `json:"path"`
+	// Path is relative to the model directory, with forward slashes.
+	Path string `json:"path"`
+	// SHA256 is the file's lowercase hex SHA-256.
 	SHA256 string `json:"sha256"`
 }
 
 // Artifacts is the typed view of artifacts.
 type Artifacts struct {
-	AggregateSHA256 string         `json:"aggregate_sha256"`
-	Files           []ArtifactFile `json:"files"`
+	// AggregateSHA256 is the aggregate hash of Files (see the registry
+	// format); "" when absent or null.
+	AggregateSHA256 string `json:"aggregate_sha256"`
+	// Files is the manifest in stored order; empty, never nil, when absent.
+	Files []ArtifactFile `json:"files"`
 }
 
 // VersionLock is the typed view of version_lock.
 type VersionLock struct {
-	Locked                  bool   `json:"locked"`
-	ExpectedAggregateSHA256 string `json:"expected_aggregate_sha256"` // "" when null
-	LastVerified            string `json:"last_verified"`             // "" when null
+	// Locked makes a verification whose aggregate differs from
+	// ExpectedAggregateSHA256 a lock violation.
+	Locked bool `json:"locked"`
+	// ExpectedAggregateSHA256 is the aggregate the artifacts must hash to;
+	// "" when null.
+	ExpectedAggregateSHA256 string `json:"expected_aggregate_sha256"`
+	// LastVerified is the RFC 3339 time of the last verification as
+	// stored; "" when null.
+	LastVerified string `json:"last_verified"`
 }
 
 func newEntry(name string, cur, dis *record) *Entry {

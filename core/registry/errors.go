@@ -31,10 +31,14 @@ var (
 // ParseError reports a registry file that does not parse. Line and Column
 // are 1-based; Column counts characters.
 type ParseError struct {
-	File   string
-	Line   int
+	// File is the path of the file that does not parse.
+	File string
+	// Line is the 1-based line of the first error.
+	Line int
+	// Column is the 1-based column of the first error, in characters.
 	Column int
-	Err    error
+	// Err describes the error and wraps ErrSyntax.
+	Err error
 }
 
 // Error returns "file:line:col: message".
@@ -65,9 +69,12 @@ func (e *CuratedFieldError) Unwrap() error { return ErrCuratedField }
 // DuplicateError reports a name that appears more than once in one file.
 // It wraps ErrDuplicate.
 type DuplicateError struct {
-	File  string
+	// File is the path of the file holding the duplicates.
+	File string
+	// Entry is the duplicated name.
 	Entry string
-	Count int // how many records carry the name
+	// Count is how many records carry the name.
+	Count int
 }
 
 // Error names the file and the entry.
@@ -85,4 +92,5 @@ type syntaxError struct {
 	msg string
 }
 
+// Error returns the message without the position.
 func (e *syntaxError) Error() string { return e.msg }

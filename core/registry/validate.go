@@ -12,10 +12,16 @@ import (
 
 // Problem is one finding of Validate: where it is and what is wrong.
 type Problem struct {
-	File    string `json:"file"`
-	Line    int    `json:"line"`   // 1-based
-	Column  int    `json:"column"` // 1-based, in characters
-	Entry   string `json:"entry"`  // "" when the problem is not inside a named entry
+	// File is the path of the registry file.
+	File string `json:"file"`
+	// Line is 1-based.
+	Line int `json:"line"`
+	// Column is 1-based, in characters.
+	Column int `json:"column"`
+	// Entry is the entry's name; "" when the problem is not inside a
+	// named entry.
+	Entry string `json:"entry"`
+	// Message says what is wrong, without the position.
 	Message string `json:"message"`
 }
 
