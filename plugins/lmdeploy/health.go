@@ -36,7 +36,7 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 	ctx, cancel := backendutil.WithTimeout(ctx, 0, backendutil.DefaultHealthTimeout)
 	defer cancel()
 	hs := sdk.HealthStatus{Models: openai.Statuses(req.Models, nil, nil)}
-	r, err := b.client(openai.ServerRoot(req.Endpoint), "").Do(ctx, http.MethodGet, "/health", nil)
+	r, err := b.Client(openai.ServerRoot(req.Endpoint), "").Do(ctx, http.MethodGet, "/health", nil)
 	if r != nil {
 		hs.LatencyMS = r.Latency.Milliseconds()
 	}
@@ -69,34 +69,5 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 		hs.Notes = append(hs.Notes, fmt.Sprintf("lmdeploy /health: status %q (HTTP %d)", body.Status, r.StatusCode))
 		return hs, nil
 	}
-	list, _, err := b.client(req.Endpoint, req.APIKey).Models(ctx)
-	if err != nil {
-		if note, down := backendutil.Down(err); down {
-			hs.Notes = append(hs.Notes, "listing models: "+note)
-			return hs, nil
-		}
-		return sdk.HealthStatus{}, fmt.Errorf("lmdeploy: health: listing models: %w", err)
-	}
-	hs.Served = list.IDs()
-	hs.Models = openai.Statuses(req.Models, hs.Served, nil)
-	return hs, nil
-}
-
-// ListModels lists GET /v1/models (LMDeploy's root is the served name, so
-// each card is a model of its own). Sorted by ID.
-//
-// Errors wrap sdk.ErrUnavailable (unreachable, timeout, 503),
-// sdk.ErrUnauthorized (401), sdk.ErrBadResponse (bad JSON, 500), and
-// sdk.ErrBadRequest for an empty endpoint.
-func (b *Backend) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk.ServedModel, error) {
-	if strings.TrimSpace(req.Endpoint) == "" {
-		return nil, fmt.Errorf("lmdeploy: listing models: no endpoint: %w", sdk.ErrBadRequest)
-	}
-	ctx, cancel := backendutil.WithTimeout(ctx, 0, backendutil.DefaultListTimeout)
-	defer cancel()
-	list, _, err := b.client(req.Endpoint, req.APIKey).Models(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("lmdeploy: listing models: %w", err)
-	}
-	return openai.GroupModels(list.Data), nil
+	return b.ListServed(ctx, req, hs)
 }

@@ -26,7 +26,7 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 	}
 	ctx, cancel := backendutil.WithTimeout(ctx, 0, backendutil.DefaultHealthTimeout)
 	defer cancel()
-	root := b.client(openai.ServerRoot(req.Endpoint), "")
+	root := b.Client(openai.ServerRoot(req.Endpoint), "")
 	hs := sdk.HealthStatus{Models: openai.Statuses(req.Models, nil, nil)}
 	r, err := root.Do(ctx, http.MethodGet, "/health", nil)
 	if r != nil {
@@ -50,35 +50,5 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 	} else {
 		hs.Notes = append(hs.Notes, "no version: "+err.Error())
 	}
-	list, _, err := b.client(req.Endpoint, req.APIKey).Models(ctx)
-	if err != nil {
-		if note, down := backendutil.Down(err); down {
-			hs.Notes = append(hs.Notes, "listing models: "+note)
-			return hs, nil
-		}
-		return sdk.HealthStatus{}, fmt.Errorf("vllm: health: listing models: %w", err)
-	}
-	hs.Served = list.IDs()
-	hs.Models = openai.Statuses(req.Models, hs.Served, nil)
-	return hs, nil
-}
-
-// ListModels lists GET /v1/models: cards sharing a root (aliases from
-// --served-model-name) are one model, the first card's id its ID; LoRA
-// adapters are models of their own with Parent set. Sorted by ID.
-//
-// Errors wrap sdk.ErrUnavailable (unreachable, timeout, 503),
-// sdk.ErrUnauthorized (401), sdk.ErrBadResponse (bad JSON, 500), and
-// sdk.ErrBadRequest for an empty endpoint.
-func (b *Backend) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk.ServedModel, error) {
-	if strings.TrimSpace(req.Endpoint) == "" {
-		return nil, fmt.Errorf("vllm: listing models: no endpoint: %w", sdk.ErrBadRequest)
-	}
-	ctx, cancel := backendutil.WithTimeout(ctx, 0, backendutil.DefaultListTimeout)
-	defer cancel()
-	list, _, err := b.client(req.Endpoint, req.APIKey).Models(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("vllm: listing models: %w", err)
-	}
-	return openai.GroupModels(list.Data), nil
+	return b.ListServed(ctx, req, hs)
 }

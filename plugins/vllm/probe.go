@@ -28,27 +28,16 @@ const notMultimodal = "is not a multimodal model"
 // sdk.ErrModelNotFound; 401 sdk.ErrUnauthorized; unreachable, timeout or
 // 503 sdk.ErrUnavailable; bad JSON or 500 sdk.ErrBadResponse.
 func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
-	mime, err := backendutil.ImageType(req.Image, req.MIMEType)
+	target, err := b.ProbeTarget(req)
 	if err != nil {
-		return sdk.ProbeResult{}, fmt.Errorf("vllm: probe: %w", err)
+		return sdk.ProbeResult{}, err
 	}
-	ep := req.Endpoint
-	if strings.TrimSpace(ep) == "" {
-		ep = openai.Endpoint(req.Entry.Config, DefaultPort)
-	}
-	model := req.ModelID
-	if model == "" {
-		model = openai.ModelID(req.Entry)
-	}
-	prompt := req.Prompt
-	if strings.TrimSpace(prompt) == "" {
-		prompt = backendutil.DefaultPrompt
-	}
+	model, prompt := target.Model, target.Prompt
 	ctx, cancel := backendutil.WithTimeout(ctx, req.Timeout, backendutil.DefaultProbeTimeout)
 	defer cancel()
 
 	res := sdk.ProbeResult{Model: model, ProbeVersion: ProbeVersion}
-	out, r, err := b.client(ep, req.APIKey).ChatCompletion(ctx, openai.NewImageChat(model, prompt, mime, req.Image))
+	out, r, err := b.Client(target.Endpoint, req.APIKey).ChatCompletion(ctx, openai.NewImageChat(model, prompt, target.MIME, req.Image))
 	if r != nil {
 		res.StatusCode = r.StatusCode
 		res.LatencyMS = r.Latency.Milliseconds()

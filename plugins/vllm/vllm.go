@@ -8,12 +8,11 @@
 package vllm
 
 import (
-	"context"
 	"net/http"
 	"time"
 
+	"github.com/imageworks-ai/loader/plugins/internal/backendutil"
 	"github.com/imageworks-ai/loader/sdk"
-	"github.com/imageworks-ai/loader/sdk/openai"
 )
 
 const (
@@ -28,37 +27,33 @@ const (
 )
 
 // Backend is the vLLM backend. Its zero value is not usable; call New.
+//
+// Info, Resolve (endpoint rules on port 8000; with a live check it runs
+// Health) and ListModels come from the embedded backendutil.Base;
+// Artifacts answers sdk.ErrNotImplemented, since the host hashes
+// model_path itself.
 type Backend struct {
-	sdk.Unimplemented // Artifacts: the host hashes model_path itself
-
-	hc  *http.Client
-	now func() time.Time
+	*backendutil.Base
 }
 
 // Option configures a Backend.
 type Option func(*Backend)
 
 // WithHTTPClient sets the HTTP client used to reach servers.
-func WithHTTPClient(hc *http.Client) Option {
-	return func(b *Backend) {
-		if hc != nil {
-			b.hc = hc
-		}
-	}
-}
+func WithHTTPClient(hc *http.Client) Option { return func(b *Backend) { b.SetHTTPClient(hc) } }
 
 // WithClock sets the clock latencies are measured with.
-func WithClock(now func() time.Time) Option {
-	return func(b *Backend) {
-		if now != nil {
-			b.now = now
-		}
-	}
-}
+func WithClock(now func() time.Time) Option { return func(b *Backend) { b.SetClock(now) } }
 
 // New returns the vLLM backend.
 func New(opts ...Option) *Backend {
-	b := &Backend{hc: &http.Client{}, now: time.Now}
+	b := &Backend{}
+	b.Base = backendutil.NewBase(backendutil.Spec{
+		Name:        Name,
+		Version:     Version,
+		DefaultPort: DefaultPort,
+		Implements:  []string{sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision},
+	}, b.Health)
 	for _, o := range opts {
 		o(b)
 	}
@@ -66,36 +61,3 @@ func New(opts ...Option) *Backend {
 }
 
 var _ sdk.Backend = (*Backend)(nil)
-
-// Info describes the backend. It never fails.
-func (b *Backend) Info(context.Context) (sdk.Info, error) {
-	return sdk.Info{
-		Name:        Name,
-		Version:     Version,
-		Protocols:   []int{sdk.ProtocolVersion},
-		DefaultPort: DefaultPort,
-		Implements:  []string{sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision},
-	}, nil
-}
-
-// Resolve applies the endpoint rules with port 8000 and the model id rule
-// (served_model_id, else the logical name). With req.Live it also runs
-// Health for that model and stores the result in Live; it fails only when
-// that check fails with an error (authentication, cancellation), not when
-// the server is down.
-func (b *Backend) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
-	res := openai.Resolve(req.Entry, DefaultPort)
-	if !req.Live {
-		return res, nil
-	}
-	hs, err := b.Health(ctx, sdk.HealthRequest{Endpoint: res.Endpoint, Models: []string{res.InternalModelID}, APIKey: req.APIKey})
-	if err != nil {
-		return sdk.Resolution{}, err
-	}
-	res.Live = &hs
-	return res, nil
-}
-
-func (b *Backend) client(base string, key sdk.Secret) *openai.Client {
-	return openai.NewClient(base, openai.WithHTTPClient(b.hc), openai.WithClock(b.now), openai.WithSecret(key))
-}

@@ -1,6 +1,7 @@
 // Package backendutil holds what the bundled backends share beyond
-// sdk/openai: deadlines, image sniffing, and telling a down server from a
-// failed call.
+// sdk/openai: Base, the embeddable core of an OpenAI-compatible backend
+// (vLLM, LMDeploy); deadlines; image sniffing; and telling a down server
+// from a failed call.
 package backendutil
 
 import (
