@@ -24,3 +24,18 @@ func ExampleHost_Find() {
 	// true
 	// plugin imageworks-backend-vllm not found (looked in /nonexistent/plugins, /nonexistent/bin, /home/ada/.local/share/imageworks/plugins; add a folder with --plugin-dir or IMAGEWORKS_PLUGIN_PATH)
 }
+
+func ExampleParseFileName() {
+	for _, file := range []string{
+		"/opt/plugins/imageworks-backend-vllm",
+		"imageworks-backend-llama-cpp_v0.4.1-rc.2",
+		"imageworks-backend-Vllm",
+	} {
+		name, version, ok := pluginhost.ParseFileName(file)
+		fmt.Printf("%q %q %v\n", name, version, ok)
+	}
+	// Output:
+	// "vllm" "" true
+	// "llama-cpp" "0.4.1-rc.2" true
+	// "" "" false
+}
