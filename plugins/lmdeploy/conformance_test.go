@@ -1,12 +1,9 @@
 package lmdeploy
 
 import (
-	"io"
 	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/imageworks-ai/loader/sdk"
 	"github.com/imageworks-ai/loader/sdk/plugintest"
 )
 
@@ -14,9 +11,7 @@ import (
 // imageworks-backend-lmdeploy (by TestConformanceBinary, through the real plugin
 // host), it serves the backend.
 func TestMain(m *testing.M) {
-	if filepath.Base(os.Args[0]) == "imageworks-backend-"+Name {
-		os.Exit(sdk.Serve(New()))
-	}
+	plugintest.ServeIfNamed(Name, New())
 	os.Exit(m.Run())
 }
 
@@ -25,34 +20,5 @@ func TestConformance(t *testing.T) {
 }
 
 func TestConformanceBinary(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "imageworks-backend-"+Name)
-	copySelf(t, path)
-	plugintest.RunBinary(t, path)
-}
-
-// copySelf puts a copy of the test binary at path.
-func copySelf(t *testing.T, path string) {
-	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Link(self, path); err == nil {
-		return
-	}
-	in, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
+	plugintest.RunBinary(t, plugintest.CopySelf(t, Name))
 }

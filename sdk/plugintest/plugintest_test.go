@@ -1,9 +1,8 @@
 package plugintest
 
 import (
-	"io"
 	"os"
-	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -11,12 +10,11 @@ import (
 	"github.com/imageworks-ai/loader/sdk"
 )
 
-// The test binary doubles as a plugin: started under a plugin's file name,
-// it serves the conformant fake.
+// The test binary doubles as a plugin: started as imageworks-backend-fake
+// (by TestRunBinary, through the real plugin host), it serves the
+// conformant fake.
 func TestMain(m *testing.M) {
-	if name, err := nameFromPath(os.Args[0]); err == nil {
-		os.Exit(sdk.Serve(fake{name: name}))
-	}
+	ServeIfNamed("fake", fake{name: "fake"})
 	os.Exit(m.Run())
 }
 
@@ -29,35 +27,22 @@ func TestRunWithName(t *testing.T) {
 }
 
 func TestRunBinary(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "imageworks-backend-fake")
-	copyExecutable(t, path)
-	RunBinary(t, path)
+	RunBinary(t, CopySelf(t, "fake"))
 }
 
-// copyExecutable puts a copy of the test binary at path.
-func copyExecutable(t *testing.T, path string) {
-	t.Helper()
+func TestCopySelf(t *testing.T) {
+	path := CopySelf(t, "some-name")
+	if name, err := nameFromPath(path); err != nil || name != "some-name" {
+		t.Errorf("CopySelf(some-name) = %s, named %q, %v, want a file named imageworks-backend-some-name", path, name, err)
+	}
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Link(self, path); err == nil {
-		return
-	}
-	in, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
+	a, errA := os.Stat(self)
+	b, errB := os.Stat(path)
+	if errA != nil || errB != nil || a.Size() != b.Size() || b.Mode()&0o111 == 0 && runtime.GOOS != "windows" {
+		t.Errorf("CopySelf() made %v, %v, want an executable copy of the test binary %v", b, errB, a)
 	}
 }
 
