@@ -43,6 +43,8 @@ func (s standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// TestEndpoint checks the endpoint rules Resolve applies through
+// openai.Resolve on port 8080.
 func TestEndpoint(t *testing.T) {
 	for _, tc := range []struct {
 		cfg  sdk.BackendConfig
@@ -55,12 +57,14 @@ func TestEndpoint(t *testing.T) {
 		{sdk.BackendConfig{Host: "http://h.example:9/"}, "http://h.example:9"},
 		{sdk.BackendConfig{Host: "HTTPS://h.example"}, "HTTPS://h.example"},
 	} {
-		if got := llamacpp.Endpoint(tc.cfg); got != tc.want {
-			t.Errorf("Endpoint(%+v) = %q, want %q", tc.cfg, got, tc.want)
+		res, err := llamacpp.New().Resolve(context.Background(), sdk.ResolveRequest{Entry: sdk.Entry{Name: "m", Config: tc.cfg}})
+		if err != nil || res.Endpoint != tc.want {
+			t.Errorf("Resolve(config %+v) endpoint = %q, %v, want %q", tc.cfg, res.Endpoint, err, tc.want)
 		}
 	}
 }
 
+// TestModelID checks the model id rule Resolve applies.
 func TestModelID(t *testing.T) {
 	for _, tc := range []struct {
 		e    sdk.Entry
@@ -70,8 +74,9 @@ func TestModelID(t *testing.T) {
 		{sdk.Entry{Name: "qwen", ServedModelID: "qwen2.5-vl-7b-q4_k_m.gguf"}, "qwen2.5-vl-7b-q4_k_m.gguf"},
 		{sdk.Entry{Name: "qwen", ServedModelID: "  "}, "qwen"},
 	} {
-		if got := llamacpp.ModelID(tc.e); got != tc.want {
-			t.Errorf("ModelID(%+v) = %q, want %q", tc.e, got, tc.want)
+		res, err := llamacpp.New().Resolve(context.Background(), sdk.ResolveRequest{Entry: tc.e})
+		if err != nil || res.InternalModelID != tc.want {
+			t.Errorf("Resolve(%+v) model id = %q, %v, want %q", tc.e, res.InternalModelID, err, tc.want)
 		}
 	}
 }
@@ -147,4 +152,42 @@ func TestResolveLive(t *testing.T) {
 	if err != nil || res.Endpoint != srv.URL+"/v1" || res.Live == nil || !res.Live.Up || !res.Live.Models[0].Served {
 		t.Errorf("Resolve(live) = %+v, %v, want the endpoint, up and the model served", res, err)
 	}
+}
+
+func TestHealthOtherServers(t *testing.T) {
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	defer notFound.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+	ctx := context.Background()
+
+	for _, tc := range []struct {
+		name     string
+		endpoint string
+		wantErr  error
+	}{
+		{"no endpoint", " ", sdk.ErrBadRequest},
+		{"404 on /health", notFound.URL + "/v1", sdk.ErrBadResponse},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := llamacpp.New().Health(ctx, sdk.HealthRequest{Endpoint: tc.endpoint})
+			if !errors.Is(err, tc.wantErr) {
+				t.Errorf("Health(%q) error = %v, want one wrapping %v", tc.endpoint, err, tc.wantErr)
+			}
+		})
+	}
+	t.Run("refused", func(t *testing.T) {
+		h, err := llamacpp.New().Health(ctx, sdk.HealthRequest{Endpoint: closedURL + "/v1", Models: []string{"m"}})
+		if err != nil || h.Up || len(h.Notes) != 1 || !reflect.DeepEqual(h.Models, []sdk.ModelStatus{{ID: "m"}}) {
+			t.Errorf("Health(closed port) = %+v, %v, want down with a note and m not served", h, err)
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := llamacpp.New().Health(cctx, sdk.HealthRequest{Endpoint: notFound.URL + "/v1"}); !errors.Is(err, context.Canceled) {
+			t.Errorf("Health(cancelled) error = %v, want one wrapping context.Canceled", err)
+		}
+	})
 }
