@@ -6,6 +6,13 @@
 // sent; a text-only one answers blind), checks API keys like the real
 // server, can fail on demand (500, bad JSON, slow), and records every
 // request it receives so that tests can assert what was sent.
+//
+// A stand-in also runs by hand, serving until interrupted (Main, Usage):
+//
+//	go run ./internal/standin/cmd/standin vllm --models qwen-vl --vision qwen-vl --api-key k
+//	go run ./internal/standin/cmd/standin ollama --models llava,qwen3:8b --vision llava
+//
+// It prints the server's root URL; point an entry's backend_config at it.
 package standin
 
 import (
