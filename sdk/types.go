@@ -27,11 +27,17 @@ type Info struct {
 // plus the whole merged JSON record, so a backend can read keys the core
 // does not know.
 type Entry struct {
-	Name          string
-	DisplayName   string
-	Backend       string
+	// Name is the entry's logical name, unique in the registry.
+	Name string
+	// DisplayName is the entry's display_name, shown to people; may be "".
+	DisplayName string
+	// Backend is the backend the entry selects (this backend's Info name).
+	Backend string
+	// ServedModelID is the entry's served_model_id: the id the server
+	// knows the model by, or "" to use Name.
 	ServedModelID string
-	Config        BackendConfig
+	// Config is the entry's backend_config.
+	Config BackendConfig
 	// Capabilities is the normalised capability map (every canonical key
 	// present).
 	Capabilities map[string]bool
@@ -41,10 +47,18 @@ type Entry struct {
 
 // BackendConfig is the entry's backend_config.
 type BackendConfig struct {
-	Host      string
-	Port      int
-	BaseURL   string
+	// Host is the server's host name, or a whole http(s) base URL; "" means
+	// localhost.
+	Host string
+	// Port is the server's port; 0 means the backend's DefaultPort.
+	Port int
+	// BaseURL, when set, is the server's OpenAI-compatible base URL and
+	// wins over Host and Port. It arrives as written (untrimmed).
+	BaseURL string
+	// ModelPath is where the model comes from: a directory or file, or a
+	// backend's own reference ("ollama:/llava:latest"); may be "".
 	ModelPath string
+	// ExtraArgs are extra server arguments the entry lists, in order.
 	ExtraArgs []string
 	// APIKeyEnv names the environment variable holding the API key. The
 	// host reads it; backends get the value in the request's APIKey.
@@ -53,6 +67,7 @@ type BackendConfig struct {
 
 // ResolveRequest asks how to reach an entry's model.
 type ResolveRequest struct {
+	// Entry is the registry entry to resolve.
 	Entry Entry
 	// Live asks the backend to check the server too; the result's Live
 	// field then holds what it found.
@@ -87,6 +102,7 @@ type HealthRequest struct {
 
 // HealthStatus is what a health check found.
 type HealthStatus struct {
+	// Up says whether the server answered its health check as ready.
 	Up bool
 	// Version is the server's version when it tells it, else "".
 	Version string
@@ -94,14 +110,19 @@ type HealthStatus struct {
 	Models []ModelStatus
 	// Served lists every id the server serves (aliases included), sorted,
 	// when it can be listed.
-	Served    []string
+	Served []string
+	// LatencyMS is the health check's client wall-clock time.
 	LatencyMS int64
-	Notes     []string
+	// Notes are short human-readable remarks (why the server is down, what
+	// it could not say), in order.
+	Notes []string
 }
 
 // ModelStatus says whether one model id is served.
 type ModelStatus struct {
-	ID     string
+	// ID is the model id as requested.
+	ID string
+	// Served says whether the server serves it.
 	Served bool
 }
 
@@ -127,12 +148,17 @@ type ServedModel struct {
 	// Capabilities is what the server reports (Ollama /api/show), keyed by
 	// canonical capability names; nil when the server cannot say.
 	Capabilities map[string]bool
-	Family       string
+	// Family is the model family the server reports ("qwen25vl"), else "".
+	Family string
+	// Quantization is the quantization the server reports ("Q4_K_M"),
+	// else "".
 	Quantization string
-	SizeBytes    int64
+	// SizeBytes is the model's size on disk, 0 when unknown.
+	SizeBytes int64
 	// ContextLength is the model's maximum context, 0 when unknown.
 	ContextLength int64
-	Digest        string
+	// Digest is the server's digest of the model (Ollama's), else "".
+	Digest string
 	// ModelPath is what backend_config.model_path of an entry imported
 	// from this model should say (Ollama: "ollama:/llava:latest"); "" when
 	// nothing.
@@ -141,16 +167,19 @@ type ServedModel struct {
 
 // ProbeRequest asks a model about an image.
 type ProbeRequest struct {
-	Entry    Entry
+	// Entry is the registry entry probed.
+	Entry Entry
+	// Endpoint is the base URL as Resolve gave it; "" means the entry's.
 	Endpoint string
 	// ModelID is the id to send as "model" (Resolution.InternalModelID).
 	ModelID string
 	// APIKey is the key for the server, or empty. It prints redacted;
 	// Reveal it only to send it.
 	APIKey Secret
-	// Image holds the image bytes and MIMEType their sniffed type
-	// (image/png, image/jpeg, ...).
-	Image    []byte
+	// Image holds the image bytes.
+	Image []byte
+	// MIMEType is the image's sniffed type (image/png, image/jpeg, ...), or
+	// "" to let the backend sniff it.
 	MIMEType string
 	// Prompt is the question to ask.
 	Prompt string
@@ -171,9 +200,12 @@ type ProbeRequest struct {
 // Challenge is an image whose content is known and the answers that prove a
 // model saw it.
 type Challenge struct {
-	Image    []byte
+	// Image holds the image bytes.
+	Image []byte
+	// MIMEType is the image's type (image/png).
 	MIMEType string
-	Prompt   string
+	// Prompt is the question that Expect answers.
+	Prompt string
 	// Expect lists answers of which at least one must appear,
 	// case-insensitively, in the reply.
 	Expect []string
@@ -181,6 +213,7 @@ type Challenge struct {
 
 // ProbeResult is what a vision probe found.
 type ProbeResult struct {
+	// VisionOK says whether the probe proved that the model sees images.
 	VisionOK bool
 	// LatencyMS is client wall-clock time from send to full body read.
 	LatencyMS int64
@@ -189,7 +222,8 @@ type ProbeResult struct {
 	// Model is the model the server answered as.
 	Model string
 	// Excerpt is the start of the answer (at most 200 characters).
-	Excerpt    string
+	Excerpt string
+	// StatusCode is the HTTP status of the server's answer.
 	StatusCode int
 	// ProbeVersion identifies the probe's method, for comparing results.
 	ProbeVersion string
@@ -197,6 +231,7 @@ type ProbeResult struct {
 
 // ArtifactsRequest asks for the local files behind an entry.
 type ArtifactsRequest struct {
+	// Entry is the registry entry whose files are wanted.
 	Entry Entry
 }
 
@@ -210,6 +245,7 @@ type ArtifactSet struct {
 
 // ArtifactFile is one local file behind an entry.
 type ArtifactFile struct {
+	// Path is slash-separated and relative to ArtifactSet.Root.
 	Path string
 	// SHA256 is the digest the file must have when the backend knows it
 	// (Ollama blobs are named by it), else "".

@@ -66,12 +66,13 @@ type Model struct {
 	// Capabilities overrides Ollama's /api/show capabilities (default
 	// "completion", plus "vision" for a vision model).
 	Capabilities []string
-	// Ollama /api/tags and /api/show details.
+	// Family, Quantization, ParameterSize, Size and Digest are Ollama's
+	// /api/tags and /api/show details.
 	Family        string
-	Quantization  string
-	ParameterSize string
-	Size          int64
-	Digest        string
+	Quantization  string // e.g. "Q4_K_M"
+	ParameterSize string // e.g. "7.6B"
+	Size          int64  // bytes
+	Digest        string // hex SHA-256
 	// ContextLength is vLLM's max_model_len and Ollama's context length
 	// (default 32768 and 8192).
 	ContextLength int64
@@ -95,6 +96,7 @@ const (
 
 // Failure makes a stand-in fail on demand.
 type Failure struct {
+	// Mode is how to fail; FailNone answers normally.
 	Mode FailMode
 	// Path limits the failure to requests for this path; "" means every
 	// path.
@@ -105,6 +107,7 @@ type Failure struct {
 
 // Config configures a stand-in.
 type Config struct {
+	// Models are the models served, in listing order.
 	Models []Model
 	// APIKey, when set, is the key the server requires as
 	// "Authorization: Bearer KEY" (vLLM on /v1/*, LMDeploy everywhere but
@@ -120,16 +123,17 @@ type Config struct {
 	// "unhealthy", "initializing" (503); before 0.14 anything but "" or
 	// "healthy" is an empty 503. Ollama ignores it.
 	Status string
-	Fail   Failure
+	// Fail makes the stand-in fail on demand.
+	Fail Failure
 }
 
 // Request is a request a stand-in received.
 type Request struct {
-	Method string
-	Path   string
-	Query  string
-	Header http.Header
-	Body   []byte
+	Method string      // HTTP method
+	Path   string      // URL path
+	Query  string      // raw query, without "?"
+	Header http.Header // request headers
+	Body   []byte      // the whole body
 }
 
 // DecodeJSON decodes the request body into v.

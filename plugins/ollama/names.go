@@ -14,7 +14,7 @@ const DefaultRegistry = "registry.ollama.ai"
 type Ref struct {
 	Host      string // default DefaultRegistry
 	Namespace string // default "library"
-	Model     string
+	Model     string // the model's name, never empty
 	Tag       string // default "latest"
 }
 

@@ -141,8 +141,10 @@ func (c *Client) GoString() string { return c.String() }
 
 // Response is a complete HTTP answer.
 type Response struct {
+	// StatusCode is the HTTP status.
 	StatusCode int
-	Header     http.Header
+	// Header holds the answer's headers.
+	Header http.Header
 	// Body is the whole body as read.
 	Body []byte
 	// Latency is client wall-clock time from sending the request to having

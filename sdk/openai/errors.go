@@ -115,10 +115,11 @@ func codeOf(r json.RawMessage) int {
 // sdk.ErrModelNotFound, 408, 429, 502, 503 and 504 sdk.ErrUnavailable, other
 // 4xx sdk.ErrBadRequest, other 5xx (and anything else) sdk.ErrBadResponse.
 type APIError struct {
-	// Method and URL name the request; URL has any password redacted and
-	// no query or fragment.
+	// Method is the request's HTTP method.
 	Method string
-	URL    string
+	// URL is the request's URL with any password redacted and without its
+	// query or fragment.
+	URL string
 	// StatusCode is the HTTP status.
 	StatusCode int
 	// Message is the server's message decoded from the body, or the start

@@ -9,8 +9,8 @@ import (
 
 // ModelList is a GET /v1/models answer.
 type ModelList struct {
-	Object string      `json:"object"`
-	Data   []ModelCard `json:"data"`
+	Object string      `json:"object"` // "list"
+	Data   []ModelCard `json:"data"`   // the cards, in server order
 }
 
 // ModelCard is one /v1/models card. vLLM sends one card per served alias,
@@ -18,13 +18,13 @@ type ModelList struct {
 // Parent is the base model; LMDeploy's Root is the served name and it has no
 // MaxModelLen.
 type ModelCard struct {
-	ID          string  `json:"id"`
-	Object      string  `json:"object"`
-	Created     int64   `json:"created"`
-	OwnedBy     string  `json:"owned_by"`
-	Root        string  `json:"root,omitempty"`
-	Parent      *string `json:"parent"`
-	MaxModelLen int64   `json:"max_model_len,omitempty"`
+	ID          string  `json:"id"`                      // the id clients send as "model"
+	Object      string  `json:"object"`                  // "model"
+	Created     int64   `json:"created"`                 // Unix seconds
+	OwnedBy     string  `json:"owned_by"`                // "vllm", "lmdeploy", ...
+	Root        string  `json:"root,omitempty"`          // the model's source
+	Parent      *string `json:"parent"`                  // a LoRA adapter's base model, else nil
+	MaxModelLen int64   `json:"max_model_len,omitempty"` // maximum context, 0 when not sent
 }
 
 // IDs returns every card's id, sorted, without duplicates or empty ids.

@@ -13,7 +13,9 @@ import (
 
 // Spec is what tells one OpenAI-compatible backend from another.
 type Spec struct {
-	Name    string
+	// Name is the backend name entries select.
+	Name string
+	// Version is the backend's own version.
 	Version string
 	// DefaultPort is the server's port when an entry gives none.
 	DefaultPort int
