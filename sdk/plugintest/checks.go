@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,22 +121,28 @@ func (s *suite) checkInfo() ([]string, error) {
 
 func (s *suite) implements(call string) bool { return slices.Contains(s.info.Implements, call) }
 
-// callOptional makes the optional call named call, pointed at endpoint, and
-// returns the HealthStatus for Health (else nil) and the call's error.
+// conformanceKey is the API key the kit's calls carry, so that the
+// Unreachable check can look for it in what comes back.
+const conformanceKey sdk.Secret = "plugintest-api-key-5f0c2a"
+
+// callOptional makes the optional call named call, pointed at endpoint with
+// conformanceKey, and returns the HealthStatus for Health (else nil) and
+// the call's error.
 func (s *suite) callOptional(ctx context.Context, call, endpoint string) (*sdk.HealthStatus, error) {
 	entry := s.entry(sdk.BackendConfig{BaseURL: endpoint})
 	switch call {
 	case sdk.CallHealth:
-		h, err := s.b.Health(ctx, sdk.HealthRequest{Endpoint: endpoint, Models: []string{entry.Name}})
+		h, err := s.b.Health(ctx, sdk.HealthRequest{Endpoint: endpoint, Models: []string{entry.Name}, APIKey: conformanceKey})
 		return &h, err
 	case sdk.CallListModels:
-		_, err := s.b.ListModels(ctx, sdk.ListModelsRequest{Endpoint: endpoint})
+		_, err := s.b.ListModels(ctx, sdk.ListModelsRequest{Endpoint: endpoint, APIKey: conformanceKey})
 		return nil, err
 	case sdk.CallProbeVision:
 		_, err := s.b.ProbeVision(ctx, sdk.ProbeRequest{
 			Entry:    entry,
 			Endpoint: endpoint,
 			ModelID:  entry.Name,
+			APIKey:   conformanceKey,
 			Image:    tinyPNG(),
 			MIMEType: "image/png",
 			Prompt:   "What colour is this image? Answer with one word.",
@@ -344,6 +351,7 @@ func (s *suite) checkUnreachable() []string {
 		if took > s.cfg.prompt {
 			p = append(p, fmt.Sprintf("%s(%s) took %v with nothing listening, want under %v", call, endpoint, took.Round(time.Millisecond), s.cfg.prompt))
 		}
+		p = append(p, keyShown(call, err, h)...)
 		switch {
 		case errors.Is(err, sdk.ErrUnavailable):
 		case call == sdk.CallHealth && err == nil && !h.Up:
@@ -357,7 +365,8 @@ func (s *suite) checkUnreachable() []string {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.prompt+callTimeout)
 	defer cancel()
 	port := portOf(endpoint)
-	res, err := s.b.Resolve(ctx, sdk.ResolveRequest{Entry: s.entry(sdk.BackendConfig{Host: "127.0.0.1", Port: port}), Live: true})
+	res, err := s.b.Resolve(ctx, sdk.ResolveRequest{Entry: s.entry(sdk.BackendConfig{Host: "127.0.0.1", Port: port}), Live: true, APIKey: conformanceKey})
+	p = append(p, keyShown("Resolve", err, res.Live)...)
 	switch {
 	case errors.Is(err, sdk.ErrUnavailable):
 	case err != nil:
@@ -366,6 +375,23 @@ func (s *suite) checkUnreachable() []string {
 		p = append(p, fmt.Sprintf("Resolve(live, port %d).Live = nil, want what the live check found", port))
 	case res.Live != nil && res.Live.Up:
 		p = append(p, fmt.Sprintf("Resolve(live, port %d).Live.Up = true with nothing listening, want false", port))
+	}
+	return p
+}
+
+// keyShown reports the call's error and notes that show the API key.
+func keyShown(call string, err error, h *sdk.HealthStatus) []string {
+	var p []string
+	key := conformanceKey.Reveal()
+	if err != nil && strings.Contains(err.Error(), key) {
+		p = append(p, fmt.Sprintf("%s() error shows the API key: %v", call, err))
+	}
+	if h != nil {
+		for _, n := range h.Notes {
+			if strings.Contains(n, key) {
+				p = append(p, fmt.Sprintf("%s() note shows the API key: %q", call, n))
+			}
+		}
 	}
 	return p
 }

@@ -35,6 +35,8 @@ type fake struct {
 	noVersion bool
 	// alwaysLive makes Resolve check the server even when not asked.
 	alwaysLive bool
+	// leaksKey puts the API key in Health's notes and ListModels' errors.
+	leaksKey bool
 }
 
 func (f fake) Info(context.Context) (sdk.Info, error) {
@@ -139,7 +141,11 @@ func (f fake) Health(ctx context.Context, req sdk.HealthRequest) (sdk.HealthStat
 		return sdk.HealthStatus{}, ctx.Err()
 	}
 	if err != nil {
-		return sdk.HealthStatus{Up: false, Notes: []string{err.Error()}}, nil
+		note := err.Error()
+		if f.leaksKey {
+			note += " (key " + req.APIKey.Reveal() + ")"
+		}
+		return sdk.HealthStatus{Up: false, Notes: []string{note}}, nil
 	}
 	return sdk.HealthStatus{Up: true}, nil
 }
@@ -151,6 +157,9 @@ func (f fake) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk.
 	if err := f.get(ctx, req.Endpoint+"/models"); err != nil {
 		if f.plainErrors {
 			return nil, errors.New("listing models failed")
+		}
+		if f.leaksKey {
+			return nil, fmt.Errorf("with key %s: %w", req.APIKey.Reveal(), err)
 		}
 		return nil, err
 	}

@@ -37,7 +37,8 @@
 //     shapes of known ones, change nothing.
 //   - Unreachable: the optional calls a backend implements, pointed at a
 //     closed port, return promptly and report the server as unavailable
-//     (an error wrapping sdk.ErrUnavailable, or Health's Up false).
+//     (an error wrapping sdk.ErrUnavailable, or Health's Up false), and
+//     neither errors nor notes show the API key the calls carry.
 //   - Cancellation: every call returns promptly with an already-cancelled
 //     context, and a call waiting on a server that never answers gives up
 //     its connection promptly once its context is cancelled.

@@ -67,6 +67,8 @@ func TestChecksFindDefects(t *testing.T) {
 		{"resolve goes online", fake{name: "fake", alwaysLive: true}, "ResolveOffline", "connected to the entry's server"},
 		{"unknown fields refused", fake{name: "fake", strictRaw: true}, "UnknownFields", "unknown keys"},
 		{"plain error when unreachable", fake{name: "fake", plainErrors: true}, "Unreachable", "ListModels"},
+		{"key in a note", fake{name: "fake", leaksKey: true}, "Unreachable", "Health() note shows the API key"},
+		{"key in an error", fake{name: "fake", leaksKey: true}, "Unreachable", "ListModels() error shows the API key"},
 		{"context ignored", fake{name: "fake", ignoreContext: true}, "Cancellation", "Health() kept its connection"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
