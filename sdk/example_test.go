@@ -61,3 +61,14 @@ func ExampleNewLogger() {
 	log := sdk.NewLogger() // JSON lines on stderr, as the host expects
 	log.Info("model listed", "endpoint", "http://localhost:9000/v1", "models", 3)
 }
+
+// A request's API key prints redacted; only Reveal gives the key, for the
+// header that sends it.
+func ExampleSecret() {
+	req := sdk.HealthRequest{Endpoint: "http://gpu:8000/v1", APIKey: "sk-live-123"}
+	fmt.Printf("%+v\n", req)
+	fmt.Println("Bearer " + req.APIKey.Reveal())
+	// Output:
+	// {Endpoint:http://gpu:8000/v1 Models:[] APIKey:[redacted]}
+	// Bearer sk-live-123
+}
