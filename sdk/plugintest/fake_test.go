@@ -67,7 +67,7 @@ func (f fake) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Resoluti
 			Capabilities  json.RawMessage `json:"capabilities"`
 		}
 		if err := d.Decode(&known); err != nil {
-			return sdk.Resolution{}, fmt.Errorf("entry %q: %w: %v", req.Entry.Name, sdk.ErrBadRequest, err)
+			return sdk.Resolution{}, fmt.Errorf("entry %q: %w: %w", req.Entry.Name, sdk.ErrBadRequest, err)
 		}
 	}
 	c := req.Entry.Config
@@ -116,7 +116,7 @@ func (f fake) notImpl(call string) error {
 func (f fake) get(ctx context.Context, url string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return fmt.Errorf("%w: %v", sdk.ErrBadRequest, err)
+		return fmt.Errorf("%w: %w", sdk.ErrBadRequest, err)
 	}
 	if f.ignoreContext {
 		req = req.WithContext(context.Background())
