@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-
 )
 
 // Whole-process benchmarks: each op is one run of a real process, so they

@@ -119,7 +119,7 @@ func writeExec(t *testing.T, dir, name string, mode os.FileMode) string {
 
 func TestFindOrder(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("uses execute bits")
+		t.Skipf("%s has no execute bits, which this test relies on", runtime.GOOS)
 	}
 	root := t.TempDir()
 	flagA := filepath.Join(root, "flag-a")
@@ -183,7 +183,7 @@ func TestFindOrder(t *testing.T) {
 
 func TestFindNeverSearchesWorkingDirectory(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("uses execute bits")
+		t.Skipf("%s has no execute bits, which this test relies on", runtime.GOOS)
 	}
 	wd := t.TempDir()
 	writeExec(t, wd, ExecutablePrefix+"vllm", 0o755)
@@ -200,7 +200,7 @@ func TestFindNeverSearchesWorkingDirectory(t *testing.T) {
 
 func TestFindOnlyExecutableFiles(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("uses execute bits")
+		t.Skipf("%s has no execute bits, which this test relies on", runtime.GOOS)
 	}
 	dir := t.TempDir()
 	writeExec(t, dir, ExecutablePrefix+"plain", 0o644)
