@@ -142,6 +142,10 @@ type ImportOptions struct {
 	DryRun bool
 	// APIKey is sent to the server, when it needs one.
 	APIKey string
+	// APIKeyEnv names the environment variable that holds APIKey; it is
+	// recorded as backend_config.api_key_env of every imported entry, so
+	// they reach the server later. The key itself is never stored.
+	APIKeyEnv string
 }
 
 // Imported is one entry Import added (or would add).
@@ -198,7 +202,9 @@ func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions)
 		for i := 2; names[name]; i++ {
 			name = fmt.Sprintf("%s (%d)", m.ID, i)
 		}
-		rec, err := json.Marshal(importRecord(name, backend, endpoint, m))
+		ir := importRecord(name, backend, endpoint, m)
+		ir.BackendConfig.APIKeyEnv = opts.APIKeyEnv
+		rec, err := json.Marshal(ir)
 		if err != nil {
 			return nil, fmt.Errorf("encoding imported entry %q: %w", name, err)
 		}
@@ -253,6 +259,7 @@ type importedConfig struct {
 	ModelPath string `json:"model_path,omitempty"`
 	Host      string `json:"host,omitempty"`
 	BaseURL   string `json:"base_url,omitempty"`
+	APIKeyEnv string `json:"api_key_env,omitempty"`
 }
 
 type importedMeta struct {

@@ -96,7 +96,7 @@ func (c *ImportCmd) Run(ctx context.Context, a *App) error {
 	if c.APIKeyEnv != "" {
 		key = a.Env.Getenv(c.APIKeyEnv)
 	}
-	added, err := l.Import(ctx, c.Backend, core.ImportOptions{Endpoint: c.Endpoint, DryRun: c.DryRun, APIKey: key})
+	added, err := l.Import(ctx, c.Backend, core.ImportOptions{Endpoint: c.Endpoint, DryRun: c.DryRun, APIKey: key, APIKeyEnv: c.APIKeyEnv})
 	if err != nil {
 		return err
 	}

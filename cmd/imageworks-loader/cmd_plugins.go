@@ -30,6 +30,9 @@ func (c *PluginsListCmd) Run(ctx context.Context, a *App) error {
 		for _, p := range ps {
 			row(w, p.Name, p.Version, fmt.Sprint(p.Protocols), p.Path, p.SHA256, p.Problem)
 		}
+		if len(ps) == 0 {
+			row(w, "none found")
+		}
 	})
 }
 
