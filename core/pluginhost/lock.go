@@ -108,6 +108,9 @@ func (h *Host) checkTrust(ctx context.Context, name string) ([]byte, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
+	if err != nil && ctx.Err() != nil {
+		return nil, err // cancelled: not a question of trust
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrPluginUntrusted, err)
 	}

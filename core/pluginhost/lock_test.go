@@ -292,3 +292,18 @@ func TestCancelledContext(t *testing.T) {
 		t.Errorf("a cancelled call started a plugin: %q", got)
 	}
 }
+
+// TestCheckTrustCancelledIsNotDistrust: a start cancelled while reading the
+// lock file reports the cancellation, not an untrusted plugin.
+func TestCheckTrustCancelledIsNotDistrust(t *testing.T) {
+	lockPath := filepath.Join(t.TempDir(), LockFileName)
+	writeLock(t, lockPath, LockFile{Format: 1, Plugins: map[string]LockedPlugin{}})
+	h := New(Options{LockFile: lockPath})
+	defer h.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := h.checkTrust(ctx, "good")
+	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrPluginUntrusted) {
+		t.Errorf("checkTrust(cancelled ctx) = %v, want context.Canceled and not ErrPluginUntrusted", err)
+	}
+}

@@ -24,9 +24,9 @@ const DefaultMaxBody = 32 << 20
 // in errors, and String redacts it. Errors and BaseURL show the base URL
 // without a password, query or fragment. A Client is safe for concurrent use.
 type Client struct {
-	base    string // without the query
-	query   string // the base URL's query, appended to every request
-	shown   string // base with user info redacted, for messages
+	base    string     // without the query
+	query   sdk.Secret // the base URL's query (it may hold a key), appended to every request
+	shown   string     // base with user info redacted, for messages
 	key     sdk.Secret
 	hc      *http.Client
 	now     func() time.Time
@@ -88,7 +88,7 @@ func NewClient(baseURL string, opts ...Option) *Client {
 		agent:   "imageworks-loader",
 	}
 	if u, err := url.Parse(c.base); err == nil && u.RawQuery != "" {
-		c.query = u.RawQuery
+		c.query = sdk.Secret(u.RawQuery)
 		u.RawQuery, u.ForceQuery = "", false
 		c.base = strings.TrimRight(u.String(), "/")
 	}
@@ -107,7 +107,18 @@ func redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		if i := strings.IndexAny(raw, "?#"); i >= 0 {
-			return raw[:i]
+			raw = raw[:i]
+		}
+		// Drop any user info: scheme://user:password@host...
+		if i := strings.Index(raw, "://"); i >= 0 {
+			rest := raw[i+3:]
+			hostEnd := strings.IndexByte(rest, '/')
+			if hostEnd < 0 {
+				hostEnd = len(rest)
+			}
+			if at := strings.LastIndexByte(rest[:hostEnd], '@'); at >= 0 {
+				raw = raw[:i+3] + "xxxxx@" + rest[at+1:]
+			}
 		}
 		return raw
 	}
@@ -168,7 +179,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in any) (*Response
 		if strings.Contains(path, "?") {
 			sep = "&"
 		}
-		full += sep + c.query
+		full += sep + c.query.Reveal()
 	}
 	shown := c.shownURL(path)
 	var body io.Reader
@@ -181,6 +192,12 @@ func (c *Client) Do(ctx context.Context, method, path string, in any) (*Response
 	}
 	req, err := http.NewRequestWithContext(ctx, method, full, body)
 	if err != nil {
+		// A *url.Error quotes the whole URL, key and password included:
+		// keep only its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("%s %s: %w: %w", method, shown, sdk.ErrBadRequest, err)
 	}
 	req.Header.Set("Content-Type", "application/json")

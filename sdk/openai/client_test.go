@@ -267,3 +267,22 @@ func TestChatCompletion(t *testing.T) {
 		t.Errorf("ChatResponse{}.Text() = %q, want empty", (ChatResponse{}).Text())
 	}
 }
+
+// TestUnparsableBaseURLKeepsSecrets: a base URL with a typo must not put
+// its query key or password into errors or BaseURL.
+func TestUnparsableBaseURLKeepsSecrets(t *testing.T) {
+	for _, base := range []string{
+		"http://h:bad port/v1?api-key=SECRET",
+		"http://user:SECRET@h:bad port/v1",
+	} {
+		c := NewClient(base)
+		if strings.Contains(c.BaseURL(), "SECRET") {
+			t.Errorf("NewClient(%q).BaseURL() = %q, shows the secret", base, c.BaseURL())
+		}
+		var out map[string]any
+		_, err := c.GetJSON(context.Background(), "/models", &out)
+		if err == nil || strings.Contains(err.Error(), "SECRET") || !errors.Is(err, sdk.ErrBadRequest) {
+			t.Errorf("GetJSON with base %q = %v, want ErrBadRequest without the secret", base, err)
+		}
+	}
+}

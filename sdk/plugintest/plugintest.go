@@ -53,8 +53,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -158,22 +156,18 @@ func isolatedGetenv(key string) string {
 	return os.Getenv(key)
 }
 
-var (
-	nameRE     = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
-	fileNameRE = regexp.MustCompile(`^imageworks-backend-([a-z0-9]+(?:-[a-z0-9]+)*)(?:_v[0-9]+\.[0-9]+\.[0-9]+[0-9A-Za-z.+-]*)?$`)
-)
+// nameRE is a backend name: lower-case words of letters and digits joined by
+// hyphens. Compiled once and never changed.
+var nameRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
 
-// nameFromPath returns the NAME of a plugin executable's path.
+// nameFromPath returns the NAME of a plugin executable's path, by the very
+// rule the host discovers plugins with.
 func nameFromPath(path string) (string, error) {
-	base := filepath.Base(path)
-	if runtime.GOOS == "windows" {
-		base = strings.TrimSuffix(strings.ToLower(base), ".exe")
+	name, _, ok := pluginhost.ParseFileName(path)
+	if !ok {
+		return "", fmt.Errorf("plugin executable %s: want a file named imageworks-backend-NAME[_vX.Y.Z]", path)
 	}
-	m := fileNameRE.FindStringSubmatch(base)
-	if m == nil {
-		return "", fmt.Errorf("plugin executable %s: want a file named imageworks-backend-NAME", path)
-	}
-	return m[1], nil
+	return name, nil
 }
 
 // serveInProcess serves b with sdk.ServeDebug and returns the host-side

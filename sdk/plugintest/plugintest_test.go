@@ -118,6 +118,9 @@ func TestNameFromPath(t *testing.T) {
 		{"/p/imageworks-backend-VLLM", "", true},
 		{"/p/backend-vllm", "", true},
 		{"/p/imageworks-backend-a_b", "", true},
+		// The host ignores these, so the kit must refuse them too.
+		{"/p/imageworks-backend-x_v1.2.3.4", "", true},
+		{"/p/imageworks-backend-x_v1.2.3abc", "", true},
 	} {
 		got, err := nameFromPath(tc.path)
 		if got != tc.want || (err != nil) != tc.err {
