@@ -455,3 +455,58 @@ func TestImportEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// listingBackend serves a fixed list of models and records the key it got.
+type listingBackend struct {
+	sdk.Unimplemented
+	models  []sdk.ServedModel
+	seenKey sdk.Secret
+}
+
+func (b *listingBackend) Info(context.Context) (sdk.Info, error) {
+	return sdk.Info{Name: "fake", Version: "1", DefaultPort: 9}, nil
+}
+
+func (b *listingBackend) Resolve(_ context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
+	return sdk.Resolution{Endpoint: "http://127.0.0.1:9/v1", InternalModelID: req.Entry.Name}, nil
+}
+
+func (b *listingBackend) ListModels(_ context.Context, req sdk.ListModelsRequest) ([]sdk.ServedModel, error) {
+	b.seenKey = req.APIKey
+	return b.models, nil
+}
+
+func TestImport(t *testing.T) {
+	dir := writeRegistry(t, `[{"name": "old-llava", "backend": "fake", "served_model_id": "llava"}]`, "")
+	lb := &listingBackend{models: []sdk.ServedModel{
+		// Already registered: the entry's served id is this model's alias.
+		{ID: "llava:latest", Aliases: []string{"llava"}, ModelPath: "fake:/llava:latest"},
+		// New, and listed a second time below under its alias.
+		{ID: "a-model:1b", Aliases: []string{"z-alias"}, ModelPath: "fake:/a-model:1b", Family: "demo"},
+		{ID: "z-alias"},
+	}}
+	l := open(t, dir, map[string]sdk.Backend{"fake": lb})
+	ctx := context.Background()
+	opts := ImportOptions{Endpoint: "http://127.0.0.1:9", APIKey: "k-secret", APIKeyEnv: "FAKE_KEY"}
+	got, err := l.Import(ctx, "fake", opts)
+	if err != nil || len(got) != 1 || got[0].Name != "a-model:1b" || got[0].Endpoint != "http://127.0.0.1:9/v1" {
+		t.Fatalf("Import() = %+v, %v, want only a-model:1b at http://127.0.0.1:9/v1", got, err)
+	}
+	if lb.seenKey.Reveal() != "k-secret" {
+		t.Errorf("ListModels got key %q, want the one given", lb.seenKey.Reveal())
+	}
+	e, err := l.Registry().Get(ctx, "a-model:1b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc := e.BackendConfig()
+	if bc.ModelPath != "fake:/a-model:1b" || bc.APIKeyEnv != "FAKE_KEY" || bc.Host != "127.0.0.1" || bc.Port != 9 || e.ServedModelID() != "a-model:1b" {
+		t.Errorf("imported backend_config = %+v (served id %q), want the backend's model path, FAKE_KEY, 127.0.0.1:9", bc, e.ServedModelID())
+	}
+	if strings.Contains(string(e.Raw()), "k-secret") {
+		t.Errorf("the imported record holds the key: %s", e.Raw())
+	}
+	if again, err := l.Import(ctx, "fake", opts); err != nil || len(again) != 0 {
+		t.Errorf("Import() again = %+v, %v, want nothing added", again, err)
+	}
+}

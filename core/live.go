@@ -140,8 +140,8 @@ type ImportOptions struct {
 	Endpoint string
 	// DryRun reports what would be added without writing.
 	DryRun bool
-	// APIKey is sent to the server, when it needs one.
-	APIKey string
+	// APIKey is sent to the server, when it needs one. It never prints.
+	APIKey sdk.Secret
 	// APIKeyEnv names the environment variable that holds APIKey; it is
 	// recorded as backend_config.api_key_env of every imported entry, so
 	// they reach the server later. The key itself is never stored.
@@ -159,9 +159,12 @@ type Imported struct {
 }
 
 // Import adds to the discovered layer an entry for every model the server
-// serves that the registry lacks (matched by backend and served id, so a
-// second run adds nothing). Errors come from the backend (ListModels) or
-// the save.
+// serves that the registry lacks. A served model is already there when an
+// entry of the same backend has its id or one of its aliases (the backend
+// says which ids name the same model) as served_model_id or name, so a
+// second run adds nothing. Records carry the backend's model_path and
+// opts.APIKeyEnv, never the key. Errors come from the backend (ListModels)
+// or the save.
 func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions) ([]Imported, error) {
 	b, err := l.backend(ctx, backend)
 	if err != nil {
@@ -176,7 +179,7 @@ func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions)
 		endpoint = res.Endpoint
 	}
 	endpoint = importEndpoint(endpoint)
-	models, err := b.ListModels(ctx, sdk.ListModelsRequest{Endpoint: endpoint, APIKey: sdk.Secret(opts.APIKey)})
+	models, err := b.ListModels(ctx, sdk.ListModelsRequest{Endpoint: endpoint, APIKey: opts.APIKey})
 	if err != nil {
 		return nil, fmt.Errorf("listing models of %s at %s: %w", backend, endpoint, err)
 	}
@@ -193,9 +196,22 @@ func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions)
 		}
 	}
 	sort.Slice(models, func(i, j int) bool { return models[i].ID < models[j].ID })
+	isKnown := func(m sdk.ServedModel) bool {
+		return known[m.ID] || slices.ContainsFunc(m.Aliases, func(a string) bool { return known[a] })
+	}
+	// First every name of a model already registered, so that the same
+	// model listed again under an alias is never new, whatever the order.
+	for _, m := range models {
+		if isKnown(m) {
+			known[m.ID] = true
+			for _, a := range m.Aliases {
+				known[a] = true
+			}
+		}
+	}
 	var out []Imported
 	for _, m := range models {
-		if m.ID == "" || known[m.ID] || slices.ContainsFunc(m.Aliases, func(a string) bool { return known[a] }) {
+		if m.ID == "" || isKnown(m) {
 			continue
 		}
 		name := m.ID
@@ -215,6 +231,9 @@ func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions)
 		}
 		names[name] = true
 		known[m.ID] = true
+		for _, a := range m.Aliases {
+			known[a] = true // a later listing of the same model by an alias is not new
+		}
 		out = append(out, Imported{Name: name, Backend: backend, ServedModelID: m.ID, Endpoint: endpoint, Record: rec})
 	}
 	if len(out) > 0 && !opts.DryRun {
@@ -229,8 +248,11 @@ func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions)
 }
 
 // importEndpoint tidies an endpoint given for import: spaces and trailing
-// slashes go, and a bare server root (http://host:port) gets the /v1 every
-// bundled backend's base URL has.
+// slashes go, and a bare server root (http://host:port) gets /v1. That is a
+// rule of the whole platform, not of one backend: an endpoint is always the
+// OpenAI-compatible base URL a client uses (registry-format.md, "Endpoint
+// resolution"), which is what every Resolve returns and every backend is
+// given.
 func importEndpoint(endpoint string) string {
 	endpoint = strings.TrimRight(strings.TrimSpace(endpoint), "/")
 	if u, err := url.Parse(endpoint); err == nil && u.Scheme != "" && u.Host != "" && u.Path == "" && u.RawQuery == "" {

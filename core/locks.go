@@ -37,7 +37,8 @@ type LockOptions struct {
 // Lock sets the entry's version lock and saves it in the discovered layer.
 // With SetExpected and no expected hash stored, the artifacts are hashed
 // first; an expected hash already stored is kept. Errors wrap
-// registry.ErrNotFound, the artifact package's errors, or the save's.
+// registry.ErrNotFound, the artifact package's errors, ErrCorruptArtifact
+// (a file that does not match its digest is never pinned), or the save's.
 func (l *Loader) Lock(ctx context.Context, name string, opts LockOptions) (LockState, error) {
 	e, err := l.reg.Get(ctx, name)
 	if err != nil {

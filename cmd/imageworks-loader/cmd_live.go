@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/imageworks-ai/loader/core"
+	"github.com/imageworks-ai/loader/sdk"
 )
 
 // ProbeVisionCmd is `probe-vision NAME [IMAGE]`.
@@ -57,11 +59,11 @@ func (c *BackendsCmd) Run(ctx context.Context, a *App) error {
 	if err := a.emit(rows, func(w io.Writer) {
 		row(w, "BACKEND", "ENDPOINT", "UP", "VERSION", "SERVED", "NOT_SERVED", "NOTES")
 		for _, r := range rows {
-			notes := strings.Join(r.Notes, "; ")
+			notes := slices.Clone(r.Notes)
 			if r.Error != "" {
-				notes = r.Error
+				notes = append(notes, r.Error)
 			}
-			row(w, r.Backend, r.Endpoint, r.Up, r.Version, r.Served, r.NotServed, notes)
+			row(w, r.Backend, r.Endpoint, r.Up, r.Version, r.Served, r.NotServed, strings.Join(notes, "; "))
 		}
 	}); err != nil {
 		return err
@@ -92,9 +94,9 @@ func (c *ImportCmd) Run(ctx context.Context, a *App) error {
 	if err != nil {
 		return err
 	}
-	key := ""
+	var key sdk.Secret
 	if c.APIKeyEnv != "" {
-		key = a.Env.Getenv(c.APIKeyEnv)
+		key = sdk.Secret(a.Env.Getenv(c.APIKeyEnv))
 	}
 	added, err := l.Import(ctx, c.Backend, core.ImportOptions{Endpoint: c.Endpoint, DryRun: c.DryRun, APIKey: key, APIKeyEnv: c.APIKeyEnv})
 	if err != nil {
