@@ -223,8 +223,10 @@ func childrenOf(pid int) []int {
 func TestSignalKillsPlugins(t *testing.T) {
 	dir := t.TempDir()
 	urlFile := filepath.Join(dir, "url")
+	reqFile := filepath.Join(dir, "requests")
 	srv := exec.Command("standin", "vllm", "--models", "qwen-vl", "--vision", "qwen-vl",
-		"--fail", "slow", "--fail-path", "/v1/chat/completions", "--delay", "30s", "--url-file", urlFile)
+		"--fail", "slow", "--fail-path", "/v1/chat/completions", "--delay", "30s",
+		"--url-file", urlFile, "--requests-file", reqFile)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +252,17 @@ func TestSignalKillsPlugins(t *testing.T) {
 		_ = cli.Process.Kill()
 		t.Fatal("no plugin process started")
 	}
-	time.Sleep(500 * time.Millisecond) // the probe is now waiting on the slow server
+	// Wait until the probe's request has reached the slow server: the call
+	// is then in flight in the plugin.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if data, _ := os.ReadFile(reqFile); strings.Contains(string(data), "/v1/chat/completions") {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = cli.Process.Kill()
+			t.Fatal("the probe never reached the server")
+		}
+	}
 	start := time.Now()
 	if err := cli.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

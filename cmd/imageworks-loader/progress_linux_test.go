@@ -76,6 +76,8 @@ func TestProgressBarOnlyOnTerminal(t *testing.T) {
 	select {
 	case <-done:
 	case <-time.After(2 * time.Second):
+		ctrl.Close() // unblock the copy, then wait for it before reading
+		<-done
 	}
 	if !strings.Contains(drawn.String(), "hashing m") {
 		t.Errorf("terminal stderr = %q, want a progress bar titled \"hashing m\"", drawn.String())
