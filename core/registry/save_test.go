@@ -559,20 +559,29 @@ func TestSaveWaitingForLockDoesNotBlockReaders(t *testing.T) {
 	}
 	saved := make(chan error, 1)
 	go func() { saved <- r.Save(context.Background()) }()
-	time.Sleep(100 * time.Millisecond) // let Save start waiting for the lock
-	got := make(chan error, 1)
-	go func() {
-		_, err := r.Get(context.Background(), "a")
-		r.Entries(context.Background())
-		got <- err
-	}()
-	select {
-	case err := <-got:
-		if err != nil {
-			t.Errorf("Get(a) while Save waits = %v, want the entry", err)
+	// Read repeatedly over a window in which Save is surely waiting; each
+	// read must return promptly.
+	for i := 0; i < 6; i++ {
+		time.Sleep(50 * time.Millisecond)
+		got := make(chan error, 1)
+		go func() {
+			_, err := r.Get(context.Background(), "a")
+			r.Entries(context.Background())
+			got <- err
+		}()
+		select {
+		case err := <-got:
+			if err != nil {
+				t.Errorf("Get(a) while Save waits = %v, want the entry", err)
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("Get(a) blocked while Save waited for the file lock")
 		}
-	case <-time.After(2 * time.Second):
-		t.Errorf("Get(a) blocked while Save waited for the file lock")
+	}
+	select {
+	case err := <-saved:
+		t.Fatalf("Save() = %v while another process held the lock, want it to wait", err)
+	default: // still waiting, as it must: the reads above ran during the wait
 	}
 	holder.Unlock()
 	if err := <-saved; err != nil {
