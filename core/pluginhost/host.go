@@ -80,6 +80,10 @@ type slot struct {
 	done chan struct{}
 	inst *instance
 	err  error
+	// cancelled is set when the start failed because its caller's context
+	// ended; such a failure is not remembered (the next call starts again).
+	// A failure that merely wraps a timeout (a dial's, say) is remembered.
+	cancelled bool
 }
 
 // New returns a Host configured by opts. It starts nothing; a bad
@@ -172,7 +176,8 @@ func (h *Host) instance(ctx context.Context, name string) (*instance, error) {
 			h.slots[name] = s
 			h.mu.Unlock()
 			s.inst, s.err = h.start(ctx, name)
-			if s.err != nil && isContextError(s.err) {
+			s.cancelled = s.err != nil && ctx.Err() != nil
+			if s.cancelled {
 				h.dropSlot(name, s)
 			}
 			close(s.done)
@@ -185,7 +190,7 @@ func (h *Host) instance(ctx context.Context, name string) (*instance, error) {
 			return nil, fmt.Errorf("starting plugin %s: %w", name, ctx.Err())
 		}
 		switch {
-		case s.err != nil && !isContextError(s.err):
+		case s.err != nil && !s.cancelled:
 			return nil, s.err
 		case s.err == nil && !s.inst.dead():
 			return s.inst, nil
@@ -209,9 +214,6 @@ func (h *Host) dropSlot(name string, s *slot) bool {
 	return false
 }
 
-func isContextError(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}
 
 // Close kills every plugin the Host started, process group and all
 // (attached plugins are only disconnected), waits for them to be gone,

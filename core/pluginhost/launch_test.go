@@ -675,3 +675,25 @@ func reattachLine(name string, pid int, sock string) string {
 	return `{"` + name + `": {"Protocol": "grpc", "ProtocolVersion": 1, "Pid": ` + strconv.Itoa(pid) +
 		`, "Addr": {"Network": "unix", "String": "` + sock + `"}}}`
 }
+
+// TestStartTimeoutIsRemembered: a start that failed on the start timeout
+// (while the caller's context was still live) is remembered: the next call
+// fails at once instead of launching the hanging plugin again.
+func TestStartTimeoutIsRemembered(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "out")
+	h := newTestHost(t, testEnv{envOut: out}, installPlugins(t, ExecutablePrefix+"hang"))
+	h.startTimeout = 300 * time.Millisecond
+	if _, err := h.Backend(context.Background(), "hang"); !errors.Is(err, ErrPluginTimeout) {
+		t.Fatalf("Backend(hang) error = %v, want ErrPluginTimeout", err)
+	}
+	launched := len(readReports(t, out))
+	start := time.Now()
+	_, err := h.Backend(context.Background(), "hang")
+	if !errors.Is(err, ErrPluginTimeout) || time.Since(start) > 200*time.Millisecond {
+		t.Errorf("Backend(hang) again = %v after %v, want the remembered ErrPluginTimeout at once", err, time.Since(start))
+	}
+	if got := len(readReports(t, out)); got != launched {
+		t.Errorf("the second call launched the plugin again (%d reports, want %d)", got, launched)
+	}
+}
