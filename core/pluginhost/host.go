@@ -214,7 +214,6 @@ func (h *Host) dropSlot(name string, s *slot) bool {
 	return false
 }
 
-
 // Close kills every plugin the Host started, process group and all
 // (attached plugins are only disconnected), waits for them to be gone,
 // and removes the Host's socket folder. It is safe to call more than once
