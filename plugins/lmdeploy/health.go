@@ -36,7 +36,7 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 	ctx, cancel := backendutil.WithTimeout(ctx, 0, backendutil.DefaultHealthTimeout)
 	defer cancel()
 	hs := sdk.HealthStatus{Models: openai.Statuses(req.Models, nil, nil)}
-	r, err := b.base.Client(openai.ServerRoot(req.Endpoint), "").Do(ctx, http.MethodGet, "/health", nil)
+	r, err := backendutil.Client(b.shared, openai.ServerRoot(req.Endpoint), "").Do(ctx, http.MethodGet, "/health", nil)
 	if r != nil {
 		hs.LatencyMS = r.Latency.Milliseconds()
 	}
@@ -69,5 +69,5 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 		hs.Notes = append(hs.Notes, fmt.Sprintf("lmdeploy /health: status %q (HTTP %d)", body.Status, r.StatusCode))
 		return hs, nil
 	}
-	return b.base.ListServed(ctx, req, hs)
+	return backendutil.ListServed(ctx, b.shared, req, hs)
 }

@@ -25,14 +25,14 @@ import (
 // sdk.ErrModelNotFound; 401 sdk.ErrUnauthorized; unreachable, timeout or
 // 503 sdk.ErrUnavailable; bad JSON or 500 sdk.ErrBadResponse.
 func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
-	target, err := b.base.ProbeTarget(req)
+	target, err := backendutil.Target(b.shared, req)
 	if err != nil {
 		return sdk.ProbeResult{}, err
 	}
 	model, prompt := target.Model, target.Prompt
 	ctx, cancel := backendutil.WithTimeout(ctx, req.Timeout, backendutil.DefaultProbeTimeout)
 	defer cancel()
-	api := b.base.Client(target.Endpoint, req.APIKey)
+	api := backendutil.Client(b.shared, target.Endpoint, req.APIKey)
 
 	res := sdk.ProbeResult{Model: model, ProbeVersion: ProbeVersion}
 	out, r, err := api.ChatCompletion(ctx, openai.NewImageChat(model, prompt, target.MIME, req.Image))

@@ -26,7 +26,7 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 	}
 	ctx, cancel := backendutil.WithTimeout(ctx, 0, backendutil.DefaultHealthTimeout)
 	defer cancel()
-	root := b.base.Client(openai.ServerRoot(req.Endpoint), "")
+	root := backendutil.Client(b.shared, openai.ServerRoot(req.Endpoint), "")
 	hs := sdk.HealthStatus{Models: openai.Statuses(req.Models, nil, nil)}
 	r, err := root.Do(ctx, http.MethodGet, "/health", nil)
 	if r != nil {
@@ -50,5 +50,5 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 	} else {
 		hs.Notes = append(hs.Notes, "no version: "+err.Error())
 	}
-	return b.base.ListServed(ctx, req, hs)
+	return backendutil.ListServed(ctx, b.shared, req, hs)
 }

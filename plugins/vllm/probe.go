@@ -28,7 +28,7 @@ const notMultimodal = "is not a multimodal model"
 // sdk.ErrModelNotFound; 401 sdk.ErrUnauthorized; unreachable, timeout or
 // 503 sdk.ErrUnavailable; bad JSON or 500 sdk.ErrBadResponse.
 func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
-	target, err := b.base.ProbeTarget(req)
+	target, err := backendutil.Target(b.shared, req)
 	if err != nil {
 		return sdk.ProbeResult{}, err
 	}
@@ -37,7 +37,7 @@ func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.Pr
 	defer cancel()
 
 	res := sdk.ProbeResult{Model: model, ProbeVersion: ProbeVersion}
-	out, r, err := b.base.Client(target.Endpoint, req.APIKey).ChatCompletion(ctx, openai.NewImageChat(model, prompt, target.MIME, req.Image))
+	out, r, err := backendutil.Client(b.shared, target.Endpoint, req.APIKey).ChatCompletion(ctx, openai.NewImageChat(model, prompt, target.MIME, req.Image))
 	if r != nil {
 		res.StatusCode = r.StatusCode
 		res.LatencyMS = r.Latency.Milliseconds()

@@ -8,7 +8,6 @@
 package vllm
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -34,22 +33,31 @@ const (
 // Artifacts answers sdk.ErrNotImplemented, since the host hashes
 // model_path itself.
 type Backend struct {
-	base *backendutil.Base // not embedded: its helpers are not this package's API
+	// Info, Resolve, ListModels and Artifacts are promoted from here; the
+	// alias keeps the field unexported.
+	*shared
 }
+
+// shared is the base both OpenAI-compatible backends embed.
+type shared = backendutil.Base
 
 // Option configures a Backend.
 type Option func(*Backend)
 
 // WithHTTPClient sets the HTTP client used to reach servers.
-func WithHTTPClient(hc *http.Client) Option { return func(b *Backend) { b.base.SetHTTPClient(hc) } }
+func WithHTTPClient(hc *http.Client) Option {
+	return func(b *Backend) { backendutil.SetHTTPClient(b.shared, hc) }
+}
 
 // WithClock sets the clock latencies are measured with.
-func WithClock(now func() time.Time) Option { return func(b *Backend) { b.base.SetClock(now) } }
+func WithClock(now func() time.Time) Option {
+	return func(b *Backend) { backendutil.SetClock(b.shared, now) }
+}
 
 // New returns the vLLM backend.
 func New(opts ...Option) *Backend {
 	b := &Backend{}
-	b.base = backendutil.NewBase(backendutil.Spec{
+	b.shared = backendutil.NewBase(backendutil.Spec{
 		Name:        Name,
 		Version:     Version,
 		DefaultPort: DefaultPort,
@@ -62,26 +70,3 @@ func New(opts ...Option) *Backend {
 }
 
 var _ sdk.Backend = (*Backend)(nil)
-
-// Info describes the backend. It never fails.
-func (b *Backend) Info(ctx context.Context) (sdk.Info, error) { return b.base.Info(ctx) }
-
-// Resolve applies the registry's endpoint rules with port 8000 and the
-// model id rule (served_model_id, else the logical name); with req.Live it
-// also runs Health for that model and stores the result in Live.
-func (b *Backend) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
-	return b.base.Resolve(ctx, req)
-}
-
-// ListModels lists GET /v1/models, alias cards sharing a root as one model.
-// Errors wrap sdk.ErrUnavailable, sdk.ErrUnauthorized, sdk.ErrBadResponse or
-// sdk.ErrBadRequest.
-func (b *Backend) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk.ServedModel, error) {
-	return b.base.ListModels(ctx, req)
-}
-
-// Artifacts answers an error wrapping sdk.ErrNotImplemented: the host
-// hashes model_path itself.
-func (b *Backend) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk.ArtifactSet, error) {
-	return b.base.Artifacts(ctx, req)
-}

@@ -48,17 +48,20 @@ func NewBase(spec Spec, health HealthFunc) *Base {
 	return &Base{spec: spec, hc: &http.Client{}, now: time.Now, health: health}
 }
 
-// SetHTTPClient sets the HTTP client used to reach servers; nil keeps the
+// The helpers below are functions, not methods, so that a backend can
+// embed *Base and promote only the sdk.Backend calls into its own API.
+
+// SetHTTPClient sets the HTTP client b uses to reach servers; nil keeps the
 // current one. Call it before the backend is used.
-func (b *Base) SetHTTPClient(hc *http.Client) {
+func SetHTTPClient(b *Base, hc *http.Client) {
 	if hc != nil {
 		b.hc = hc
 	}
 }
 
-// SetClock sets the clock latencies are measured with; nil keeps the
-// current one. Call it before the backend is used.
-func (b *Base) SetClock(now func() time.Time) {
+// SetClock sets the clock b measures latencies with; nil keeps the current
+// one. Call it before the backend is used.
+func SetClock(b *Base, now func() time.Time) {
 	if now != nil {
 		b.now = now
 	}
@@ -107,7 +110,7 @@ func (b *Base) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk
 	}
 	ctx, cancel := WithTimeout(ctx, 0, DefaultListTimeout)
 	defer cancel()
-	list, _, err := b.Client(req.Endpoint, req.APIKey).Models(ctx)
+	list, _, err := Client(b, req.Endpoint, req.APIKey).Models(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: listing models: %w", b.spec.Name, err)
 	}
@@ -115,8 +118,8 @@ func (b *Base) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk
 }
 
 // Client returns a client for base (an endpoint, or a server root) using
-// the backend's HTTP client and clock, sending key when non-empty.
-func (b *Base) Client(base string, key sdk.Secret) *openai.Client {
+// b's HTTP client and clock, sending key when non-empty.
+func Client(b *Base, base string, key sdk.Secret) *openai.Client {
 	return openai.NewClient(base, openai.WithHTTPClient(b.hc), openai.WithClock(b.now), openai.WithSecret(key))
 }
 
@@ -125,8 +128,8 @@ func (b *Base) Client(base string, key sdk.Secret) *openai.Client {
 // card) and hs.Models. A server that cannot list (down, or an error
 // status) adds a note instead. Errors: a refused key wraps
 // sdk.ErrUnauthorized; a cancelled context is returned as is.
-func (b *Base) ListServed(ctx context.Context, req sdk.HealthRequest, hs sdk.HealthStatus) (sdk.HealthStatus, error) {
-	list, _, err := b.Client(req.Endpoint, req.APIKey).Models(ctx)
+func ListServed(ctx context.Context, b *Base, req sdk.HealthRequest, hs sdk.HealthStatus) (sdk.HealthStatus, error) {
+	list, _, err := Client(b, req.Endpoint, req.APIKey).Models(ctx)
 	if err != nil {
 		if note, down := Down(err); down {
 			hs.Notes = append(hs.Notes, "listing models: "+note)
@@ -151,10 +154,10 @@ type ProbeTarget struct {
 	MIME string
 }
 
-// ProbeTarget applies ProbeVision's defaults to req. Errors, prefixed by
+// Target applies ProbeVision's defaults to req. Errors, prefixed by
 // the backend's name, wrap sdk.ErrBadRequest when the image is missing or
 // is not an image.
-func (b *Base) ProbeTarget(req sdk.ProbeRequest) (ProbeTarget, error) {
+func Target(b *Base, req sdk.ProbeRequest) (ProbeTarget, error) {
 	mime, err := ImageType(req.Image, req.MIMEType)
 	if err != nil {
 		return ProbeTarget{}, fmt.Errorf("%s: probe: %w", b.spec.Name, err)

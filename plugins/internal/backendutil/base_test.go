@@ -73,18 +73,18 @@ func TestBaseListModelsAndServed(t *testing.T) {
 	}
 
 	req := sdk.HealthRequest{Endpoint: s.Endpoint(), Models: []string{"a2", "c"}, APIKey: "k"}
-	hs, err := b.ListServed(ctx, req, sdk.HealthStatus{Up: true})
+	hs, err := ListServed(ctx, b, req, sdk.HealthStatus{Up: true})
 	wantModels := []sdk.ModelStatus{{ID: "a2", Served: true}, {ID: "c"}}
 	if err != nil || !reflect.DeepEqual(hs.Served, []string{"a", "a2", "b"}) || !reflect.DeepEqual(hs.Models, wantModels) {
 		t.Errorf("ListServed() = %+v, %v, want served a, a2, b and models %+v", hs, err, wantModels)
 	}
 	req.APIKey = "wrong"
-	if _, err := b.ListServed(ctx, req, sdk.HealthStatus{Up: true}); !errors.Is(err, sdk.ErrUnauthorized) {
+	if _, err := ListServed(ctx, b, req, sdk.HealthStatus{Up: true}); !errors.Is(err, sdk.ErrUnauthorized) {
 		t.Errorf("ListServed(wrong key) error = %v, want sdk.ErrUnauthorized", err)
 	}
 	dead := standin.NewVLLM(standin.Config{Fail: standin.Failure{Mode: standin.FailInternal}})
 	defer dead.Close()
-	hs, err = b.ListServed(ctx, sdk.HealthRequest{Endpoint: dead.Endpoint()}, sdk.HealthStatus{Up: true})
+	hs, err = ListServed(ctx, b, sdk.HealthRequest{Endpoint: dead.Endpoint()}, sdk.HealthStatus{Up: true})
 	if err != nil || len(hs.Notes) != 1 || !strings.HasPrefix(hs.Notes[0], "listing models: ") {
 		t.Errorf("ListServed(500) = %+v, %v, want a note and no error", hs, err)
 	}
@@ -93,9 +93,9 @@ func TestBaseListModelsAndServed(t *testing.T) {
 func TestBaseSetters(t *testing.T) {
 	b := NewBase(testSpec(), nil)
 	hc := &http.Client{}
-	b.SetHTTPClient(hc)
-	b.SetHTTPClient(nil)
-	b.SetClock(nil)
+	SetHTTPClient(b, hc)
+	SetHTTPClient(b, nil)
+	SetClock(b, nil)
 	if b.hc != hc || b.now == nil {
 		t.Errorf("after SetHTTPClient(hc), SetHTTPClient(nil), SetClock(nil): client kept = %v, clock set = %v, want true, true", b.hc == hc, b.now != nil)
 	}
@@ -118,13 +118,13 @@ func TestBaseProbeTarget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := b.ProbeTarget(tt.req)
+			got, err := Target(b, tt.req)
 			if err != nil || got != tt.want {
 				t.Errorf("ProbeTarget() = %+v, %v, want %+v, nil", got, err, tt.want)
 			}
 		})
 	}
-	if _, err := b.ProbeTarget(sdk.ProbeRequest{Image: []byte("not an image")}); !errors.Is(err, sdk.ErrBadRequest) || !strings.HasPrefix(err.Error(), "demo: probe: ") {
+	if _, err := Target(b, sdk.ProbeRequest{Image: []byte("not an image")}); !errors.Is(err, sdk.ErrBadRequest) || !strings.HasPrefix(err.Error(), "demo: probe: ") {
 		t.Errorf("ProbeTarget(text) error = %v, want sdk.ErrBadRequest prefixed by the name", err)
 	}
 }
