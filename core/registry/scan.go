@@ -238,29 +238,14 @@ func (s *scanner) object(ind int, fields *[]field, base int) *syntaxError {
 		if fields != nil {
 			*fields = append(*fields, field{key: s.key(d[ks:ke], esc), ko: int32(ks - base), vs: int32(vs - base), ve: int32(s.pos - base)})
 		}
-		w = s.pos
-		s.skipWS()
-		if s.pos >= len(d) {
-			return s.eof()
+		done, next, err := s.afterItem(ind, '}', "object member")
+		if err != nil {
+			return err
 		}
-		switch d[s.pos] {
-		case ',':
-			if s.pos != w {
-				s.canon = false
-			}
-			s.pos++
-			w = s.pos
-			s.skipWS()
-			if s.pos >= len(d) {
-				return s.eof()
-			}
-			continue
-		case '}':
-			s.checkWS(w, ind)
-			s.pos++
+		if done {
 			return nil
 		}
-		return s.fail("expected ',' or '}' after object member, found %s", describe(d[s.pos]))
+		w = next
 	}
 }
 
@@ -302,30 +287,47 @@ func (s *scanner) array(ind int) *syntaxError {
 		if err := s.value(ind + 1); err != nil {
 			return err
 		}
+		done, next, err := s.afterItem(ind, ']', "array element")
+		if err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+		w = next
+	}
+}
+
+// afterItem reads what follows an object member or array element that
+// ends at s.pos: a comma, after which it skips to the next item and returns
+// where the whitespace before it began, or the closing bracket, which ends
+// the container (done). Whitespace that differs from the reference layout
+// clears s.canon.
+func (s *scanner) afterItem(ind int, closing byte, what string) (done bool, w int, err *syntaxError) {
+	d := s.data
+	w = s.pos
+	s.skipWS()
+	if s.pos >= len(d) {
+		return false, 0, s.eof()
+	}
+	switch d[s.pos] {
+	case ',':
+		if s.pos != w {
+			s.canon = false
+		}
+		s.pos++
 		w = s.pos
 		s.skipWS()
 		if s.pos >= len(d) {
-			return s.eof()
+			return false, 0, s.eof()
 		}
-		switch d[s.pos] {
-		case ',':
-			if s.pos != w {
-				s.canon = false
-			}
-			s.pos++
-			w = s.pos
-			s.skipWS()
-			if s.pos >= len(d) {
-				return s.eof()
-			}
-			continue
-		case ']':
-			s.checkWS(w, ind)
-			s.pos++
-			return nil
-		}
-		return s.fail("expected ',' or ']' after array element, found %s", describe(d[s.pos]))
+		return false, w, nil
+	case closing:
+		s.checkWS(w, ind)
+		s.pos++
+		return true, 0, nil
 	}
+	return false, 0, s.fail("expected ',' or '%c' after %s, found %s", closing, what, describe(d[s.pos]))
 }
 
 func (s *scanner) value(ind int) *syntaxError {
