@@ -142,6 +142,8 @@ func TestAdapterRoundTrip(t *testing.T) {
 			Protocols:   []int{1, 2},
 			DefaultPort: 8000,
 			Implements:  []string{sdk.CallArtifacts, sdk.CallHealth},
+			Description: "vLLM's OpenAI-compatible server",
+			Homepage:    "https://docs.vllm.ai",
 		},
 		resolution: sdk.Resolution{
 			Endpoint:        "http://localhost:8000/v1",

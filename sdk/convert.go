@@ -43,6 +43,8 @@ func infoToPB(info Info) *pb.InfoResponse {
 		Version:     info.Version,
 		DefaultPort: int32(info.DefaultPort),
 		Implements:  info.Implements,
+		Description: info.Description,
+		Homepage:    info.Homepage,
 	}
 	protocols := info.Protocols
 	if len(protocols) == 0 {

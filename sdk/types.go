@@ -21,6 +21,11 @@ type Info struct {
 	// Implements lists the optional calls (CallHealth, ...) the backend
 	// answers, sorted.
 	Implements []string
+	// Description is one line saying what the backend serves ("llama.cpp's
+	// llama-server"), shown by `imageworks-loader plugins`; may be "".
+	Description string
+	// Homepage is where to learn more about the backend (a URL); may be "".
+	Homepage string
 }
 
 // Entry is a registry entry as a backend sees it: the typed common fields

@@ -3,6 +3,8 @@ package host
 import (
 	"context"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/imageworks-ai/loader/sdk"
@@ -16,16 +18,34 @@ type grpcClient struct {
 
 var _ sdk.Backend = (*grpcClient)(nil)
 
+// replyMD collects the response metadata of one call: whatever the plugin
+// sent, headers or trailers, proves that the plugin itself answered.
+type replyMD struct {
+	header, trailer metadata.MD
+}
+
+func (m *replyMD) opts() []grpc.CallOption {
+	return []grpc.CallOption{grpc.Header(&m.header), grpc.Trailer(&m.trailer)}
+}
+
+// fromStatus is fromStatus for a call that collected m.
+func (m *replyMD) fromStatus(call string, err error) error {
+	return fromStatus(call, err, len(m.header) > 0 || len(m.trailer) > 0)
+}
+
 func (g *grpcClient) Info(ctx context.Context) (sdk.Info, error) {
-	r, err := g.c.Info(ctx, &pb.InfoRequest{})
+	var md replyMD
+	r, err := g.c.Info(ctx, &pb.InfoRequest{}, md.opts()...)
 	if err != nil {
-		return sdk.Info{}, fromStatus("Info", err)
+		return sdk.Info{}, md.fromStatus("Info", err)
 	}
 	info := sdk.Info{
 		Name:        r.GetName(),
 		Version:     r.GetVersion(),
 		DefaultPort: int(r.GetDefaultPort()),
 		Implements:  r.GetImplements(),
+		Description: r.GetDescription(),
+		Homepage:    r.GetHomepage(),
 	}
 	for _, p := range r.GetProtocols() {
 		info.Protocols = append(info.Protocols, int(p))
@@ -34,13 +54,14 @@ func (g *grpcClient) Info(ctx context.Context) (sdk.Info, error) {
 }
 
 func (g *grpcClient) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
+	var md replyMD
 	r, err := g.c.Resolve(ctx, &pb.ResolveRequest{
 		Entry:  entryToPB(req.Entry),
 		Live:   req.Live,
 		ApiKey: req.APIKey.Reveal(),
-	})
+	}, md.opts()...)
 	if err != nil {
-		return sdk.Resolution{}, fromStatus("Resolve", err)
+		return sdk.Resolution{}, md.fromStatus("Resolve", err)
 	}
 	res := sdk.Resolution{
 		Endpoint:        r.GetEndpoint(),
@@ -55,24 +76,26 @@ func (g *grpcClient) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.R
 }
 
 func (g *grpcClient) Health(ctx context.Context, req sdk.HealthRequest) (sdk.HealthStatus, error) {
+	var md replyMD
 	r, err := g.c.Health(ctx, &pb.HealthRequest{
 		Endpoint: req.Endpoint,
 		Models:   req.Models,
 		ApiKey:   req.APIKey.Reveal(),
-	})
+	}, md.opts()...)
 	if err != nil {
-		return sdk.HealthStatus{}, fromStatus("Health", err)
+		return sdk.HealthStatus{}, md.fromStatus("Health", err)
 	}
 	return healthFromPB(r), nil
 }
 
 func (g *grpcClient) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk.ServedModel, error) {
+	var md replyMD
 	r, err := g.c.ListModels(ctx, &pb.ListModelsRequest{
 		Endpoint: req.Endpoint,
 		ApiKey:   req.APIKey.Reveal(),
-	})
+	}, md.opts()...)
 	if err != nil {
-		return nil, fromStatus("ListModels", err)
+		return nil, md.fromStatus("ListModels", err)
 	}
 	var out []sdk.ServedModel
 	for _, m := range r.GetModels() {
@@ -121,9 +144,10 @@ func (g *grpcClient) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk
 	if req.Timeout != 0 {
 		in.Timeout = durationpb.New(req.Timeout)
 	}
-	r, err := g.c.ProbeVision(ctx, in)
+	var md replyMD
+	r, err := g.c.ProbeVision(ctx, in, md.opts()...)
 	if err != nil {
-		return sdk.ProbeResult{}, fromStatus("ProbeVision", err)
+		return sdk.ProbeResult{}, md.fromStatus("ProbeVision", err)
 	}
 	return sdk.ProbeResult{
 		VisionOK:     r.GetVisionOk(),
@@ -137,9 +161,10 @@ func (g *grpcClient) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk
 }
 
 func (g *grpcClient) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk.ArtifactSet, error) {
-	r, err := g.c.Artifacts(ctx, &pb.ArtifactsRequest{Entry: entryToPB(req.Entry)})
+	var md replyMD
+	r, err := g.c.Artifacts(ctx, &pb.ArtifactsRequest{Entry: entryToPB(req.Entry)}, md.opts()...)
 	if err != nil {
-		return sdk.ArtifactSet{}, fromStatus("Artifacts", err)
+		return sdk.ArtifactSet{}, md.fromStatus("Artifacts", err)
 	}
 	set := sdk.ArtifactSet{Root: r.GetRoot()}
 	for _, f := range r.GetFiles() {

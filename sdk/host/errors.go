@@ -47,8 +47,10 @@ func sentinel(kind pb.ErrorKind) error {
 }
 
 // fromStatus turns the error of a gRPC call into the error the Backend
-// method returns.
-func fromStatus(call string, err error) error {
+// method returns. answered reports whether the plugin sent the status
+// itself (response headers or trailers arrived), as opposed to the client
+// making it up because the connection failed.
+func fromStatus(call string, err error, answered bool) error {
 	st, ok := status.FromError(err)
 	if !ok {
 		return fmt.Errorf("%s: %w: %w", call, ErrTransport, err)
@@ -66,8 +68,45 @@ func fromStatus(call string, err error) error {
 	case codes.DeadlineExceeded:
 		return fmt.Errorf("%s: %w", call, context.DeadlineExceeded)
 	case codes.Unimplemented:
-		// A plugin built for an older protocol that lacks the call.
-		return fmt.Errorf("%s: plugin does not know the call: %w", call, sdk.ErrNotImplemented)
+		// A plugin built for an older protocol that lacks the call, or
+		// one in another language that answers with the code alone.
+		return plainError(call, st, sdk.ErrNotImplemented)
+	}
+	if answered {
+		// A plugin (in any language) that sent a status without an
+		// ErrorDetail: its code says the kind.
+		return plainError(call, st, codeSentinel(st.Code()))
 	}
 	return fmt.Errorf("%s: %w (%s: %s)", call, ErrTransport, st.Code(), st.Message())
+}
+
+// plainError is the error of a status without an ErrorDetail: the plugin's
+// message (or one naming the call and code when it sent none), wrapping
+// kind.
+func plainError(call string, st *status.Status, kind error) error {
+	msg := st.Message()
+	if msg == "" {
+		msg = fmt.Sprintf("%s: plugin failed (%s)", call, st.Code())
+	}
+	return &remoteError{msg: msg, kind: kind}
+}
+
+// codeSentinel returns the sdk error nearest to a gRPC code a plugin sent
+// without an ErrorDetail: the code each kind travels with (wire.Code) and
+// the codes next to it. It returns nil for UNKNOWN, INTERNAL and the rest,
+// which name no kind of failure.
+func codeSentinel(c codes.Code) error {
+	switch c {
+	case codes.NotFound:
+		return sdk.ErrModelNotFound
+	case codes.Unauthenticated, codes.PermissionDenied:
+		return sdk.ErrUnauthorized
+	case codes.FailedPrecondition, codes.Unavailable, codes.ResourceExhausted:
+		return sdk.ErrUnavailable
+	case codes.InvalidArgument, codes.OutOfRange:
+		return sdk.ErrBadRequest
+	case codes.Aborted, codes.DataLoss:
+		return sdk.ErrBadResponse
+	}
+	return nil
 }

@@ -5,10 +5,13 @@
 //
 // Errors of a dispensed backend: a failure the plugin reported wraps the same
 // sdk sentinel the plugin's error wrapped (sdk.ErrNotImplemented,
-// sdk.ErrModelNotFound, ...) and reads as the plugin's message; a cancelled
-// or expired call wraps context.Canceled or context.DeadlineExceeded; a
-// failure of the connection itself (the plugin crashed or hung up) wraps
-// ErrTransport.
+// sdk.ErrModelNotFound, ...) and reads as the plugin's message; a status the
+// plugin sent without an ErrorDetail (a plugin in another language) wraps
+// the sentinel nearest to its gRPC code (NOT_FOUND is sdk.ErrModelNotFound,
+// UNAVAILABLE sdk.ErrUnavailable, ...; see docs/plugin-protocol.md); a
+// cancelled or expired call wraps context.Canceled or
+// context.DeadlineExceeded; only a failure of the connection itself (the
+// plugin crashed or hung up: no reply at all) wraps ErrTransport.
 package host
 
 import (

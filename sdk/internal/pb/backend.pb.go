@@ -3,8 +3,33 @@
 // A backend plugin is an executable named imageworks-backend-NAME that serves
 // this service through hashicorp/go-plugin over gRPC. The host (the
 // imageworks-loader CLI or any program embedding its core) starts it, checks
-// Info, and calls the rest. Plugin authors never touch this file: they
-// implement the Go interface sdk.Backend and call sdk.Serve.
+// Info, and calls the rest. A Go plugin implements the interface sdk.Backend
+// and calls sdk.Serve, which does all of this; a plugin in another language
+// generates code from this file and follows docs/plugin-protocol.md, which
+// this summary does not replace:
+//
+//   - Environment the host sets: IMAGEWORKS_PLUGIN_MAGIC_COOKIE=
+//     2d8937964a3b5c3a22cad2d97f521f9a56d21e1177944386353c4b35398516a7
+//     (refuse to serve without it), PLUGIN_PROTOCOL_VERSIONS=1 (the versions
+//     the host speaks, comma-separated), PLUGIN_UNIX_SOCKET_DIR (the private
+//     folder to create the Unix socket in), PLUGIN_MIN_PORT/PLUGIN_MAX_PORT
+//     (TCP, Windows), PLUGIN_CLIENT_CERT (PEM; set only with AutoMTLS),
+//     IMAGEWORKS_PLUGIN_LOG_LEVEL (trace, debug, info, warn, error, off).
+//   - Handshake: one line on stdout,
+//     1|1|unix|/path/to/socket|grpc|
+//     (core protocol 1, this protocol's version, network, address, "grpc",
+//     and the base64 (standard alphabet, no padding) DER server certificate
+//     when PLUGIN_CLIENT_CERT was set, else empty). Nothing else ever goes
+//     to stdout.
+//   - Errors: a gRPC status whose code says the kind (see ErrorKind); the
+//     status details (google.rpc.Status, trailer grpc-status-details-bin)
+//     may carry one ErrorDetail. The message is shown to people as is.
+//   - Message size: the host sends up to 64 MiB (a probe image) and accepts
+//     any size; raise your server's receive limit to 64 MiB.
+//   - Logs: JSON lines on stderr with "@level", "@message", "@timestamp".
+//   - The host also calls go-plugin's plugin.GRPCController/Shutdown when it
+//     is done (answer it and exit), plugin.GRPCBroker/StartStream and
+//     plugin.GRPCStdio/StreamStdio (UNIMPLEMENTED is fine for both).
 //
 // Compatibility: fields are only ever added. A new call or a change in the
 // meaning of a field is a new protocol version (a new Go plugin set), never an
@@ -34,19 +59,36 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// ErrorKind says which of the SDK's sentinel errors a failure wraps.
+// ErrorKind says which of the SDK's sentinel errors a failure wraps. Each
+// kind travels with its own gRPC status code (after the kind); a host reads
+// a status without an ErrorDetail by its code alone, so a plugin may send
+// just the code.
 type ErrorKind int32
 
 const (
-	// A failure of no particular kind.
-	ErrorKind_ERROR_KIND_UNSPECIFIED       ErrorKind = 0
-	ErrorKind_ERROR_KIND_NOT_IMPLEMENTED   ErrorKind = 1
-	ErrorKind_ERROR_KIND_MODEL_NOT_FOUND   ErrorKind = 2
-	ErrorKind_ERROR_KIND_UNAUTHORIZED      ErrorKind = 3
-	ErrorKind_ERROR_KIND_UNAVAILABLE       ErrorKind = 4
-	ErrorKind_ERROR_KIND_BAD_REQUEST       ErrorKind = 5
-	ErrorKind_ERROR_KIND_BAD_RESPONSE      ErrorKind = 6
-	ErrorKind_ERROR_KIND_CANCELED          ErrorKind = 7
+	// A failure of no particular kind: UNKNOWN (also INTERNAL and codes not
+	// listed below, read without a kind).
+	ErrorKind_ERROR_KIND_UNSPECIFIED ErrorKind = 0
+	// UNIMPLEMENTED: the call is not implemented.
+	ErrorKind_ERROR_KIND_NOT_IMPLEMENTED ErrorKind = 1
+	// NOT_FOUND: the server does not serve the model.
+	ErrorKind_ERROR_KIND_MODEL_NOT_FOUND ErrorKind = 2
+	// UNAUTHENTICATED (PERMISSION_DENIED is read the same): the server
+	// refused the API key or wanted one.
+	ErrorKind_ERROR_KIND_UNAUTHORIZED ErrorKind = 3
+	// FAILED_PRECONDITION (UNAVAILABLE and RESOURCE_EXHAUSTED from a plugin
+	// that answered are read the same): the model server could not be
+	// reached or is not ready.
+	ErrorKind_ERROR_KIND_UNAVAILABLE ErrorKind = 4
+	// INVALID_ARGUMENT (OUT_OF_RANGE is read the same): the entry or request
+	// is unusable.
+	ErrorKind_ERROR_KIND_BAD_REQUEST ErrorKind = 5
+	// ABORTED (DATA_LOSS is read the same): the model server answered
+	// something unexpected.
+	ErrorKind_ERROR_KIND_BAD_RESPONSE ErrorKind = 6
+	// CANCELLED: the call's context was cancelled.
+	ErrorKind_ERROR_KIND_CANCELED ErrorKind = 7
+	// DEADLINE_EXCEEDED: the call's deadline passed.
 	ErrorKind_ERROR_KIND_DEADLINE_EXCEEDED ErrorKind = 8
 )
 
@@ -152,7 +194,12 @@ type InfoResponse struct {
 	DefaultPort int32 `protobuf:"varint,4,opt,name=default_port,json=defaultPort,proto3" json:"default_port,omitempty"`
 	// Optional calls the backend answers ("Health", "ListModels",
 	// "ProbeVision", "Artifacts"), sorted.
-	Implements    []string `protobuf:"bytes,5,rep,name=implements,proto3" json:"implements,omitempty"`
+	Implements []string `protobuf:"bytes,5,rep,name=implements,proto3" json:"implements,omitempty"`
+	// One line saying what the backend serves, shown by
+	// `imageworks-loader plugins`; may be empty.
+	Description string `protobuf:"bytes,6,opt,name=description,proto3" json:"description,omitempty"`
+	// Where to learn more about the backend (a URL); may be empty.
+	Homepage      string `protobuf:"bytes,7,opt,name=homepage,proto3" json:"homepage,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -220,6 +267,20 @@ func (x *InfoResponse) GetImplements() []string {
 		return x.Implements
 	}
 	return nil
+}
+
+func (x *InfoResponse) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *InfoResponse) GetHomepage() string {
+	if x != nil {
+		return x.Homepage
+	}
+	return ""
 }
 
 // Entry is a registry entry: the typed common fields plus the whole merged
@@ -1459,7 +1520,7 @@ var File_imageworks_backend_v1_backend_proto protoreflect.FileDescriptor
 const file_imageworks_backend_v1_backend_proto_rawDesc = "" +
 	"\n" +
 	"#imageworks/backend/v1/backend.proto\x12\x15imageworks.backend.v1\x1a\x1egoogle/protobuf/duration.proto\"\r\n" +
-	"\vInfoRequest\"\x9d\x01\n" +
+	"\vInfoRequest\"\xdb\x01\n" +
 	"\fInfoResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x1c\n" +
@@ -1467,7 +1528,9 @@ const file_imageworks_backend_v1_backend_proto_rawDesc = "" +
 	"\fdefault_port\x18\x04 \x01(\x05R\vdefaultPort\x12\x1e\n" +
 	"\n" +
 	"implements\x18\x05 \x03(\tR\n" +
-	"implements\"\xee\x02\n" +
+	"implements\x12 \n" +
+	"\vdescription\x18\x06 \x01(\tR\vdescription\x12\x1a\n" +
+	"\bhomepage\x18\a \x01(\tR\bhomepage\"\xee\x02\n" +
 	"\x05Entry\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x18\n" +

@@ -3,8 +3,33 @@
 // A backend plugin is an executable named imageworks-backend-NAME that serves
 // this service through hashicorp/go-plugin over gRPC. The host (the
 // imageworks-loader CLI or any program embedding its core) starts it, checks
-// Info, and calls the rest. Plugin authors never touch this file: they
-// implement the Go interface sdk.Backend and call sdk.Serve.
+// Info, and calls the rest. A Go plugin implements the interface sdk.Backend
+// and calls sdk.Serve, which does all of this; a plugin in another language
+// generates code from this file and follows docs/plugin-protocol.md, which
+// this summary does not replace:
+//
+//   - Environment the host sets: IMAGEWORKS_PLUGIN_MAGIC_COOKIE=
+//     2d8937964a3b5c3a22cad2d97f521f9a56d21e1177944386353c4b35398516a7
+//     (refuse to serve without it), PLUGIN_PROTOCOL_VERSIONS=1 (the versions
+//     the host speaks, comma-separated), PLUGIN_UNIX_SOCKET_DIR (the private
+//     folder to create the Unix socket in), PLUGIN_MIN_PORT/PLUGIN_MAX_PORT
+//     (TCP, Windows), PLUGIN_CLIENT_CERT (PEM; set only with AutoMTLS),
+//     IMAGEWORKS_PLUGIN_LOG_LEVEL (trace, debug, info, warn, error, off).
+//   - Handshake: one line on stdout,
+//     1|1|unix|/path/to/socket|grpc|
+//     (core protocol 1, this protocol's version, network, address, "grpc",
+//     and the base64 (standard alphabet, no padding) DER server certificate
+//     when PLUGIN_CLIENT_CERT was set, else empty). Nothing else ever goes
+//     to stdout.
+//   - Errors: a gRPC status whose code says the kind (see ErrorKind); the
+//     status details (google.rpc.Status, trailer grpc-status-details-bin)
+//     may carry one ErrorDetail. The message is shown to people as is.
+//   - Message size: the host sends up to 64 MiB (a probe image) and accepts
+//     any size; raise your server's receive limit to 64 MiB.
+//   - Logs: JSON lines on stderr with "@level", "@message", "@timestamp".
+//   - The host also calls go-plugin's plugin.GRPCController/Shutdown when it
+//     is done (answer it and exit), plugin.GRPCBroker/StartStream and
+//     plugin.GRPCStdio/StreamStdio (UNIMPLEMENTED is fine for both).
 //
 // Compatibility: fields are only ever added. A new call or a change in the
 // meaning of a field is a new protocol version (a new Go plugin set), never an
