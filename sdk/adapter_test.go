@@ -363,9 +363,16 @@ func TestAdapterPanic(t *testing.T) {
 	if err == nil || errors.Is(err, host.ErrTransport) {
 		t.Fatalf("Resolve() error = %v, want a plugin error", err)
 	}
+	if !errors.Is(err, host.ErrPanicked) {
+		t.Errorf("Resolve() error = %v, want one wrapping host.ErrPanicked", err)
+	}
 	rec.panicMsg = ""
 	if _, err := b.Resolve(context.Background(), sdk.ResolveRequest{}); err != nil {
 		t.Errorf("Resolve() after a panic error = %v, want nil (the plugin survives)", err)
+	}
+	rec.err = errors.New("plain failure")
+	if _, err := b.Resolve(context.Background(), sdk.ResolveRequest{}); errors.Is(err, host.ErrPanicked) {
+		t.Errorf("Resolve() returning an error = %v, wraps host.ErrPanicked, want not", err)
 	}
 }
 

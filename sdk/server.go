@@ -114,7 +114,7 @@ func (s *grpcServer) Artifacts(ctx context.Context, req *pb.ArtifactsRequest) (r
 func (s *grpcServer) guard(call string, err *error) {
 	if r := recover(); r != nil {
 		s.log.Error("backend panicked", "call", call, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-		*err = wire.Status(pb.ErrorKind_ERROR_KIND_UNSPECIFIED, fmt.Sprintf("%s: backend panicked: %v", call, r)).Err()
+		*err = wire.PanicStatus(fmt.Sprintf("%s: backend panicked: %v", call, r)).Err()
 	}
 }
 

@@ -60,7 +60,11 @@ func fromStatus(call string, err error, answered bool) error {
 		if msg == "" {
 			msg = call + ": plugin failed"
 		}
-		return &remoteError{msg: msg, kind: sentinel(d.GetKind())}
+		kind := sentinel(d.GetKind())
+		if d.GetPanicked() {
+			kind = ErrPanicked
+		}
+		return &remoteError{msg: msg, kind: kind}
 	}
 	switch st.Code() {
 	case codes.Canceled:

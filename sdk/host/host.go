@@ -42,6 +42,10 @@ const (
 // rather than in the plugin: the plugin crashed, exited or hung up.
 var ErrTransport = errors.New("plugin connection failed")
 
+// ErrPanicked is wrapped by the error of a call that failed because the
+// plugin's code panicked; the plugin recovered and keeps serving.
+var ErrPanicked = errors.New("plugin panicked")
+
 // ErrBadReattach is wrapped by the errors of ParseReattach.
 var ErrBadReattach = wire.ErrBadReattach
 

@@ -18,9 +18,16 @@ const callTimeout = 20 * time.Second
 
 // suite is one run of the checks against one backend.
 type suite struct {
-	b    sdk.Backend
-	cfg  config
-	info sdk.Info
+	b      sdk.Backend
+	cfg    config
+	info   sdk.Info
+	panics *panics
+}
+
+// newSuite returns a suite checking b (the host's side of the protocol),
+// every call watched for panics. A binary's stderr watch shares p.
+func newSuite(b sdk.Backend, cfg config, p *panics) *suite {
+	return &suite{b: watched{b: b, p: p}, cfg: cfg, panics: p}
 }
 
 // check is one named conformance check. run returns one line per problem
@@ -31,21 +38,21 @@ type check struct {
 }
 
 func checks() []check {
-	return []check{
+	return append([]check{
 		{"Implements", (*suite).checkImplements},
 		{"Resolve", (*suite).checkResolve},
 		{"ResolveOffline", (*suite).checkResolveOffline},
 		{"UnknownFields", (*suite).checkUnknownFields},
 		{"Unreachable", (*suite).checkUnreachable},
 		{"Cancellation", (*suite).checkCancellation},
-	}
+	}, ruleChecks()...)
 }
 
 // runChecks runs every check as a subtest of t. When Info fails the rest
 // are not run.
-func runChecks(t *testing.T, b sdk.Backend, cfg config) {
+func runChecks(t *testing.T, s *suite) {
 	t.Helper()
-	s := &suite{b: b, cfg: cfg}
+	cfg := s.cfg
 	var infoErr error
 	t.Run("Info", func(t *testing.T) {
 		var problems []string
@@ -362,20 +369,6 @@ func (s *suite) checkUnreachable() []string {
 		}
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.prompt+callTimeout)
-	defer cancel()
-	port := portOf(endpoint)
-	res, err := s.b.Resolve(ctx, sdk.ResolveRequest{Entry: s.entry(sdk.BackendConfig{Host: "127.0.0.1", Port: port}), Live: true, APIKey: conformanceKey})
-	p = append(p, keyShown("Resolve", err, res.Live)...)
-	switch {
-	case errors.Is(err, sdk.ErrUnavailable):
-	case err != nil:
-		p = append(p, fmt.Sprintf("Resolve(live, port %d) error = %v with nothing listening, want a result with Live.Up false or an error wrapping sdk.ErrUnavailable", port, err))
-	case res.Live == nil && s.implements(sdk.CallHealth):
-		p = append(p, fmt.Sprintf("Resolve(live, port %d).Live = nil, want what the live check found", port))
-	case res.Live != nil && res.Live.Up:
-		p = append(p, fmt.Sprintf("Resolve(live, port %d).Live.Up = true with nothing listening, want false", port))
-	}
 	return p
 }
 

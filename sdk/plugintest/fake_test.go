@@ -37,6 +37,16 @@ type fake struct {
 	alwaysLive bool
 	// leaksKey puts the API key in Health's notes and ListModels' errors.
 	leaksKey bool
+	// panics makes ListModels panic (sdk.Serve recovers).
+	panics bool
+	// crashes makes Health panic in a goroutine of its own, which no one
+	// recovers: the process dies with a Go panic trace on stderr.
+	crashes bool
+	// liveErrors makes Resolve fail with ErrUnavailable for a down server
+	// instead of reporting Live.Up false.
+	liveErrors bool
+	// noModelStatuses leaves Health's per-model statuses out.
+	noModelStatuses bool
 }
 
 func (f fake) Info(context.Context) (sdk.Info, error) {
@@ -99,6 +109,9 @@ func (f fake) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Resoluti
 		if err != nil {
 			return sdk.Resolution{}, err
 		}
+		if f.liveErrors && !h.Up {
+			return sdk.Resolution{}, fmt.Errorf("%s is down: %w", endpoint, sdk.ErrUnavailable)
+		}
 		if req.Live {
 			res.Live = &h
 		}
@@ -136,23 +149,35 @@ func (f fake) Health(ctx context.Context, req sdk.HealthRequest) (sdk.HealthStat
 	if err := f.notImpl(sdk.CallHealth); err != nil {
 		return sdk.HealthStatus{}, err
 	}
+	if f.crashes {
+		go func() { panic("fake: crashing on purpose") }()
+	}
 	err := f.get(ctx, strings.TrimSuffix(req.Endpoint, "/v1")+"/health")
 	if ctx.Err() != nil {
 		return sdk.HealthStatus{}, ctx.Err()
+	}
+	var statuses []sdk.ModelStatus
+	if !f.noModelStatuses {
+		for _, m := range req.Models {
+			statuses = append(statuses, sdk.ModelStatus{ID: m, Served: err == nil})
+		}
 	}
 	if err != nil {
 		note := err.Error()
 		if f.leaksKey {
 			note += " (key " + req.APIKey.Reveal() + ")"
 		}
-		return sdk.HealthStatus{Up: false, Notes: []string{note}}, nil
+		return sdk.HealthStatus{Up: false, Models: statuses, Notes: []string{note}}, nil
 	}
-	return sdk.HealthStatus{Up: true}, nil
+	return sdk.HealthStatus{Up: true, Models: statuses}, nil
 }
 
 func (f fake) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk.ServedModel, error) {
 	if err := f.notImpl(sdk.CallListModels); err != nil {
 		return nil, err
+	}
+	if f.panics {
+		panic("fake: ListModels panics on purpose")
 	}
 	if err := f.get(ctx, req.Endpoint+"/models"); err != nil {
 		if f.plainErrors {

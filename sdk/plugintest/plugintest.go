@@ -42,6 +42,16 @@
 //   - Cancellation: every call returns promptly with an already-cancelled
 //     context, and a call waiting on a server that never answers gives up
 //     its connection promptly once its context is cancelled.
+//   - ResolveLive: Resolve with a live check of a server that is down
+//     succeeds and reports Live.Up false: a down server is an answer, not
+//     an error (a backend without Health may leave Live unset).
+//   - HealthModels: every Health answer, of a server that is down and of a
+//     stand-in answering like a healthy OpenAI-compatible server, holds one
+//     status per model asked, with its id, in request order.
+//   - Panics: no call panicked in the plugin during the run (sdk.Serve
+//     recovers such a panic and marks the failed call), and, with
+//     RunBinary, the plugin's stderr shows no Go panic trace (a panic in a
+//     goroutine of the plugin's own, which kills it).
 //
 // The checks never need a real model server: they use closed ports and
 // local stand-in servers only.
@@ -105,9 +115,7 @@ func newConfig(opts []Option) config {
 // host-side adapter. Failures are reported through t.
 func Run(t *testing.T, b sdk.Backend, opts ...Option) {
 	t.Helper()
-	cfg := newConfig(opts)
-	remote := serveInProcess(t, b)
-	runChecks(t, remote, cfg)
+	runChecks(t, newSuite(serveInProcess(t, b), newConfig(opts), &panics{}))
 }
 
 // RunBinary checks the plugin executable at path through the real plugin
@@ -116,6 +124,16 @@ func Run(t *testing.T, b sdk.Backend, opts ...Option) {
 // suffix and, on Windows, .exe); Info's name must be NAME. The host is
 // closed, and the plugin killed, when the test ends.
 func RunBinary(t *testing.T, path string, opts ...Option) {
+	t.Helper()
+	b, p := startBinary(t, path)
+	name, _ := nameFromPath(path) // startBinary checked it
+	runChecks(t, newSuite(b, newConfig(append([]Option{WithName(name)}, opts...)), p))
+}
+
+// startBinary starts the plugin executable at path through the real plugin
+// host and returns its backend and the record of panics its stderr shows.
+// The host is closed, and the plugin killed, when the test ends.
+func startBinary(t *testing.T, path string) (sdk.Backend, *panics) {
 	t.Helper()
 	name, err := nameFromPath(path)
 	if err != nil {
@@ -126,10 +144,12 @@ func RunBinary(t *testing.T, path string, opts ...Option) {
 		t.Fatal(err)
 	}
 	dir := filepath.Dir(abs)
+	p := &panics{}
 	h := pluginhost.New(pluginhost.Options{
 		Dirs:          []string{dir},
 		ExecutableDir: dir,
 		Getenv:        isolatedGetenv,
+		Logger:        (&stderrWatch{p: p}).logger(),
 	})
 	t.Cleanup(func() {
 		if err := h.Close(); err != nil {
@@ -142,8 +162,7 @@ func RunBinary(t *testing.T, path string, opts ...Option) {
 	if err != nil {
 		t.Fatalf("starting plugin %s: %v", abs, err)
 	}
-	cfg := newConfig(append([]Option{WithName(name)}, opts...))
-	runChecks(t, b, cfg)
+	return b, p
 }
 
 // isolatedGetenv hides the variables that would make the host use another

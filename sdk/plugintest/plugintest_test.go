@@ -15,6 +15,7 @@ import (
 // conformant fake.
 func TestMain(m *testing.M) {
 	ServeIfNamed("fake", fake{name: "fake"})
+	ServeIfNamed("fake-crasher", fake{name: "fake-crasher", crashes: true})
 	os.Exit(m.Run())
 }
 
@@ -70,9 +71,11 @@ func TestChecksFindDefects(t *testing.T) {
 		{"key in a note", fake{name: "fake", leaksKey: true}, "Unreachable", "Health() note shows the API key"},
 		{"key in an error", fake{name: "fake", leaksKey: true}, "Unreachable", "ListModels() error shows the API key"},
 		{"context ignored", fake{name: "fake", ignoreContext: true}, "Cancellation", "Health() kept its connection"},
+		{"live check of a down server fails", fake{name: "fake", liveErrors: true}, "ResolveLive", "a down server is not an error"},
+		{"no per-model statuses", fake{name: "fake", noModelStatuses: true}, "HealthModels", "one status per model asked"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := &suite{b: serveInProcess(t, tc.backend), cfg: newConfig([]Option{WithPromptness(time.Second)})}
+			s := newSuite(serveInProcess(t, tc.backend), newConfig([]Option{WithPromptness(time.Second)}), &panics{})
 			problems, err := s.checkInfo()
 			if err != nil {
 				t.Fatalf("checkInfo() error = %v", err)
@@ -99,7 +102,7 @@ func TestChecksFindDefects(t *testing.T) {
 }
 
 func TestWithName(t *testing.T) {
-	s := &suite{b: serveInProcess(t, fake{name: "fake"}), cfg: newConfig([]Option{WithName("other")})}
+	s := newSuite(serveInProcess(t, fake{name: "fake"}), newConfig([]Option{WithName("other")}), &panics{})
 	problems, err := s.checkInfo()
 	if err != nil || len(problems) != 1 || !strings.Contains(problems[0], `want "other"`) {
 		t.Errorf("checkInfo() with WithName(other) = %q, %v, want one problem naming %q", problems, err, "other")
@@ -126,5 +129,77 @@ func TestNameFromPath(t *testing.T) {
 		if got != tc.want || (err != nil) != tc.err {
 			t.Errorf("nameFromPath(%q) = %q, %v, want %q, error %v", tc.path, got, err, tc.want, tc.err)
 		}
+	}
+}
+
+// runNamed runs the checks named, in order, and returns their problems.
+func runNamed(s *suite, names ...string) []string {
+	var problems []string
+	for _, name := range names {
+		for _, c := range checks() {
+			if c.name == name {
+				problems = append(problems, c.run(s)...)
+			}
+		}
+	}
+	return problems
+}
+
+func containsProblem(problems []string, want string) bool {
+	for _, p := range problems {
+		if strings.Contains(p, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestPanicFailsInProcess: a method that panics fails the Panics check,
+// although sdk.Serve turned the panic into a failed call that the other
+// checks accept.
+func TestPanicFailsInProcess(t *testing.T) {
+	s := newSuite(serveInProcess(t, fake{name: "fake", panics: true}), newConfig([]Option{WithPromptness(time.Second)}), &panics{})
+	if _, err := s.checkInfo(); err != nil {
+		t.Fatal(err)
+	}
+	if p := runNamed(s, "Cancellation"); len(p) != 0 {
+		t.Fatalf("Cancellation = %q, want no problem (a failed call is accepted there)", p)
+	}
+	if p := runNamed(s, "Panics"); !containsProblem(p, "ListModels() panicked in the plugin") {
+		t.Errorf("Panics = %q, want ListModels' panic reported", p)
+	}
+}
+
+// TestPanicFailsBinary: a plugin binary that dies of a panic in a
+// goroutine of its own fails the Panics check, which reads its stderr.
+func TestPanicFailsBinary(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the host's stderr watch is tested on Unix")
+	}
+	b, p := startBinary(t, CopySelf(t, "fake-crasher"))
+	s := newSuite(b, newConfig([]Option{WithPromptness(time.Second)}), p)
+	if _, err := s.checkInfo(); err != nil {
+		t.Fatal(err)
+	}
+	runNamed(s, "Unreachable")
+	// The trace reaches the host shortly after the process died.
+	deadline := time.Now().Add(5 * time.Second)
+	var problems []string
+	for time.Now().Before(deadline) {
+		if problems = runNamed(s, "Panics"); containsProblem(problems, "fake: crashing on purpose") {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("Panics = %q, want the Go panic on the plugin's stderr reported", problems)
+}
+
+func TestNoPanicNoProblem(t *testing.T) {
+	s := newSuite(serveInProcess(t, fake{name: "fake"}), newConfig(nil), &panics{})
+	if _, err := s.checkInfo(); err != nil {
+		t.Fatal(err)
+	}
+	if p := runNamed(s, "Implements", "Panics"); len(p) != 0 {
+		t.Errorf("Implements, Panics = %q, want no problem", p)
 	}
 }

@@ -1466,7 +1466,11 @@ type ErrorDetail struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Kind  ErrorKind              `protobuf:"varint,1,opt,name=kind,proto3,enum=imageworks.backend.v1.ErrorKind" json:"kind,omitempty"`
 	// The plugin's error message, whole.
-	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	Message string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	// Set when the call failed because the plugin's code panicked (threw an
+	// uncaught exception) and the plugin recovered; the conformance kit fails
+	// a plugin that does.
+	Panicked      bool `protobuf:"varint,3,opt,name=panicked,proto3" json:"panicked,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1513,6 +1517,13 @@ func (x *ErrorDetail) GetMessage() string {
 		return x.Message
 	}
 	return ""
+}
+
+func (x *ErrorDetail) GetPanicked() bool {
+	if x != nil {
+		return x.Panicked
+	}
+	return false
 }
 
 var File_imageworks_backend_v1_backend_proto protoreflect.FileDescriptor
@@ -1633,10 +1644,11 @@ const file_imageworks_backend_v1_backend_proto_rawDesc = "" +
 	"\x05files\x18\x02 \x03(\v2#.imageworks.backend.v1.ArtifactFileR\x05files\":\n" +
 	"\fArtifactFile\x12\x12\n" +
 	"\x04path\x18\x01 \x01(\tR\x04path\x12\x16\n" +
-	"\x06sha256\x18\x02 \x01(\tR\x06sha256\"]\n" +
+	"\x06sha256\x18\x02 \x01(\tR\x06sha256\"y\n" +
 	"\vErrorDetail\x124\n" +
 	"\x04kind\x18\x01 \x01(\x0e2 .imageworks.backend.v1.ErrorKindR\x04kind\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage*\x94\x02\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1a\n" +
+	"\bpanicked\x18\x03 \x01(\bR\bpanicked*\x94\x02\n" +
 	"\tErrorKind\x12\x1a\n" +
 	"\x16ERROR_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aERROR_KIND_NOT_IMPLEMENTED\x10\x01\x12\x1e\n" +

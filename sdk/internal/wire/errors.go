@@ -42,6 +42,17 @@ func Status(k pb.ErrorKind, msg string) *status.Status {
 	return st
 }
 
+// PanicStatus returns the status of a call that failed because the
+// plugin's code panicked: kind unspecified, message msg, and an ErrorDetail
+// marked panicked.
+func PanicStatus(msg string) *status.Status {
+	st := status.New(Code(pb.ErrorKind_ERROR_KIND_UNSPECIFIED), msg)
+	if withDetail, err := st.WithDetails(&pb.ErrorDetail{Message: msg, Panicked: true}); err == nil {
+		return withDetail
+	}
+	return st
+}
+
 // Detail returns the ErrorDetail a status carries, or nil when it carries
 // none (the failure came from the transport, not the plugin).
 func Detail(st *status.Status) *pb.ErrorDetail {
