@@ -30,6 +30,10 @@ type EndpointHealth struct {
 	Notes     []string `json:"notes,omitempty"`
 	// Error is why the endpoint could not be checked, or "".
 	Error string `json:"error,omitempty"`
+	// Err is the error Error shows, nil when none, for errors.Is and
+	// errors.As: a plugin that could not be used (see
+	// pluginhost.IsPluginFailure) is a plugin problem, not a server down.
+	Err error `json:"-"`
 }
 
 // endpointGroup collects the entries that share one backend endpoint.
@@ -52,7 +56,7 @@ func (l *Loader) Health(ctx context.Context) ([]EndpointHealth, error) {
 		}
 		sel, err := l.resolve(ctx, e, false)
 		if err != nil {
-			unresolved = append(unresolved, EndpointHealth{Backend: e.Backend(), Served: []string{}, NotServed: []string{e.Name()}, Error: err.Error()})
+			unresolved = append(unresolved, EndpointHealth{Backend: e.Backend(), Served: []string{}, NotServed: []string{e.Name()}, Error: err.Error(), Err: err})
 			continue
 		}
 		key := e.Backend() + "\x00" + sel.Endpoint
@@ -125,7 +129,7 @@ func (l *Loader) checkEndpoint(ctx context.Context, g *endpointGroup) EndpointHe
 		}
 	}
 	if err != nil {
-		row.Error = err.Error()
+		row.Error, row.Err = err.Error(), err
 		row.NotServed = append(row.NotServed, g.names...)
 	}
 	sort.Strings(row.Served)

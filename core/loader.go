@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -208,13 +209,38 @@ func (l *Loader) pluginLockPath() string {
 const PluginLockFile = pluginhost.LockFileName
 
 // Plugins lists every plugin found on the search path, with what each
-// says of itself and any problem (each is started to ask).
+// says of itself and any problem (each is started to ask), and, with the
+// Problem saying where it was looked for, every backend the registry's
+// entries name that neither a plugin nor an in-process backend serves.
+// The list is sorted by name.
 func (l *Loader) Plugins(ctx context.Context) ([]pluginhost.Plugin, error) {
 	h, err := l.plugins()
 	if err != nil {
 		return nil, err
 	}
-	return h.List(ctx)
+	ps, err := h.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, p := range ps {
+		have[p.Name] = true
+	}
+	for _, e := range l.reg.Entries(ctx) {
+		name := e.Backend()
+		if name == "" || have[name] || l.opts.Backends[name] != nil {
+			continue
+		}
+		have[name] = true
+		if _, ferr := h.Find(ctx, name); ferr != nil {
+			ps = append(ps, pluginhost.Plugin{Name: name, Protocols: []int{}, Implements: []string{}, Problem: ferr.Error()})
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(ps, func(a, b int) bool { return ps[a].Name < ps[b].Name })
+	return ps, nil
 }
 
 // LockPlugins writes plugins.lock.json beside the registry, pinning the

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/imageworks-ai/loader/core"
+	"github.com/imageworks-ai/loader/core/pluginhost"
 	"github.com/imageworks-ai/loader/sdk"
 )
 
@@ -68,14 +69,41 @@ func (c *BackendsCmd) Run(ctx context.Context, a *App) error {
 	}); err != nil {
 		return err
 	}
-	down := 0
+	return healthStatus(rows)
+}
+
+// healthStatus ends `backends`: a plugin that could not be used is a
+// plugin problem, named with its own message (exit 3), never counted as
+// its endpoints being down; else any endpoint down is exit 1.
+func healthStatus(rows []core.EndpointHealth) error {
+	var problems []string
+	seen := map[string]bool{}
+	down, checked := 0, 0
 	for _, r := range rows {
+		if pluginhost.IsPluginFailure(r.Err) {
+			if !seen[r.Backend] {
+				seen[r.Backend] = true
+				problems = append(problems, oneLine(r.Err))
+			}
+			continue
+		}
+		checked++
 		if !r.Up {
 			down++
 		}
 	}
+	var downMsg string
 	if down > 0 {
-		return &statusError{msg: fmt.Sprintf("%d of %d endpoint(s) down or unreachable", down, len(rows)), code: exitFailure}
+		downMsg = fmt.Sprintf("%d of %d endpoint(s) down or unreachable", down, checked)
+	}
+	switch {
+	case len(problems) > 0:
+		if downMsg != "" {
+			problems = append(problems, downMsg)
+		}
+		return &statusError{msg: strings.Join(problems, "; "), code: exitPlugin}
+	case down > 0:
+		return &statusError{msg: downMsg, code: exitFailure}
 	}
 	return nil
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
+
+	"github.com/imageworks-ai/loader/core/pluginhost"
 )
 
 // PluginsCmd is `plugins [list]` and `plugins lock`.
@@ -25,15 +28,33 @@ func (c *PluginsListCmd) Run(ctx context.Context, a *App) error {
 	if err != nil {
 		return err
 	}
-	return a.emit(ps, func(w io.Writer) {
-		row(w, "NAME", "VERSION", "PROTOCOLS", "PATH", "SHA256", "PROBLEM")
+	if err := a.emit(ps, func(w io.Writer) {
+		row(w, "NAME", "VERSION", "PROTOCOLS", "IMPLEMENTS", "DESCRIPTION", "PATH", "SHA256", "PROBLEM", "NOTES")
 		for _, p := range ps {
-			row(w, p.Name, p.Version, fmt.Sprint(p.Protocols), p.Path, p.SHA256, p.Problem)
+			row(w, p.Name, p.Version, fmt.Sprint(p.Protocols), strings.Join(p.Implements, ","), p.Description, p.Path, p.SHA256, p.Problem, strings.Join(p.Notes, "; "))
 		}
 		if len(ps) == 0 {
 			row(w, "none found")
 		}
-	})
+	}); err != nil {
+		return err
+	}
+	return pluginProblems(ps)
+}
+
+// pluginProblems ends `plugins list` with exit 3 naming every plugin in
+// use that cannot be used (a shadowed one is not in use).
+func pluginProblems(ps []pluginhost.Plugin) error {
+	var problems []string
+	for _, p := range ps {
+		if p.Problem != "" && !p.Shadowed {
+			problems = append(problems, fmt.Sprintf("plugin %s: %s", p.Name, p.Problem))
+		}
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return &statusError{msg: strings.Join(problems, "; "), code: exitPlugin}
 }
 
 // PluginsLockCmd is `plugins lock`.

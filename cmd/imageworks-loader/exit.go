@@ -6,6 +6,7 @@ import (
 	"unicode"
 
 	"github.com/imageworks-ai/loader/core/artifact"
+	"github.com/imageworks-ai/loader/core/pluginhost"
 )
 
 // Exit statuses. They are decided here and nowhere else.
@@ -13,6 +14,7 @@ const (
 	exitOK        = 0
 	exitFailure   = 1   // unknown names, capability errors, probe failures, bad input
 	exitViolation = 2   // a version lock violation
+	exitPlugin    = 3   // a plugin missing, untrusted, crashing, hanging or speaking another protocol
 	exitInterrupt = 130 // stopped by SIGINT or SIGTERM (128 + SIGINT, the shells' convention)
 	exitUsage     = 80  // command-line usage errors (kong's convention)
 )
@@ -31,6 +33,9 @@ func exitCode(err error) int {
 	var ec exitCoder
 	if errors.As(err, &ec) {
 		return ec.ExitCode()
+	}
+	if pluginhost.IsPluginFailure(err) {
+		return exitPlugin
 	}
 	return exitFailure
 }

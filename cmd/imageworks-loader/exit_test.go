@@ -10,6 +10,7 @@ import (
 
 	"github.com/imageworks-ai/loader/core"
 	"github.com/imageworks-ai/loader/core/artifact"
+	"github.com/imageworks-ai/loader/core/pluginhost"
 	"github.com/imageworks-ai/loader/core/registry"
 )
 
@@ -27,6 +28,11 @@ func TestExitCode(t *testing.T) {
 		// Main alone decides on 130, from its signal context.
 		{fmt.Errorf("hashing: %w", context.Canceled), 1},
 		{&statusError{msg: "down", code: 1}, 1},
+		// A plugin that cannot be used is a plugin problem, 3.
+		{fmt.Errorf("resolving %q: %w", "m", &pluginhost.PluginError{Plugin: "vllm", Err: pluginhost.ErrPluginUntrusted}), 3},
+		{fmt.Errorf("resolving %q: %w", "m", &pluginhost.NotFoundError{Name: "x"}), 3},
+		{&pluginhost.PluginError{Plugin: "vllm", Err: fmt.Errorf("%w: Health", pluginhost.ErrPluginCrashed)}, 3},
+		{&pluginhost.PluginError{Plugin: "vllm", Err: context.Canceled}, 1},
 		{errors.New("anything else"), 1},
 	}
 	for _, tt := range tests {

@@ -28,9 +28,25 @@ var (
 	// ErrNameMismatch: the plugin's Info name differs from the NAME in its
 	// file name imageworks-backend-NAME.
 	ErrNameMismatch = errors.New("plugin name mismatch")
+	// ErrPluginProtocol: the plugin speaks only protocol versions this host
+	// does not (a plugin too old or too new for this loader).
+	ErrPluginProtocol = errors.New("plugin protocol not supported")
 	// ErrHostClosed: the Host was closed; it starts no more plugins.
 	ErrHostClosed = errors.New("plugin host closed")
 )
+
+// IsPluginFailure reports whether err says a plugin could not be used: not
+// found, not trusted, crashed, timed out, failed its handshake, misnamed
+// itself, or speaks another protocol. A caller's cancellation, the host
+// being closed, and the errors a plugin returns from its calls are not.
+func IsPluginFailure(err error) bool {
+	for _, target := range []error{ErrPluginNotFound, ErrPluginUntrusted, ErrPluginCrashed, ErrPluginTimeout, ErrHandshake, ErrNameMismatch, ErrPluginProtocol} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
 
 // PluginError is a failure of one plugin process: it could not be trusted,
 // started or reached, crashed, or timed out. Err wraps one of the sentinels

@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -272,6 +275,9 @@ func (h *Host) startError(ctx context.Context, r *groupRunner, err error) error 
 	if line := r.first.String(); line != "" && !looksLikeHandshake(line) {
 		return fmt.Errorf("%w: printed %q instead of a handshake", ErrHandshake, truncate(line, 120))
 	}
+	if v, ok := unknownProtocol(r.first.String()); ok {
+		return protocolError(v)
+	}
 	if st := r.exitState(); st != nil && !killedBySIGKILL(st) {
 		return fmt.Errorf("%w: exited before the handshake (%s)", ErrPluginCrashed, st)
 	}
@@ -287,6 +293,33 @@ func (e firstLineError) Error() string { return firstLineOf(e.err.Error()) }
 
 // Unwrap returns the wrapped error.
 func (e firstLineError) Unwrap() error { return e.err }
+
+// unknownProtocol returns the protocol version a handshake line offers
+// when it is a number this host has no plugin set for.
+func unknownProtocol(line string) (int, bool) {
+	parts := strings.Split(strings.TrimSpace(line), "|")
+	if len(parts) < 4 {
+		return 0, false
+	}
+	v, err := strconv.Atoi(parts[1])
+	if err != nil {
+		return 0, false
+	}
+	_, known := host.PluginSets()[v]
+	return v, !known
+}
+
+// protocolError says which protocol the plugin speaks, which ones this host
+// speaks, and what to upgrade.
+func protocolError(v int) error {
+	ours := slices.Sorted(maps.Keys(host.PluginSets()))
+	what := "the plugin is too old for this imageworks-loader: rebuild it against a current sdk"
+	if v > ours[len(ours)-1] {
+		what = "the plugin is newer than this imageworks-loader: upgrade imageworks-loader"
+	}
+	return fmt.Errorf("%w: it speaks protocol %d, this host speaks %s; %s",
+		ErrPluginProtocol, v, strings.Trim(fmt.Sprint(ours), "[]"), what)
+}
 
 // looksLikeHandshake reports whether a stdout line has the shape of
 // go-plugin's handshake: CORE|APP|NETWORK|ADDR|PROTOCOL...

@@ -3,10 +3,14 @@ package pluginhost
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
+
+	"github.com/imageworks-ai/loader/sdk"
 )
 
 // Plugin describes one plugin found, for `imageworks-loader plugins`.
@@ -26,10 +30,25 @@ type Plugin struct {
 	// Attached is set for a plugin attached through
 	// IMAGEWORKS_REATTACH_BACKENDS.
 	Attached bool `json:"attached,omitempty"`
+	// FileVersion is the version in the file name
+	// (imageworks-backend-NAME_vX.Y.Z gives X.Y.Z), "" when it has none.
+	FileVersion string `json:"file_version,omitempty"`
+	// Description and Homepage are what the plugin's Info says of itself.
+	Description string `json:"description,omitempty"`
+	Homepage    string `json:"homepage,omitempty"`
+	// Implements lists the optional calls the plugin's Info says it
+	// answers, sorted; empty (never nil) when it could not be asked.
+	Implements []string `json:"implements"`
+	// Shadowed is set for a plugin not used because another of the same
+	// name comes first; Problem then names that one.
+	Shadowed bool `json:"shadowed,omitempty"`
 	// Problem says why the plugin cannot be used: it failed to start, is
 	// not trusted, or is shadowed by another of the same name. "" when it
 	// works.
 	Problem string `json:"problem,omitempty"`
+	// Notes are remarks that do not stop the plugin from working, such as
+	// a file-name version that differs from the one its Info gives.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // List returns every plugin found, sorted by name, the one used for a name
@@ -68,10 +87,13 @@ func (h *Host) found(cands []candidate) (out []Plugin, used map[string]int) {
 	used = map[string]int{}
 	for _, name := range slices.Sorted(maps.Keys(h.reattach)) {
 		used[name] = len(out)
-		out = append(out, Plugin{Name: name, Attached: true, Protocols: []int{}})
+		out = append(out, Plugin{Name: name, Attached: true, Protocols: []int{}, Implements: []string{}})
 	}
 	for _, c := range cands {
-		p := Plugin{Name: c.name, Path: c.path, Protocols: []int{}}
+		p := Plugin{Name: c.name, Path: c.path, Protocols: []int{}, Implements: []string{}}
+		if _, v, ok := ParseFileName(c.path); ok {
+			p.FileVersion = v
+		}
 		if sum, err := h.fileSHA256(c.path); err == nil {
 			p.SHA256 = sum
 		} else {
@@ -83,6 +105,7 @@ func (h *Host) found(cands []candidate) (out []Plugin, used map[string]int) {
 				by = EnvReattach
 			}
 			p.Problem = "shadowed by " + by
+			p.Shadowed = true
 		} else {
 			used[c.name] = len(out)
 		}
@@ -108,13 +131,27 @@ func (h *Host) askInfo(ctx context.Context, out []Plugin, used map[string]int) {
 				out[k].Problem = problemText(err)
 				return
 			}
-			out[k].Version = inst.info.Version
-			if ps := inst.info.Protocols; len(ps) > 0 {
-				out[k].Protocols = slices.Sorted(slices.Values(ps))
-			}
+			describe(&out[k], inst.info)
 		}()
 	}
 	wg.Wait()
+}
+
+// describe fills in what a plugin's Info says of itself, and notes a
+// file-name version that disagrees with it.
+func describe(p *Plugin, info sdk.Info) {
+	p.Version = info.Version
+	p.Description = info.Description
+	p.Homepage = info.Homepage
+	if len(info.Protocols) > 0 {
+		p.Protocols = slices.Sorted(slices.Values(info.Protocols))
+	}
+	if len(info.Implements) > 0 {
+		p.Implements = slices.Sorted(slices.Values(info.Implements))
+	}
+	if p.FileVersion != "" && strings.TrimPrefix(strings.ToLower(info.Version), "v") != p.FileVersion {
+		p.Notes = append(p.Notes, fmt.Sprintf("file name says version %s but the plugin's Info says %q; rename the file or fix the version", p.FileVersion, info.Version))
+	}
 }
 
 // problemText is an error as a Plugin's Problem: without the "plugin NAME
