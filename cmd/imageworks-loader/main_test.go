@@ -39,6 +39,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		Cmds:                scriptCmds(),
 		RequireExplicitExec: true,
+		Condition:           scriptCondition,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("HOME", env.WorkDir+"/home")
 			env.Setenv("XDG_DATA_HOME", env.WorkDir+"/home/.local/share")

@@ -46,6 +46,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"ollamastore": cmdOllamaStore,
 		"copyplugin":  cmdCopyPlugin,
 		"appendbyte":  cmdAppendByte,
+		"pyplugin":    cmdPyPlugin,
 	}
 }
 
