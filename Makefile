@@ -22,7 +22,7 @@ run: build
 	$(LOADER) select internlm2-chat-7b
 	$(LOADER) metrics demo-tiny
 
-## test: vet, the whole suite under the race detector, fuzzing for a few seconds, the example plugin module
+## test: vet, the whole suite under the race detector (with the Python example plugin when python3-grpcio and python3-grpc-tools are installed), fuzzing for a few seconds, the example plugin module
 test: vet unit fuzz example-test
 
 vet:
