@@ -29,7 +29,8 @@ var (
 	// file name imageworks-backend-NAME.
 	ErrNameMismatch = errors.New("plugin name mismatch")
 	// ErrPluginProtocol: the plugin speaks only protocol versions this host
-	// does not (a plugin too old or too new for this loader).
+	// does not (a plugin too old or too new for this loader). Such an error
+	// also matches ErrHandshake.
 	ErrPluginProtocol = errors.New("plugin protocol not supported")
 	// ErrHostClosed: the Host was closed; it starts no more plugins.
 	ErrHostClosed = errors.New("plugin host closed")

@@ -317,8 +317,8 @@ func protocolError(v int) error {
 	if v > ours[len(ours)-1] {
 		what = "the plugin is newer than this imageworks-loader: upgrade imageworks-loader"
 	}
-	return fmt.Errorf("%w: it speaks protocol %d, this host speaks %s; %s",
-		ErrPluginProtocol, v, strings.Trim(fmt.Sprint(ours), "[]"), what)
+	return fmt.Errorf("%w: %w: it speaks protocol %d, this host speaks %s; %s",
+		ErrHandshake, ErrPluginProtocol, v, strings.Trim(fmt.Sprint(ours), "[]"), what)
 }
 
 // looksLikeHandshake reports whether a stdout line has the shape of

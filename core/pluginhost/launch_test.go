@@ -589,7 +589,7 @@ func TestStartNonPlugins(t *testing.T) {
 		{name: "quits", content: "#!/bin/sh\necho 'no config' >&2\nexit 0\n", want: ErrPluginCrashed, wantInMsg: "exit status 0", wantStderr: "no config"},
 		{name: "garbage", content: "\x7fELF not really", want: ErrPluginCrashed, wantInMsg: "cannot run", wantCause: syscall.ENOEXEC},
 		{name: "old-core", content: "#!/bin/sh\necho '2|1|unix|/nonexistent|grpc'\nsleep 30\n", want: ErrHandshake, wantInMsg: "incompatible core API version"},
-		{name: "wrong-proto", content: "#!/bin/sh\necho '1|7|unix|/nonexistent|grpc'\nsleep 30\n", want: ErrHandshake, wantInMsg: "Plugin version: 7"},
+		{name: "wrong-proto", content: "#!/bin/sh\necho '1|7|unix|/nonexistent|grpc'\nsleep 30\n", want: ErrHandshake, wantInMsg: "it speaks protocol 7, this host speaks 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -73,8 +73,6 @@ func fakeHost(dir string) int {
 //	parent  serves after starting a child, reports its pids
 //	env     serves after reporting its environment, one "env K=V" line each
 //	prober  serves; ProbeVision takes 700ms
-//	future  shakes hands offering protocol 9, then hangs
-//	ancient shakes hands offering protocol 0, then hangs
 //	other   serves (any other name)
 //
 // Serving plugins report "start PID" first.
@@ -101,11 +99,6 @@ func fakePlugin(base string) int {
 		fmt.Fprintln(os.Stderr, "about to say hello")
 		time.Sleep(50 * time.Millisecond)
 		fmt.Println("hello, I am not a plugin")
-		time.Sleep(time.Hour)
-		return 0
-	case "future", "ancient":
-		version := map[string]int{"future": 9, "ancient": 0}[name]
-		fmt.Printf("1|%d|unix|/nonexistent/plugin.sock|grpc|\n", version)
 		time.Sleep(time.Hour)
 		return 0
 	case "parent":

@@ -1,8 +1,13 @@
+//go:build unix
+
 package pluginhost
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -12,15 +17,25 @@ import (
 // a bare handshake failure.
 func TestProtocolTooOldOrNew(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ name, want string }{
-		{"future", "upgrade imageworks-loader"},
-		{"ancient", "too old"},
+	for _, tc := range []struct {
+		name    string
+		version int
+		want    string
+	}{
+		{"future", 9, "it speaks protocol 9, this host speaks 1; the plugin is newer than this imageworks-loader: upgrade imageworks-loader"},
+		{"ancient", 0, "it speaks protocol 0, this host speaks 1; the plugin is too old for this imageworks-loader"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newTestHost(t, nil, installPlugins(t, ExecutablePrefix+tc.name))
+			t.Parallel()
+			dir := t.TempDir()
+			script := fmt.Sprintf("#!/bin/sh\necho '1|%d|unix|/nonexistent|grpc|'\nsleep 30\n", tc.version)
+			if err := os.WriteFile(filepath.Join(dir, ExecutablePrefix+tc.name), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			h := newTestHost(t, nil, dir)
 			_, err := h.Backend(context.Background(), tc.name)
-			if !errors.Is(err, ErrPluginProtocol) || !strings.Contains(err.Error(), tc.want) || !IsPluginFailure(err) {
-				t.Errorf("Backend(%s) error = %v, want ErrPluginProtocol saying %q", tc.name, err, tc.want)
+			if !errors.Is(err, ErrPluginProtocol) || !errors.Is(err, ErrHandshake) || !strings.Contains(err.Error(), tc.want) || !IsPluginFailure(err) {
+				t.Errorf("Backend(%s) error = %v, want ErrPluginProtocol (and ErrHandshake) saying %q", tc.name, err, tc.want)
 			}
 		})
 	}
