@@ -14,8 +14,9 @@
 // Run serves the backend in the test's process (the way sdk.Serve's debug
 // mode does) and talks to it through go-plugin and the protocol's real gRPC
 // adapters, so what is checked is what a host sees, not what the Go methods
-// return. RunBinary starts a built plugin executable through the real plugin
-// host, core/pluginhost, exactly as imageworks-loader does.
+// return. RunBinary starts a built plugin executable, in Go or any other
+// language (docs/plugin-protocol.md), through the real plugin host,
+// core/pluginhost, exactly as imageworks-loader does.
 //
 // The checks, each a subtest:
 //

@@ -74,8 +74,8 @@ const (
 // UNIMPLEMENTED and an ErrorDetail of kind ERROR_KIND_NOT_IMPLEMENTED; Info
 // lists the ones a plugin answers.
 //
-// Errors: a failed call carries a google.rpc.Status whose details hold one
-// ErrorDetail saying which kind of failure it was.
+// Errors: a failed call's gRPC code says which kind of failure it was (see
+// ErrorKind); its google.rpc.Status details may also hold one ErrorDetail.
 type BackendClient interface {
 	Info(ctx context.Context, in *InfoRequest, opts ...grpc.CallOption) (*InfoResponse, error)
 	Resolve(ctx context.Context, in *ResolveRequest, opts ...grpc.CallOption) (*ResolveResponse, error)
@@ -163,8 +163,8 @@ func (c *backendClient) Artifacts(ctx context.Context, in *ArtifactsRequest, opt
 // UNIMPLEMENTED and an ErrorDetail of kind ERROR_KIND_NOT_IMPLEMENTED; Info
 // lists the ones a plugin answers.
 //
-// Errors: a failed call carries a google.rpc.Status whose details hold one
-// ErrorDetail saying which kind of failure it was.
+// Errors: a failed call's gRPC code says which kind of failure it was (see
+// ErrorKind); its google.rpc.Status details may also hold one ErrorDetail.
 type BackendServer interface {
 	Info(context.Context, *InfoRequest) (*InfoResponse, error)
 	Resolve(context.Context, *ResolveRequest) (*ResolveResponse, error)
