@@ -16,7 +16,6 @@ import (
 // speak is a protocol problem saying which side to upgrade, not a crash or
 // a bare handshake failure.
 func TestProtocolTooOldOrNew(t *testing.T) {
-	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		version int
@@ -26,7 +25,6 @@ func TestProtocolTooOldOrNew(t *testing.T) {
 		{"ancient", 0, "it speaks protocol 0, this host speaks 1; the plugin is too old for this imageworks-loader"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
 			dir := t.TempDir()
 			script := fmt.Sprintf("#!/bin/sh\necho '1|%d|unix|/nonexistent|grpc|'\nsleep 30\n", tc.version)
 			if err := os.WriteFile(filepath.Join(dir, ExecutablePrefix+tc.name), []byte(script), 0o755); err != nil {
@@ -61,7 +59,6 @@ func TestIsPluginFailure(t *testing.T) {
 // TestListDescribes: List shows what each plugin's Info says of itself and
 // notes a file-name version that disagrees with it.
 func TestListDescribes(t *testing.T) {
-	t.Parallel()
 	dir := installPlugins(t, ExecutablePrefix+"good_v1.2.3", ExecutablePrefix+"other_v0.2.0")
 	h := newTestHost(t, nil, dir)
 	list, err := h.List(context.Background())
