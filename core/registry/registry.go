@@ -257,7 +257,7 @@ func (r *Registry) checkLayers(cur, dis *layer) error {
 
 func (r *Registry) setBase(cur, dis *layer) {
 	r.cur, r.dis = cur, dis
-	nd, _ := applyChanges(cur, dis, r.changes, r.curatedPath(), false)
+	nd, _, _ := applyChanges(cur, dis, r.changes, r.curatedPath(), false)
 	r.view = buildView(cur, nd)
 }
 
@@ -330,7 +330,7 @@ func (r *Registry) get(name string) (*Entry, error) {
 
 // stage records a change and rebuilds the view.
 func (r *Registry) stage(ch change) error {
-	nd, err := applyChanges(r.view.cur, r.view.dis, []change{ch}, r.curatedPath(), true)
+	nd, _, err := applyChanges(r.view.cur, r.view.dis, []change{ch}, r.curatedPath(), true)
 	if err != nil {
 		return err
 	}
@@ -341,7 +341,10 @@ func (r *Registry) stage(ch change) error {
 
 // Update stages an edit of an existing entry: fn receives an *Edit whose
 // Set calls change the entry in memory; Save persists them. When fn returns
-// an error nothing is staged and that error is returned. fn must not call
+// an error nothing is staged and that error is returned. An Update whose
+// conditional edit (SetExpectedHashIfAbsent, ReplaceExpectedHash) found
+// its precondition false stages nothing; one whose precondition fails at
+// save time is dropped then (see SaveWithResult). fn must not call
 // Update, Add, Remove or Save. Errors: one wrapping ErrNotFound for an
 // unknown name; fn's error (e.g. a *CuratedFieldError from Set).
 func (r *Registry) Update(ctx context.Context, name string, fn func(*Edit) error) error {
@@ -360,12 +363,12 @@ func (r *Registry) Update(ctx context.Context, name string, fn func(*Edit) error
 	if err := fn(ed); err != nil {
 		return err
 	}
-	if len(ed.ops) == 0 {
+	if len(ed.ops) == 0 || ed.dropped {
 		return nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.stage(change{kind: changeSet, name: e.name, ops: ed.ops})
+	return r.stage(change{kind: changeSet, name: e.name, ops: ed.ops, pre: ed.pre})
 }
 
 // Add stages a new entry for the discovered layer (the single file in
