@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -59,6 +58,7 @@ type view struct {
 	cur, dis *layer
 	entries  []*Entry // sorted by name
 	byName   map[string]*Entry
+	aliases  map[string][]string // alias → claiming entries; nil until first needed
 }
 
 func buildView(cur, dis *layer) *view {
@@ -310,8 +310,11 @@ func (r *Registry) Entries(ctx context.Context) []*Entry {
 }
 
 // Get returns the entry named name (surrounding spaces ignored), re-reading
-// changed layers first. Errors: one wrapping ErrNotFound and naming the
-// entry; a re-read failure (*ParseError, I/O).
+// changed layers first. When no entry has that name, the one entry that
+// lists it in model_aliases is returned (Update and Remove look names up
+// the same way). Errors: one wrapping ErrNotFound and naming the entry; an
+// *AliasError (ErrAmbiguousAlias) naming every entry when several claim the
+// alias; a re-read failure (*ParseError, I/O).
 func (r *Registry) Get(ctx context.Context, name string) (*Entry, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -321,12 +324,7 @@ func (r *Registry) Get(ctx context.Context, name string) (*Entry, error) {
 	return r.get(name)
 }
 
-func (r *Registry) get(name string) (*Entry, error) {
-	if e, ok := r.view.byName[strings.TrimSpace(name)]; ok {
-		return e, nil
-	}
-	return nil, fmt.Errorf("entry %q: %w", name, ErrNotFound)
-}
+func (r *Registry) get(name string) (*Entry, error) { return r.view.lookup(name) }
 
 // stage records a change and rebuilds the view.
 func (r *Registry) stage(ch change) error {
