@@ -135,11 +135,15 @@ func (l *Loader) upgrade(ctx context.Context, e *registry.Entry, opts LockOption
 		return l.saveLock(ctx, st, false)
 	}
 	part, err := l.legacyPartial(ctx, e)
-	if err != nil || part.Aggregate != vl.ExpectedAggregateSHA256 {
-		return LockState{}, &artifact.LockViolationError{
-			Entry: e.Name(), Expected: vl.ExpectedAggregateSHA256, Actual: part.Aggregate,
-			Drift: artifact.Diff(legacyCovered(e), part.Files), Err: err,
+	if err != nil {
+		return LockState{}, hashViolation(e, part, err)
+	}
+	if part.Aggregate != vl.ExpectedAggregateSHA256 {
+		lv := violation(e, part.Aggregate, part.Files, part)
+		if lv.Err == nil {
+			lv.Drift = artifact.Diff(legacyCovered(e), part.Files)
 		}
+		return LockState{}, lv
 	}
 	res, err := l.hash(ctx, e, opts.Progress)
 	if err != nil {

@@ -3,6 +3,8 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/imageworks-ai/loader/core/artifact"
 	"github.com/imageworks-ai/loader/core/registry"
@@ -68,12 +70,7 @@ func (l *Loader) Verify(ctx context.Context, name string, opts VerifyOptions) (V
 	if vl.Locked && vl.ExpectedAggregateSHA256 != "" && vl.ExpectedAggregateSHA256 != res.Aggregate {
 		part, perr := l.legacyPartial(ctx, e)
 		if perr != nil || part.Aggregate != vl.ExpectedAggregateSHA256 {
-			return Verification{}, &artifact.LockViolationError{
-				Entry:    e.Name(),
-				Expected: vl.ExpectedAggregateSHA256,
-				Actual:   res.Aggregate,
-				Drift:    artifact.Diff(artifactFiles(e.Artifacts().Files), res.Files),
-			}
+			return Verification{}, violation(e, res.Aggregate, res.Files, part)
 		}
 		// A legacy partial lock holds: stamp it, pin nothing.
 		v.LockKind = LockLegacyPartial
@@ -121,9 +118,43 @@ func hashViolation(e *registry.Entry, res artifact.Result, err error) error {
 		return err
 	}
 	lv := &artifact.LockViolationError{Entry: e.Name(), Expected: vl.ExpectedAggregateSHA256, Actual: res.Aggregate, Err: err}
-	if res.Files != nil {
+	var mf *artifact.MissingFilesError
+	switch {
+	case res.Files != nil:
 		lv.Drift = artifact.Diff(artifactFiles(e.Artifacts().Files), res.Files)
+	case errors.As(err, &mf):
+		lv.Drift.Missing = mf.Paths
 	}
+	return lv
+}
+
+// ErrPartialMismatch is wrapped by a lock violation of a legacy partial lock
+// that stores no per-file hashes: the covered files no longer give the
+// expected partial aggregate, but which of them changed cannot be told.
+var ErrPartialMismatch = errors.New("the files a legacy partial lock covers no longer match it")
+
+// violation is the lock violation of e, whose files now give the aggregate
+// actual (from files; with part, their legacy partial hashing). When the
+// stored lock is not known to be full and the stored manifest holds none of
+// the covered files, the covered files found are named as changed (one of
+// them did, the lock cannot say which) and the error says so.
+func violation(e *registry.Entry, actual string, files []artifact.File, part artifact.Result) *artifact.LockViolationError {
+	lv := &artifact.LockViolationError{
+		Entry:    e.Name(),
+		Expected: e.VersionLock().ExpectedAggregateSHA256,
+		Actual:   actual,
+		Drift:    artifact.Diff(artifactFiles(e.Artifacts().Files), files),
+	}
+	if storedKind(e) == LockFull || len(legacyCovered(e)) > 0 || len(part.Files) == 0 {
+		return lv
+	}
+	lv.Drift = artifact.Drift{}
+	names := make([]string, len(part.Files))
+	for i, f := range part.Files {
+		names[i] = f.Path
+	}
+	lv.Drift.Changed = names
+	lv.Err = fmt.Errorf("%w (one of %s changed; the lock stores no per-file hashes)", ErrPartialMismatch, strings.Join(names, ", "))
 	return lv
 }
 
