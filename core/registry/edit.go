@@ -319,7 +319,9 @@ func applyChanges(cur, dis *layer, changes []change, curFile string, strict bool
 			}
 		case changeAdd:
 			if crec != nil || drec != nil {
-				err = &DuplicateError{File: nd.file, Entry: ch.name, Count: 2}
+				// Adding is "set only if absent": an entry of that name
+				// stored meanwhile is kept.
+				kept = append(kept, KeptEdit{Entry: ch.name})
 				break
 			}
 			var nr *record

@@ -104,14 +104,17 @@ type KeptEdit struct {
 	// Entry is the entry's name.
 	Entry string `json:"entry"`
 	// Field is the dotted key path whose stored value was kept, e.g.
-	// "version_lock.expected_aggregate_sha256".
+	// "version_lock.expected_aggregate_sha256"; "" when an Add was dropped
+	// because an entry of that name was stored meanwhile (the stored entry
+	// is kept whole).
 	Field string `json:"field"`
 }
 
 // SaveResult says what a save did besides writing.
 type SaveResult struct {
 	// Kept lists, sorted by entry, the Updates dropped at save time
-	// because a value they depended on had been changed on disk.
+	// because a value they depended on had been changed on disk, and the
+	// Adds dropped because the name had been stored meanwhile.
 	Kept []KeptEdit `json:"kept,omitempty"`
 }
 

@@ -124,3 +124,32 @@ func TestReplaceExpectedHash(t *testing.T) {
 		return nil
 	})
 }
+
+// TestAddOfNameStoredMeanwhileIsKept: an entry added by another writer
+// after this one staged an Add of the same name is kept whole; the rest of
+// this save goes through and the result names the entry.
+func TestAddOfNameStoredMeanwhileIsKept(t *testing.T) {
+	ctx := context.Background()
+	dir, r1, r2 := twoWriters(t)
+	if err := r1.Add(ctx, []byte(`{"name": "x", "backend": "one"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r1.Add(ctx, []byte(`{"name": "y", "backend": "one"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r2.Add(ctx, []byte(`{"name": "x", "backend": "two"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r2.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := r1.SaveWithResult(ctx)
+	if err != nil || len(res.Kept) != 1 || res.Kept[0] != (registry.KeptEdit{Entry: "x"}) {
+		t.Fatalf("SaveWithResult() = %+v, %v, want x kept", res, err)
+	}
+	r3 := mustOpen(t, dir, registry.Options{})
+	x, _ := r3.Get(ctx, "x")
+	if _, err := r3.Get(ctx, "y"); err != nil || x.Backend() != "two" {
+		t.Errorf("after both saves x has backend %q (want the stored %q) and y: %v", x.Backend(), "two", err)
+	}
+}

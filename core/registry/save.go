@@ -36,8 +36,8 @@ func (r *Registry) lock(ctx context.Context) (*flock.Flock, error) {
 //
 // Errors: lock and I/O errors naming the path; ctx's error when it ends
 // before the discovered layer is written; a *ParseError when a layer no
-// longer parses; ErrNotFound, ErrCuratedField or ErrDuplicate when a staged
-// change no longer applies to what is on disk. On any of these the
+// longer parses; ErrNotFound or ErrCuratedField when a staged change no
+// longer applies to what is on disk. On any of these the
 // discovered layer is not written and the changes stay staged.
 //
 // Once the discovered layer is written the save has happened: the snapshot
@@ -48,7 +48,8 @@ func (r *Registry) lock(ctx context.Context) (*flock.Flock, error) {
 //
 // An Update whose precondition (SetExpectedHashIfAbsent, say) no longer
 // holds for what is on disk is dropped, its stored value kept, and the rest
-// saved; SaveWithResult reports which.
+// saved; so is an Add whose name was stored meanwhile (adding is "set only
+// if absent"). SaveWithResult reports which.
 func (r *Registry) Save(ctx context.Context) error {
 	_, err := r.save(ctx)
 	return err
