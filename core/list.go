@@ -68,6 +68,12 @@ type EntryMetrics struct {
 	Name            string `json:"name"`
 	Locked          bool   `json:"locked"`
 	AggregateSHA256 string `json:"aggregate_sha256"`
+	// ExpectedAggregateSHA256 is the version lock's expected hash, "" when
+	// none is stored.
+	ExpectedAggregateSHA256 string `json:"expected_aggregate_sha256"`
+	// LockKind is what the expected hash covers (full or the earlier Python
+	// tool's legacy-partial); omitted when none is stored.
+	LockKind LockKind `json:"lock_kind,omitempty"`
 	// Performance and Probes are the entry's stored objects, as stored;
 	// omitted when absent or null.
 	Performance json.RawMessage `json:"performance,omitempty"`
@@ -84,19 +90,24 @@ func (l *Loader) Metrics(ctx context.Context) []MetricsRow {
 	return rows
 }
 
-// MetricsFor returns one entry's full aggregate, lock state, performance
-// and probes. The error wraps registry.ErrNotFound for an unknown name.
+// MetricsFor returns one entry's full aggregate, lock state and kind,
+// performance and probes; name may be a unique alias. Telling a legacy
+// partial lock may read the few small files it covers. The error wraps
+// registry.ErrNotFound for an unknown name, registry.ErrAmbiguousAlias for
+// an alias of several entries.
 func (l *Loader) MetricsFor(ctx context.Context, name string) (EntryMetrics, error) {
 	e, err := l.reg.Get(ctx, name)
 	if err != nil {
 		return EntryMetrics{}, err
 	}
 	return EntryMetrics{
-		Name:            e.Name(),
-		Locked:          e.VersionLock().Locked,
-		AggregateSHA256: e.Artifacts().AggregateSHA256,
-		Performance:     present(e.Field("performance")),
-		Probes:          present(e.Field("probes")),
+		Name:                    e.Name(),
+		Locked:                  e.VersionLock().Locked,
+		AggregateSHA256:         e.Artifacts().AggregateSHA256,
+		ExpectedAggregateSHA256: e.VersionLock().ExpectedAggregateSHA256,
+		LockKind:                l.lockKind(ctx, e),
+		Performance:             present(e.Field("performance")),
+		Probes:                  present(e.Field("probes")),
 	}, nil
 }
 

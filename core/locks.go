@@ -12,16 +12,34 @@ import (
 	"github.com/imageworks-ai/loader/sdk"
 )
 
+// LockKind says what a stored expected hash covers.
+type LockKind string
+
+const (
+	// LockFull: the expected hash is the full-tree aggregate of the
+	// registry format; every selected file is covered.
+	LockFull LockKind = "full"
+	// LockLegacyPartial: the expected hash is the earlier Python tool's
+	// partial aggregate (see artifact.LegacyPartialAggregate): only
+	// root-level config and tokenizer files are covered, never the
+	// weights. `lock NAME --upgrade` re-pins it as a full lock.
+	LockLegacyPartial LockKind = "legacy-partial"
+)
+
 // LockState is an entry's version lock after a lock, unlock or verify.
 type LockState struct {
 	Name                    string `json:"name"`
 	Locked                  bool   `json:"locked"`
 	ExpectedAggregateSHA256 string `json:"expected_aggregate_sha256"`
+	// LockKind is what the expected hash covers; omitted when none is
+	// stored.
+	LockKind LockKind `json:"lock_kind,omitempty"`
 	// Changed is false when the call found the lock already in the asked
 	// state and wrote nothing.
 	Changed bool `json:"changed"`
-	// KeptExpected is true when lock --set-expected found an expected hash
-	// already stored and kept it.
+	// KeptExpected is true when lock --set-expected (or --upgrade) found
+	// an expected hash already stored, or stored by another process while
+	// it hashed, and kept it.
 	KeptExpected bool `json:"kept_expected,omitempty"`
 }
 
@@ -30,22 +48,40 @@ type LockOptions struct {
 	// SetExpected hashes the artifacts and stores the aggregate as the
 	// expected one when none is stored yet.
 	SetExpected bool
+	// Upgrade re-pins a legacy partial lock as a full one: only while the
+	// partial aggregate still matches the expected hash (so tampering is
+	// never blessed), the artifacts are hashed and their full aggregate
+	// replaces the expected hash. A full lock is left as it is.
+	Upgrade bool
 	// Progress receives hashing progress in bytes; may be nil.
 	Progress func(done, total int64)
 }
 
+// ErrNoExpectedHash is wrapped when Lock with Upgrade finds no expected hash
+// to upgrade.
+var ErrNoExpectedHash = errors.New("no expected hash stored")
+
 // Lock sets the entry's version lock and saves it in the discovered layer.
 // With SetExpected and no expected hash stored, the artifacts are hashed
-// first; an expected hash already stored is kept. Errors wrap
-// registry.ErrNotFound, the artifact package's errors, ErrCorruptArtifact
-// (a file that does not match its digest is never pinned), or the save's.
+// first; an expected hash already stored, or stored by another process
+// while hashing, is kept (KeptExpected). With Upgrade, see LockOptions.
+// name may be a unique alias (see registry.Registry.Get).
+//
+// Errors wrap registry.ErrNotFound, registry.ErrAmbiguousAlias, the
+// artifact package's errors, ErrCorruptArtifact (a file that does not match
+// its digest is never pinned), ErrNoExpectedHash, or the save's. A locked
+// entry whose files cannot be hashed, and an Upgrade whose partial aggregate
+// no longer matches, give a *artifact.LockViolationError; nothing is saved.
 func (l *Loader) Lock(ctx context.Context, name string, opts LockOptions) (LockState, error) {
 	e, err := l.reg.Get(ctx, name)
 	if err != nil {
 		return LockState{}, err
 	}
+	if opts.Upgrade {
+		return l.upgrade(ctx, e, opts)
+	}
 	vl := e.VersionLock()
-	st := LockState{Name: name, Locked: true, ExpectedAggregateSHA256: vl.ExpectedAggregateSHA256}
+	st := LockState{Name: e.Name(), Locked: true, ExpectedAggregateSHA256: vl.ExpectedAggregateSHA256}
 	var res artifact.Result
 	hashed := false
 	if opts.SetExpected {
@@ -54,55 +90,130 @@ func (l *Loader) Lock(ctx context.Context, name string, opts LockOptions) (LockS
 		} else {
 			res, err = l.hash(ctx, e, opts.Progress)
 			if err != nil {
-				return LockState{}, err
+				return LockState{}, hashViolation(e, res, err)
 			}
 			hashed = true
-			st.ExpectedAggregateSHA256 = res.Aggregate
 		}
 	}
 	if vl.Locked && !hashed {
+		st.LockKind = l.lockKind(ctx, e)
 		return st, nil
 	}
-	err = l.reg.Update(ctx, name, func(ed *registry.Edit) error {
-		if err := ed.Set(true, "version_lock", "locked"); err != nil {
+	if err := l.setLocked(ctx, e.Name(), true); err != nil {
+		return LockState{}, err
+	}
+	pinned := false
+	if hashed {
+		err = l.reg.Update(ctx, e.Name(), func(ed *registry.Edit) error {
+			if pinned, err = ed.SetExpectedHashIfAbsent(res.Aggregate); err != nil || !pinned {
+				return err
+			}
+			return l.setVerified(ed, res)
+		})
+		if err != nil {
+			return LockState{}, err
+		}
+	}
+	return l.saveLock(ctx, st, hashed && !pinned)
+}
+
+// upgrade is Lock with Upgrade.
+func (l *Loader) upgrade(ctx context.Context, e *registry.Entry, opts LockOptions) (LockState, error) {
+	vl := e.VersionLock()
+	st := LockState{Name: e.Name(), Locked: true, ExpectedAggregateSHA256: vl.ExpectedAggregateSHA256}
+	if vl.ExpectedAggregateSHA256 == "" {
+		return LockState{}, fmt.Errorf("upgrading the lock of %q: %w (lock it with --set-expected instead)", e.Name(), ErrNoExpectedHash)
+	}
+	if storedKind(e) == LockFull {
+		st.LockKind = LockFull
+		if vl.Locked {
+			return st, nil
+		}
+		if err := l.setLocked(ctx, e.Name(), true); err != nil {
+			return LockState{}, err
+		}
+		return l.saveLock(ctx, st, false)
+	}
+	part, err := l.legacyPartial(ctx, e)
+	if err != nil {
+		return LockState{}, hashViolation(e, part, err)
+	}
+	if part.Aggregate != vl.ExpectedAggregateSHA256 {
+		lv := violation(e, part.Aggregate, part.Files, part)
+		if lv.Err == nil {
+			lv.Drift = artifact.Diff(legacyCovered(e), part.Files)
+		}
+		return LockState{}, lv
+	}
+	res, err := l.hash(ctx, e, opts.Progress)
+	if err != nil {
+		return LockState{}, hashViolation(e, res, err)
+	}
+	if err := l.setLocked(ctx, e.Name(), true); err != nil {
+		return LockState{}, err
+	}
+	replaced := false
+	err = l.reg.Update(ctx, e.Name(), func(ed *registry.Edit) error {
+		if replaced, err = ed.ReplaceExpectedHash(vl.ExpectedAggregateSHA256, res.Aggregate); err != nil || !replaced {
 			return err
 		}
-		if hashed {
-			if err := setArtifacts(ed, res); err != nil {
-				return err
-			}
-			if err := ed.Set(res.Aggregate, "version_lock", "expected_aggregate_sha256"); err != nil {
-				return err
-			}
-			return ed.Set(l.timestamp(), "version_lock", "last_verified")
-		}
-		return nil
+		return l.setVerified(ed, res)
 	})
 	if err != nil {
 		return LockState{}, err
 	}
-	if err := l.reg.Save(ctx); err != nil {
+	return l.saveLock(ctx, st, !replaced)
+}
+
+// setLocked stages version_lock.locked.
+func (l *Loader) setLocked(ctx context.Context, name string, locked bool) error {
+	return l.reg.Update(ctx, name, func(ed *registry.Edit) error {
+		return ed.Set(locked, "version_lock", "locked")
+	})
+}
+
+// setVerified stages a hashing result as the entry's artifacts, stamped now.
+func (l *Loader) setVerified(ed *registry.Edit, res artifact.Result) error {
+	if err := setArtifacts(ed, res); err != nil {
+		return err
+	}
+	return ed.Set(l.timestamp(), "version_lock", "last_verified")
+}
+
+// saveLock saves the staged lock changes and completes st from what is
+// stored afterwards. kept says the expected hash was kept already when the
+// edit was made; a save that drops the pin says so too.
+func (l *Loader) saveLock(ctx context.Context, st LockState, kept bool) (LockState, error) {
+	res, err := l.reg.SaveWithResult(ctx)
+	if err != nil {
 		return LockState{}, err
 	}
+	e, err := l.reg.Get(ctx, st.Name)
+	if err != nil {
+		return LockState{}, err
+	}
+	st.KeptExpected = st.KeptExpected || kept || res.KeptFor(st.Name)
+	st.ExpectedAggregateSHA256 = e.VersionLock().ExpectedAggregateSHA256
+	st.LockKind = l.lockKind(ctx, e)
 	st.Changed = true
 	return st, nil
 }
 
 // Unlock clears the entry's version lock; the expected hash stays. An entry
-// already unlocked is left as it is and nothing is written.
+// already unlocked is left as it is and nothing is written. name may be a
+// unique alias.
 func (l *Loader) Unlock(ctx context.Context, name string) (LockState, error) {
 	e, err := l.reg.Get(ctx, name)
 	if err != nil {
 		return LockState{}, err
 	}
 	vl := e.VersionLock()
-	st := LockState{Name: name, Locked: false, ExpectedAggregateSHA256: vl.ExpectedAggregateSHA256}
+	st := LockState{Name: e.Name(), Locked: false, ExpectedAggregateSHA256: vl.ExpectedAggregateSHA256,
+		LockKind: l.lockKind(ctx, e)}
 	if !vl.Locked {
 		return st, nil
 	}
-	if err := l.reg.Update(ctx, name, func(ed *registry.Edit) error {
-		return ed.Set(false, "version_lock", "locked")
-	}); err != nil {
+	if err := l.setLocked(ctx, e.Name(), false); err != nil {
 		return LockState{}, err
 	}
 	if err := l.reg.Save(ctx); err != nil {
@@ -110,78 +221,6 @@ func (l *Loader) Unlock(ctx context.Context, name string) (LockState, error) {
 	}
 	st.Changed = true
 	return st, nil
-}
-
-// Verification is the outcome of a successful Verify.
-type Verification struct {
-	Name            string `json:"name"`
-	AggregateSHA256 string `json:"aggregate_sha256"`
-	LastVerified    string `json:"last_verified"`
-	Locked          bool   `json:"locked"`
-	Files           int    `json:"files"`
-	Bytes           int64  `json:"bytes"`
-}
-
-// VerifyOptions refine Verify.
-type VerifyOptions struct {
-	// Progress receives hashing progress in bytes; may be nil.
-	Progress func(done, total int64)
-}
-
-// Verify recomputes the entry's aggregate hash. When the entry is locked
-// with an expected hash and the two differ, it returns a
-// *artifact.LockViolationError (wrapping artifact.ErrLockViolation) naming
-// the files changed, missing and added, and saves nothing. Artifacts that
-// cannot be found are a violation for a locked entry and an error wrapping
-// artifact.ErrArtifactsMissing otherwise. On success the artifacts, the
-// last_verified stamp and, for a locked entry with no expected hash yet,
-// the expected hash are saved in the discovered layer.
-func (l *Loader) Verify(ctx context.Context, name string, opts VerifyOptions) (Verification, error) {
-	e, err := l.reg.Get(ctx, name)
-	if err != nil {
-		return Verification{}, err
-	}
-	vl := e.VersionLock()
-	res, err := l.hash(ctx, e, opts.Progress)
-	if err != nil {
-		if vl.Locked && (errors.Is(err, artifact.ErrArtifactsMissing) || errors.Is(err, ErrCorruptArtifact)) {
-			lv := &artifact.LockViolationError{Entry: name, Expected: vl.ExpectedAggregateSHA256, Actual: res.Aggregate, Err: err}
-			if res.Files != nil {
-				lv.Drift = artifact.Diff(artifactFiles(e.Artifacts().Files), res.Files)
-			}
-			return Verification{}, lv
-		}
-		return Verification{}, err
-	}
-	if vl.Locked && vl.ExpectedAggregateSHA256 != "" && vl.ExpectedAggregateSHA256 != res.Aggregate {
-		return Verification{}, &artifact.LockViolationError{
-			Entry:    name,
-			Expected: vl.ExpectedAggregateSHA256,
-			Actual:   res.Aggregate,
-			Drift:    artifact.Diff(artifactFiles(e.Artifacts().Files), res.Files),
-		}
-	}
-	now := l.timestamp()
-	if err := l.reg.Update(ctx, name, func(ed *registry.Edit) error {
-		if err := setArtifacts(ed, res); err != nil {
-			return err
-		}
-		if vl.Locked && vl.ExpectedAggregateSHA256 == "" {
-			if err := ed.Set(res.Aggregate, "version_lock", "expected_aggregate_sha256"); err != nil {
-				return err
-			}
-		}
-		return ed.Set(now, "version_lock", "last_verified")
-	}); err != nil {
-		return Verification{}, err
-	}
-	if err := l.reg.Save(ctx); err != nil {
-		return Verification{}, err
-	}
-	return Verification{
-		Name: name, AggregateSHA256: res.Aggregate, LastVerified: now, Locked: vl.Locked,
-		Files: len(res.Files), Bytes: res.Bytes,
-	}, nil
 }
 
 // artifactFiles converts a stored manifest for comparison.

@@ -248,10 +248,22 @@ func (l *Loader) Select(ctx context.Context, name string, opts SelectOptions) (S
 	return l.resolve(ctx, e, opts.Live)
 }
 
-// SelectRole resolves the best model for role (see ChooseForRole). It
-// returns a *CapabilityError when no model qualifies.
+// SelectRole resolves the best model for role (see ChooseForRole). A
+// preferred name may be a unique alias; one that names nothing is skipped.
+// It returns a *CapabilityError when no model qualifies, and a
+// *registry.AliasError for a preferred alias of several entries.
 func (l *Loader) SelectRole(ctx context.Context, role string, opts SelectOptions) (Selection, error) {
-	e, err := ChooseForRole(l.reg.Entries(ctx), role, opts.Prefer, opts.Require)
+	prefer := make([]string, len(opts.Prefer))
+	for i, p := range opts.Prefer {
+		prefer[i] = p
+		switch e, err := l.reg.Get(ctx, p); {
+		case err == nil:
+			prefer[i] = e.Name()
+		case !errors.Is(err, registry.ErrNotFound):
+			return Selection{}, err
+		}
+	}
+	e, err := ChooseForRole(l.reg.Entries(ctx), role, prefer, opts.Require)
 	if err != nil {
 		return Selection{}, err
 	}

@@ -15,8 +15,9 @@ type VerifyCmd struct {
 	Name string `arg:"" help:"Logical model name."`
 }
 
-// Run hashes the model's files and checks its lock. A violation prints
-// what changed on stderr and ends with status 2.
+// Run hashes the model's files and checks its lock. A violation prints its
+// report as JSON on stdout and ends with status 2 (one line on stderr). A
+// legacy partial lock that holds is a success with a one-line warning.
 func (c *VerifyCmd) Run(ctx context.Context, a *App) error {
 	l, err := a.Loader(ctx)
 	if err != nil {
@@ -26,52 +27,82 @@ func (c *VerifyCmd) Run(ctx context.Context, a *App) error {
 	v, err := l.Verify(ctx, c.Name, core.VerifyOptions{Progress: bar.update})
 	bar.finish()
 	if err != nil {
-		a.reportViolation(err)
-		return err
+		return a.reportViolation(err)
+	}
+	if v.LockKind == core.LockLegacyPartial {
+		a.warnf("%s: legacy partial lock (made by the earlier Python tool): it holds, but it covers only the root config and tokenizer files, not the weights; run 'lock %s --upgrade' to pin every file", v.Name, v.Name)
 	}
 	return a.emit(v, func(w io.Writer) {
-		row(w, "NAME", "AGGREGATE_SHA256", "LAST_VERIFIED", "LOCKED")
-		row(w, v.Name, v.AggregateSHA256, v.LastVerified, v.Locked)
+		row(w, "NAME", "AGGREGATE_SHA256", "LAST_VERIFIED", "LOCKED", "LOCK_KIND")
+		row(w, v.Name, v.AggregateSHA256, v.LastVerified, v.Locked, string(v.LockKind))
 	})
 }
 
-// reportViolation lists a lock violation's drift on stderr, one line a file.
-func (a *App) reportViolation(err error) {
+// violationReport is what a lock violation prints on stdout.
+type violationReport struct {
+	Name     string   `json:"name"`
+	Violated bool     `json:"violated"`
+	Expected string   `json:"expected_aggregate_sha256"`
+	Actual   string   `json:"actual_aggregate_sha256"`
+	Changed  []string `json:"changed"`
+	Missing  []string `json:"missing"`
+	Added    []string `json:"added"`
+	Error    string   `json:"error,omitempty"`
+}
+
+// reportViolation prints a lock violation's report on stdout (the caller's
+// error then makes the one stderr line and status 2) and returns err.
+func (a *App) reportViolation(err error) error {
 	var lv *artifact.LockViolationError
 	if !errors.As(err, &lv) {
-		return
+		return err
 	}
-	for _, p := range lv.Drift.Changed {
-		a.warnf("changed: %s", p)
+	r := violationReport{
+		Name: lv.Entry, Violated: true, Expected: lv.Expected, Actual: lv.Actual,
+		Changed: nonNil(lv.Drift.Changed), Missing: nonNil(lv.Drift.Missing), Added: nonNil(lv.Drift.Added),
 	}
-	for _, p := range lv.Drift.Missing {
-		a.warnf("missing: %s", p)
+	if lv.Err != nil {
+		r.Error = oneLine(lv.Err)
 	}
-	for _, p := range lv.Drift.Added {
-		a.warnf("added: %s", p)
+	if perr := a.emit(r, func(w io.Writer) {
+		row(w, "NAME", "EXPECTED_AGGREGATE_SHA256", "ACTUAL_AGGREGATE_SHA256", "CHANGED", "MISSING", "ADDED")
+		row(w, r.Name, r.Expected, r.Actual, r.Changed, r.Missing, r.Added)
+	}); perr != nil {
+		return errors.Join(err, perr)
 	}
+	return err
+}
+
+// nonNil makes an empty list print as [] rather than null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // LockCmd is `lock NAME`.
 type LockCmd struct {
 	Name        string `arg:"" help:"Logical model name."`
-	SetExpected bool   `name:"set-expected" help:"Hash the files and store the aggregate as expected, unless one is stored already."`
+	SetExpected bool   `name:"set-expected" xor:"pin" help:"Hash the files and store the aggregate as expected, unless one is stored already."`
+	Upgrade     bool   `name:"upgrade" xor:"pin" help:"Re-pin a legacy partial lock (made by the earlier Python tool) as a full one, only while it still holds."`
 }
 
-// Run locks the entry.
+// Run locks the entry. An --upgrade whose partial lock no longer holds is a
+// violation: its report on stdout, status 2, nothing saved.
 func (c *LockCmd) Run(ctx context.Context, a *App) error {
 	l, err := a.Loader(ctx)
 	if err != nil {
 		return err
 	}
 	bar := a.progressBar("hashing " + c.Name)
-	st, err := l.Lock(ctx, c.Name, core.LockOptions{SetExpected: c.SetExpected, Progress: bar.update})
+	st, err := l.Lock(ctx, c.Name, core.LockOptions{SetExpected: c.SetExpected, Upgrade: c.Upgrade, Progress: bar.update})
 	bar.finish()
 	if err != nil {
-		return err
+		return a.reportViolation(err)
 	}
 	if st.KeptExpected {
-		a.warnf("%s: kept the expected hash already stored (%s)", c.Name, st.ExpectedAggregateSHA256)
+		a.warnf("%s: kept the expected hash already stored (%s)", st.Name, st.ExpectedAggregateSHA256)
 	}
 	return a.emitLock(st)
 }
@@ -96,8 +127,8 @@ func (c *UnlockCmd) Run(ctx context.Context, a *App) error {
 
 func (a *App) emitLock(st core.LockState) error {
 	return a.emit(st, func(w io.Writer) {
-		row(w, "NAME", "LOCKED", "EXPECTED_AGGREGATE_SHA256", "CHANGED")
-		row(w, st.Name, st.Locked, st.ExpectedAggregateSHA256, st.Changed)
+		row(w, "NAME", "LOCKED", "EXPECTED_AGGREGATE_SHA256", "LOCK_KIND", "CHANGED")
+		row(w, st.Name, st.Locked, st.ExpectedAggregateSHA256, string(st.LockKind), st.Changed)
 	})
 }
 

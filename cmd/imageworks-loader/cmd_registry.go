@@ -48,8 +48,8 @@ func (c *MetricsCmd) Run(ctx context.Context, a *App) error {
 			return err
 		}
 		return a.emit(m, func(w io.Writer) {
-			row(w, "NAME", "LOCKED", "AGGREGATE_SHA256")
-			row(w, m.Name, m.Locked, m.AggregateSHA256)
+			row(w, "NAME", "LOCKED", "AGGREGATE_SHA256", "LOCK_KIND")
+			row(w, m.Name, m.Locked, m.AggregateSHA256, string(m.LockKind))
 		})
 	}
 	rows := l.Metrics(ctx)

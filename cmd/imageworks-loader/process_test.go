@@ -297,3 +297,94 @@ func waitOpen(pid int, path string, timeout time.Duration) bool {
 	}
 	return false
 }
+
+// TestConcurrentPinKeptDuringSlowLock: while one `lock --set-expected` is
+// hashing a big file, another process pins a different expected hash; the
+// slow lock keeps that pin at save and says so. The slow process is held
+// with SIGSTOP while the other runs, so the order is certain.
+func TestConcurrentPinKeptDuringSlowLock(t *testing.T) {
+	reg := t.TempDir()
+	curated := `[{"name": "m", "backend": "vllm", "backend_config": {"model_path": "~/model"}}]` + "\n"
+	if err := os.WriteFile(filepath.Join(reg, "model_registry.curated.json"), []byte(curated), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The same entry hashes differently under two homes: a sparse 256 MiB
+	// shard for the slow process, one small file for the quick one.
+	slowHome, quickHome := t.TempDir(), t.TempDir()
+	for _, d := range []string{slowHome, quickHome} {
+		if err := os.Mkdir(filepath.Join(d, "model"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shard := filepath.Join(slowHome, "model", "weights.bin")
+	f, err := os.Create(shard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(256 << 20); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.WriteFile(filepath.Join(quickHome, "model", "weights.bin"), []byte("quick"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lock := func(home string) *exec.Cmd {
+		cmd := exec.Command("imageworks-loader", "--registry-dir", reg, "lock", "m", "--set-expected")
+		cmd.Env = append(os.Environ(), "HOME="+home)
+		return cmd
+	}
+	slow := lock(slowHome)
+	var slowOut, slowErr strings.Builder
+	slow.Stdout, slow.Stderr = &slowOut, &slowErr
+	if err := slow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if !waitOpen(slow.Process.Pid, shard, 10*time.Second) {
+		_ = slow.Process.Kill()
+		t.Fatal("the slow lock never opened its shard")
+	}
+	if err := slow.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	out, err := lock(quickHome).Output()
+	_ = slow.Process.Signal(syscall.SIGCONT)
+	if err != nil {
+		_ = slow.Process.Kill()
+		t.Fatalf("the concurrent pin: %v\n%s", err, out)
+	}
+	var pin struct {
+		Expected string `json:"expected_aggregate_sha256"`
+	}
+	if err := json.Unmarshal(out, &pin); err != nil || pin.Expected == "" {
+		t.Fatalf("the concurrent pin printed %s (%v)", out, err)
+	}
+	if err := slow.Wait(); err != nil {
+		t.Fatalf("the slow lock: %v\n%s%s", err, slowOut.String(), slowErr.String())
+	}
+	var st struct {
+		Expected string `json:"expected_aggregate_sha256"`
+		Kept     bool   `json:"kept_expected"`
+		Locked   bool   `json:"locked"`
+	}
+	if err := json.Unmarshal([]byte(slowOut.String()), &st); err != nil {
+		t.Fatalf("the slow lock printed %s (%v)", slowOut.String(), err)
+	}
+	if !st.Kept || st.Expected != pin.Expected || !st.Locked {
+		t.Errorf("the slow lock reported %+v, want locked, kept_expected and the concurrent pin %s", st, pin.Expected)
+	}
+	if !strings.Contains(slowErr.String(), "kept") {
+		t.Errorf("the slow lock's stderr %q does not say the stored hash was kept", slowErr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(reg, "model_registry.discovered.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []struct {
+		VersionLock struct {
+			Expected string `json:"expected_aggregate_sha256"`
+		} `json:"version_lock"`
+	}
+	if err := json.Unmarshal(data, &recs); err != nil || len(recs) != 1 || recs[0].VersionLock.Expected != pin.Expected {
+		t.Errorf("stored after both locks: %s, want the concurrent pin %s kept", data, pin.Expected)
+	}
+}

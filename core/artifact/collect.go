@@ -52,6 +52,10 @@ type Result struct {
 //     ErrUnsafePath, returned before any file is opened;
 //   - a listed path that is a directory or special file: ErrNotRegular;
 //   - a file changing while hashed: ErrFileChanged;
+//   - no file selected at all (an empty folder, an unmounted mount point,
+//     a download list of folders only): a *PathError naming the root and
+//     wrapping both ErrArtifactsMissing and ErrNoFiles, so an empty set is
+//     never hashed into the aggregate of no input;
 //   - cancellation: ctx.Err(), returned promptly.
 //
 // On error the Result is the zero value.
@@ -60,23 +64,11 @@ func Collect(ctx context.Context, src Source, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	open := opts.Open
-	if open == nil {
-		open = OSOpener
-	}
-	fsys, err := open(p.root)
+	fsys, closeRoot, err := openRoot(opts, p.root)
 	if err != nil {
-		switch {
-		case isNotExist(err):
-			err = &folderError{"no such folder", fs.ErrNotExist}
-		case errors.Is(err, syscall.ENOTDIR):
-			err = &folderError{"not a folder", syscall.ENOTDIR}
-		}
-		return Result{}, &PathError{Op: "open model folder", Root: p.root, Path: ".", Err: err}
+		return Result{}, err
 	}
-	if c, ok := fsys.(io.Closer); ok {
-		defer c.Close()
-	}
+	defer closeRoot()
 	var jobs []job
 	if p.paths == nil {
 		jobs, err = walk(ctx, fsys, p.root)
@@ -85,6 +77,12 @@ func Collect(ctx context.Context, src Source, opts Options) (Result, error) {
 	}
 	if err != nil {
 		return Result{}, err
+	}
+	if len(jobs) == 0 {
+		// An empty folder (an unmounted mount point, say) is never pinned
+		// or verified as the hash of no input.
+		return Result{}, &PathError{Op: "select files", Root: p.root, Path: ".",
+			Err: fmt.Errorf("%w: %w by the %s rule", ErrArtifactsMissing, ErrNoFiles, p.sel)}
 	}
 	files, total, err := hashAll(ctx, fsys, p.root, jobs, opts)
 	if err != nil {
@@ -95,6 +93,30 @@ func Collect(ctx context.Context, src Source, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	return Result{Root: p.root, Selection: p.sel, Files: files, Aggregate: agg, Bytes: total}, nil
+}
+
+// openRoot opens the model folder with opts.Open (OSOpener when nil); the
+// returned func closes it. A missing folder or a file in its place is a
+// *PathError wrapping ErrArtifactsMissing.
+func openRoot(opts Options, root string) (fs.FS, func(), error) {
+	open := opts.Open
+	if open == nil {
+		open = OSOpener
+	}
+	fsys, err := open(root)
+	if err != nil {
+		switch {
+		case isNotExist(err):
+			err = &folderError{"no such folder", fs.ErrNotExist}
+		case errors.Is(err, syscall.ENOTDIR):
+			err = &folderError{"not a folder", syscall.ENOTDIR}
+		}
+		return nil, nil, &PathError{Op: "open model folder", Root: root, Path: ".", Err: err}
+	}
+	if c, ok := fsys.(io.Closer); ok {
+		return fsys, func() { c.Close() }, nil
+	}
+	return fsys, func() {}, nil
 }
 
 // folderError says why the model folder cannot be opened; it wraps

@@ -32,6 +32,11 @@ var (
 	// changes while it is being hashed.
 	ErrFileChanged = errors.New("file changed while hashing")
 
+	// ErrNoFiles is wrapped (together with ErrArtifactsMissing) when the
+	// selection rule picks no file at all: an empty model folder, for
+	// example an unmounted mount point.
+	ErrNoFiles = errors.New("no files to hash")
+
 	// ErrNoLocalPath is wrapped (together with ErrArtifactsMissing) when an
 	// entry names no local folder to hash, for example a model_path of the
 	// form "ollama:/name:tag".

@@ -113,3 +113,20 @@ func BenchmarkDecodeV1(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGetByAlias opens a 5000-entry registry and looks one entry up by
+// an alias: the first lookup that misses every name builds the alias index.
+func BenchmarkGetByAlias(b *testing.B) {
+	dir := scaledDir(b, 5000)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := registry.Open(ctx, dir, registry.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if e, err := r.Get(ctx, "openai/gpt-oss-20b#0200"); err != nil || e.Name() != "gpt-oss-20b_(MXFP4)#0200" {
+			b.Fatalf("Get(alias) = %v, %v", e, err)
+		}
+	}
+}

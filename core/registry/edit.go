@@ -24,8 +24,9 @@ const (
 type change struct {
 	kind changeKind
 	name string
-	ops  []op   // changeSet
-	rec  []byte // changeAdd: the record in the reference layout at array depth 1
+	ops  []op      // changeSet
+	pre  []precond // changeSet: all must hold, else the change is dropped
+	rec  []byte    // changeAdd: the record in the reference layout at array depth 1
 }
 
 // Edit stages changes to one entry inside Registry.Update.
@@ -36,6 +37,8 @@ type Edit struct {
 	ops     []op
 	curFile string
 	single  bool
+	pre     []precond // preconditions of the typed conditional edits
+	dropped bool      // a precondition failed: the Update stages nothing
 }
 
 // Entry returns the entry as it stands with the edits made so far.
@@ -273,15 +276,18 @@ func nest(path []string, val []byte) []byte {
 // curated layer, nil in single-file mode) and returns the changed layer.
 // With strict unset, changes that no longer apply are skipped instead of
 // failing.
-func applyChanges(cur, dis *layer, changes []change, curFile string, strict bool) (*layer, error) {
+//
+// A change whose preconditions no longer hold is dropped (not an error) and
+// listed in kept.
+func applyChanges(cur, dis *layer, changes []change, curFile string, strict bool) (nd *layer, kept []KeptEdit, err error) {
 	if len(changes) == 0 {
-		return dis, nil
+		return dis, nil, nil
 	}
-	nd := dis.clone()
+	nd = dis.clone()
 	for _, ch := range changes {
 		crec, _ := cur.lookup(ch.name)
 		drec, di := nd.lookup(ch.name)
-		var err error
+		err = nil
 		switch ch.kind {
 		case changeSet:
 			if crec == nil && drec == nil {
@@ -294,6 +300,10 @@ func applyChanges(cur, dis *layer, changes []change, curFile string, strict bool
 				}
 			}
 			if err != nil {
+				break
+			}
+			if p, failed := failedPrecond(ch.name, crec, drec, ch.pre); failed {
+				kept = append(kept, keptEdit(ch.name, p))
 				break
 			}
 			var nr *record
@@ -309,7 +319,9 @@ func applyChanges(cur, dis *layer, changes []change, curFile string, strict bool
 			}
 		case changeAdd:
 			if crec != nil || drec != nil {
-				err = &DuplicateError{File: nd.file, Entry: ch.name, Count: 2}
+				// Adding is "set only if absent": an entry of that name
+				// stored meanwhile is kept.
+				kept = append(kept, KeptEdit{Entry: ch.name})
 				break
 			}
 			var nr *record
@@ -334,8 +346,8 @@ func applyChanges(cur, dis *layer, changes []change, curFile string, strict bool
 			delete(nd.index, ch.name)
 		}
 		if err != nil && strict {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return nd, nil
+	return nd, kept, nil
 }

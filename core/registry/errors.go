@@ -11,6 +11,9 @@ import (
 var (
 	// ErrNotFound: no entry has the requested name.
 	ErrNotFound = errors.New("entry not found")
+	// ErrAmbiguousAlias: no entry has the requested name and several list
+	// it in model_aliases. *AliasError wraps it.
+	ErrAmbiguousAlias = errors.New("alias claimed by more than one entry")
 	// ErrCuratedField: tooling tried to change a curated-owned field of an
 	// entry that exists in the curated layer.
 	ErrCuratedField = errors.New("field is owned by the curated layer")

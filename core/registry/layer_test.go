@@ -34,7 +34,7 @@ func TestRender(t *testing.T) {
 		if tt.add {
 			chs = append(chs, change{kind: changeAdd, name: "d", rec: []byte("{\n    \"name\": \"d\"\n  }")})
 		}
-		nd, err := applyChanges(nil, l, chs, "", true)
+		nd, _, err := applyChanges(nil, l, chs, "", true)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -59,6 +58,7 @@ type view struct {
 	cur, dis *layer
 	entries  []*Entry // sorted by name
 	byName   map[string]*Entry
+	aliases  map[string][]string // alias → claiming entries; nil until first needed
 }
 
 func buildView(cur, dis *layer) *view {
@@ -257,7 +257,7 @@ func (r *Registry) checkLayers(cur, dis *layer) error {
 
 func (r *Registry) setBase(cur, dis *layer) {
 	r.cur, r.dis = cur, dis
-	nd, _ := applyChanges(cur, dis, r.changes, r.curatedPath(), false)
+	nd, _, _ := applyChanges(cur, dis, r.changes, r.curatedPath(), false)
 	r.view = buildView(cur, nd)
 }
 
@@ -310,8 +310,11 @@ func (r *Registry) Entries(ctx context.Context) []*Entry {
 }
 
 // Get returns the entry named name (surrounding spaces ignored), re-reading
-// changed layers first. Errors: one wrapping ErrNotFound and naming the
-// entry; a re-read failure (*ParseError, I/O).
+// changed layers first. When no entry has that name, the one entry that
+// lists it in model_aliases is returned (Update and Remove look names up
+// the same way). Errors: one wrapping ErrNotFound and naming the entry; an
+// *AliasError (ErrAmbiguousAlias) naming every entry when several claim the
+// alias; a re-read failure (*ParseError, I/O).
 func (r *Registry) Get(ctx context.Context, name string) (*Entry, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -321,16 +324,11 @@ func (r *Registry) Get(ctx context.Context, name string) (*Entry, error) {
 	return r.get(name)
 }
 
-func (r *Registry) get(name string) (*Entry, error) {
-	if e, ok := r.view.byName[strings.TrimSpace(name)]; ok {
-		return e, nil
-	}
-	return nil, fmt.Errorf("entry %q: %w", name, ErrNotFound)
-}
+func (r *Registry) get(name string) (*Entry, error) { return r.view.lookup(name) }
 
 // stage records a change and rebuilds the view.
 func (r *Registry) stage(ch change) error {
-	nd, err := applyChanges(r.view.cur, r.view.dis, []change{ch}, r.curatedPath(), true)
+	nd, _, err := applyChanges(r.view.cur, r.view.dis, []change{ch}, r.curatedPath(), true)
 	if err != nil {
 		return err
 	}
@@ -341,7 +339,10 @@ func (r *Registry) stage(ch change) error {
 
 // Update stages an edit of an existing entry: fn receives an *Edit whose
 // Set calls change the entry in memory; Save persists them. When fn returns
-// an error nothing is staged and that error is returned. fn must not call
+// an error nothing is staged and that error is returned. An Update whose
+// conditional edit (SetExpectedHashIfAbsent, ReplaceExpectedHash) found
+// its precondition false stages nothing; one whose precondition fails at
+// save time is dropped then (see SaveWithResult). fn must not call
 // Update, Add, Remove or Save. Errors: one wrapping ErrNotFound for an
 // unknown name; fn's error (e.g. a *CuratedFieldError from Set).
 func (r *Registry) Update(ctx context.Context, name string, fn func(*Edit) error) error {
@@ -360,12 +361,12 @@ func (r *Registry) Update(ctx context.Context, name string, fn func(*Edit) error
 	if err := fn(ed); err != nil {
 		return err
 	}
-	if len(ed.ops) == 0 {
+	if len(ed.ops) == 0 || ed.dropped {
 		return nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.stage(change{kind: changeSet, name: e.name, ops: ed.ops})
+	return r.stage(change{kind: changeSet, name: e.name, ops: ed.ops, pre: ed.pre})
 }
 
 // Add stages a new entry for the discovered layer (the single file in

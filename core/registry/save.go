@@ -36,8 +36,8 @@ func (r *Registry) lock(ctx context.Context) (*flock.Flock, error) {
 //
 // Errors: lock and I/O errors naming the path; ctx's error when it ends
 // before the discovered layer is written; a *ParseError when a layer no
-// longer parses; ErrNotFound, ErrCuratedField or ErrDuplicate when a staged
-// change no longer applies to what is on disk. On any of these the
+// longer parses; ErrNotFound or ErrCuratedField when a staged change no
+// longer applies to what is on disk. On any of these the
 // discovered layer is not written and the changes stay staged.
 //
 // Once the discovered layer is written the save has happened: the snapshot
@@ -45,12 +45,22 @@ func (r *Registry) lock(ctx context.Context) (*flock.Flock, error) {
 // not returned (the next Open or Save regenerates it). A snapshot that is
 // only stale is regenerated under ctx; its failure is logged as well, except
 // that ctx's end is returned.
+//
+// An Update whose precondition (SetExpectedHashIfAbsent, say) no longer
+// holds for what is on disk is dropped, its stored value kept, and the rest
+// saved; so is an Add whose name was stored meanwhile (adding is "set only
+// if absent"). SaveWithResult reports which.
 func (r *Registry) Save(ctx context.Context) error {
+	_, err := r.save(ctx)
+	return err
+}
+
+func (r *Registry) save(ctx context.Context) (SaveResult, error) {
 	// The file lock is taken before r.mu: another process may hold it for
 	// long, and Entries and Get must not wait for it.
 	fl, err := r.lock(ctx)
 	if err != nil {
-		return err
+		return SaveResult{}, err
 	}
 	defer fl.Unlock()
 	r.mu.Lock()
@@ -59,15 +69,16 @@ func (r *Registry) Save(ctx context.Context) error {
 
 	cur, dis, err := r.rereadLayers(ctx)
 	if err != nil {
-		return err
+		return SaveResult{}, err
 	}
 	if err := r.checkLayers(cur, dis); err != nil {
-		return err
+		return SaveResult{}, err
 	}
-	nd, err := applyChanges(cur, dis, r.changes, r.curatedPath(), true)
+	nd, kept, err := applyChanges(cur, dis, r.changes, r.curatedPath(), true)
 	if err != nil {
-		return err
+		return SaveResult{}, err
 	}
+	res := SaveResult{Kept: sortKept(kept)}
 	wrote := false
 	if len(r.changes) > 0 {
 		out, nl := nd.render()
@@ -75,10 +86,10 @@ func (r *Registry) Save(ctx context.Context) error {
 			nd = dis
 		} else {
 			if err := ctx.Err(); err != nil {
-				return err
+				return SaveResult{}, err
 			}
 			if err := writeFileAtomic(r.discoveredPath(), out); err != nil {
-				return err
+				return SaveResult{}, err
 			}
 			wrote = true
 			if nl.st, err = statStamp(r.discoveredPath()); err != nil {
@@ -94,9 +105,9 @@ func (r *Registry) Save(ctx context.Context) error {
 	r.cur, r.dis = cur, nd
 	r.view = buildView(cur, nd)
 	if r.single != "" {
-		return nil
+		return res, nil
 	}
-	return r.saveSnapshot(ctx, wrote)
+	return res, r.saveSnapshot(ctx, wrote)
 }
 
 // saveSnapshot regenerates the snapshot after a save when the discovered

@@ -37,7 +37,8 @@ func (p Problem) String() string {
 // Validate checks the layered registry in dir strictly: parse errors,
 // elements that are not objects, missing or malformed names, entries
 // without a backend, duplicate names within a layer, runtime-owned fields in
-// the curated file, and fields of the wrong type. It reads and never writes;
+// the curated file, fields of the wrong type, and aliases (model_aliases)
+// claimed by several entries or equal to another entry's name. It reads and never writes;
 // a directory holding only a legacy model_registry.json is checked as a
 // single file. Problems come back sorted by file, line and column; the error
 // is for I/O failures and ErrNoRegistry only.
@@ -90,6 +91,7 @@ func Validate(ctx context.Context, dir string) ([]Problem, error) {
 			}
 		}
 	}
+	ps = append(ps, aliasProblems(cur, dis)...)
 	sortProblems(ps)
 	return ps, nil
 }
@@ -113,6 +115,7 @@ func ValidateFile(ctx context.Context, path string) ([]Problem, error) {
 			ps = append(ps, vl.at(rec, -1, "entry has no \"backend\""))
 		}
 	}
+	ps = append(ps, aliasProblems(vl)...)
 	sortProblems(ps)
 	return ps, nil
 }

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -168,10 +170,25 @@ func quote(s string) []byte {
 	return bytes.TrimSpace(buf.Bytes())
 }
 
+// rename renames a record from from to to, and suffixes its model_aliases
+// the same way so copies never claim one alias together.
 func rename(raw []byte, from, to string) []byte {
 	old := append([]byte(`"name": `), quote(from)...)
 	repl := append([]byte(`"name": `), quote(to)...)
-	return bytes.Replace(raw, old, repl, 1)
+	out := bytes.Replace(raw, old, repl, 1)
+	var head struct {
+		Aliases []string `json:"model_aliases"`
+	}
+	start := bytes.Index(out, []byte(`"model_aliases": [`))
+	if json.Unmarshal(raw, &head) != nil || len(head.Aliases) == 0 || start < 0 {
+		return out
+	}
+	end := start + bytes.IndexByte(out[start:], ']')
+	list := slices.Clone(out[start:end])
+	for _, a := range head.Aliases {
+		list = bytes.Replace(list, quote(a), quote(a+strings.TrimPrefix(to, from)), 1)
+	}
+	return slices.Concat(out[:start], list, out[end:])
 }
 
 func writeRecords(path string, recs [][]byte) (err error) {
