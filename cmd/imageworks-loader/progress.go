@@ -29,6 +29,10 @@ func (a *App) progressBar(desc string) *progress {
 		progressbar.OptionThrottle(100_000_000),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionFullWidth(),
+		// No spinner ticker: progressbar's ticker goroutine reads the bar's
+		// state without its lock (a data race under -race); the bar is
+		// redrawn on every update instead.
+		progressbar.OptionSetSpinnerChangeInterval(0),
 	)
 	return p
 }
