@@ -1,6 +1,7 @@
 package registry_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -71,6 +72,9 @@ func helperChurn(dir string) int {
 		if err := r.Save(ctx); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
+		}
+		if i == 0 {
+			fmt.Println("saved") // the test times its kill from here
 		}
 	}
 }
@@ -180,8 +184,19 @@ func TestKilledDuringSavesLeavesParsableFiles(t *testing.T) {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), "REGISTRY_TEST_HELPER=churn", "REGISTRY_TEST_DIR="+dir)
 		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
+		}
+		// Kill it mid-churn: some time after its first save, however
+		// slowly a loaded machine started it.
+		if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "saved\n" {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("round %d: the helper did not save: %q, %v", i, line, err)
 		}
 		time.Sleep(delay * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
