@@ -47,6 +47,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"copyplugin":  cmdCopyPlugin,
 		"appendbyte":  cmdAppendByte,
 		"pyplugin":    cmdPyPlugin,
+		"hostport":    cmdHostPort,
 	}
 }
 

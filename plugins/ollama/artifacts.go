@@ -58,10 +58,11 @@ func findFold(dir string, parts ...string) string {
 	return cur
 }
 
-// ModelsDir returns the model store: $OLLAMA_MODELS, else
-// ~/.ollama/models. It fails when neither can be found.
+// ModelsDir returns the model store of entries that name none: $OLLAMA_MODELS
+// (spaces and quotes trimmed, as Ollama does), else ~/.ollama/models. It
+// fails when neither can be found.
 func (b *Backend) ModelsDir() (string, error) {
-	if d := strings.TrimSpace(b.getenv("OLLAMA_MODELS")); d != "" {
+	if d := b.envVar(EnvModels); d != "" {
 		return filepath.Abs(d)
 	}
 	home, err := b.homeDir()
@@ -74,7 +75,9 @@ func (b *Backend) ModelsDir() (string, error) {
 // Artifacts maps an entry to its local Ollama files. The model is the
 // entry's "ollama:" model_path (ollama:/name:tag, ollama:name:tag,
 // namespace/model:tag; the tag defaults to latest), else its
-// served_model_id, else its name. Its manifest is
+// served_model_id, else its name. The store is the entry's
+// backend_config.ollama_models (an absolute path or ~/...), else
+// OLLAMA_MODELS, else ~/.ollama/models. Its manifest is
 // {store}/manifests/{host}/{namespace}/{model}/{tag} (matched without case
 // when the exact path is missing); the result's Root is
 // {store}/blobs and its Files are the config and layer blobs
@@ -82,8 +85,9 @@ func (b *Backend) ModelsDir() (string, error) {
 // report a corrupt blob. Blobs are listed whether or not they exist.
 //
 // Errors: a name that is not an Ollama model wraps sdk.ErrBadRequest; a
-// missing manifest wraps sdk.ErrModelNotFound and names the model and the
-// path; an unreadable or malformed manifest names the path.
+// missing manifest wraps sdk.ErrModelNotFound and names the model, the
+// path, which of the three gave the store and how to change it; a bad
+// ollama_models wraps sdk.ErrBadRequest; an unreadable or malformed manifest names the path.
 func (b *Backend) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk.ArtifactSet, error) {
 	if err := ctx.Err(); err != nil {
 		return sdk.ArtifactSet{}, err
@@ -99,14 +103,14 @@ func (b *Backend) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk.
 	if err != nil {
 		return sdk.ArtifactSet{}, fmt.Errorf("ollama: artifacts of %q: %w", req.Entry.Name, err)
 	}
-	store, err := b.ModelsDir()
+	st, err := b.storeFor(req.Entry)
 	if err != nil {
 		return sdk.ArtifactSet{}, err
 	}
-	path := findFold(filepath.Join(store, "manifests"), ref.Host, ref.Namespace, ref.Model, ref.Tag)
+	path := findFold(filepath.Join(st.dir, "manifests"), ref.Host, ref.Namespace, ref.Model, ref.Tag)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return sdk.ArtifactSet{}, fmt.Errorf("ollama: model %s is not in the local store: no manifest %s: %w", ref, path, sdk.ErrModelNotFound)
+		return sdk.ArtifactSet{}, fmt.Errorf("ollama: model %s is not in the local store %s (%s): no manifest %s: %w", ref, st.dir, st.how(), path, sdk.ErrModelNotFound)
 	}
 	if err != nil {
 		return sdk.ArtifactSet{}, fmt.Errorf("ollama: reading manifest of %s: %w", ref, err)
@@ -122,7 +126,7 @@ func (b *Backend) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk.
 	if len(layers) == 0 {
 		return sdk.ArtifactSet{}, fmt.Errorf("ollama: manifest %s of %s lists no blobs", path, ref)
 	}
-	set := sdk.ArtifactSet{Root: filepath.Join(store, "blobs")}
+	set := sdk.ArtifactSet{Root: filepath.Join(st.dir, "blobs")}
 	seen := map[string]bool{}
 	for _, l := range layers {
 		sm := digestRE.FindStringSubmatch(l.Digest)

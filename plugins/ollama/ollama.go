@@ -13,6 +13,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,7 +61,8 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// WithGetenv sets how environment variables (OLLAMA_MODELS) are read
+// WithGetenv sets how environment variables (OLLAMA_HOST, OLLAMA_MODELS)
+// are read
 // (default os.Getenv).
 func WithGetenv(getenv func(string) string) Option {
 	return func(b *Backend) {
@@ -103,13 +105,19 @@ func (b *Backend) Info(context.Context) (sdk.Info, error) {
 }
 
 // Resolve applies the endpoint rules with port 11434 (Ollama's
-// OpenAI-compatible /v1) and the model id rule: served_model_id, else the
-// name:tag of an "ollama:" model_path, else the logical name. With req.Live
+// OpenAI-compatible /v1), except that an entry without base_url, host and
+// port goes to OLLAMA_HOST when it is set (see HostURL), as the ollama CLI
+// does; and the model id rule: served_model_id, else the name:tag of an
+// "ollama:" model_path, else the logical name. With req.Live
 // it also runs Health for that model and stores the result in Live; it
 // fails only when that check fails with an error (cancellation), not when
 // the server is down.
 func (b *Backend) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
 	res := openai.Resolve(req.Entry, DefaultPort)
+	if ep, notes := b.endpoint(req.Entry.Config); notes != nil {
+		res.Endpoint = ep
+		res.Notes = append(notes, slices.DeleteFunc(res.Notes, func(n string) bool { return strings.HasPrefix(n, "endpoint from") })...)
+	}
 	if strings.TrimSpace(req.Entry.ServedModelID) == "" {
 		if ref, ok := modelPathRef(req.Entry.Config.ModelPath); ok {
 			res.InternalModelID = ref

@@ -84,7 +84,7 @@ func TestResolve(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := New().Resolve(context.Background(), sdk.ResolveRequest{Entry: tt.entry})
+			r, err := New(WithGetenv(env(nil))).Resolve(context.Background(), sdk.ResolveRequest{Entry: tt.entry})
 			if err != nil || r.Endpoint != tt.endpoint || r.InternalModelID != tt.id {
 				t.Errorf("Resolve(%+v) = %+v, %v, want %s, %s", tt.entry, r, err, tt.endpoint, tt.id)
 			}

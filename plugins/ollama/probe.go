@@ -61,7 +61,7 @@ func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.Pr
 	}
 	ep := req.Endpoint
 	if strings.TrimSpace(ep) == "" {
-		ep = openai.Endpoint(req.Entry.Config, DefaultPort)
+		ep, _ = b.endpoint(req.Entry.Config)
 	}
 	model := req.ModelID
 	if model == "" {
