@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -340,7 +341,10 @@ func (b *countingBackend) Resolve(_ context.Context, req sdk.ResolveRequest) (sd
 
 func (b *countingBackend) ProbeVision(_ context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
 	b.probes++
-	ok := req.Expect != nil && strings.Contains(strings.Join(req.Expect, ","), "red") && req.Challenge != nil
+	// The built-in challenge: the image asked about is the challenge, and
+	// the answer expected is its colour.
+	ok := req.Challenge != nil && len(req.Expect) == 1 && bytes.Equal(req.Image, req.Challenge.Image) &&
+		slices.Equal(req.Expect, req.Challenge.Expect) && slices.Contains(ChallengeColours(), req.Expect[0])
 	return sdk.ProbeResult{VisionOK: ok, ProbeVersion: "test/1", Notes: []string{"counted"}, StatusCode: 200, LatencyMS: 3}, nil
 }
 
@@ -357,7 +361,7 @@ func TestProbeVision(t *testing.T) {
 		t.Fatalf("ProbeVision(text) = %v after %d probes, want a capability error and none", err, cb.probes)
 	}
 	rep, err := l.ProbeVision(ctx, "sees", ProbeOptions{})
-	if err != nil || !rep.VisionOK || !rep.Challenge || rep.Timestamp != "2026-11-25T12:30:45Z" || cb.probes != 1 {
+	if err != nil || !rep.VisionOK || !rep.Challenge || rep.Timestamp != "2026-11-25T12:30:45Z" || cb.probes != 2 || len(rep.ChallengeColours) != 2 {
 		t.Fatalf("ProbeVision(sees) = %+v, %v", rep, err)
 	}
 	e, err := l.Registry().Get(ctx, "sees")

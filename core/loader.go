@@ -61,6 +61,10 @@ type Options struct {
 	Now func() time.Time
 	// HashWorkers bounds parallel file hashing; 0 means one per CPU.
 	HashWorkers int
+	// Rand returns a uniformly random int in [0, n); it draws the vision
+	// challenge's colours. It must be safe for concurrent use. Nil means
+	// math/rand/v2.IntN.
+	Rand func(n int) int
 }
 
 // Loader is an open registry plus the backends that serve its entries. It is

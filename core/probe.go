@@ -1,13 +1,9 @@
 package core
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"image"
-	"image/color"
-	"image/png"
 	"io"
 	"net/http"
 	"os"
@@ -61,39 +57,28 @@ type ProbeReport struct {
 	Model        string   `json:"model"`
 	Excerpt      string   `json:"excerpt"`
 	StatusCode   int      `json:"status_code"`
-	// Challenge is true when the built-in challenge image was the image
-	// asked about.
+	// Challenge is true when the built-in challenge images were the images
+	// asked about (no caller's image).
 	Challenge bool `json:"challenge"`
+	// ChallengeColours are the colours of the built-in challenge drawn for
+	// this probe: with Challenge, the two images asked about (both must be
+	// named); with a caller's image, the one offered to backends whose
+	// server cannot attest to sight by itself (LMDeploy). Never null.
+	ChallengeColours []string `json:"challenge_colours"`
 }
 
 // Ran reports whether the probe reached the backend and got an answer
 // (vision_ok may still be false); a refused probe's report is empty.
 func (r ProbeReport) Ran() bool { return r.Name != "" }
 
-// The built-in challenge: one large solid colour, and the answer that names it.
-const (
-	challengePrompt = "What colour fills this image? Answer with one word."
-	challengeAnswer = "red"
-	describePrompt  = "Describe this image in one sentence."
-)
-
-// ChallengeImage returns the built-in challenge: a 256×256 PNG of solid red,
-// the question to ask about it, and the answers that prove it was seen.
-func ChallengeImage() sdk.Challenge {
-	img := image.NewRGBA(image.Rect(0, 0, 256, 256))
-	red := color.RGBA{R: 220, G: 20, B: 20, A: 255}
-	for y := 0; y < 256; y++ {
-		for x := 0; x < 256; x++ {
-			img.SetRGBA(x, y, red)
-		}
-	}
-	var buf bytes.Buffer
-	_ = png.Encode(&buf, img) // writing to a bytes.Buffer cannot fail
-	return sdk.Challenge{Image: buf.Bytes(), MIMEType: "image/png", Prompt: challengePrompt, Expect: []string{challengeAnswer}}
-}
+const describePrompt = "Describe this image in one sentence."
 
 // ProbeVision asks the model called name about an image and records the
-// result in the entry's probes.vision in the discovered layer. It is
+// result in the entry's probes.vision in the discovered layer. Without a
+// caller's image (opts.ImagePath and opts.Image empty) it asks about two
+// built-in challenge images of different colours drawn at random
+// (Options.Rand) from ChallengeColours, and vision_ok needs both colours
+// named, each answer naming its own and not the other. It is
 // refused before any network call with a *CapabilityError when the entry
 // lacks vision, and with errors wrapping ErrImageMissing, ErrNotImage or
 // ErrImageTooLarge for a bad image. A probe that ran returns its report
@@ -107,20 +92,12 @@ func (l *Loader) ProbeVision(ctx context.Context, name string, opts ProbeOptions
 	if !e.Capabilities()["vision"] {
 		return ProbeReport{}, &CapabilityError{Name: name, Required: []string{"vision"}, Missing: []string{"vision"}}
 	}
-	challenge := ChallengeImage()
-	req := sdk.ProbeRequest{Entry: sdkEntry(e), APIKey: l.apiKey(e), Challenge: &challenge, Timeout: opts.Timeout}
 	img, err := loadImage(opts)
 	if err != nil {
 		return ProbeReport{}, err
 	}
-	if img == nil {
-		req.Image, req.MIMEType, req.Prompt, req.Expect = challenge.Image, challenge.MIMEType, challenge.Prompt, challenge.Expect
-	} else {
-		req.Image, req.MIMEType, req.Prompt = img, http.DetectContentType(img), opts.Prompt
-		if req.Prompt == "" {
-			req.Prompt = describePrompt
-		}
-	}
+	colours := drawChallenge(l.opts.Rand)
+	req := sdk.ProbeRequest{Entry: sdkEntry(e), APIKey: l.apiKey(e), Timeout: opts.Timeout}
 	sel, err := l.resolve(ctx, e, false)
 	if err != nil {
 		return ProbeReport{}, err
@@ -130,14 +107,29 @@ func (l *Loader) ProbeVision(ctx context.Context, name string, opts ProbeOptions
 	if err != nil {
 		return ProbeReport{}, err
 	}
-	res, err := b.ProbeVision(ctx, req)
+	var (
+		res   sdk.ProbeResult
+		asked []string
+	)
+	if img == nil {
+		res, err = askChallenge(ctx, b, req, colours)
+		asked = []string{colours[0].name, colours[1].name}
+	} else {
+		ch := solidChallenge(colours[0])
+		req.Image, req.MIMEType, req.Prompt, req.Challenge = img, http.DetectContentType(img), opts.Prompt, &ch
+		if req.Prompt == "" {
+			req.Prompt = describePrompt
+		}
+		res, err = b.ProbeVision(ctx, req)
+		asked = []string{colours[0].name}
+	}
 	if err != nil {
 		return ProbeReport{}, fmt.Errorf("probing %q with backend %q: %w", name, e.Backend(), err)
 	}
 	rep := ProbeReport{
 		Name: name, VisionOK: res.VisionOK, LatencyMS: res.LatencyMS, Notes: res.Notes,
 		ProbeVersion: res.ProbeVersion, Timestamp: l.timestamp(), Model: res.Model,
-		Excerpt: res.Excerpt, StatusCode: res.StatusCode, Challenge: img == nil,
+		Excerpt: res.Excerpt, StatusCode: res.StatusCode, Challenge: img == nil, ChallengeColours: asked,
 	}
 	if rep.Notes == nil {
 		rep.Notes = []string{}
