@@ -5,7 +5,7 @@ REGISTRY ?= configs
 FUZZTIME ?= 30000x
 LOADER   := $(BIN)/imageworks-loader --registry-dir $(REGISTRY)
 
-.PHONY: all build run test vet unit fuzz example-test bench generate clean
+.PHONY: all build run test vet unit fuzz example-test bench generate clean test-ollama
 
 all: build
 
@@ -39,6 +39,14 @@ fuzz:
 
 example-test:
 	cd examples/backend-llamacpp && $(GO) test -count=1 ./...
+
+## test-ollama: opt-in, not part of `test`: the CLI and plugins against a real Ollama serving a
+## tiny model. Builds a CPU-only Ollama first when REAL_OLLAMA_DIR has none (about 12 minutes
+## cold on 2 cores, once); point REAL_OLLAMA_DIR at an earlier build to reuse it.
+REAL_OLLAMA_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/imageworks-loader/real-ollama
+test-ollama:
+	REAL_OLLAMA_DIR='$(REAL_OLLAMA_DIR)' tools/real-ollama/build.sh
+	IMAGEWORKS_REAL_OLLAMA='$(REAL_OLLAMA_DIR)/bin/ollama' $(GO) test -count=1 -v -run '^TestRealOllama$$' ./cmd/imageworks-loader
 
 ## bench: Go benchmarks, then whole-process timings beside the reference's ways (run it on a quiet machine)
 bench: build

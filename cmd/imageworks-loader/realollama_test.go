@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"maps"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/imageworks-ai/loader/internal/ollamatiny"
+)
+
+// EnvRealOllama names the ollama binary TestRealOllama runs (make
+// test-ollama builds one with tools/real-ollama/build.sh).
+const EnvRealOllama = "IMAGEWORKS_REAL_OLLAMA"
+
+// TestRealOllama runs testdata/realollama/*.txtar against a real Ollama
+// server serving a tiny random-weight model: opt-in (make test-ollama),
+// skipped unless IMAGEWORKS_REAL_OLLAMA names the ollama binary.
+func TestRealOllama(t *testing.T) {
+	bin := os.Getenv(EnvRealOllama)
+	if bin == "" {
+		t.Skip(EnvRealOllama + " is unset: the real-Ollama test is opt-in (make test-ollama)")
+	}
+	bin, err := filepath.Abs(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("%s=%s: %v", EnvRealOllama, bin, err)
+	}
+	cmds := scriptCmds()
+	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"freeport": cmdFreePort,
+		"waithttp": cmdWaitHTTP,
+		"tinygguf": cmdTinyGGUF,
+		"sha256of": cmdSHA256Of,
+		"httpcode": cmdHTTPCode,
+	})
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/realollama",
+		Cmds:                cmds,
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("HOME", env.WorkDir+"/home")
+			env.Setenv("XDG_DATA_HOME", env.WorkDir+"/home/.local/share")
+			env.Setenv("OLLAMA_BIN", bin)
+			return nil
+		},
+	})
+}
+
+// freeport VAR: sets VAR to a TCP port free on the loopback.
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: freeport VAR")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	ts.Check(ln.Close())
+	ts.Setenv(args[0], strconv.Itoa(port))
+}
+
+// waithttp URL: waits up to a minute for URL to answer 200.
+func cmdWaitHTTP(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waithttp URL")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, args[0], nil)
+		ts.Check(err)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			ts.Fatalf("%s did not answer 200 within a minute (last: %v)", args[0], err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// tinygguf FILE: writes the tiny random-weight model of ollamatiny.
+func cmdTinyGGUF(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: tinygguf FILE")
+	}
+	f, err := os.Create(ts.MkAbs(args[0]))
+	ts.Check(err)
+	_, err = ollamatiny.Write(f, ollamatiny.Options{})
+	ts.Check(err)
+	ts.Check(f.Close())
+}
+
+// sha256of VAR FILE: sets VAR to the hex SHA-256 of FILE.
+func cmdSHA256Of(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sha256of VAR FILE")
+	}
+	sum := sha256.Sum256([]byte(ts.ReadFile(args[1])))
+	ts.Setenv(args[0], hex.EncodeToString(sum[:]))
+}
+
+// httpcode URL CODE: one GET of URL must answer status CODE.
+func cmdHTTPCode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: httpcode URL CODE")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, args[0], nil)
+	ts.Check(err)
+	resp, err := http.DefaultClient.Do(req)
+	ts.Check(err)
+	resp.Body.Close()
+	if got := strconv.Itoa(resp.StatusCode); got != args[1] {
+		ts.Fatalf("GET %s = %s, want %s", args[0], got, args[1])
+	}
+}
