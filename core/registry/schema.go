@@ -48,6 +48,9 @@ func fieldChecks() map[string]fieldCheck {
 			"base_url":    oneOf("a string", isString, isNull),
 			"api_key_env": oneOf("a string", isString, isNull),
 			"extra_args":  wantStrList,
+
+			// The Ollama backend's model store (docs/backends.md).
+			"ollama_models": oneOf("a string", isString, isNull),
 		}),
 		"generation_defaults": object(true, map[string]fieldCheck{
 			"max_tokens":        intOrNull,

@@ -30,6 +30,7 @@ func TestCheckField(t *testing.T) {
 		{"backend_config", `{"host": 1}`, "backend_config.host must be a string, found a number"},
 		{"backend_config", `{"extra_args": [true]}`, "backend_config.extra_args must be a list of strings, found an element that is a boolean"},
 		{"backend_config", `{"unknown": 1, "port": null}`, ""},
+		{"backend_config", `{"ollama_models": ["/srv"]}`, "backend_config.ollama_models must be a string, found a list"},
 		{"generation_defaults", `null`, ""},
 		{"generation_defaults", `{"max_tokens": 1.5}`, "generation_defaults.max_tokens must be an integer or null, found a number"},
 		{"generation_defaults", `{"temperature": "hot"}`, "generation_defaults.temperature must be a number or null, found a string"},
