@@ -158,4 +158,21 @@ func TestProbeVisionChallenge(t *testing.T) {
 		}
 		l.Close()
 	}
+	// With a caller's image, one drawn colour is offered as the challenge to
+	// backends that need it (LMDeploy asks it too).
+	l, err := Open(ctx, Options{
+		RegistryDir: dir, Rand: fixedDraw(1, 0),
+		Backends: map[string]sdk.Backend{"lmdeploy": lmdeploy.New()},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	img, _ := ColourChallenge("blue")
+	for name, sees := range map[string]bool{"lmdeploy-sees": true, "lmdeploy-says-red": false} {
+		rep, err := l.ProbeVision(ctx, name, ProbeOptions{Image: img.Image})
+		if err != nil || rep.Challenge || !reflect.DeepEqual(rep.ChallengeColours, []string{p[1].name}) || rep.VisionOK != sees {
+			t.Errorf("ProbeVision(%s, caller's image) = %+v, %v, want challenge_colours [%s], vision_ok %v", name, rep, err, p[1].name, sees)
+		}
+	}
 }
