@@ -130,7 +130,7 @@ func (l *Loader) ProbeVision(ctx context.Context, name string, opts ProbeOptions
 	if err != nil {
 		return ProbeReport{}, err
 	}
-	res, err := b.ProbeVision(ctx, req)
+	res, err := callProbeVision(ctx, b, e.Backend(), req)
 	if err != nil {
 		return ProbeReport{}, fmt.Errorf("probing %q with backend %q: %w", name, e.Backend(), err)
 	}

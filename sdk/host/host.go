@@ -61,10 +61,33 @@ func Handshake() plugin.HandshakeConfig { return wire.Handshake() }
 // PluginSets()[reattach.ProtocolVersion].
 func PluginSets() map[int]plugin.PluginSet { return wire.PluginSets(nil) }
 
-// Dispense dispenses PluginName from a connected client (plugin.Client's
-// Client()) and returns it as an sdk.Backend. It fails when dispensing fails
-// (wrapped as is) or when the plugin is not a gRPC backend.
+// Remote is a plugin as a host sees it: every call, the optional ones
+// included. A plugin that does not implement an optional call answers it
+// with an error wrapping sdk.ErrNotImplemented; its Info.Implements lists
+// those it does implement.
+type Remote interface {
+	sdk.Backend
+	sdk.HealthChecker
+	sdk.ModelLister
+	sdk.VisionProber
+	sdk.ArtifactLister
+}
+
+// Dispense is DispenseRemote returning an sdk.Backend. The value is a
+// Remote.
 func Dispense(c plugin.ClientProtocol) (sdk.Backend, error) {
+	r, err := DispenseRemote(c)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// DispenseRemote dispenses PluginName from a connected client
+// (plugin.Client's Client()) and returns it as a Remote. It fails when
+// dispensing fails (wrapped as is) or when the plugin is not a gRPC
+// backend.
+func DispenseRemote(c plugin.ClientProtocol) (Remote, error) {
 	raw, err := c.Dispense(PluginName)
 	if err != nil {
 		return nil, fmt.Errorf("dispensing plugin %q: %w", PluginName, err)
