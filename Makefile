@@ -39,6 +39,7 @@ fuzz:
 
 example-test:
 	cd examples/backend-llamacpp && $(GO) test -count=1 ./...
+	cd examples/backend-tgi && $(GO) test -count=1 ./...
 
 ## bench: Go benchmarks, then whole-process timings beside the reference's ways (run it on a quiet machine)
 bench: build
