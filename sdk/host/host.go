@@ -59,7 +59,9 @@ func Handshake() plugin.HandshakeConfig { return wire.Handshake() }
 // go-plugin ignores VersionedPlugins when reattaching: with
 // ClientConfig.Reattach set, also set ClientConfig.Plugins to
 // PluginSets()[reattach.ProtocolVersion].
-func PluginSets() map[int]plugin.PluginSet { return wire.PluginSets(nil) }
+func PluginSets() map[int]plugin.PluginSet {
+	return wire.PluginSets(nil, func(c pb.BackendClient) any { return &grpcClient{c: c} })
+}
 
 // Remote is a plugin as a host sees it: every call, the optional ones
 // included. A plugin that does not implement an optional call answers it
@@ -92,11 +94,13 @@ func DispenseRemote(c plugin.ClientProtocol) (Remote, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dispensing plugin %q: %w", PluginName, err)
 	}
-	client, ok := raw.(pb.BackendClient)
-	if !ok {
-		return nil, fmt.Errorf("dispensing plugin %q: got %T, want a gRPC backend client", PluginName, raw)
+	switch v := raw.(type) {
+	case Remote: // from a client configured with PluginSets
+		return v, nil
+	case pb.BackendClient: // from a plugin set of the plugin side (go-plugin's test connections)
+		return &grpcClient{c: v}, nil
 	}
-	return &grpcClient{c: client}, nil
+	return nil, fmt.Errorf("dispensing plugin %q: got %T, want a gRPC backend client", PluginName, raw)
 }
 
 // ParseReattach parses the value of IMAGEWORKS_REATTACH_BACKENDS, a JSON
