@@ -102,7 +102,7 @@ func connect(t *testing.T, b sdk.Backend) host.Remote {
 	t.Cleanup(func() { _ = client.Close() })
 	got, err := host.DispenseRemote(client)
 	if err != nil {
-		t.Fatalf("host.Dispense() error = %v", err)
+		t.Fatalf("host.DispenseRemote() error = %v", err)
 	}
 	return got
 }
@@ -435,9 +435,9 @@ func TestAdapterDeadline(t *testing.T) {
 func TestAdapterTransport(t *testing.T) {
 	client, server := plugin.TestPluginGRPCConn(t, false, sdk.PluginSetsOf(&recorder{})[sdk.ProtocolVersion])
 	defer client.Close()
-	b, err := host.Dispense(client)
+	b, err := host.DispenseRemote(client)
 	if err != nil {
-		t.Fatalf("host.Dispense() error = %v", err)
+		t.Fatalf("host.DispenseRemote() error = %v", err)
 	}
 	server.Stop()
 	_, err = b.Info(context.Background())

@@ -71,7 +71,7 @@ func newClient(t *testing.T, cfg *plugin.ClientConfig) host.Remote {
 	}
 	b, err := host.DispenseRemote(rpc)
 	if err != nil {
-		t.Fatalf("host.Dispense() error = %v", err)
+		t.Fatalf("host.DispenseRemote() error = %v", err)
 	}
 	return b
 }

@@ -1,6 +1,6 @@
 // Package host is the host side of the backend plugin protocol: the
-// handshake and plugin sets a go-plugin client needs, and Dispense, which
-// turns a connected client into an sdk.Backend. Only core/pluginhost (and the
+// handshake and plugin sets a go-plugin client needs, and DispenseRemote,
+// which turns a connected client into a Remote, a backend with every call. Only core/pluginhost (and the
 // sdk's own conformance kit) import it; plugin authors never do.
 //
 // Errors of a dispensed backend: a failure the plugin reported wraps the same
@@ -77,6 +77,10 @@ type Remote interface {
 
 // Dispense is DispenseRemote returning an sdk.Backend. The value is a
 // Remote.
+//
+// Deprecated: since the optional calls are interfaces of their own, an
+// sdk.Backend has only Info and Resolve; use DispenseRemote, whose result
+// has every call.
 func Dispense(c plugin.ClientProtocol) (sdk.Backend, error) {
 	r, err := DispenseRemote(c)
 	if err != nil {
