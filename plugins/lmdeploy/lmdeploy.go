@@ -49,33 +49,33 @@ const (
 // It does not implement Artifacts: the host hashes model_path itself.
 type Backend struct {
 	*openai.Backend
+	client []openai.Option // New's options, applied when it makes the openai.Backend
 }
 
-// Option configures a Backend.
-type Option func(*options)
-
-type options struct{ client []openai.Option }
+// Option configures a Backend. Options apply in New only.
+type Option func(*Backend)
 
 // WithHTTPClient sets the HTTP client used to reach servers.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(o *options) { o.client = append(o.client, openai.WithHTTPClient(hc)) }
+	return func(b *Backend) { b.client = append(b.client, openai.WithHTTPClient(hc)) }
 }
 
 // WithClock sets the clock latencies are measured with.
 func WithClock(now func() time.Time) Option {
-	return func(o *options) { o.client = append(o.client, openai.WithClock(now)) }
+	return func(b *Backend) { b.client = append(b.client, openai.WithClock(now)) }
 }
 
 // New returns the LMDeploy backend.
 func New(opts ...Option) *Backend {
-	var o options
+	b := &Backend{}
 	for _, opt := range opts {
-		opt(&o)
+		opt(b)
 	}
-	return &Backend{openai.NewBackend(Name, Version, DefaultPort,
+	b.Backend = openai.NewBackend(Name, Version, DefaultPort,
 		openai.WithHealthRoute("/health"),
-		openai.WithClientOptions(o.client...),
-	)}
+		openai.WithClientOptions(b.client...),
+	)
+	return b
 }
 
 var (
