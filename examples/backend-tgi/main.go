@@ -1,5 +1,5 @@
 // Command imageworks-backend-tgi is a complete imageworks-loader backend
-// plugin for Hugging Face Text Generation Inference (TGI), in 25 lines.
+// plugin for Hugging Face Text Generation Inference (TGI).
 package main
 
 import (
