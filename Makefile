@@ -39,6 +39,7 @@ fuzz:
 
 example-test:
 	cd examples/backend-llamacpp && $(GO) test -count=1 ./...
+	cd examples/backend-tgi && $(GO) test -count=1 ./...
 
 ## test-ollama: opt-in, not part of `test`: the CLI and plugins against a real Ollama serving a
 ## tiny model. Builds a CPU-only Ollama first when REAL_OLLAMA_DIR has none (about 12 minutes

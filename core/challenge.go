@@ -117,7 +117,7 @@ func namesWord(text, word string) bool {
 // colour (a model that lists colours does not pass). The second image is
 // not asked once the first failed. Notes say which image each note is
 // about; latency is the sum, the rest is the first image's.
-func askChallenge(ctx context.Context, b sdk.Backend, req sdk.ProbeRequest, colours [2]challengeColour) (sdk.ProbeResult, error) {
+func askChallenge(ctx context.Context, b sdk.VisionProber, req sdk.ProbeRequest, colours [2]challengeColour) (sdk.ProbeResult, error) {
 	var out sdk.ProbeResult
 	for i, c := range colours {
 		ch := solidChallenge(c)

@@ -112,7 +112,7 @@ func (l *Loader) checkEndpoint(ctx context.Context, g *endpointGroup) EndpointHe
 	b, err := l.backend(ctx, g.backend)
 	if err == nil {
 		var st sdk.HealthStatus
-		st, err = b.Health(ctx, sdk.HealthRequest{Endpoint: g.endpoint, Models: g.ids, APIKey: g.apiKey})
+		st, err = callHealth(ctx, b, g.backend, sdk.HealthRequest{Endpoint: g.endpoint, Models: g.ids, APIKey: g.apiKey})
 		if err == nil {
 			row.Up, row.Version, row.LatencyMS, row.Notes = st.Up, st.Version, st.LatencyMS, st.Notes
 			served := make(map[string]bool, len(st.Models))
@@ -183,7 +183,7 @@ func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions)
 		endpoint = res.Endpoint
 	}
 	endpoint = importEndpoint(endpoint)
-	models, err := b.ListModels(ctx, sdk.ListModelsRequest{Endpoint: endpoint, APIKey: opts.APIKey})
+	models, err := callListModels(ctx, b, backend, sdk.ListModelsRequest{Endpoint: endpoint, APIKey: opts.APIKey})
 	if err != nil {
 		return nil, fmt.Errorf("listing models of %s at %s: %w", backend, endpoint, err)
 	}

@@ -107,12 +107,16 @@ func (l *Loader) ProbeVision(ctx context.Context, name string, opts ProbeOptions
 	if err != nil {
 		return ProbeReport{}, err
 	}
+	prober, err := optional[sdk.VisionProber](b, e.Backend(), sdk.CallProbeVision)
+	if err != nil {
+		return ProbeReport{}, fmt.Errorf("probing %q: %w", name, err)
+	}
 	var (
 		res   sdk.ProbeResult
 		asked []string
 	)
 	if img == nil {
-		res, err = askChallenge(ctx, b, req, colours)
+		res, err = askChallenge(ctx, prober, req, colours)
 		asked = []string{colours[0].name, colours[1].name}
 	} else {
 		ch := solidChallenge(colours[0])
@@ -120,7 +124,7 @@ func (l *Loader) ProbeVision(ctx context.Context, name string, opts ProbeOptions
 		if req.Prompt == "" {
 			req.Prompt = describePrompt
 		}
-		res, err = b.ProbeVision(ctx, req)
+		res, err = prober.ProbeVision(ctx, req)
 		asked = []string{colours[0].name}
 	}
 	if err != nil {

@@ -94,15 +94,15 @@ func (r *recorder) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk
 
 // connect serves b through the plugin-side adapter and returns the
 // host-side adapter connected to it in this process.
-func connect(t *testing.T, b sdk.Backend) sdk.Backend {
+func connect(t *testing.T, b sdk.Backend) host.Remote {
 	t.Helper()
 	client, _ := plugin.TestPluginGRPCConn(t, false, sdk.PluginSetsOf(b)[sdk.ProtocolVersion])
 	// Closing the client shuts the server down too (go-plugin's controller
 	// service); stopping it here as well would race with that.
 	t.Cleanup(func() { _ = client.Close() })
-	got, err := host.Dispense(client)
+	got, err := host.DispenseRemote(client)
 	if err != nil {
-		t.Fatalf("host.Dispense() error = %v", err)
+		t.Fatalf("host.DispenseRemote() error = %v", err)
 	}
 	return got
 }
@@ -328,18 +328,37 @@ func TestAdapterErrors(t *testing.T) {
 	})
 }
 
-type onlyRequired struct {
-	sdk.Unimplemented
-}
+// onlyRequired implements Info and Resolve and nothing else.
+type onlyRequired struct{}
 
 func (onlyRequired) Info(context.Context) (sdk.Info, error) { return sdk.Info{Name: "min"}, nil }
 func (onlyRequired) Resolve(context.Context, sdk.ResolveRequest) (sdk.Resolution, error) {
 	return sdk.Resolution{}, nil
 }
 
+// legacyRequired is onlyRequired written the older way: it embeds
+// sdk.Unimplemented and lists nothing.
+type legacyRequired struct {
+	sdk.Unimplemented //nolint:staticcheck // the deprecated way, on purpose
+	onlyRequired
+}
+
+func (legacyRequired) Info(context.Context) (sdk.Info, error) { return sdk.Info{Name: "min"}, nil }
+func (legacyRequired) Resolve(context.Context, sdk.ResolveRequest) (sdk.Resolution, error) {
+	return sdk.Resolution{}, nil
+}
+
 func TestAdapterUnimplemented(t *testing.T) {
-	b := connect(t, onlyRequired{})
+	for name, backend := range map[string]sdk.Backend{"optional interfaces": onlyRequired{}, "legacy": legacyRequired{}} {
+		t.Run(name, func(t *testing.T) { testUnimplemented(t, connect(t, backend)) })
+	}
+}
+
+func testUnimplemented(t *testing.T, b host.Remote) {
 	ctx := context.Background()
+	if info, err := b.Info(ctx); err != nil || len(info.Implements) != 0 {
+		t.Errorf("Info() = %+v, %v, want no optional calls implemented", info, err)
+	}
 	calls := map[string]func() error{
 		sdk.CallHealth: func() error { _, err := b.Health(ctx, sdk.HealthRequest{}); return err },
 		sdk.CallListModels: func() error {
@@ -416,9 +435,9 @@ func TestAdapterDeadline(t *testing.T) {
 func TestAdapterTransport(t *testing.T) {
 	client, server := plugin.TestPluginGRPCConn(t, false, sdk.PluginSetsOf(&recorder{})[sdk.ProtocolVersion])
 	defer client.Close()
-	b, err := host.Dispense(client)
+	b, err := host.DispenseRemote(client)
 	if err != nil {
-		t.Fatalf("host.Dispense() error = %v", err)
+		t.Fatalf("host.DispenseRemote() error = %v", err)
 	}
 	server.Stop()
 	_, err = b.Info(context.Background())

@@ -31,7 +31,7 @@ func benchResolve(b *testing.B, be sdk.Backend) {
 func BenchmarkResolveInProcess(b *testing.B) {
 	client, _ := plugin.TestPluginGRPCConn(b, false, sdk.PluginSetsOf(testBackend{})[sdk.ProtocolVersion])
 	defer client.Close()
-	be, err := host.Dispense(client)
+	be, err := host.DispenseRemote(client)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func BenchmarkResolveProcess(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	be, err := host.Dispense(rpc)
+	be, err := host.DispenseRemote(rpc)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func BenchmarkStartInfo(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		be, err := host.Dispense(rpc)
+		be, err := host.DispenseRemote(rpc)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,16 +2,14 @@ package sdk_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/imageworks-ai/loader/sdk"
 )
 
-// minimal implements the two required calls; sdk.Unimplemented answers the
-// rest.
-type minimal struct{ sdk.Unimplemented }
+// minimal implements the two required calls and nothing else.
+type minimal struct{}
 
 func (minimal) Info(context.Context) (sdk.Info, error) {
 	return sdk.Info{Name: "minimal", Version: "0.1.0", DefaultPort: 9000}, nil
@@ -31,14 +29,39 @@ func ExampleServe() {
 	_ = sdk.Serve // see the comment above; Serve takes over the process
 }
 
-func ExampleUnimplemented() {
-	var b sdk.Backend = minimal{}
-	_, err := b.Health(context.Background(), sdk.HealthRequest{Endpoint: "http://localhost:9000/v1"})
-	fmt.Println(errors.Is(err, sdk.ErrNotImplemented))
-	fmt.Println(err)
+// withHealth is minimal plus the optional call Health.
+type withHealth struct{ minimal }
+
+func (withHealth) Health(_ context.Context, req sdk.HealthRequest) (sdk.HealthStatus, error) {
+	return sdk.HealthStatus{Up: true, Models: []sdk.ModelStatus{}}, nil
+}
+
+// A backend implements the optional calls it answers, and Serve tells the
+// host which they are: no list to keep.
+func ExampleImplemented() {
+	for _, b := range []sdk.Backend{minimal{}, withHealth{}} {
+		info, _ := b.Info(context.Background())
+		fmt.Println(info.Name, sdk.Implemented(b, info))
+	}
 	// Output:
-	// true
-	// Health: not implemented
+	// minimal []
+	// minimal [Health]
+}
+
+// A caller holding an sdk.Backend finds an optional call by type assertion.
+func ExampleHealthChecker() {
+	var b sdk.Backend = minimal{}
+	if _, ok := b.(sdk.HealthChecker); !ok {
+		fmt.Println("minimal has no health check")
+	}
+	b = withHealth{}
+	if hc, ok := b.(sdk.HealthChecker); ok {
+		h, err := hc.Health(context.Background(), sdk.HealthRequest{Endpoint: "http://localhost:9000/v1"})
+		fmt.Println(h.Up, err)
+	}
+	// Output:
+	// minimal has no health check
+	// true <nil>
 }
 
 func ExampleServeDebug() {

@@ -9,7 +9,7 @@ import (
 // PluginSetsOf returns the plugin-side plugin sets serving b, for tests that
 // connect the adapters with plugin.TestPluginGRPCConn.
 func PluginSetsOf(b Backend) map[int]plugin.PluginSet {
-	return wire.PluginSets(newGRPCServer(b, nil))
+	return wire.PluginSets(newGRPCServer(b, nil), nil)
 }
 
 // ServeWith runs Serve with the given arguments, environment and outputs.

@@ -177,7 +177,7 @@ func serveDebugWith(ctx context.Context, b Backend, name string, logger hclog.Lo
 func serveConfig(b Backend, logger hclog.Logger) *plugin.ServeConfig {
 	return &plugin.ServeConfig{
 		HandshakeConfig:  wire.Handshake(),
-		VersionedPlugins: wire.PluginSets(newGRPCServer(b, logger)),
+		VersionedPlugins: wire.PluginSets(newGRPCServer(b, logger), nil),
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			return grpc.NewServer(append(opts, grpc.MaxRecvMsgSize(maxRecvMsgSize))...)
 		},

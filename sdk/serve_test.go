@@ -53,7 +53,7 @@ func pluginCmd(args ...string) *exec.Cmd {
 	return cmd
 }
 
-func newClient(t *testing.T, cfg *plugin.ClientConfig) sdk.Backend {
+func newClient(t *testing.T, cfg *plugin.ClientConfig) host.Remote {
 	t.Helper()
 	cfg.HandshakeConfig = host.Handshake()
 	cfg.VersionedPlugins = host.PluginSets()
@@ -69,9 +69,9 @@ func newClient(t *testing.T, cfg *plugin.ClientConfig) sdk.Backend {
 	if err != nil {
 		t.Fatalf("plugin client: %v", err)
 	}
-	b, err := host.Dispense(rpc)
+	b, err := host.DispenseRemote(rpc)
 	if err != nil {
-		t.Fatalf("host.Dispense() error = %v", err)
+		t.Fatalf("host.DispenseRemote() error = %v", err)
 	}
 	return b
 }
@@ -90,7 +90,7 @@ func TestServeProcess(t *testing.T) {
 	}
 }
 
-func testServeProcess(t *testing.T, b sdk.Backend) {
+func testServeProcess(t *testing.T, b host.Remote) {
 	ctx := context.Background()
 	info, err := b.Info(ctx)
 	if err != nil || info.Name != "testbe" || info.Version != "0.1.0" {

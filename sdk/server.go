@@ -33,6 +33,7 @@ func (s *grpcServer) Info(ctx context.Context, _ *pb.InfoRequest) (resp *pb.Info
 	if err != nil {
 		return nil, toStatus(err)
 	}
+	info.Implements = Implemented(s.impl, info)
 	return infoToPB(info), nil
 }
 
@@ -56,7 +57,11 @@ func (s *grpcServer) Resolve(ctx context.Context, req *pb.ResolveRequest) (resp 
 
 func (s *grpcServer) Health(ctx context.Context, req *pb.HealthRequest) (resp *pb.HealthStatus, err error) {
 	defer s.guard("Health", &err)
-	h, err := s.impl.Health(ctx, HealthRequest{
+	impl, ok := s.impl.(HealthChecker)
+	if !ok {
+		return nil, toStatus(notImplemented(CallHealth))
+	}
+	h, err := impl.Health(ctx, HealthRequest{
 		Endpoint: req.GetEndpoint(),
 		Models:   req.GetModels(),
 		APIKey:   Secret(req.GetApiKey()),
@@ -69,7 +74,11 @@ func (s *grpcServer) Health(ctx context.Context, req *pb.HealthRequest) (resp *p
 
 func (s *grpcServer) ListModels(ctx context.Context, req *pb.ListModelsRequest) (resp *pb.ListModelsResponse, err error) {
 	defer s.guard("ListModels", &err)
-	models, err := s.impl.ListModels(ctx, ListModelsRequest{
+	impl, ok := s.impl.(ModelLister)
+	if !ok {
+		return nil, toStatus(notImplemented(CallListModels))
+	}
+	models, err := impl.ListModels(ctx, ListModelsRequest{
 		Endpoint: req.GetEndpoint(),
 		APIKey:   Secret(req.GetApiKey()),
 	})
@@ -81,7 +90,11 @@ func (s *grpcServer) ListModels(ctx context.Context, req *pb.ListModelsRequest) 
 
 func (s *grpcServer) ProbeVision(ctx context.Context, req *pb.ProbeRequest) (resp *pb.ProbeResult, err error) {
 	defer s.guard("ProbeVision", &err)
-	r, err := s.impl.ProbeVision(ctx, probeRequestFromPB(req))
+	impl, ok := s.impl.(VisionProber)
+	if !ok {
+		return nil, toStatus(notImplemented(CallProbeVision))
+	}
+	r, err := impl.ProbeVision(ctx, probeRequestFromPB(req))
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -98,7 +111,11 @@ func (s *grpcServer) ProbeVision(ctx context.Context, req *pb.ProbeRequest) (res
 
 func (s *grpcServer) Artifacts(ctx context.Context, req *pb.ArtifactsRequest) (resp *pb.ArtifactSet, err error) {
 	defer s.guard("Artifacts", &err)
-	set, err := s.impl.Artifacts(ctx, ArtifactsRequest{Entry: entryFromPB(req.GetEntry())})
+	impl, ok := s.impl.(ArtifactLister)
+	if !ok {
+		return nil, toStatus(notImplemented(CallArtifacts))
+	}
+	set, err := impl.Artifacts(ctx, ArtifactsRequest{Entry: entryFromPB(req.GetEntry())})
 	if err != nil {
 		return nil, toStatus(err)
 	}

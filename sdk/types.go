@@ -19,7 +19,10 @@ type Info struct {
 	// none (vLLM 8000, LMDeploy 23333, Ollama 11434).
 	DefaultPort int
 	// Implements lists the optional calls (CallHealth, ...) the backend
-	// answers, sorted.
+	// answers, sorted. A backend leaves it nil: Serve fills it in from the
+	// optional interfaces the backend implements (see Implemented). A
+	// backend that sets it (the way of earlier versions of this package)
+	// has its list reported unchanged.
 	Implements []string
 	// Description is one line saying what the backend serves ("llama.cpp's
 	// llama-server"), shown by `imageworks-loader plugins`; may be "".

@@ -18,7 +18,7 @@ var errCallDeadline = errors.New("plugin call deadline")
 // reaped before telling a crash from a lost connection.
 const exitWait = time.Second
 
-// pluginBackend is the sdk.Backend the Host hands out for a plugin: each
+// pluginBackend is the host.Remote the Host hands out for a plugin: each
 // call gets a deadline, and crashes and timeouts become *PluginError.
 type pluginBackend struct {
 	h    *Host

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 
 	"github.com/imageworks-ai/loader/sdk"
+	"github.com/imageworks-ai/loader/sdk/host"
 )
 
 // gracefulStop is how long Close lets a plugin shut down on request before
@@ -20,7 +21,7 @@ type instance struct {
 	client     *plugin.Client
 	rpc        plugin.ClientProtocol
 	runner     *groupRunner // nil when attached
-	backend    sdk.Backend
+	backend    host.Remote
 	info       sdk.Info
 	tail       *stderrTail
 	attached   bool

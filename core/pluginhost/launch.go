@@ -215,7 +215,7 @@ func (h *Host) handshake(ctx context.Context, name, path string, client *plugin.
 	if res.err != nil {
 		return nil, res.err
 	}
-	backend, err := host.Dispense(res.rpc)
+	backend, err := host.DispenseRemote(res.rpc)
 	if err != nil {
 		return nil, &startFailure{fmt.Errorf("%w: %w", ErrHandshake, err)}
 	}
@@ -352,7 +352,7 @@ func (h *Host) attach(ctx context.Context, name string, rc *plugin.ReattachConfi
 	if err != nil {
 		return nil, fail(fmt.Errorf("%w: attaching through %s: %w", ErrPluginCrashed, EnvReattach, err))
 	}
-	backend, err := host.Dispense(rpc)
+	backend, err := host.DispenseRemote(rpc)
 	if err != nil {
 		closeConn(rpc)
 		return nil, fail(fmt.Errorf("%w: %w", ErrHandshake, err))
@@ -400,4 +400,4 @@ func (h *Host) attachConfig(name string, rc *plugin.ReattachConfig) (*plugin.Cli
 	}, nil
 }
 
-var _ sdk.Backend = (*pluginBackend)(nil)
+var _ host.Remote = (*pluginBackend)(nil)

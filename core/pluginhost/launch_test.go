@@ -162,7 +162,7 @@ func TestBackendSharesOneProcess(t *testing.T) {
 	if err != nil || res.Endpoint != "http://localhost:24001/v1" || res.InternalModelID != "x" {
 		t.Errorf("Resolve(port 24001) = %+v, %v; want http://localhost:24001/v1, x", res, err)
 	}
-	if _, err := b.Health(context.Background(), sdk.HealthRequest{}); !errors.Is(err, sdk.ErrNotImplemented) {
+	if _, err := b.(host.Remote).Health(context.Background(), sdk.HealthRequest{}); !errors.Is(err, sdk.ErrNotImplemented) {
 		t.Errorf("Health() error = %v, want the plugin's own sdk.ErrNotImplemented", err)
 	}
 }
@@ -405,10 +405,11 @@ func TestProbeDeadlineAndOptionalCalls(t *testing.T) {
 	t.Parallel()
 	h := newTestHost(t, nil, installPlugins(t, ExecutablePrefix+"prober"))
 	h.callTimeout = 300 * time.Millisecond
-	b, err := h.Backend(context.Background(), "prober")
+	backend, err := h.Backend(context.Background(), "prober")
 	if err != nil {
 		t.Fatal(err)
 	}
+	b := backend.(host.Remote)
 	res, err := b.ProbeVision(context.Background(), sdk.ProbeRequest{ModelID: "m", Timeout: time.Second})
 	if err != nil || !res.VisionOK || res.Model != "m" {
 		t.Errorf("ProbeVision(Timeout 1s) with a 300ms call timeout = %+v, %v; want VisionOK from m", res, err)

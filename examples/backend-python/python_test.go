@@ -14,6 +14,7 @@ import (
 	"github.com/imageworks-ai/loader/core/pluginhost"
 	backendpython "github.com/imageworks-ai/loader/examples/backend-python"
 	"github.com/imageworks-ai/loader/sdk"
+	"github.com/imageworks-ai/loader/sdk/host"
 	"github.com/imageworks-ai/loader/sdk/plugintest"
 )
 
@@ -71,10 +72,11 @@ func TestPlainErrorsAreErrors(t *testing.T) {
 	t.Cleanup(func() { _ = h.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	b, err := h.Backend(ctx, backendpython.Name)
+	backend, err := h.Backend(ctx, backendpython.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
+	b := backend.(host.Remote) // every call, the optional ones included
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 )
 
 // Usage is the command line Main understands.
-const Usage = `usage: standin vllm|lmdeploy|ollama [flags]
+const Usage = `usage: standin vllm|lmdeploy|ollama|openai [flags]
 
 Serves a stand-in of the server until interrupted or killed.
 
@@ -96,9 +96,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch kind {
-	case VLLM, LMDeploy, Ollama:
+	case VLLM, LMDeploy, Ollama, OpenAI:
 	default:
-		fmt.Fprintf(stderr, "standin: unknown server kind %q (want vllm, lmdeploy or ollama)\n", kind)
+		fmt.Fprintf(stderr, "standin: unknown server kind %q (want vllm, lmdeploy, ollama or openai)\n", kind)
 		return 2
 	}
 	mode := FailMode(*fail)

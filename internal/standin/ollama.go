@@ -128,27 +128,7 @@ func (s *Server) ollamaHandler() http.Handler {
 	})
 	mux.HandleFunc("POST /api/show", s.ollamaShow)
 	mux.HandleFunc("POST /api/chat", s.ollamaChat)
-	mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
-		data := []map[string]any{}
-		cfg := s.config()
-		for i := range cfg.Models {
-			m := &cfg.Models[i]
-			owner := "library"
-			if ns, _, ok := strings.Cut(m.ID, "/"); ok {
-				owner = ns
-			}
-			data = append(data, map[string]any{"id": ollamaName(m), "object": "model", "created": created, "owned_by": owner})
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
-	})
-	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
-		s.openAIChat(w, r, false)
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusNotFound)
-		io.WriteString(w, "404 page not found")
-	})
+	s.ollamaV1(mux, ollamaName)
 	return mux
 }
 

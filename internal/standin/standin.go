@@ -36,6 +36,10 @@ const (
 	VLLM     Kind = "vllm"
 	LMDeploy Kind = "lmdeploy"
 	Ollama   Kind = "ollama"
+	// OpenAI is a plain OpenAI-compatible server that is none of the
+	// above: Ollama's /v1 layer alone (no /health, no /version, images
+	// answered for any model).
+	OpenAI Kind = "openai"
 )
 
 // Default versions each stand-in reports when Config.Version is empty.
@@ -162,13 +166,17 @@ func NewLMDeploy(cfg Config) *Server { return start(LMDeploy, cfg, nil) }
 // NewOllama starts an Ollama stand-in on 127.0.0.1 at a free port.
 func NewOllama(cfg Config) *Server { return start(Ollama, cfg, nil) }
 
+// NewOpenAI starts a plain OpenAI-compatible stand-in (see OpenAI) on
+// 127.0.0.1 at a free port.
+func NewOpenAI(cfg Config) *Server { return start(OpenAI, cfg, nil) }
+
 // New starts a stand-in of the named kind. It fails for an unknown kind.
 func New(kind Kind, cfg Config) (*Server, error) {
 	switch kind {
-	case VLLM, LMDeploy, Ollama:
+	case VLLM, LMDeploy, Ollama, OpenAI:
 		return start(kind, cfg, nil), nil
 	}
-	return nil, fmt.Errorf("standin: unknown server kind %q (want vllm, lmdeploy or ollama)", kind)
+	return nil, fmt.Errorf("standin: unknown server kind %q (want vllm, lmdeploy, ollama or openai)", kind)
 }
 
 func start(kind Kind, cfg Config, ln net.Listener) *Server {
@@ -189,6 +197,8 @@ func start(kind Kind, cfg Config, ln net.Listener) *Server {
 		h = s.vllmHandler()
 	case LMDeploy:
 		h = s.lmdeployHandler()
+	case OpenAI:
+		h = s.openAIHandler()
 	default:
 		h = s.ollamaHandler()
 	}

@@ -170,9 +170,10 @@ func (s *Server) chatModel(id string) *Model {
 }
 
 // oaiError answers an error on the OpenAI-compatible routes: the server's
-// own shape, except Ollama, whose /v1 layer nests it.
+// own shape, except Ollama (and the plain OpenAI stand-in, its copy), whose
+// /v1 layer nests it.
 func (s *Server) oaiError(w http.ResponseWriter, status int, msg, typ string) {
-	if s.kind == Ollama {
+	if s.kind == Ollama || s.kind == OpenAI {
 		writeJSON(w, status, map[string]any{"error": map[string]any{
 			"message": msg, "type": "invalid_request_error", "param": nil, "code": nil,
 		}})

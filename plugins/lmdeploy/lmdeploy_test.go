@@ -43,14 +43,14 @@ func closedURL(t *testing.T) string {
 }
 
 func TestInfo(t *testing.T) {
-	info, err := New().Info(context.Background())
-	want := sdk.Info{Name: "lmdeploy", Version: Version, Protocols: []int{sdk.ProtocolVersion}, DefaultPort: 23333,
-		Implements: []string{sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}}
+	b := New()
+	info, err := b.Info(context.Background())
+	want := sdk.Info{Name: "lmdeploy", Version: Version, Protocols: []int{sdk.ProtocolVersion}, DefaultPort: 23333}
 	if err != nil || !reflect.DeepEqual(info, want) {
 		t.Errorf("Info() = %+v, %v, want %+v", info, err, want)
 	}
-	if _, err := New().Artifacts(context.Background(), sdk.ArtifactsRequest{}); !errors.Is(err, sdk.ErrNotImplemented) {
-		t.Errorf("Artifacts() = %v, want ErrNotImplemented", err)
+	if got, want := sdk.Implemented(b, info), []string{sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}; !reflect.DeepEqual(got, want) {
+		t.Errorf("sdk.Implemented(lmdeploy) = %q, want %q (no Artifacts: the host hashes model_path)", got, want)
 	}
 }
 
@@ -90,7 +90,7 @@ func TestHealth(t *testing.T) {
 		{"0.16 sleeping is up", "0.16.0", "sleeping", true, "sleeping"},
 		{"0.16 unhealthy", "0.16.0", "unhealthy", false, `status "unhealthy"`},
 		{"0.16 initializing", "0.16.0", "initializing", false, `status "initializing"`},
-		{"0.13 empty body up", "0.13.0", "", true, "0.13 or older"},
+		{"0.13 empty body up", "0.13.0", "", true, ""},
 		{"0.13 503 down", "0.13.0", "unhealthy", false, "503"},
 	}
 	for _, tt := range tests {

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/imageworks-ai/loader/plugins/internal/backendutil"
 	"github.com/imageworks-ai/loader/sdk"
 	"github.com/imageworks-ai/loader/sdk/openai"
 )
@@ -63,7 +62,7 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 	if strings.TrimSpace(req.Endpoint) == "" {
 		return sdk.HealthStatus{}, fmt.Errorf("ollama: health: no endpoint: %w", sdk.ErrBadRequest)
 	}
-	ctx, cancel := backendutil.WithTimeout(ctx, 0, backendutil.DefaultHealthTimeout)
+	ctx, cancel := openai.CallContext(ctx, 0, openai.DefaultHealthTimeout)
 	defer cancel()
 	c := b.client(req.Endpoint, req.APIKey)
 	hs := sdk.HealthStatus{Models: openai.Statuses(req.Models, nil, nil)}
@@ -74,7 +73,8 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 	if r != nil {
 		hs.LatencyMS = r.Latency.Milliseconds()
 	}
-	if err != nil && errors.Is(err, sdk.ErrModelNotFound) { // 404: an old server without /api/version
+	var ae *openai.APIError
+	if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound { // an old server without /api/version
 		r, err = c.Do(ctx, http.MethodGet, "/", nil)
 		if err == nil && !strings.Contains(string(r.Body), "Ollama is running") {
 			hs.Notes = append(hs.Notes, fmt.Sprintf("GET / answered %q, not \"Ollama is running\"", openai.Excerpt(string(r.Body))))
@@ -82,7 +82,7 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 		}
 	}
 	if err != nil {
-		if note, down := backendutil.Down(err); down {
+		if note, down := openai.ServerDown(err); down {
 			hs.Notes = append(hs.Notes, "ollama: "+note)
 			return hs, nil
 		}
@@ -92,7 +92,7 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 	hs.Version = v.Version
 	var tags tagsResponse
 	if _, err := c.GetJSON(ctx, "/api/tags", &tags); err != nil {
-		if note, down := backendutil.Down(err); down {
+		if note, down := openai.ServerDown(err); down {
 			hs.Notes = append(hs.Notes, "listing models: "+note)
 			return hs, nil
 		}
@@ -181,7 +181,7 @@ func (b *Backend) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]
 	if strings.TrimSpace(req.Endpoint) == "" {
 		return nil, fmt.Errorf("ollama: listing models: no endpoint: %w", sdk.ErrBadRequest)
 	}
-	ctx, cancel := backendutil.WithTimeout(ctx, 0, backendutil.DefaultListTimeout)
+	ctx, cancel := openai.CallContext(ctx, 0, openai.DefaultListTimeout)
 	defer cancel()
 	c := b.client(req.Endpoint, req.APIKey)
 	var tags tagsResponse

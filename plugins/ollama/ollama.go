@@ -100,7 +100,6 @@ func (b *Backend) Info(context.Context) (sdk.Info, error) {
 		Version:     Version,
 		Protocols:   []int{sdk.ProtocolVersion},
 		DefaultPort: DefaultPort,
-		Implements:  []string{sdk.CallArtifacts, sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision},
 	}, nil
 }
 

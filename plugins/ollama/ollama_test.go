@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,14 +54,14 @@ func closedURL(t *testing.T) string {
 }
 
 func TestInfo(t *testing.T) {
-	info, err := New().Info(context.Background())
-	want := sdk.Info{Name: "ollama", Version: Version, Protocols: []int{sdk.ProtocolVersion}, DefaultPort: 11434,
-		Implements: []string{sdk.CallArtifacts, sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}}
+	b := New()
+	info, err := b.Info(context.Background())
+	want := sdk.Info{Name: "ollama", Version: Version, Protocols: []int{sdk.ProtocolVersion}, DefaultPort: 11434}
 	if err != nil || !reflect.DeepEqual(info, want) {
 		t.Errorf("Info() = %+v, %v, want %+v", info, err, want)
 	}
-	if !slices.IsSorted(info.Implements) {
-		t.Errorf("Info().Implements = %q, want sorted", info.Implements)
+	if got, want := sdk.Implemented(b, info), []string{sdk.CallArtifacts, sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}; !reflect.DeepEqual(got, want) {
+		t.Errorf("sdk.Implemented(ollama) = %q, want %q", got, want)
 	}
 }
 

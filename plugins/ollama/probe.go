@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/imageworks-ai/loader/plugins/internal/backendutil"
 	"github.com/imageworks-ai/loader/sdk"
 	"github.com/imageworks-ai/loader/sdk/openai"
 )
@@ -56,7 +55,7 @@ const loadedModelThreshold = time.Second
 // sdk.ErrModelNotFound; unreachable, timeout or 503 sdk.ErrUnavailable;
 // bad JSON or 500 sdk.ErrBadResponse; 401 (a proxy) sdk.ErrUnauthorized.
 func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
-	if _, err := backendutil.ImageType(req.Image, req.MIMEType); err != nil {
+	if _, err := openai.ImageType(req.Image, req.MIMEType); err != nil {
 		return sdk.ProbeResult{}, fmt.Errorf("ollama: probe: %w", err)
 	}
 	ep := req.Endpoint
@@ -70,9 +69,9 @@ func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.Pr
 	}
 	prompt := req.Prompt
 	if strings.TrimSpace(prompt) == "" {
-		prompt = backendutil.DefaultPrompt
+		prompt = openai.DefaultPrompt
 	}
-	ctx, cancel := backendutil.WithTimeout(ctx, req.Timeout, backendutil.DefaultProbeTimeout)
+	ctx, cancel := openai.CallContext(ctx, req.Timeout, openai.DefaultProbeTimeout)
 	defer cancel()
 	c := b.client(ep, req.APIKey)
 
@@ -112,15 +111,15 @@ func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.Pr
 	}
 
 	switch {
-	case backendutil.HasExpect(req.Expect):
-		ok, note := backendutil.Match(out.Message.Content, req.Expect, "the image")
+	case openai.HasExpect(req.Expect):
+		ok, note := openai.MatchNote(out.Message.Content, req.Expect, "the image")
 		res.VisionOK = ok
 		res.Notes = append(res.Notes, note)
 	case capsKnown:
 		res.VisionOK = true
-	case req.Challenge != nil && len(req.Challenge.Image) > 0 && backendutil.HasExpect(req.Challenge.Expect):
+	case req.Challenge != nil && len(req.Challenge.Image) > 0 && openai.HasExpect(req.Challenge.Expect):
 		ch := req.Challenge
-		if _, err := backendutil.ImageType(ch.Image, ch.MIMEType); err != nil {
+		if _, err := openai.ImageType(ch.Image, ch.MIMEType); err != nil {
 			return sdk.ProbeResult{}, fmt.Errorf("ollama: probe: challenge: %w", err)
 		}
 		chPrompt := ch.Prompt
@@ -131,7 +130,7 @@ func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.Pr
 		if err != nil {
 			return sdk.ProbeResult{}, fmt.Errorf("ollama: probing model %q with the challenge image: %w", model, err)
 		}
-		ok, note := backendutil.Match(chOut.Message.Content, ch.Expect, "the challenge image")
+		ok, note := openai.MatchNote(chOut.Message.Content, ch.Expect, "the challenge image")
 		res.VisionOK = ok
 		res.Notes = append(res.Notes, note)
 	default:

@@ -50,14 +50,14 @@ func closedURL(t *testing.T) string {
 }
 
 func TestInfo(t *testing.T) {
-	info, err := New().Info(context.Background())
-	want := sdk.Info{Name: "vllm", Version: Version, Protocols: []int{sdk.ProtocolVersion}, DefaultPort: 8000,
-		Implements: []string{sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}}
+	b := New()
+	info, err := b.Info(context.Background())
+	want := sdk.Info{Name: "vllm", Version: Version, Protocols: []int{sdk.ProtocolVersion}, DefaultPort: 8000}
 	if err != nil || !reflect.DeepEqual(info, want) {
 		t.Errorf("Info() = %+v, %v, want %+v", info, err, want)
 	}
-	if _, err := New().Artifacts(context.Background(), sdk.ArtifactsRequest{}); !errors.Is(err, sdk.ErrNotImplemented) {
-		t.Errorf("Artifacts() = %v, want ErrNotImplemented", err)
+	if got, want := sdk.Implemented(b, info), []string{sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}; !reflect.DeepEqual(got, want) {
+		t.Errorf("sdk.Implemented(vllm) = %q, want %q (no Artifacts: the host hashes model_path)", got, want)
 	}
 }
 
@@ -257,7 +257,7 @@ func TestProbeVision(t *testing.T) {
 		dataURL  string
 		note     string
 	}{
-		{"vision model", "caption", red, "image/png", nil, true, 200, "data:image/png;base64,", "server accepted the image"},
+		{"vision model", "caption", red, "image/png", nil, true, 200, "data:image/png;base64,", "vLLM 0.11.0 accepted the image"},
 		{"expect matches", "qwen-vl", red, "image/png", []string{"red"}, true, 200, "data:image/png;base64,", `names "red"`},
 		{"expect misses", "qwen-vl", blue, "image/png", []string{"red"}, false, 200, "data:image/png;base64,", "names none of"},
 		{"text-only rejected", "llama-text", red, "image/png", nil, false, 400, "data:image/png;base64,", "is not a multimodal model"},

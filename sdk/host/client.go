@@ -11,12 +11,12 @@ import (
 	"github.com/imageworks-ai/loader/sdk/internal/pb"
 )
 
-// grpcClient is the host-side adapter: an sdk.Backend that calls a plugin.
+// grpcClient is the host-side adapter: a Remote that calls a plugin.
 type grpcClient struct {
 	c pb.BackendClient
 }
 
-var _ sdk.Backend = (*grpcClient)(nil)
+var _ Remote = (*grpcClient)(nil)
 
 // replyMD collects the response metadata of one call: whatever the plugin
 // sent, headers or trailers, proves that the plugin itself answered.

@@ -1,6 +1,6 @@
 // Package host is the host side of the backend plugin protocol: the
-// handshake and plugin sets a go-plugin client needs, and Dispense, which
-// turns a connected client into an sdk.Backend. Only core/pluginhost (and the
+// handshake and plugin sets a go-plugin client needs, and DispenseRemote,
+// which turns a connected client into a Remote, a backend with every call. Only core/pluginhost (and the
 // sdk's own conformance kit) import it; plugin authors never do.
 //
 // Errors of a dispensed backend: a failure the plugin reported wraps the same
@@ -59,21 +59,52 @@ func Handshake() plugin.HandshakeConfig { return wire.Handshake() }
 // go-plugin ignores VersionedPlugins when reattaching: with
 // ClientConfig.Reattach set, also set ClientConfig.Plugins to
 // PluginSets()[reattach.ProtocolVersion].
-func PluginSets() map[int]plugin.PluginSet { return wire.PluginSets(nil) }
+func PluginSets() map[int]plugin.PluginSet {
+	return wire.PluginSets(nil, func(c pb.BackendClient) any { return &grpcClient{c: c} })
+}
 
-// Dispense dispenses PluginName from a connected client (plugin.Client's
-// Client()) and returns it as an sdk.Backend. It fails when dispensing fails
-// (wrapped as is) or when the plugin is not a gRPC backend.
+// Remote is a plugin as a host sees it: every call, the optional ones
+// included. A plugin that does not implement an optional call answers it
+// with an error wrapping sdk.ErrNotImplemented; its Info.Implements lists
+// those it does implement.
+type Remote interface {
+	sdk.Backend
+	sdk.HealthChecker
+	sdk.ModelLister
+	sdk.VisionProber
+	sdk.ArtifactLister
+}
+
+// Dispense is DispenseRemote returning an sdk.Backend. The value is a
+// Remote.
+//
+// Deprecated: since the optional calls are interfaces of their own, an
+// sdk.Backend has only Info and Resolve; use DispenseRemote, whose result
+// has every call.
 func Dispense(c plugin.ClientProtocol) (sdk.Backend, error) {
+	r, err := DispenseRemote(c)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// DispenseRemote dispenses PluginName from a connected client
+// (plugin.Client's Client()) and returns it as a Remote. It fails when
+// dispensing fails (wrapped as is) or when the plugin is not a gRPC
+// backend.
+func DispenseRemote(c plugin.ClientProtocol) (Remote, error) {
 	raw, err := c.Dispense(PluginName)
 	if err != nil {
 		return nil, fmt.Errorf("dispensing plugin %q: %w", PluginName, err)
 	}
-	client, ok := raw.(pb.BackendClient)
-	if !ok {
-		return nil, fmt.Errorf("dispensing plugin %q: got %T, want a gRPC backend client", PluginName, raw)
+	switch v := raw.(type) {
+	case Remote: // from a client configured with PluginSets
+		return v, nil
+	case pb.BackendClient: // from a plugin set of the plugin side (go-plugin's test connections)
+		return &grpcClient{c: v}, nil
 	}
-	return &grpcClient{c: client}, nil
+	return nil, fmt.Errorf("dispensing plugin %q: got %T, want a gRPC backend client", PluginName, raw)
 }
 
 // ParseReattach parses the value of IMAGEWORKS_REATTACH_BACKENDS, a JSON

@@ -35,13 +35,13 @@ func (s *plainServer) Health(context.Context, *pb.HealthRequest) (*pb.HealthStat
 
 // dispensePlain serves srv through go-plugin's in-memory connection and
 // returns the host-side backend and the server.
-func dispensePlain(t *testing.T, srv pb.BackendServer) (sdk.Backend, *plugin.GRPCServer) {
+func dispensePlain(t *testing.T, srv pb.BackendServer) (host.Remote, *plugin.GRPCServer) {
 	t.Helper()
 	client, server := plugin.TestPluginGRPCConn(t, false, map[string]plugin.Plugin{
 		host.PluginName: &wire.GRPCPlugin{Impl: srv},
 	})
 	t.Cleanup(func() { _ = client.Close() })
-	b, err := host.Dispense(client)
+	b, err := host.DispenseRemote(client)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,14 +6,16 @@ import (
 	"testing"
 
 	"github.com/imageworks-ai/loader/sdk"
+	"github.com/imageworks-ai/loader/sdk/host"
 	"github.com/imageworks-ai/loader/sdk/internal/pb"
 )
 
-// TestProtocolCoversBackend wants one RPC per sdk.Backend method, by name,
-// so that the interface and the .proto cannot drift apart.
+// TestProtocolCoversBackend wants one RPC per host.Remote method (the
+// required calls of sdk.Backend and every optional interface), by name, so
+// that the interfaces and the .proto cannot drift apart.
 func TestProtocolCoversBackend(t *testing.T) {
 	var want []string
-	bt := reflect.TypeFor[sdk.Backend]()
+	bt := reflect.TypeFor[host.Remote]()
 	for i := 0; i < bt.NumMethod(); i++ {
 		want = append(want, bt.Method(i).Name)
 	}
@@ -25,7 +27,7 @@ func TestProtocolCoversBackend(t *testing.T) {
 	slices.Sort(want)
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
-		t.Errorf("service Backend has RPCs %v, want the sdk.Backend methods %v", got, want)
+		t.Errorf("service Backend has RPCs %v, want the host.Remote methods %v", got, want)
 	}
 	for _, call := range []string{sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision, sdk.CallArtifacts} {
 		if !slices.Contains(got, call) {

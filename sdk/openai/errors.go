@@ -111,9 +111,12 @@ func codeOf(r json.RawMessage) int {
 }
 
 // APIError is an HTTP error answer from a server. It unwraps to the sdk
-// sentinel matching its status: 401 and 403 sdk.ErrUnauthorized, 404
-// sdk.ErrModelNotFound, 408, 429, 502, 503 and 504 sdk.ErrUnavailable, other
-// 4xx sdk.ErrBadRequest, other 5xx (and anything else) sdk.ErrBadResponse.
+// sentinel matching its status (see SentinelFor): 401 and 403
+// sdk.ErrUnauthorized, 404 sdk.ErrModelNotFound, 408, 429, 502, 503 and 504
+// sdk.ErrUnavailable, other 4xx sdk.ErrBadRequest, other 5xx (and anything
+// else) sdk.ErrBadResponse. A 404 whose message names no model is a route
+// the server lacks (RouteNotFound), not a missing model: it unwraps to
+// sdk.ErrBadRequest, and its message says so.
 type APIError struct {
 	// Method is the request's HTTP method.
 	Method string
@@ -134,9 +137,11 @@ type APIError struct {
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: ", e.Method, e.URL)
-	switch e.StatusCode {
-	case http.StatusUnauthorized, http.StatusForbidden:
+	switch {
+	case e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden:
 		fmt.Fprintf(&b, "authentication failed (HTTP %d; check the API key)", e.StatusCode)
+	case e.RouteNotFound():
+		fmt.Fprintf(&b, "no such route on this server (HTTP %d)", e.StatusCode)
 	default:
 		fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
 	}
@@ -150,8 +155,22 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the sdk sentinel for the status code.
-func (e *APIError) Unwrap() error { return SentinelFor(e.StatusCode) }
+// Unwrap returns the sdk sentinel for the status code; for a route the
+// server lacks, sdk.ErrBadRequest.
+func (e *APIError) Unwrap() error {
+	if e.RouteNotFound() {
+		return sdk.ErrBadRequest
+	}
+	return SentinelFor(e.StatusCode)
+}
+
+// RouteNotFound reports whether e is a 404 for a route the server does not
+// have ("404 page not found", FastAPI's {"detail":"Not Found"}) rather than
+// for a model it does not serve: its message names no model, as the model
+// errors of vLLM, LMDeploy and Ollama all do.
+func (e *APIError) RouteNotFound() bool {
+	return e.StatusCode == http.StatusNotFound && !strings.Contains(strings.ToLower(e.Message), "model")
+}
 
 // SentinelFor returns the sdk sentinel error an HTTP error status maps to,
 // as described on APIError, or nil for a status below 400.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/imageworks-ai/loader/sdk"
+	"github.com/imageworks-ai/loader/sdk/host"
 )
 
 // callTimeout bounds every call the kit makes that is not about promptness.
@@ -18,7 +19,7 @@ const callTimeout = 20 * time.Second
 
 // suite is one run of the checks against one backend.
 type suite struct {
-	b      sdk.Backend
+	b      host.Remote
 	cfg    config
 	info   sdk.Info
 	panics *panics
@@ -26,7 +27,7 @@ type suite struct {
 
 // newSuite returns a suite checking b (the host's side of the protocol),
 // every call watched for panics. A binary's stderr watch shares p.
-func newSuite(b sdk.Backend, cfg config, p *panics) *suite {
+func newSuite(b host.Remote, cfg config, p *panics) *suite {
 	return &suite{b: watched{b: b, p: p}, cfg: cfg, panics: p}
 }
 

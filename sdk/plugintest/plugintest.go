@@ -134,7 +134,7 @@ func RunBinary(t *testing.T, path string, opts ...Option) {
 // startBinary starts the plugin executable at path through the real plugin
 // host and returns its backend and the record of panics its stderr shows.
 // The host is closed, and the plugin killed, when the test ends.
-func startBinary(t *testing.T, path string) (sdk.Backend, *panics) {
+func startBinary(t *testing.T, path string) (host.Remote, *panics) {
 	t.Helper()
 	name, err := nameFromPath(path)
 	if err != nil {
@@ -163,7 +163,11 @@ func startBinary(t *testing.T, path string) (sdk.Backend, *panics) {
 	if err != nil {
 		t.Fatalf("starting plugin %s: %v", abs, err)
 	}
-	return b, p
+	remote, ok := b.(host.Remote)
+	if !ok {
+		t.Fatalf("plugin host gave %T for %s, want a host.Remote", b, abs)
+	}
+	return remote, p
 }
 
 // isolatedGetenv hides the variables that would make the host use another
@@ -192,7 +196,7 @@ func nameFromPath(path string) (string, error) {
 
 // serveInProcess serves b with sdk.ServeDebug and returns the host-side
 // adapter connected to it through go-plugin. Both stop when the test ends.
-func serveInProcess(t *testing.T, b sdk.Backend) sdk.Backend {
+func serveInProcess(t *testing.T, b sdk.Backend) host.Remote {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	line, done, err := sdk.ServeDebug(ctx, b)
@@ -229,7 +233,7 @@ func serveInProcess(t *testing.T, b sdk.Backend) sdk.Backend {
 	if err != nil {
 		t.Fatalf("connecting to the backend: %v", err)
 	}
-	remote, err := host.Dispense(conn)
+	remote, err := host.DispenseRemote(conn)
 	if err != nil {
 		t.Fatalf("connecting to the backend: %v", err)
 	}

@@ -48,7 +48,7 @@ func (p *panics) note(call string, err error) {
 // for a panic. It sits on the host side of the protocol, where every call
 // exists, so it hides nothing of the plugin's own Implements.
 type watched struct {
-	b sdk.Backend
+	b host.Remote
 	p *panics
 }
 

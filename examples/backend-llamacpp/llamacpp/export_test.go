@@ -1,9 +1,13 @@
 package llamacpp
 
-import "time"
+import (
+	"time"
+
+	"github.com/imageworks-ai/loader/sdk/openai"
+)
 
 // WithFrozenClock makes latencies zero, so that results compare exactly.
-func WithFrozenClock() Option {
+func WithFrozenClock() openai.Option {
 	t := time.Unix(1700000000, 0)
-	return WithClock(func() time.Time { return t })
+	return openai.WithClock(func() time.Time { return t })
 }

@@ -54,10 +54,12 @@ func Handshake() plugin.HandshakeConfig {
 }
 
 // PluginSets returns the versioned plugin sets. On the plugin side server is
-// the implementation to serve; on the host side it is nil.
-func PluginSets(server pb.BackendServer) map[int]plugin.PluginSet {
+// the implementation to serve and client is nil; on the host side server is
+// nil and client makes the host's backend of the gRPC client, which is what
+// dispensing the plugin returns.
+func PluginSets(server pb.BackendServer, client func(pb.BackendClient) any) map[int]plugin.PluginSet {
 	return map[int]plugin.PluginSet{
-		ProtocolV1: {PluginName: &GRPCPlugin{Impl: server}},
+		ProtocolV1: {PluginName: &GRPCPlugin{Impl: server, NewClient: client}},
 	}
 }
 
@@ -66,6 +68,9 @@ type GRPCPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
 	// Impl is the implementation served; nil on the host side.
 	Impl pb.BackendServer
+	// NewClient makes what GRPCClient returns from the gRPC client; nil on
+	// the plugin side, where GRPCClient returns the gRPC client itself.
+	NewClient func(pb.BackendClient) any
 }
 
 var _ plugin.GRPCPlugin = (*GRPCPlugin)(nil)
@@ -84,7 +89,12 @@ func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 	return nil
 }
 
-// GRPCClient returns a pb.BackendClient on the connection. It never fails.
+// GRPCClient returns p.NewClient of a pb.BackendClient on the connection (the
+// client itself when p.NewClient is nil). It never fails.
 func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (any, error) {
-	return pb.NewBackendClient(c), nil
+	client := pb.NewBackendClient(c)
+	if p.NewClient == nil {
+		return client, nil
+	}
+	return p.NewClient(client), nil
 }

@@ -1,19 +1,19 @@
-package backendutil
+package openai
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"image/color"
+	"image"
+	"image/png"
 	"testing"
 	"time"
 
-	"github.com/imageworks-ai/loader/internal/standin"
 	"github.com/imageworks-ai/loader/sdk"
-	"github.com/imageworks-ai/loader/sdk/openai"
 )
 
-func TestWithTimeout(t *testing.T) {
+func TestCallContext(t *testing.T) {
 	base := context.Background()
 	withDeadline, cancel := context.WithTimeout(base, time.Hour)
 	defer cancel()
@@ -30,24 +30,24 @@ func TestWithTimeout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := WithTimeout(tt.ctx, tt.d, tt.def)
+			ctx, cancel := CallContext(tt.ctx, tt.d, tt.def)
 			defer cancel()
 			dl, ok := ctx.Deadline()
 			if tt.want == 0 {
 				if ok {
-					t.Errorf("WithTimeout(%v, %v) deadline = %v, want none", tt.d, tt.def, dl)
+					t.Errorf("CallContext(%v, %v) deadline = %v, want none", tt.d, tt.def, dl)
 				}
 				return
 			}
 			if left := time.Until(dl); !ok || left > tt.want || left < tt.want-5*time.Second {
-				t.Errorf("WithTimeout(%v, %v) leaves %v, want about %v", tt.d, tt.def, left, tt.want)
+				t.Errorf("CallContext(%v, %v) leaves %v, want about %v", tt.d, tt.def, left, tt.want)
 			}
 		})
 	}
 }
 
 func TestImageType(t *testing.T) {
-	png := standin.SolidPNG(color.White)
+	png := whitePNG(t)
 	tests := []struct {
 		name string
 		data []byte
@@ -69,7 +69,7 @@ func TestImageType(t *testing.T) {
 	}
 }
 
-func TestDown(t *testing.T) {
+func TestServerDown(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
@@ -78,27 +78,41 @@ func TestDown(t *testing.T) {
 		{"nil", nil, false},
 		{"unavailable", fmt.Errorf("x: %w", sdk.ErrUnavailable), true},
 		{"bad response", fmt.Errorf("x: %w", sdk.ErrBadResponse), true},
-		{"api 503", &openai.APIError{StatusCode: 503}, true},
-		{"api 401", &openai.APIError{StatusCode: 401}, false},
+		{"api 503", &APIError{StatusCode: 503}, true},
+		{"api 401", &APIError{StatusCode: 401}, false},
 		{"cancelled", fmt.Errorf("x: %w", context.Canceled), false},
 		{"other", errors.New("odd"), false},
 	}
 	for _, tt := range tests {
-		note, down := Down(tt.err)
+		note, down := ServerDown(tt.err)
 		if down != tt.down || down && note == "" {
-			t.Errorf("Down(%s) = %q, %v, want down %v with a note", tt.name, note, down, tt.down)
+			t.Errorf("ServerDown(%s) = %q, %v, want down %v with a note", tt.name, note, down, tt.down)
 		}
 	}
 }
 
-func TestMatch(t *testing.T) {
-	if ok, note := Match("A RED square", []string{"red"}, "the image"); !ok || note == "" {
-		t.Errorf("Match(red) = %v, %q, want true with a note", ok, note)
+func TestMatchNote(t *testing.T) {
+	if ok, note := MatchNote("A RED square", []string{"red"}, "the image"); !ok || note == "" {
+		t.Errorf("MatchNote(red) = %v, %q, want true with a note", ok, note)
 	}
-	if ok, _ := Match("blue", []string{"red"}, "the image"); ok {
-		t.Errorf("Match(blue, red) = true, want false")
+	if ok, _ := MatchNote("blue", []string{"red"}, "the image"); ok {
+		t.Errorf("MatchNote(blue, red) = true, want false")
 	}
 	if HasExpect([]string{" ", ""}) || !HasExpect([]string{"", "red"}) {
 		t.Errorf("HasExpect misjudges blank answers")
 	}
+}
+
+// whitePNG is a small white PNG.
+func whitePNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -1,8 +1,4 @@
-// Package backendutil holds what the bundled backends share beyond
-// sdk/openai: Base, the embeddable core of an OpenAI-compatible backend
-// (vLLM, LMDeploy); deadlines; image sniffing; and telling a down server
-// from a failed call.
-package backendutil
+package openai
 
 import (
 	"context"
@@ -13,10 +9,10 @@ import (
 	"time"
 
 	"github.com/imageworks-ai/loader/sdk"
-	"github.com/imageworks-ai/loader/sdk/openai"
 )
 
-// Default deadlines used when neither the request nor the context sets one.
+// Default deadlines a backend uses when neither the request nor the
+// context sets one.
 const (
 	DefaultHealthTimeout = 10 * time.Second
 	DefaultListTimeout   = 60 * time.Second
@@ -26,9 +22,9 @@ const (
 // DefaultPrompt is the probe question when the request gives none.
 const DefaultPrompt = "Describe this image in one short sentence. What is its main colour?"
 
-// WithTimeout bounds ctx by d when d > 0, else by def when ctx has no
-// deadline yet.
-func WithTimeout(ctx context.Context, d, def time.Duration) (context.Context, context.CancelFunc) {
+// CallContext bounds ctx by d when d > 0, else by def when ctx has no
+// deadline yet (and def > 0). Call the returned function when done.
+func CallContext(ctx context.Context, d, def time.Duration) (context.Context, context.CancelFunc) {
 	if d > 0 {
 		return context.WithTimeout(ctx, d)
 	}
@@ -55,29 +51,29 @@ func ImageType(data []byte, mime string) (string, error) {
 	return sniffed, nil
 }
 
-// Down reports whether err from a health request means the server is down
-// (unreachable, timed out, or an HTTP error status other than 401/403), and
-// a note saying why. Cancellation by the caller and authentication
-// failures are not "down": the caller gets those as errors.
-func Down(err error) (string, bool) {
+// ServerDown reports whether err from a health request means the server is
+// down (unreachable, timed out, or an HTTP error status other than 401 and
+// 403), and a note saying why. A cancelled context and a refused key are
+// not "down": Health returns those as errors.
+func ServerDown(err error) (string, bool) {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, sdk.ErrUnauthorized) {
 		return "", false
 	}
-	var ae *openai.APIError
+	var ae *APIError
 	if errors.As(err, &ae) || errors.Is(err, sdk.ErrUnavailable) || errors.Is(err, sdk.ErrBadResponse) {
 		return err.Error(), true
 	}
 	return "", false
 }
 
-// Match checks an answer against expected answers and returns the note
-// saying what held. label names the image ("the image", "the challenge
-// image").
-func Match(answer string, expect []string, label string) (bool, string) {
-	if got, ok := openai.MatchExpect(answer, expect); ok {
+// MatchNote checks an answer against expected answers (see MatchExpect)
+// and returns the note saying what held. label names the image ("the
+// image", "the challenge image").
+func MatchNote(answer string, expect []string, label string) (bool, string) {
+	if got, ok := MatchExpect(answer, expect); ok {
 		return true, fmt.Sprintf("answer about %s names %q (expected one of %q)", label, got, expect)
 	}
-	return false, fmt.Sprintf("answer about %s names none of %q: %q", label, expect, openai.Excerpt(answer))
+	return false, fmt.Sprintf("answer about %s names none of %q: %q", label, expect, Excerpt(answer))
 }
 
 // HasExpect reports whether expect holds a non-blank answer.
