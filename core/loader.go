@@ -61,6 +61,9 @@ type Options struct {
 	Now func() time.Time
 	// HashWorkers bounds parallel file hashing; 0 means one per CPU.
 	HashWorkers int
+	// ReadOnly opens the registry without writing anything (no snapshot
+	// regeneration); for dry runs.
+	ReadOnly bool
 }
 
 // Loader is an open registry plus the backends that serve its entries. It is
@@ -89,7 +92,7 @@ func Open(ctx context.Context, opts Options) (*Loader, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	ropts := registry.Options{Logger: log.Named("registry"), AllowDuplicates: opts.AllowDuplicates, Now: opts.Now}
+	ropts := registry.Options{Logger: log.Named("registry"), AllowDuplicates: opts.AllowDuplicates, Now: opts.Now, ReadOnly: opts.ReadOnly}
 	var (
 		reg *registry.Registry
 		err error
