@@ -63,7 +63,8 @@ type App struct {
 	Env     Env
 	Log     hclog.Logger
 
-	loader *core.Loader
+	loader   *core.Loader
+	readOnly bool // open the registry without writing anything (dry runs)
 }
 
 // Loader opens the registry on first use.
@@ -78,6 +79,7 @@ func (a *App) Loader(ctx context.Context) (*core.Loader, error) {
 		PluginDirs:      a.Globals.PluginDir,
 		Getenv:          a.Env.Getenv,
 		Logger:          a.Log,
+		ReadOnly:        a.readOnly,
 	}
 	l, err := core.Open(ctx, opts)
 	if err != nil {
@@ -121,7 +123,7 @@ func Main(args []string, env Env) int {
 		return code
 	}
 	log := hclog.New(&hclog.LoggerOptions{
-		Name: toolName, Level: hclog.LevelFromString(cli.LogLevel), Output: env.Stderr,
+		Name: toolName, Level: hclog.LevelFromString(cli.LogLevel), Output: termLines{env.Stderr},
 	})
 	app := &App{Globals: &cli.Globals, Env: env, Log: log}
 	defer app.close()

@@ -3,10 +3,10 @@ package main
 import (
 	"errors"
 	"strings"
-	"unicode"
 
 	"github.com/imageworks-ai/loader/core/artifact"
 	"github.com/imageworks-ai/loader/core/pluginhost"
+	"github.com/imageworks-ai/loader/sdk"
 )
 
 // Exit statuses. They are decided here and nowhere else.
@@ -40,16 +40,14 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
-// oneLine flattens an error message onto one line, with any other control
-// character (a plugin's stderr may hold terminal escapes) shown as "?".
+// oneLine flattens an error message onto one line fit for a terminal:
+// URLs redacted (sdk.RedactText), line breaks shown as "; ", and any other
+// control character escaped (termText; a plugin's stderr or a server's
+// answer may hold terminal escapes).
 func oneLine(err error) string {
-	msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) && r != '\t' {
-			return '?'
-		}
-		return r
-	}, msg)
+	msg := sdk.RedactText(strings.TrimSpace(err.Error()))
+	msg = strings.NewReplacer("\r\n", "; ", "\n", "; ").Replace(msg)
+	return termText(msg)
 }
 
 // statusError ends a command with a status and a message, after it has

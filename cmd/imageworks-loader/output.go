@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/imageworks-ai/loader/sdk"
 )
 
 // emit writes v as indented JSON, or as a table when --output table and a
@@ -35,11 +37,13 @@ func row(w io.Writer, cells ...any) {
 		if parts[i] == "" {
 			parts[i] = "-"
 		}
+		parts[i] = termText(parts[i])
 	}
 	fmt.Fprintln(w, strings.Join(parts, "\t"))
 }
 
-// warnf writes a diagnostic line on stderr.
+// warnf writes a diagnostic line on stderr; the line passes through
+// termText, so the values in it cannot act on the terminal or add lines.
 func (a *App) warnf(format string, args ...any) {
-	fmt.Fprintf(a.Env.Stderr, toolName+": "+format+"\n", args...)
+	fmt.Fprintf(a.Env.Stderr, "%s: %s\n", toolName, termText(sdk.RedactText(fmt.Sprintf(format, args...))))
 }
