@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/alecthomas/kong"
 	kongcompletion "github.com/jotaen/kong-completion"
@@ -92,10 +89,12 @@ func (a *App) Loader(ctx context.Context) (*core.Loader, error) {
 	return l, nil
 }
 
-// close stops any plugin the loader started.
+// close stops any plugin the loader started; calling it again does
+// nothing.
 func (a *App) close() {
 	if a.loader != nil {
 		_ = a.loader.Close()
+		a.loader = nil
 	}
 }
 
@@ -128,17 +127,22 @@ func Main(args []string, env Env) int {
 	app := &App{Globals: &cli.Globals, Env: env, Log: log}
 	defer app.close()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := withEndingSignals(context.Background())
 	defer stop()
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	kctx.Bind(app)
 	err = runCommand(kctx, &exit)
+	app.close() // before any message: plugins and their socket folder go first
 	if exit >= 0 {
 		return exit
 	}
+	sig := endedBy(ctx)
+	if brokenPipe(err) {
+		return exitBrokenPipe // the reader went away (| head): nothing to say
+	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "%s: %s\n", toolName, oneLine(err))
-		if ctx.Err() != nil {
+		if sig != nil {
 			return exitInterrupt // a signal ended the work, whatever error that caused
 		}
 		return exitCode(err)

@@ -11,12 +11,13 @@ import (
 
 // Exit statuses. They are decided here and nowhere else.
 const (
-	exitOK        = 0
-	exitFailure   = 1   // unknown names, capability errors, probe failures, bad input
-	exitViolation = 2   // a version lock violation
-	exitPlugin    = 3   // a plugin missing, untrusted, crashing, hanging or speaking another protocol
-	exitInterrupt = 130 // stopped by SIGINT or SIGTERM (128 + SIGINT, the shells' convention)
-	exitUsage     = 80  // command-line usage errors (kong's convention)
+	exitOK         = 0
+	exitFailure    = 1   // unknown names, capability errors, probe failures, bad input
+	exitViolation  = 2   // a version lock violation
+	exitPlugin     = 3   // a plugin missing, untrusted, crashing, hanging or speaking another protocol
+	exitInterrupt  = 130 // stopped by SIGINT, SIGTERM, SIGHUP or SIGQUIT (128 + SIGINT, the shells' convention)
+	exitBrokenPipe = 141 // stdout or stderr was a pipe whose reader went away (128 + SIGPIPE)
+	exitUsage      = 80  // command-line usage errors (kong's convention)
 )
 
 // exitCoder is an error that knows its exit status (kong's parse errors do).
