@@ -192,30 +192,35 @@ func TestInterruptStopsHashing(t *testing.T) {
 	}
 }
 
-// childrenOf lists the processes whose parent is pid.
-func childrenOf(pid int) []int {
-	var kids []int
+// processes lists the live processes for which keep, given the process's
+// /proc folder, is true.
+func processes(keep func(procDir string) bool) []int {
+	var out []int
 	dirs, _ := os.ReadDir("/proc")
 	for _, d := range dirs {
-		cpid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
+		pid, err := strconv.Atoi(d.Name())
+		if err == nil && keep(filepath.Join("/proc", d.Name())) {
+			out = append(out, pid)
 		}
-		stat, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
+	}
+	return out
+}
+
+// childrenOf lists the processes whose parent is pid.
+func childrenOf(pid int) []int {
+	return processes(func(dir string) bool {
+		stat, err := os.ReadFile(filepath.Join(dir, "stat"))
 		if err != nil {
-			continue
+			return false
 		}
 		s := string(stat)
 		i := strings.LastIndexByte(s, ')')
 		if i < 0 {
-			continue
+			return false
 		}
 		f := strings.Fields(s[i+1:])
-		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
-			kids = append(kids, cpid)
-		}
-	}
-	return kids
+		return len(f) > 1 && f[1] == strconv.Itoa(pid)
+	})
 }
 
 // TestSignalKillsPlugins: every signal that ends the CLI (short of
@@ -350,19 +355,10 @@ func shortTemp(t *testing.T) string {
 // withTMPDIR lists the live processes whose environment has TMPDIR=tmp:
 // the plugins of a CLI given that TMPDIR (it is on their allow-list).
 func withTMPDIR(tmp string) []int {
-	var out []int
-	dirs, _ := os.ReadDir("/proc")
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", d.Name(), "environ"))
-		if err == nil && strings.Contains("\x00"+string(env)+"\x00", "\x00TMPDIR="+tmp+"\x00") && alive(pid) {
-			out = append(out, pid)
-		}
-	}
-	return out
+	return processes(func(dir string) bool {
+		env, err := os.ReadFile(filepath.Join(dir, "environ"))
+		return err == nil && strings.Contains("\x00"+string(env)+"\x00", "\x00TMPDIR="+tmp+"\x00")
+	})
 }
 
 // checkCleanedUp fails unless every plugin process (those given and any
