@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/imageworks-ai/loader/core/registry"
 	"github.com/imageworks-ai/loader/sdk"
 )
 
@@ -81,30 +82,11 @@ func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions)
 		return nil, fmt.Errorf("listing models of %s at %s: %w", backend, shown, err)
 	}
 	secrets := append(sdk.URLSecrets(endpoint), opts.APIKey)
-	models, err = cleanListing(ctx, models, secrets, opts.Warn)
+	out, recs, err := planImport(ctx, l.reg.Entries(ctx), models, importTarget{
+		backend: backend, endpoint: shown, apiKeyEnv: opts.APIKeyEnv, secrets: secrets, warn: opts.Warn,
+	})
 	if err != nil {
 		return nil, err
-	}
-	plan, err := l.planImport(ctx, backend, models)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Imported, 0, len(plan))
-	recs := make([]json.RawMessage, 0, len(plan))
-	for i, p := range plan {
-		if i%ctxCheckEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		ir := importRecord(p.name, backend, shown, p.model)
-		ir.BackendConfig.APIKeyEnv = opts.APIKeyEnv
-		rec, err := json.Marshal(ir)
-		if err != nil {
-			return nil, fmt.Errorf("encoding imported entry %q: %w", p.name, err)
-		}
-		recs = append(recs, rec)
-		out = append(out, Imported{Name: p.name, Backend: backend, ServedModelID: p.model.ID, Endpoint: shown, Record: rec})
 	}
 	if len(recs) > 0 && !opts.DryRun {
 		if err := l.reg.AddAll(ctx, recs); err != nil {
@@ -121,27 +103,36 @@ func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions)
 // its context.
 const ctxCheckEvery = 256
 
-// plannedImport is a served model Import adds, and the name it gets.
-type plannedImport struct {
-	name  string
-	model sdk.ServedModel
+// importTarget is what an import's records say about where the models
+// come from.
+type importTarget struct {
+	backend   string
+	endpoint  string // redacted
+	apiKeyEnv string
+	secrets   []sdk.Secret // scrubbed from every stored field
+	warn      func(string)
 }
 
-// planImport picks, from a cleaned listing sorted by id, the models no
-// entry of backend covers, and names them: the id, or "ID (2)", ... when
-// an entry of another backend has that name. One pass over the entries and
+// planImport is Import without its I/O: from the registry's entries and a
+// server's listing it picks the models no entry of the backend covers,
+// names them (the id, or "ID (2)", ... when an entry of another backend
+// has that name) and encodes their records. One pass over the entries and
 // one over the models, each name looked up in a map.
-func (l *Loader) planImport(ctx context.Context, backend string, models []sdk.ServedModel) ([]plannedImport, error) {
+func planImport(ctx context.Context, entries []*registry.Entry, models []sdk.ServedModel, t importTarget) ([]Imported, []json.RawMessage, error) {
+	models, err := cleanListing(ctx, models, t.secrets, t.warn)
+	if err != nil {
+		return nil, nil, err
+	}
 	known := map[string]bool{}
 	names := map[string]bool{}
-	for i, e := range l.reg.Entries(ctx) {
+	for i, e := range entries {
 		if i%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		names[e.Name()] = true
-		if e.Backend() == backend {
+		if e.Backend() == t.backend {
 			known[e.ServedModelID()] = true
 			known[e.Name()] = true
 			for _, a := range entryAliases(e.Field("model_aliases")) {
@@ -173,11 +164,12 @@ func (l *Loader) planImport(ctx context.Context, backend string, models []sdk.Se
 			markKnown(m)
 		}
 	}
-	var plan []plannedImport
+	out := []Imported{}
+	var recs []json.RawMessage
 	for i, m := range models {
 		if i%ctxCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		if isKnown(m) {
@@ -189,9 +181,16 @@ func (l *Loader) planImport(ctx context.Context, backend string, models []sdk.Se
 		}
 		names[name] = true
 		markKnown(m) // a later listing of the same model by an alias is not new
-		plan = append(plan, plannedImport{name: name, model: m})
+		ir := importRecord(name, t.backend, t.endpoint, m)
+		ir.BackendConfig.APIKeyEnv = t.apiKeyEnv
+		rec, err := json.Marshal(ir)
+		if err != nil {
+			return nil, nil, fmt.Errorf("encoding imported entry %q: %w", name, err)
+		}
+		recs = append(recs, rec)
+		out = append(out, Imported{Name: name, Backend: t.backend, ServedModelID: m.ID, Endpoint: t.endpoint, Record: rec})
 	}
-	return plan, nil
+	return out, recs, nil
 }
 
 // entryAliases decodes an entry's model_aliases, ignoring anything that is

@@ -8,10 +8,12 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/imageworks-ai/loader/core/registry"
 	"github.com/imageworks-ai/loader/sdk"
 )
 
-// FuzzImportListing feeds Import server listings of any bytes: it never
+// FuzzImportListing feeds import server listings of any bytes (through
+// planImport, Import without its I/O): it never
 // fails, every entry it would add has a name and served id that validate
 // accepts (non-empty, no surrounding spaces, no control characters, UTF-8),
 // names are unique and new, every record is a JSON object with that name,
@@ -22,18 +24,18 @@ func FuzzImportListing(f *testing.F) {
 	f.Add("taken", "x", "x (2)", "\x1b]0;t\x07")
 	f.Add("bad\xff", "", " ", "known")
 	dir := writeRegistry(f, `[{"name": "taken", "backend": "other"}, {"name": "k", "backend": "fake", "served_model_id": "known"}]`, "")
-	lb := &listingBackend{}
-	l, err := Open(context.Background(), Options{RegistryDir: dir, Backends: map[string]sdk.Backend{"fake": lb}, Getenv: func(string) string { return "" }, ReadOnly: true})
+	reg, err := registry.Open(context.Background(), dir, registry.Options{ReadOnly: true})
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Cleanup(func() { l.Close() })
+	entries := reg.Entries(context.Background())
 	f.Fuzz(func(t *testing.T, id1, alias1, id2, id3 string) {
-		lb.models = []sdk.ServedModel{{ID: id1, Aliases: []string{alias1}}, {ID: id2}, {ID: id3}}
+		models := []sdk.ServedModel{{ID: id1, Aliases: []string{alias1}}, {ID: id2}, {ID: id3}}
 		var warned []string
-		got, err := l.Import(context.Background(), "fake", ImportOptions{Endpoint: "http://127.0.0.1:9", DryRun: true, Warn: func(m string) { warned = append(warned, m) }})
-		if err != nil {
-			t.Fatalf("Import() = %v", err)
+		target := importTarget{backend: "fake", endpoint: "http://127.0.0.1:9/v1", warn: func(m string) { warned = append(warned, m) }}
+		got, recs, err := planImport(context.Background(), entries, models, target)
+		if err != nil || len(recs) != len(got) {
+			t.Fatalf("planImport() = %d entries, %d records, %v", len(got), len(recs), err)
 		}
 		names := map[string]bool{"taken": true, "k": true}
 		for _, im := range got {

@@ -61,7 +61,8 @@ type App struct {
 	Log     hclog.Logger
 
 	loader   *core.Loader
-	readOnly bool // open the registry without writing anything (dry runs)
+	readOnly bool          // open the registry without writing anything (dry runs)
+	secrets  *knownSecrets // keys read so far, scrubbed from stderr
 }
 
 // Loader opens the registry on first use.
@@ -86,6 +87,7 @@ func (a *App) Loader(ctx context.Context) (*core.Loader, error) {
 	// call is still on its way back.
 	context.AfterFunc(ctx, func() { _ = l.Close() })
 	a.loader = l
+	a.secrets.addRegistry(ctx, l, a.Env.Getenv)
 	return l, nil
 }
 
@@ -121,10 +123,11 @@ func Main(args []string, env Env) int {
 	if done {
 		return code
 	}
+	secrets := &knownSecrets{}
 	log := hclog.New(&hclog.LoggerOptions{
-		Name: toolName, Level: hclog.LevelFromString(cli.LogLevel), Output: termLines{env.Stderr},
+		Name: toolName, Level: hclog.LevelFromString(cli.LogLevel), Output: termLines{env.Stderr, secrets},
 	})
-	app := &App{Globals: &cli.Globals, Env: env, Log: log}
+	app := &App{Globals: &cli.Globals, Env: env, Log: log, secrets: secrets}
 	defer app.close()
 
 	ctx, stop := withEndingSignals(context.Background())
@@ -141,7 +144,7 @@ func Main(args []string, env Env) int {
 		return exitBrokenPipe // the reader went away (| head): nothing to say
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "%s: %s\n", toolName, oneLine(err))
+		fmt.Fprintf(env.Stderr, "%s: %s\n", toolName, termText(secrets.redact(oneLine(err))))
 		if sig != nil {
 			return exitInterrupt // a signal ended the work, whatever error that caused
 		}

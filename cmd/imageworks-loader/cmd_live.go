@@ -121,6 +121,7 @@ func (c *ImportCmd) Run(ctx context.Context, a *App) error {
 	var key sdk.Secret
 	if c.APIKeyEnv != "" {
 		key = sdk.Secret(a.Env.Getenv(c.APIKeyEnv))
+		a.secrets.add(key)
 	}
 	if c.DryRun {
 		a.readOnly = true // not even a stale snapshot is rewritten

@@ -6,8 +6,6 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/imageworks-ai/loader/sdk"
 )
 
 // emit writes v as indented JSON, or as a table when --output table and a
@@ -45,5 +43,5 @@ func row(w io.Writer, cells ...any) {
 // warnf writes a diagnostic line on stderr; the line passes through
 // termText, so the values in it cannot act on the terminal or add lines.
 func (a *App) warnf(format string, args ...any) {
-	fmt.Fprintf(a.Env.Stderr, "%s: %s\n", toolName, termText(sdk.RedactText(fmt.Sprintf(format, args...))))
+	fmt.Fprintf(a.Env.Stderr, "%s: %s\n", toolName, termText(a.secrets.redact(fmt.Sprintf(format, args...))))
 }

@@ -56,15 +56,19 @@ func unsafeRune(r rune) bool {
 }
 
 // termLines is an io.Writer for diagnostics (the logger's output): lines
-// pass through termText, the newlines that end them kept.
-type termLines struct{ w io.Writer }
+// are scrubbed of the known secrets and pass through termText, the
+// newlines that end them kept.
+type termLines struct {
+	w       io.Writer
+	secrets *knownSecrets
+}
 
 func (t termLines) Write(p []byte) (int, error) {
 	lines := strings.SplitAfter(string(p), "\n")
 	var b strings.Builder
 	for _, l := range lines {
 		body, nl := strings.CutSuffix(l, "\n")
-		b.WriteString(termText(body))
+		b.WriteString(termText(t.secrets.redact(body)))
 		if nl {
 			b.WriteByte('\n')
 		}

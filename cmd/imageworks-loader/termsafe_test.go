@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"testing"
+
+	"github.com/imageworks-ai/loader/sdk"
 )
 
 func TestTermText(t *testing.T) {
@@ -25,12 +27,12 @@ func TestTermText(t *testing.T) {
 
 func TestTermLines(t *testing.T) {
 	var buf bytes.Buffer
-	w := termLines{&buf}
-	in := "2026 [WARN] plugin said: \x1b[31mred\x1b[0m\n2026 [WARN] second\r\n"
+	w := termLines{&buf, &knownSecrets{keys: []sdk.Secret{"K3Y"}}}
+	in := "2026 [WARN] plugin said: \x1b[31mred\x1b[0m\n2026 [WARN] second Bearer K3Y\r\n"
 	if n, err := w.Write([]byte(in)); n != len(in) || err != nil {
 		t.Fatalf("Write() = %d, %v", n, err)
 	}
-	if got, want := buf.String(), "2026 [WARN] plugin said: \\x1b[31mred\\x1b[0m\n2026 [WARN] second\\r\n"; got != want {
+	if got, want := buf.String(), "2026 [WARN] plugin said: \\x1b[31mred\\x1b[0m\n2026 [WARN] second Bearer xxxxx\\r\n"; got != want {
 		t.Errorf("termLines wrote %q, want %q", got, want)
 	}
 }
