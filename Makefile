@@ -36,6 +36,7 @@ unit:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./core/registry
 	$(GO) test -run '^$$' -fuzz '^FuzzMerge$$' -fuzztime $(FUZZTIME) ./core/registry
+	$(GO) test -run '^$$' -fuzz '^FuzzImportListing$$' -fuzztime $(FUZZTIME) ./core
 
 example-test:
 	cd examples/backend-llamacpp && $(GO) test -count=1 ./...

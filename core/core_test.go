@@ -25,7 +25,7 @@ import (
 
 // writeRegistry writes a curated layer (and, when given, a discovered one)
 // into a new directory.
-func writeRegistry(t *testing.T, curated, discovered string) string {
+func writeRegistry(t testing.TB, curated, discovered string) string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "model_registry.curated.json"), []byte(curated), 0o644); err != nil {

@@ -65,6 +65,9 @@ type Options struct {
 	// challenge's colours. It must be safe for concurrent use. Nil means
 	// math/rand/v2.IntN.
 	Rand func(n int) int
+	// ReadOnly opens the registry without writing anything (no snapshot
+	// regeneration); for dry runs.
+	ReadOnly bool
 }
 
 // Loader is an open registry plus the backends that serve its entries. It is
@@ -93,7 +96,7 @@ func Open(ctx context.Context, opts Options) (*Loader, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	ropts := registry.Options{Logger: log.Named("registry"), AllowDuplicates: opts.AllowDuplicates, Now: opts.Now}
+	ropts := registry.Options{Logger: log.Named("registry"), AllowDuplicates: opts.AllowDuplicates, Now: opts.Now, ReadOnly: opts.ReadOnly}
 	var (
 		reg *registry.Registry
 		err error

@@ -89,9 +89,9 @@ func (s Selection) LiveProblem() error {
 	case s.Live == nil:
 		return nil
 	case !s.Live.Up:
-		return fmt.Errorf("%s: server at %s: %w", s.LogicalName, s.Endpoint, ErrServerDown)
+		return fmt.Errorf("%s: server at %s: %w", s.LogicalName, sdk.RedactURL(s.Endpoint), ErrServerDown)
 	case !s.Live.Served:
-		return fmt.Errorf("%s: server at %s does not serve %q: %w", s.LogicalName, s.Endpoint, s.InternalModelID, ErrNotServed)
+		return fmt.Errorf("%s: server at %s does not serve %q: %w", s.LogicalName, sdk.RedactURL(s.Endpoint), s.InternalModelID, ErrNotServed)
 	}
 	return nil
 }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/alecthomas/kong"
 	kongcompletion "github.com/jotaen/kong-completion"
@@ -63,7 +60,9 @@ type App struct {
 	Env     Env
 	Log     hclog.Logger
 
-	loader *core.Loader
+	loader   *core.Loader
+	readOnly bool          // open the registry without writing anything (dry runs)
+	secrets  *knownSecrets // keys read so far, scrubbed from stderr
 }
 
 // Loader opens the registry on first use.
@@ -78,6 +77,7 @@ func (a *App) Loader(ctx context.Context) (*core.Loader, error) {
 		PluginDirs:      a.Globals.PluginDir,
 		Getenv:          a.Env.Getenv,
 		Logger:          a.Log,
+		ReadOnly:        a.readOnly,
 	}
 	l, err := core.Open(ctx, opts)
 	if err != nil {
@@ -87,13 +87,16 @@ func (a *App) Loader(ctx context.Context) (*core.Loader, error) {
 	// call is still on its way back.
 	context.AfterFunc(ctx, func() { _ = l.Close() })
 	a.loader = l
+	a.secrets.addRegistry(ctx, l, a.Env.Getenv)
 	return l, nil
 }
 
-// close stops any plugin the loader started.
+// close stops any plugin the loader started; calling it again does
+// nothing.
 func (a *App) close() {
 	if a.loader != nil {
 		_ = a.loader.Close()
+		a.loader = nil
 	}
 }
 
@@ -120,23 +123,29 @@ func Main(args []string, env Env) int {
 	if done {
 		return code
 	}
+	secrets := &knownSecrets{}
 	log := hclog.New(&hclog.LoggerOptions{
-		Name: toolName, Level: hclog.LevelFromString(cli.LogLevel), Output: env.Stderr,
+		Name: toolName, Level: hclog.LevelFromString(cli.LogLevel), Output: termLines{env.Stderr, secrets},
 	})
-	app := &App{Globals: &cli.Globals, Env: env, Log: log}
+	app := &App{Globals: &cli.Globals, Env: env, Log: log, secrets: secrets}
 	defer app.close()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := withEndingSignals(context.Background())
 	defer stop()
 	kctx.BindTo(ctx, (*context.Context)(nil))
 	kctx.Bind(app)
 	err = runCommand(kctx, &exit)
+	app.close() // before any message: plugins and their socket folder go first
 	if exit >= 0 {
 		return exit
 	}
+	sig := endedBy(ctx)
+	if brokenPipe(err) {
+		return exitBrokenPipe // the reader went away (| head): nothing to say
+	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "%s: %s\n", toolName, oneLine(err))
-		if ctx.Err() != nil {
+		fmt.Fprintf(env.Stderr, "%s: %s\n", toolName, termText(secrets.redact(oneLine(err))))
+		if sig != nil {
 			return exitInterrupt // a signal ended the work, whatever error that caused
 		}
 		return exitCode(err)

@@ -118,15 +118,25 @@ type ImportCmd struct {
 
 // Run imports the served models the registry lacks.
 func (c *ImportCmd) Run(ctx context.Context, a *App) error {
+	var key sdk.Secret
+	if c.APIKeyEnv != "" {
+		key = sdk.Secret(a.Env.Getenv(c.APIKeyEnv))
+		a.secrets.add(key)
+	}
+	if c.DryRun {
+		a.readOnly = true // not even a stale snapshot is rewritten
+	}
 	l, err := a.Loader(ctx)
 	if err != nil {
 		return err
 	}
-	var key sdk.Secret
-	if c.APIKeyEnv != "" {
-		key = sdk.Secret(a.Env.Getenv(c.APIKeyEnv))
+	if ep := strings.TrimSpace(c.Endpoint); sdk.RedactURL(ep) != ep {
+		a.warnf("the password or key in --endpoint is not stored: entries get %s; give the key with --api-key-env", sdk.RedactURL(ep))
 	}
-	added, err := l.Import(ctx, c.Backend, core.ImportOptions{Endpoint: c.Endpoint, DryRun: c.DryRun, APIKey: key, APIKeyEnv: c.APIKeyEnv})
+	added, err := l.Import(ctx, c.Backend, core.ImportOptions{
+		Endpoint: c.Endpoint, DryRun: c.DryRun, APIKey: key, APIKeyEnv: c.APIKeyEnv,
+		Warn: func(msg string) { a.warnf("%s", msg) },
+	})
 	if err != nil {
 		return err
 	}

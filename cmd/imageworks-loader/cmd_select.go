@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/imageworks-ai/loader/core"
+	"github.com/imageworks-ai/loader/sdk"
 )
 
 // SelectCmd is `select NAME` and `select --role ROLE`.
@@ -50,6 +51,9 @@ func (c *SelectCmd) Run(ctx context.Context, a *App) error {
 	if err != nil {
 		return err
 	}
+	// What prints never shows the endpoint's password or key (an embedder
+	// calling core gets the whole URL to connect with).
+	sel.Endpoint = sdk.RedactURL(sel.Endpoint)
 	if err := a.emit(sel, func(w io.Writer) {
 		row(w, "LOGICAL_NAME", "ENDPOINT", "BACKEND", "INTERNAL_MODEL_ID", "CAPABILITIES")
 		row(w, sel.LogicalName, sel.Endpoint, sel.Backend, sel.InternalModelID, trueKeys(sel.Capabilities))

@@ -3,20 +3,21 @@ package main
 import (
 	"errors"
 	"strings"
-	"unicode"
 
 	"github.com/imageworks-ai/loader/core/artifact"
 	"github.com/imageworks-ai/loader/core/pluginhost"
+	"github.com/imageworks-ai/loader/sdk"
 )
 
 // Exit statuses. They are decided here and nowhere else.
 const (
-	exitOK        = 0
-	exitFailure   = 1   // unknown names, capability errors, probe failures, bad input
-	exitViolation = 2   // a version lock violation
-	exitPlugin    = 3   // a plugin missing, untrusted, crashing, hanging or speaking another protocol
-	exitInterrupt = 130 // stopped by SIGINT or SIGTERM (128 + SIGINT, the shells' convention)
-	exitUsage     = 80  // command-line usage errors (kong's convention)
+	exitOK         = 0
+	exitFailure    = 1   // unknown names, capability errors, probe failures, bad input
+	exitViolation  = 2   // a version lock violation
+	exitPlugin     = 3   // a plugin missing, untrusted, crashing, hanging or speaking another protocol
+	exitInterrupt  = 130 // stopped by SIGINT, SIGTERM, SIGHUP or SIGQUIT (128 + SIGINT, the shells' convention)
+	exitBrokenPipe = 141 // stdout or stderr was a pipe whose reader went away (128 + SIGPIPE)
+	exitUsage      = 80  // command-line usage errors (kong's convention)
 )
 
 // exitCoder is an error that knows its exit status (kong's parse errors do).
@@ -40,16 +41,14 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
-// oneLine flattens an error message onto one line, with any other control
-// character (a plugin's stderr may hold terminal escapes) shown as "?".
+// oneLine flattens an error message onto one line fit for a terminal:
+// URLs redacted (sdk.RedactText), line breaks shown as "; ", and any other
+// control character escaped (termText; a plugin's stderr or a server's
+// answer may hold terminal escapes).
 func oneLine(err error) string {
-	msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) && r != '\t' {
-			return '?'
-		}
-		return r
-	}, msg)
+	msg := sdk.RedactText(strings.TrimSpace(err.Error()))
+	msg = strings.NewReplacer("\r\n", "; ", "\n", "; ").Replace(msg)
+	return termText(msg)
 }
 
 // statusError ends a command with a status and a message, after it has

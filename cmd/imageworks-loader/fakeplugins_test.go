@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,9 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/imageworks-ai/loader/plugins/vllm"
+	"github.com/imageworks-ai/loader/sdk"
 )
 
 // Fake plugins that misbehave. The test binary runs as one when its name
@@ -35,6 +39,9 @@ var fakePlugins = map[string]func(){
 		fmt.Fprintln(os.Stderr, "hanger: waiting forever")
 		select {}
 	},
+	// straystdout is the vLLM backend that, once serving, prints to
+	// stdout in every Health call, through os.Stdout and straight to fd 1.
+	"straystdout": func() { os.Exit(sdk.Serve(strayStdout{vllm.New()})) },
 	// chatty prints text instead of a handshake, then waits.
 	"chatty": func() {
 		writePIDs(os.Getpid())
@@ -42,6 +49,21 @@ var fakePlugins = map[string]func(){
 		fmt.Fprintln(os.Stderr, "chatty: printed a banner")
 		time.Sleep(300 * time.Second)
 	},
+}
+
+// strayStdout writes to stdout after the handshake.
+type strayStdout struct{ *vllm.Backend }
+
+func (b strayStdout) Info(ctx context.Context) (sdk.Info, error) {
+	info, err := b.Backend.Info(ctx)
+	info.Name = "straystdout"
+	return info, err
+}
+
+func (b strayStdout) Health(ctx context.Context, req sdk.HealthRequest) (sdk.HealthStatus, error) {
+	fmt.Println("STRAY through os.Stdout")
+	_, _ = syscall.Write(1, []byte("STRAY straight to fd 1\n"))
+	return b.Backend.Health(ctx, req)
 }
 
 // runFakePlugin runs the fake plugin the binary is named after, if any.

@@ -35,11 +35,13 @@ func row(w io.Writer, cells ...any) {
 		if parts[i] == "" {
 			parts[i] = "-"
 		}
+		parts[i] = termText(parts[i])
 	}
 	fmt.Fprintln(w, strings.Join(parts, "\t"))
 }
 
-// warnf writes a diagnostic line on stderr.
+// warnf writes a diagnostic line on stderr; the line passes through
+// termText, so the values in it cannot act on the terminal or add lines.
 func (a *App) warnf(format string, args ...any) {
-	fmt.Fprintf(a.Env.Stderr, toolName+": "+format+"\n", args...)
+	fmt.Fprintf(a.Env.Stderr, "%s: %s\n", toolName, termText(a.secrets.redact(fmt.Sprintf(format, args...))))
 }

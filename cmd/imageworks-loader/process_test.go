@@ -192,41 +192,96 @@ func TestInterruptStopsHashing(t *testing.T) {
 	}
 }
 
-// childrenOf lists the processes whose parent is pid.
-func childrenOf(pid int) []int {
-	var kids []int
+// processes lists the live processes for which keep, given the process's
+// /proc folder, is true.
+func processes(keep func(procDir string) bool) []int {
+	var out []int
 	dirs, _ := os.ReadDir("/proc")
 	for _, d := range dirs {
-		cpid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
+		pid, err := strconv.Atoi(d.Name())
+		if err == nil && keep(filepath.Join("/proc", d.Name())) {
+			out = append(out, pid)
 		}
-		stat, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
+	}
+	return out
+}
+
+// childrenOf lists the processes whose parent is pid.
+func childrenOf(pid int) []int {
+	return processes(func(dir string) bool {
+		stat, err := os.ReadFile(filepath.Join(dir, "stat"))
 		if err != nil {
-			continue
+			return false
 		}
 		s := string(stat)
 		i := strings.LastIndexByte(s, ')')
 		if i < 0 {
-			continue
+			return false
 		}
 		f := strings.Fields(s[i+1:])
-		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
-			kids = append(kids, cpid)
-		}
-	}
-	return kids
+		return len(f) > 1 && f[1] == strconv.Itoa(pid)
+	})
 }
 
-// TestSignalKillsPlugins: SIGTERM while a plugin call is in flight ends the
-// CLI promptly and leaves no plugin process behind.
+// TestSignalKillsPlugins: every signal that ends the CLI (short of
+// SIGKILL), arriving while a plugin call is in flight, ends it promptly and
+// runs the same cleanup: no plugin process and no imageworks-plugins-*
+// folder outlive it.
 func TestSignalKillsPlugins(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			tmp, cli, plugins := probeInFlight(t)
+			start := time.Now()
+			if err := cli.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			err := cli.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+				t.Errorf("probe-vision after %v = %v, want exit status 130", sig, err)
+			}
+			if took := time.Since(start); took > 3*time.Second {
+				t.Errorf("probe-vision took %v to end after %v", took, sig)
+			}
+			checkCleanedUp(t, tmp, plugins)
+		})
+	}
+}
+
+// TestBrokenPipeCleansUp: `imageworks-loader backends | head -1` where
+// head has gone: the write fails, and the CLI ends quietly with status 141
+// (128 + SIGPIPE) after the same cleanup as for any signal.
+func TestBrokenPipeCleansUp(t *testing.T) {
 	dir := t.TempDir()
+	tmp := shortTemp(t)
+	url := startStandin(t, dir, "--models", "qwen-vl")
+	writeVLRegistry(t, dir, url)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close() // the reader is gone before anything is written
+	var stderr strings.Builder
+	cli := exec.Command("imageworks-loader", "--registry-dir", dir, "backends")
+	cli.Env = append(os.Environ(), "TMPDIR="+tmp)
+	cli.Stdout, cli.Stderr = w, &stderr
+	if err := cli.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	err = cli.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 141 || stderr.Len() != 0 {
+		t.Errorf("backends into a closed pipe = %v (stderr %q), want exit status 141 and nothing on stderr", err, stderr.String())
+	}
+	checkCleanedUp(t, tmp, nil)
+}
+
+// startStandin starts a vLLM stand-in with args and returns its URL.
+func startStandin(t *testing.T, dir string, args ...string) string {
+	t.Helper()
 	urlFile := filepath.Join(dir, "url")
-	reqFile := filepath.Join(dir, "requests")
-	srv := exec.Command("standin", "vllm", "--models", "qwen-vl", "--vision", "qwen-vl",
-		"--fail", "slow", "--fail-path", "/v1/chat/completions", "--delay", "30s",
-		"--url-file", urlFile, "--requests-file", reqFile)
+	srv := exec.Command("standin", append([]string{"vllm", "--url-file", urlFile}, args...)...)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -235,15 +290,34 @@ func TestSignalKillsPlugins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return url
+}
+
+// writeVLRegistry writes a registry of one vision entry, vl, served at url.
+func writeVLRegistry(t *testing.T, dir, url string) {
+	t.Helper()
 	reg := fmt.Sprintf(`[{"name": "vl", "backend": "vllm", "backend_config": {"base_url": %q}, "capabilities": {"vision": true}}]`, url+"/v1")
 	if err := os.WriteFile(filepath.Join(dir, "model_registry.curated.json"), []byte(reg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cli := exec.Command("imageworks-loader", "--registry-dir", dir, "probe-vision", "vl")
+}
+
+// probeInFlight starts probe-vision against a server that never answers,
+// with a private TMPDIR, and returns once the request is in flight in the
+// plugin: the TMPDIR, the CLI and its plugin processes.
+func probeInFlight(t *testing.T) (tmp string, cli *exec.Cmd, plugins []int) {
+	t.Helper()
+	dir := t.TempDir()
+	tmp = shortTemp(t)
+	reqFile := filepath.Join(dir, "requests")
+	url := startStandin(t, dir, "--models", "qwen-vl", "--vision", "qwen-vl",
+		"--fail", "slow", "--fail-path", "/v1/chat/completions", "--delay", "30s", "--requests-file", reqFile)
+	writeVLRegistry(t, dir, url)
+	cli = exec.Command("imageworks-loader", "--registry-dir", dir, "probe-vision", "vl")
+	cli.Env = append(os.Environ(), "TMPDIR="+tmp)
 	if err := cli.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var plugins []int
 	for deadline := time.Now().Add(10 * time.Second); len(plugins) == 0 && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)
 		plugins = childrenOf(cli.Process.Pid)
@@ -263,25 +337,45 @@ func TestSignalKillsPlugins(t *testing.T) {
 			t.Fatal("the probe never reached the server")
 		}
 	}
-	start := time.Now()
-	if err := cli.Process.Signal(syscall.SIGTERM); err != nil {
+	return tmp, cli, plugins
+}
+
+// shortTemp returns a new folder for the CLI's TMPDIR, short enough that
+// the plugin host puts its socket folder there.
+func shortTemp(t *testing.T) string {
+	t.Helper()
+	tmp, err := os.MkdirTemp("", "iwl")
+	if err != nil {
 		t.Fatal(err)
 	}
-	err = cli.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
-		t.Errorf("probe-vision after SIGTERM = %v, want exit status 130", err)
-	}
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("probe-vision took %v to end after SIGTERM", took)
-	}
-	for _, pid := range plugins {
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	return tmp
+}
+
+// withTMPDIR lists the live processes whose environment has TMPDIR=tmp:
+// the plugins of a CLI given that TMPDIR (it is on their allow-list).
+func withTMPDIR(tmp string) []int {
+	return processes(func(dir string) bool {
+		env, err := os.ReadFile(filepath.Join(dir, "environ"))
+		return err == nil && strings.Contains("\x00"+string(env)+"\x00", "\x00TMPDIR="+tmp+"\x00")
+	})
+}
+
+// checkCleanedUp fails unless every plugin process (those given and any
+// with TMPDIR=tmp) is gone within 2 s and tmp holds no
+// imageworks-plugins-* folder.
+func checkCleanedUp(t *testing.T, tmp string, plugins []int) {
+	t.Helper()
+	for _, pid := range append(plugins, withTMPDIR(tmp)...) {
 		for deadline := time.Now().Add(2 * time.Second); alive(pid); {
 			if time.Now().After(deadline) {
 				t.Fatalf("plugin process %d outlived the CLI", pid)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "imageworks-plugins-*")); len(left) > 0 {
+		t.Errorf("the CLI left %q behind", left)
 	}
 }
 

@@ -24,7 +24,7 @@ func (a *App) progressBar(desc string) *progress {
 	}
 	p.bar = progressbar.NewOptions64(-1,
 		progressbar.OptionSetWriter(a.Env.Stderr),
-		progressbar.OptionSetDescription(desc),
+		progressbar.OptionSetDescription(termText(desc)),
 		progressbar.OptionShowBytes(true),
 		progressbar.OptionThrottle(100_000_000),
 		progressbar.OptionClearOnFinish(),

@@ -78,6 +78,9 @@ func hostDeadline(ctx, cctx context.Context, ours time.Time, cause, err error) b
 	return !ok || d.After(ours)
 }
 
+// Every call's answer and error pass through scrubbed (scrub.go): the
+// request's key and endpoint credentials never come back from a plugin.
+
 // Info implements sdk.Backend.
 func (b *pluginBackend) Info(ctx context.Context) (sdk.Info, error) {
 	return call(ctx, b, "Info", b.h.callTimeout, b.inst.backend.Info)
@@ -85,38 +88,45 @@ func (b *pluginBackend) Info(ctx context.Context) (sdk.Info, error) {
 
 // Resolve implements sdk.Backend.
 func (b *pluginBackend) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
-	return call(ctx, b, "Resolve", b.h.callTimeout, func(ctx context.Context) (sdk.Resolution, error) {
+	res, err := call(ctx, b, "Resolve", b.h.callTimeout, func(ctx context.Context) (sdk.Resolution, error) {
 		return b.inst.backend.Resolve(ctx, req)
 	})
+	_, err = scrubbed(callSecrets(req.APIKey, req.Entry.Config.BaseURL), struct{}{}, err)
+	return res, err
 }
 
 // Health implements sdk.Backend.
 func (b *pluginBackend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.HealthStatus, error) {
-	return call(ctx, b, "Health", b.h.callTimeout, func(ctx context.Context) (sdk.HealthStatus, error) {
+	v, err := call(ctx, b, "Health", b.h.callTimeout, func(ctx context.Context) (sdk.HealthStatus, error) {
 		return b.inst.backend.Health(ctx, req)
 	})
+	return scrubbed(callSecrets(req.APIKey, req.Endpoint), v, err)
 }
 
 // ListModels implements sdk.Backend.
 func (b *pluginBackend) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk.ServedModel, error) {
-	return call(ctx, b, "ListModels", b.h.callTimeout, func(ctx context.Context) ([]sdk.ServedModel, error) {
+	v, err := call(ctx, b, "ListModels", b.h.callTimeout, func(ctx context.Context) ([]sdk.ServedModel, error) {
 		return b.inst.backend.ListModels(ctx, req)
 	})
+	return scrubbed(callSecrets(req.APIKey, req.Endpoint), v, err)
 }
 
 // ProbeVision implements sdk.Backend. Its deadline is the request's own
 // Timeout plus a few seconds when that is longer than the call timeout.
 func (b *pluginBackend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
-	return call(ctx, b, "ProbeVision", probeDeadline(b.h.callTimeout, req.Timeout), func(ctx context.Context) (sdk.ProbeResult, error) {
+	v, err := call(ctx, b, "ProbeVision", probeDeadline(b.h.callTimeout, req.Timeout), func(ctx context.Context) (sdk.ProbeResult, error) {
 		return b.inst.backend.ProbeVision(ctx, req)
 	})
+	return scrubbed(callSecrets(req.APIKey, req.Endpoint, req.Entry.Config.BaseURL), v, err)
 }
 
 // Artifacts implements sdk.Backend.
 func (b *pluginBackend) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk.ArtifactSet, error) {
-	return call(ctx, b, "Artifacts", b.h.callTimeout, func(ctx context.Context) (sdk.ArtifactSet, error) {
+	v, err := call(ctx, b, "Artifacts", b.h.callTimeout, func(ctx context.Context) (sdk.ArtifactSet, error) {
 		return b.inst.backend.Artifacts(ctx, req)
 	})
+	_, err = scrubbed(callSecrets("", req.Entry.Config.BaseURL), struct{}{}, err)
+	return v, err
 }
 
 // probeDeadline is the deadline of a ProbeVision call.

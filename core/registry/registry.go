@@ -37,6 +37,9 @@ type Options struct {
 	AllowDuplicates bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// ReadOnly opens without writing anything: a stale snapshot is left
+	// as it is (a dry run writes nothing, not even the lock file).
+	ReadOnly bool
 }
 
 // Registry is a loaded registry: a directory of layers (Open) or one file
@@ -148,7 +151,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Registry, error) {
 	if err := r.load(ctx); err != nil {
 		return nil, err
 	}
-	r.refreshSnapshot(ctx)
+	if !r.opts.ReadOnly {
+		r.refreshSnapshot(ctx)
+	}
 	return r, nil
 }
 

@@ -27,6 +27,8 @@ flags:
   --alias ID=ALIAS    a further vLLM served name for ID (repeatable)
   --answer TEXT       fixed answer of every model (default: name the image's colour)
   --api-key KEY       key required as "Authorization: Bearer KEY"
+  --echo-auth         hostile: a 401 repeats the request's Authorization header
+  --models-json F     further model ids from F, a JSON array of strings (any bytes)
   --version V         server version copied (selects version-specific shapes)
   --status S          health state (vllm: dead; lmdeploy: healthy|sleeping|unhealthy|initializing)
   --fail MODE         500|badjson|slow
@@ -88,6 +90,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	addr := fs.String("addr", "127.0.0.1:0", "")
 	urlFile := fs.String("url-file", "", "")
 	reqFile := fs.String("requests-file", "", "")
+	echoAuth := fs.Bool("echo-auth", false, "")
+	modelsJSON := fs.String("models-json", "", "")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -108,8 +112,21 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "standin: unknown --fail mode %q (want 500, badjson or slow)\n", *fail)
 		return 2
 	}
+	if *modelsJSON != "" {
+		data, err := os.ReadFile(*modelsJSON)
+		var ids []string
+		if err == nil {
+			err = json.Unmarshal(data, &ids)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "standin: --models-json: %v\n", err)
+			return 2
+		}
+		models = append(models, ids...)
+	}
 	cfg := Config{
-		APIKey: *key, Version: *version, Status: *status,
+		EchoAuth: *echoAuth,
+		APIKey:   *key, Version: *version, Status: *status,
 		Fail: Failure{Mode: mode, Path: *failPath, Delay: *delay},
 	}
 	sees := map[string]bool{}

@@ -129,6 +129,10 @@ type Config struct {
 	Status string
 	// Fail makes the stand-in fail on demand.
 	Fail Failure
+	// EchoAuth makes the stand-in hostile: its 401 answer repeats the
+	// request's Authorization header (as some proxies and debug builds
+	// do). No real server shape requires it.
+	EchoAuth bool
 }
 
 // Request is a request a stand-in received.
@@ -325,6 +329,10 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	}
 	if r.Header.Get("Authorization") == "Bearer "+key {
 		return true
+	}
+	if s.config().EchoAuth {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "Unauthorized: Authorization: " + r.Header.Get("Authorization")})
+		return false
 	}
 	if s.kind == LMDeploy && !versionBefore(s.config().Version, "0.14") {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{

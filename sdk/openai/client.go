@@ -92,38 +92,18 @@ func NewClient(baseURL string, opts ...Option) *Client {
 		u.RawQuery, u.ForceQuery = "", false
 		c.base = strings.TrimRight(u.String(), "/")
 	}
-	c.shown = redact(c.base)
+	c.shown = sdk.RedactURL(c.base)
 	for _, o := range opts {
 		o(c)
 	}
 	return c
 }
 
-// redact returns raw fit for messages: the password of any user info
-// replaced, and the query and fragment dropped, since a server may take
-// its key there (Azure's ?api-key=). A URL that does not parse is cut at
-// its first '?' or '#'.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		if i := strings.IndexAny(raw, "?#"); i >= 0 {
-			raw = raw[:i]
-		}
-		// Drop any user info: scheme://user:password@host...
-		if i := strings.Index(raw, "://"); i >= 0 {
-			rest := raw[i+3:]
-			hostEnd := strings.IndexByte(rest, '/')
-			if hostEnd < 0 {
-				hostEnd = len(rest)
-			}
-			if at := strings.LastIndexByte(rest[:hostEnd], '@'); at >= 0 {
-				raw = raw[:i+3] + "xxxxx@" + rest[at+1:]
-			}
-		}
-		return raw
-	}
-	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
-	return u.Redacted()
+// scrub removes from a server's text (an error body that echoes the
+// request, say) the client's key and the credentials of its base URL.
+func (c *Client) scrub(s string) string {
+	secrets := sdk.URLSecrets(c.base + "?" + c.query.Reveal())
+	return sdk.RedactText(s, append(secrets, c.key)...)
 }
 
 // shownURL is the URL of a request to path as messages show it.
@@ -224,7 +204,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in any) (*Response
 	}
 	r := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Latency: latency}
 	if resp.StatusCode >= 400 {
-		return r, newAPIError(method, shown, resp.StatusCode, data)
+		return r, newAPIError(method, shown, resp.StatusCode, []byte(c.scrub(string(data))))
 	}
 	return r, nil
 }
@@ -266,7 +246,7 @@ func (c *Client) DoJSON(ctx context.Context, method, path string, in, out any) (
 	}
 	if err := json.Unmarshal(r.Body, out); err != nil {
 		return r, fmt.Errorf("%s %s: decoding answer (HTTP %d, %q): %w: %w",
-			method, c.shownURL(path), r.StatusCode, Excerpt(string(r.Body)), sdk.ErrBadResponse, err)
+			method, c.shownURL(path), r.StatusCode, Excerpt(c.scrub(string(r.Body))), sdk.ErrBadResponse, err)
 	}
 	return r, nil
 }

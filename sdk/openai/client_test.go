@@ -98,23 +98,6 @@ func TestClientNeverShowsKey(t *testing.T) {
 	}
 }
 
-func TestRedact(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"http://h:1/v1", "http://h:1/v1"},
-		{"http://user:pass@h:1/v1", "http://user:xxxxx@h:1/v1"},
-		{"https://x.openai.azure.com/openai/deployments/d?api-version=2024-02-01&api-key=SECRET", "https://x.openai.azure.com/openai/deployments/d"},
-		{"http://h/v1?", "http://h/v1"},
-		{"http://h/v1#api-key=SECRET", "http://h/v1"},
-		{"http://h/v1/models?key=SECRET", "http://h/v1/models"},
-		{"http://h:bad port/v1?api-key=SECRET", "http://h:bad port/v1"},
-	}
-	for _, tt := range tests {
-		if got := redact(tt.in); got != tt.want {
-			t.Errorf("redact(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestClientQueryKey(t *testing.T) {
 	const key = "SECRET-in-query"
 	srv, seen := newServer(t, 401, `{"error":"Unauthorized"}`)
@@ -283,6 +266,29 @@ func TestUnparsableBaseURLKeepsSecrets(t *testing.T) {
 		_, err := c.GetJSON(context.Background(), "/models", &out)
 		if err == nil || strings.Contains(err.Error(), "SECRET") || !errors.Is(err, sdk.ErrBadRequest) {
 			t.Errorf("GetJSON with base %q = %v, want ErrBadRequest without the secret", base, err)
+		}
+	}
+}
+
+// A server that echoes the Authorization header or the query's key in its
+// error never gets either into the error text.
+func TestClientScrubsEchoedKey(t *testing.T) {
+	const key, qkey = "sk-echoed-123", "QK-echoed-456"
+	for _, body := range []string{
+		`{"error":{"message":"bad header Authorization: Bearer sk-echoed-123"}}`,
+		`not json: Bearer sk-echoed-123 and api-key=QK-echoed-456`,
+	} {
+		srv, _ := newServer(t, 401, body)
+		c := NewClient(srv.URL+"/v1?api-key="+qkey, WithAPIKey(key))
+		_, err := c.GetJSON(context.Background(), "/models", &ModelList{})
+		if err == nil || strings.Contains(err.Error(), key) || strings.Contains(err.Error(), qkey) {
+			t.Errorf("GetJSON() with a server echoing %q = %v, want an error without either key", body, err)
+		}
+		srv2, _ := newServer(t, 200, "{"+body)
+		c2 := NewClient(srv2.URL+"/v1?api-key="+qkey, WithAPIKey(key))
+		_, err = c2.GetJSON(context.Background(), "/models", &ModelList{})
+		if err == nil || strings.Contains(err.Error(), key) || strings.Contains(err.Error(), qkey) {
+			t.Errorf("GetJSON() with an undecodable answer echoing %q = %v, want an error without either key", body, err)
 		}
 	}
 }

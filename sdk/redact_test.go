@@ -1,0 +1,61 @@
+package sdk_test
+
+import (
+	"testing"
+
+	"github.com/imageworks-ai/loader/sdk"
+)
+
+func TestRedactURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"http://h:1/v1", "http://h:1/v1"},
+		{"http://user:pass@h:1/v1", "http://user:xxxxx@h:1/v1"},
+		{"http://user@h:1/v1", "http://user@h:1/v1"},
+		{"https://x.azure.com/openai/d?api-version=2024-02-01&api-key=SECRET", "https://x.azure.com/openai/d?api-version=2024-02-01&api-key=xxxxx"},
+		{"http://h/v1?api_key=SECRET&key=SECRET&token=SECRET&access_token=SECRET&X-Api-Key=SECRET", "http://h/v1?api_key=xxxxx&key=xxxxx&token=xxxxx&access_token=xxxxx&X-Api-Key=xxxxx"},
+		{"http://h/v1?api%2Dkey=SECRET&sig=SECRET&password=SECRET", "http://h/v1?api%2Dkey=xxxxx&sig=xxxxx&password=xxxxx"},
+		{"http://h/v1?", "http://h/v1"},
+		{"http://h/v1#api-key=SECRET", "http://h/v1"},
+		{"http://u:p@h:bad port/v1?api-key=SECRET", "http://u:xxxxx@h:bad port/v1?api-key=xxxxx"},
+		{"http://u:p%40ss@h/v1/a@b", "http://u:xxxxx@h/v1/a@b"},
+	}
+	for _, tt := range tests {
+		if got := sdk.RedactURL(tt.in); got != tt.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRedactSecrets(t *testing.T) {
+	const key = `k+y/"1"`
+	in := `Authorization: Bearer k+y/"1"; q=k%2By%2F%221%22; p=k+y%2F%221%22; j={"auth":"Bearer k+y/\"1\""}`
+	got := sdk.RedactSecrets(in, "", sdk.Secret(key))
+	want := `Authorization: Bearer xxxxx; q=xxxxx; p=xxxxx; j={"auth":"Bearer xxxxx"}`
+	if got != want {
+		t.Errorf("RedactSecrets(%q) = %q, want %q", in, got, want)
+	}
+	if got := sdk.RedactSecrets("no secret here"); got != "no secret here" {
+		t.Errorf("RedactSecrets without secrets = %q", got)
+	}
+}
+
+func TestRedactText(t *testing.T) {
+	in := `Get "http://u:pw@h/v1/models?api-key=Q1": dial tcp; server said: key KEY1 is wrong`
+	want := `Get "http://u:xxxxx@h/v1/models?api-key=xxxxx": dial tcp; server said: key xxxxx is wrong`
+	if got := sdk.RedactText(in, "KEY1"); got != want {
+		t.Errorf("RedactText(%q) = %q, want %q", in, got, want)
+	}
+}
+
+func TestURLSecrets(t *testing.T) {
+	got := sdk.URLSecrets("http://u:p%40w@h/v1?api-version=1&api-key=K1&token=T%2B2#x")
+	want := []string{"p%40w", "p@w", "K1", "T%2B2", "T+2"}
+	if len(got) != len(want) {
+		t.Fatalf("URLSecrets() = %d secrets, want %q", len(got), want)
+	}
+	for i := range want {
+		if got[i].Reveal() != want[i] {
+			t.Errorf("URLSecrets()[%d] = %q, want %q", i, got[i].Reveal(), want[i])
+		}
+	}
+}
