@@ -265,7 +265,15 @@ func readReports(t testing.TB, out string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Split(strings.TrimSpace(string(data)), "\n")
+	// Only whole lines: the file may exist, or hold half a line, while the
+	// plugin is still writing it.
+	var lines []string
+	for _, l := range strings.SplitAfter(string(data), "\n") {
+		if strings.HasSuffix(l, "\n") && strings.TrimSpace(l) != "" {
+			lines = append(lines, strings.TrimSpace(l))
+		}
+	}
+	return lines
 }
 
 // reportedPids returns the pids in a "pids P C" or "start P" report.
