@@ -62,7 +62,7 @@ func New(opts ...Option) *Backend {
 		Name:        Name,
 		Version:     Version,
 		DefaultPort: DefaultPort,
-		Implements:  []string{sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision},
+		Implements:  []string{sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision, sdk.CallServerCommand},
 	}, b.Health)
 	for _, o := range opts {
 		o(b)

@@ -98,7 +98,7 @@ func (b *Backend) Info(context.Context) (sdk.Info, error) {
 		Version:     Version,
 		Protocols:   []int{sdk.ProtocolVersion},
 		DefaultPort: DefaultPort,
-		Implements:  []string{sdk.CallArtifacts, sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision},
+		Implements:  []string{sdk.CallArtifacts, sdk.CallHealth, sdk.CallListModels, sdk.CallModelLoading, sdk.CallProbeVision},
 	}, nil
 }
 

@@ -57,7 +57,7 @@ func closedURL(t *testing.T) string {
 func TestInfo(t *testing.T) {
 	info, err := New().Info(context.Background())
 	want := sdk.Info{Name: "ollama", Version: Version, Protocols: []int{sdk.ProtocolVersion}, DefaultPort: 11434,
-		Implements: []string{sdk.CallArtifacts, sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}}
+		Implements: []string{sdk.CallArtifacts, sdk.CallHealth, sdk.CallListModels, sdk.CallModelLoading, sdk.CallProbeVision}}
 	if err != nil || !reflect.DeepEqual(info, want) {
 		t.Errorf("Info() = %+v, %v, want %+v", info, err, want)
 	}

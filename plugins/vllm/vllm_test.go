@@ -52,7 +52,7 @@ func closedURL(t *testing.T) string {
 func TestInfo(t *testing.T) {
 	info, err := New().Info(context.Background())
 	want := sdk.Info{Name: "vllm", Version: Version, Protocols: []int{sdk.ProtocolVersion}, DefaultPort: 8000,
-		Implements: []string{sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}}
+		Implements: []string{sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision, sdk.CallServerCommand}}
 	if err != nil || !reflect.DeepEqual(info, want) {
 		t.Errorf("Info() = %+v, %v, want %+v", info, err, want)
 	}

@@ -9,13 +9,15 @@ import (
 	"github.com/imageworks-ai/loader/sdk/internal/pb"
 )
 
-// TestProtocolCoversBackend wants one RPC per sdk.Backend method, by name,
+// TestProtocolCoversBackend wants one RPC per method of sdk.Backend and
+// of the lifecycle interfaces, by name,
 // so that the interface and the .proto cannot drift apart.
 func TestProtocolCoversBackend(t *testing.T) {
 	var want []string
-	bt := reflect.TypeFor[sdk.Backend]()
-	for i := 0; i < bt.NumMethod(); i++ {
-		want = append(want, bt.Method(i).Name)
+	for _, bt := range []reflect.Type{reflect.TypeFor[sdk.Backend](), reflect.TypeFor[sdk.ServerRunner](), reflect.TypeFor[sdk.ModelLoader]()} {
+		for i := 0; i < bt.NumMethod(); i++ {
+			want = append(want, bt.Method(i).Name)
+		}
 	}
 	var got []string
 	methods := pb.File_imageworks_backend_v1_backend_proto.Services().ByName("Backend").Methods()

@@ -62,7 +62,7 @@ func (*Backend) Info(context.Context) (sdk.Info, error) {
 		Version:     Version,
 		Protocols:   []int{sdk.ProtocolVersion},
 		DefaultPort: DefaultPort,
-		Implements:  []string{sdk.CallHealth},
+		Implements:  []string{sdk.CallHealth, sdk.CallServerCommand},
 	}, nil
 }
 
