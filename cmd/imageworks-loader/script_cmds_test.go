@@ -29,7 +29,7 @@ var corpusDir = filepath.Join("..", "..", "testdata", "imageworks-registry")
 
 // scriptCmds are the custom commands the CLI scripts use.
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
-	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"corpus":      cmdCorpus,
 		"jsonq":       cmdJSONQ,
 		"jsoneq":      cmdJSONEq,
@@ -48,6 +48,10 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"appendbyte":  cmdAppendByte,
 		"pyplugin":    cmdPyPlugin,
 	}
+	for name, f := range lifecycleCmds() {
+		cmds[name] = f
+	}
+	return cmds
 }
 
 // corpus [-legacy] [-snapshot FILE] DIR: copies the corpus's two layers into

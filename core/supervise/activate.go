@@ -222,7 +222,9 @@ func (s *Supervisor) waitReady(ctx context.Context, l Launch, r *running) error 
 	start := time.Now()
 	timeout := time.NewTimer(s.opts.StartTimeout)
 	defer timeout.Stop()
-	tick := time.NewTicker(s.opts.PollInterval)
+	// Poll soon after the start, then less often, up to PollInterval.
+	wait := min(25*time.Millisecond, s.opts.PollInterval)
+	tick := time.NewTimer(wait)
 	defer tick.Stop()
 	fail := func(reason string) error {
 		return &StartError{Name: l.LogicalName, Port: l.Port, Reason: reason, LogFile: r.state.LogFile, LogTail: logTail(r.state.LogFile, LogTailLines)}
@@ -242,6 +244,8 @@ func (s *Supervisor) waitReady(ctx context.Context, l Launch, r *running) error 
 		case <-timeout.C:
 			return fail(fmt.Sprintf("was not ready within %s (GET %s)", s.opts.StartTimeout, url))
 		case <-tick.C:
+			wait = min(2*wait, s.opts.PollInterval)
+			tick.Reset(wait)
 		}
 	}
 }

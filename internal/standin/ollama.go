@@ -112,20 +112,8 @@ func (s *Server) ollamaHandler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"models": models})
 	})
-	mux.HandleFunc("GET /api/ps", func(w http.ResponseWriter, r *http.Request) {
-		models := []map[string]any{}
-		cfg := s.config()
-		for i := range cfg.Models {
-			m := &cfg.Models[i]
-			t := s.ollamaTag(m)
-			delete(t, "modified_at")
-			t["expires_at"] = "2025-05-10T08:11:48.63-07:00"
-			t["size_vram"] = m.ollamaSize()
-			t["context_length"] = m.ollamaContext()
-			models = append(models, t)
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"models": models})
-	})
+	mux.HandleFunc("GET /api/ps", s.ollamaPS)
+	mux.HandleFunc("POST /api/generate", s.ollamaGenerate)
 	mux.HandleFunc("POST /api/show", s.ollamaShow)
 	mux.HandleFunc("POST /api/chat", s.ollamaChat)
 	mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
@@ -232,6 +220,7 @@ func (s *Server) ollamaChat(w http.ResponseWriter, r *http.Request) {
 		images = append(images, msg.Images...)
 	}
 	text := answer(m, images)
+	s.load(m, 5*time.Minute)
 	now := time.Date(2025, 5, 10, 8, 6, 48, 0, time.UTC).Format(time.RFC3339Nano)
 	final := map[string]any{
 		"model": req.Model, "created_at": now,
