@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -115,9 +114,7 @@ func cmdAnswers(ts *testscript.TestScript, neg bool, args []string) {
 	ok := false
 	body := ""
 	if err == nil {
-		var b strings.Builder
-		_, _ = fmt.Fprint(&b, readAll(resp))
-		body = b.String()
+		body = readAll(resp)
 		ok = resp.StatusCode == 200 && (len(args) == 1 || strings.Contains(body, args[1]))
 	}
 	if ok == neg {
@@ -189,26 +186,31 @@ func cmdReapState(ts *testscript.TestScript, neg bool, args []string) {
 	})
 }
 
-// within DURATION PROG ARGS...: PROG ends (with any status) within DURATION.
+// within DURATION STATUS PROG ARGS...: PROG exits with STATUS within
+// DURATION.
 func cmdWithin(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 2 {
-		ts.Fatalf("usage: within DURATION PROG ARGS...")
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: within DURATION STATUS PROG ARGS...")
 	}
 	d, err := time.ParseDuration(args[0])
 	ts.Check(err)
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
 	start := time.Now()
-	err = ts.Exec(args[1], args[2:]...)
+	err = ts.Exec(args[2], args[3:]...)
+	took := time.Since(start)
+	got := 0
 	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	case err != nil:
 		ts.Fatalf("within: %v", err)
 	}
-	if took := time.Since(start); took > d {
-		ts.Fatalf("%s took %v, want within %v", args[1], took.Round(time.Millisecond), d)
+	if got != want {
+		ts.Fatalf("%s exited with status %d, want %d", args[2], got, want)
 	}
-	if err != nil {
-		ts.Logf("%s exited with status %d", args[1], ee.ExitCode())
-		ts.Setenv("WITHIN_STATUS", strconv.Itoa(ee.ExitCode()))
-	} else {
-		ts.Setenv("WITHIN_STATUS", "0")
+	if took > d {
+		ts.Fatalf("%s took %v, want within %v", args[2], took.Round(time.Millisecond), d)
 	}
 }

@@ -137,4 +137,3 @@ func serverFlags(kind Kind, args []string) (host, port, id string, err error) {
 	}
 	return host, port, id, nil
 }
-
