@@ -88,19 +88,29 @@ func cmdAlive(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// groupgone PGID: no process is left in the group, within two seconds.
+// groupgone [-except KEEP] PGID...: no process is left in the groups
+// (but KEEP's), within two seconds.
 func cmdGroupGone(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: groupgone PGID")
+	keep := ""
+	if len(args) > 2 && args[0] == "-except" {
+		keep, args = args[1], args[2:]
 	}
-	pgid, err := strconv.Atoi(args[0])
-	ts.Check(err)
-	deadline := time.Now().Add(2 * time.Second)
-	for !errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH) {
-		if time.Now().After(deadline) {
-			ts.Fatalf("process group %d still has processes", pgid)
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: groupgone [-except KEEP] PGID...")
+	}
+	for _, a := range args {
+		if a == keep {
+			continue
 		}
-		time.Sleep(20 * time.Millisecond)
+		pgid, err := strconv.Atoi(a)
+		ts.Check(err)
+		deadline := time.Now().Add(2 * time.Second)
+		for !errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH) {
+			if time.Now().After(deadline) {
+				ts.Fatalf("process group %d still has processes", pgid)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 }
 
