@@ -207,20 +207,26 @@ func cmdWithin(ts *testscript.TestScript, neg bool, args []string) {
 	want, err := strconv.Atoi(args[1])
 	ts.Check(err)
 	start := time.Now()
-	err = ts.Exec(args[2], args[3:]...)
+	got := execStatus(ts, args[2], args[3:]...)
 	took := time.Since(start)
-	got := 0
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		got = ee.ExitCode()
-	case err != nil:
-		ts.Fatalf("within: %v", err)
-	}
 	if got != want {
 		ts.Fatalf("%s exited with status %d, want %d", args[2], got, want)
 	}
 	if took > d {
 		ts.Fatalf("%s took %v, want within %v", args[2], took.Round(time.Millisecond), d)
 	}
+}
+
+// execStatus runs prog and returns its exit status; failing to run it at
+// all fails the script.
+func execStatus(ts *testscript.TestScript, prog string, args ...string) int {
+	err := ts.Exec(prog, args...)
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	case err != nil:
+		ts.Fatalf("%s: %v", prog, err)
+	}
+	return 0
 }

@@ -60,13 +60,8 @@ func (s *Server) ollamaGenerate(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
-	if req.Model == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "model is required"})
-		return
-	}
-	m := s.find(req.Model, ollamaCanon)
+	m := s.ollamaFind(w, req.Model)
 	if m == nil {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("model '%s' not found", req.Model)})
 		return
 	}
 	if req.Prompt != "" {
@@ -139,4 +134,18 @@ func (s *Server) ollamaPS(w http.ResponseWriter, r *http.Request) {
 		models = append(models, t)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"models": models})
+}
+
+// ollamaFind returns the model named, or answers as Ollama does when the
+// name is empty (400) or unknown (404) and returns nil.
+func (s *Server) ollamaFind(w http.ResponseWriter, name string) *Model {
+	if name == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "model is required"})
+		return nil
+	}
+	m := s.find(name, ollamaCanon)
+	if m == nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("model '%s' not found", name)})
+	}
+	return m
 }
