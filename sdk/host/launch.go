@@ -15,13 +15,14 @@ var (
 )
 
 func (g *grpcClient) ServerCommand(ctx context.Context, req sdk.ServerCommandRequest) (sdk.ServerCommand, error) {
+	var md replyMD
 	r, err := g.c.ServerCommand(ctx, &pb.ServerCommandRequest{
 		Entry: entryToPB(req.Entry),
 		Host:  req.Host,
 		Port:  int32(req.Port),
-	})
+	}, md.opts()...)
 	if err != nil {
-		return sdk.ServerCommand{}, fromStatus(sdk.CallServerCommand, err)
+		return sdk.ServerCommand{}, md.fromStatus(sdk.CallServerCommand, err)
 	}
 	return sdk.ServerCommand{
 		Argv:          r.GetArgv(),
@@ -34,24 +35,27 @@ func (g *grpcClient) ServerCommand(ctx context.Context, req sdk.ServerCommandReq
 }
 
 func (g *grpcClient) LoadModel(ctx context.Context, req sdk.LoadModelRequest) (sdk.LoadedModel, error) {
-	r, err := g.c.LoadModel(ctx, loadModelRequestToPB(req))
+	var md replyMD
+	r, err := g.c.LoadModel(ctx, loadModelRequestToPB(req), md.opts()...)
 	if err != nil {
-		return sdk.LoadedModel{}, fromStatus("LoadModel", err)
+		return sdk.LoadedModel{}, md.fromStatus("LoadModel", err)
 	}
 	return loadedModelFromPB(r), nil
 }
 
 func (g *grpcClient) UnloadModel(ctx context.Context, req sdk.LoadModelRequest) error {
-	if _, err := g.c.UnloadModel(ctx, loadModelRequestToPB(req)); err != nil {
-		return fromStatus("UnloadModel", err)
+	var md replyMD
+	if _, err := g.c.UnloadModel(ctx, loadModelRequestToPB(req), md.opts()...); err != nil {
+		return md.fromStatus("UnloadModel", err)
 	}
 	return nil
 }
 
 func (g *grpcClient) LoadedModels(ctx context.Context, req sdk.LoadedModelsRequest) ([]sdk.LoadedModel, error) {
-	r, err := g.c.LoadedModels(ctx, &pb.LoadedModelsRequest{Endpoint: req.Endpoint, ApiKey: req.APIKey.Reveal()})
+	var md replyMD
+	r, err := g.c.LoadedModels(ctx, &pb.LoadedModelsRequest{Endpoint: req.Endpoint, ApiKey: req.APIKey.Reveal()}, md.opts()...)
 	if err != nil {
-		return nil, fromStatus("LoadedModels", err)
+		return nil, md.fromStatus("LoadedModels", err)
 	}
 	var out []sdk.LoadedModel
 	for _, m := range r.GetModels() {
