@@ -34,3 +34,54 @@ func callLifecycle(ctx context.Context, b sdk.Backend, call string, entry sdk.En
 	}
 	return nil, false
 }
+
+// The lifecycle calls of a watched backend: forwarded when the backend has
+// them, else answered as not implemented.
+
+func (w watched) ServerCommand(ctx context.Context, req sdk.ServerCommandRequest) (sdk.ServerCommand, error) {
+	r, ok := w.b.(sdk.ServerRunner)
+	if !ok {
+		return sdk.ServerCommand{}, fmt.Errorf("%s: %w", sdk.CallServerCommand, sdk.ErrNotImplemented)
+	}
+	v, err := r.ServerCommand(ctx, req)
+	w.p.note(sdk.CallServerCommand, err)
+	return v, err
+}
+
+func (w watched) loader() (sdk.ModelLoader, error) {
+	l, ok := w.b.(sdk.ModelLoader)
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", sdk.CallModelLoading, sdk.ErrNotImplemented)
+	}
+	return l, nil
+}
+
+func (w watched) LoadModel(ctx context.Context, req sdk.LoadModelRequest) (sdk.LoadedModel, error) {
+	l, err := w.loader()
+	if err != nil {
+		return sdk.LoadedModel{}, err
+	}
+	v, err := l.LoadModel(ctx, req)
+	w.p.note("LoadModel", err)
+	return v, err
+}
+
+func (w watched) UnloadModel(ctx context.Context, req sdk.LoadModelRequest) error {
+	l, err := w.loader()
+	if err != nil {
+		return err
+	}
+	err = l.UnloadModel(ctx, req)
+	w.p.note("UnloadModel", err)
+	return err
+}
+
+func (w watched) LoadedModels(ctx context.Context, req sdk.LoadedModelsRequest) ([]sdk.LoadedModel, error) {
+	l, err := w.loader()
+	if err != nil {
+		return nil, err
+	}
+	v, err := l.LoadedModels(ctx, req)
+	w.p.note("LoadedModels", err)
+	return v, err
+}
