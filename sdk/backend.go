@@ -96,6 +96,12 @@ func Implemented(b Backend, info Info) []string {
 	if _, ok := b.(VisionProber); ok {
 		calls = append(calls, CallProbeVision)
 	}
+	if _, ok := b.(ServerRunner); ok {
+		calls = append(calls, CallServerCommand)
+	}
+	if _, ok := b.(ModelLoader); ok {
+		calls = append(calls, CallModelLoading)
+	}
 	slices.Sort(calls)
 	return calls
 }

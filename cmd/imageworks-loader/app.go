@@ -49,6 +49,9 @@ type CLI struct {
 	Backends    BackendsCmd               `cmd:"" help:"Health of every backend endpoint in the registry."`
 	Import      ImportCmd                 `cmd:"" help:"Add the models a running server serves to the discovered layer."`
 	Validate    ValidateCmd               `cmd:"" help:"Strict checks of the registry files."`
+	Activate    ActivateCmd               `cmd:"" aliases:"activate-model" help:"Make a model the active one: start its server on the slot's port (or load it, for Ollama)."`
+	Deactivate  DeactivateCmd             `cmd:"" help:"Stop the slot's server, or unload a model."`
+	Current     CurrentCmd                `cmd:"" aliases:"current-model" help:"The model active on the slot's port."`
 	Version     VersionCmd                `cmd:"" help:"Print the version."`
 	Completion  kongcompletion.Completion `cmd:"" help:"Print shell code that enables tab completion."`
 }

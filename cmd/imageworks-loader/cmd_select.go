@@ -18,12 +18,16 @@ type SelectCmd struct {
 	RequireVision bool     `name:"require-vision" help:"The model must have vision."`
 	Require       []string `help:"Required capability (repeatable)."`
 	Live          bool     `help:"Also check that the server is up and serves the model."`
+	Activate      bool     `help:"First make the model the active one (see activate; settings from IMAGEWORKS_ACTIVE_*)."`
 }
 
 // Validate rejects a command line naming neither or both a model and a role.
 func (c *SelectCmd) Validate() error {
 	if (c.Name == "") == (c.Role == "") {
 		return errors.New("give a model NAME or --role ROLE (one of them)")
+	}
+	if c.Activate && c.Name == "" {
+		return errors.New("--activate goes with a model NAME")
 	}
 	if len(c.Prefer) > 0 && c.Role == "" {
 		return errors.New("--prefer goes with --role")
@@ -42,6 +46,12 @@ func (c *SelectCmd) Run(ctx context.Context, a *App) error {
 		req = append(req, "vision")
 	}
 	opts := core.SelectOptions{Require: req, Prefer: c.Prefer, Live: c.Live}
+	var act *core.Active
+	if c.Activate {
+		if act, err = activateFromEnv(ctx, a, l, c.Name); err != nil {
+			return err
+		}
+	}
 	var sel core.Selection
 	if c.Role != "" {
 		sel, err = l.SelectRole(ctx, c.Role, opts)
@@ -50,6 +60,9 @@ func (c *SelectCmd) Run(ctx context.Context, a *App) error {
 	}
 	if err != nil {
 		return err
+	}
+	if act != nil {
+		sel.Endpoint, sel.InternalModelID = act.Endpoint, act.ServedModelID
 	}
 	// What prints never shows the endpoint's password or key (an embedder
 	// calling core gets the whole URL to connect with).

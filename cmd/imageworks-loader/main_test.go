@@ -29,6 +29,8 @@ func TestMain(m *testing.M) {
 		"imageworks-backend-lmdeploy": func() { os.Exit(sdk.Serve(lmdeploy.New())) },
 		"standin":                     func() { os.Exit(standin.Main(os.Args[1:])) },
 		"iwl-mkregistry":              mkRegistry,
+		"vllm":                        func() { os.Exit(standin.ServerMain(standin.VLLM, os.Args[1:])) },
+		"lmdeploy":                    func() { os.Exit(standin.ServerMain(standin.LMDeploy, os.Args[1:])) },
 	})
 }
 

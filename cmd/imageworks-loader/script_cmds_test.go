@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -29,7 +28,7 @@ var corpusDir = filepath.Join("..", "..", "testdata", "imageworks-registry")
 
 // scriptCmds are the custom commands the CLI scripts use.
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
-	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"corpus":      cmdCorpus,
 		"jsonq":       cmdJSONQ,
 		"jsoneq":      cmdJSONEq,
@@ -49,6 +48,10 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"pyplugin":    cmdPyPlugin,
 		"hostport":    cmdHostPort,
 	}
+	for name, f := range lifecycleCmds() {
+		cmds[name] = f
+	}
+	return cmds
 }
 
 // corpus [-legacy] [-snapshot FILE] DIR: copies the corpus's two layers into
@@ -316,15 +319,7 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	want, err := strconv.Atoi(args[0])
 	ts.Check(err)
-	err = ts.Exec(args[1], args[2:]...)
-	got := 0
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		got = ee.ExitCode()
-	case err != nil:
-		ts.Fatalf("exits: %v", err)
-	}
+	got := execStatus(ts, args[1], args[2:]...)
 	if got != want {
 		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
 	}

@@ -112,20 +112,8 @@ func (s *Server) ollamaHandler() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"models": models})
 	})
-	mux.HandleFunc("GET /api/ps", func(w http.ResponseWriter, r *http.Request) {
-		models := []map[string]any{}
-		cfg := s.config()
-		for i := range cfg.Models {
-			m := &cfg.Models[i]
-			t := s.ollamaTag(m)
-			delete(t, "modified_at")
-			t["expires_at"] = "2025-05-10T08:11:48.63-07:00"
-			t["size_vram"] = m.ollamaSize()
-			t["context_length"] = m.ollamaContext()
-			models = append(models, t)
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"models": models})
-	})
+	mux.HandleFunc("GET /api/ps", s.ollamaPS)
+	mux.HandleFunc("POST /api/generate", s.ollamaGenerate)
 	mux.HandleFunc("POST /api/show", s.ollamaShow)
 	mux.HandleFunc("POST /api/chat", s.ollamaChat)
 	s.ollamaV1(mux, ollamaName)
@@ -198,13 +186,8 @@ func (s *Server) ollamaChat(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": msg})
 		return
 	}
-	if req.Model == "" {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "model is required"})
-		return
-	}
-	m := s.find(req.Model, ollamaCanon)
+	m := s.ollamaFind(w, req.Model)
 	if m == nil {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("model '%s' not found", req.Model)})
 		return
 	}
 	var images [][]byte
@@ -212,6 +195,7 @@ func (s *Server) ollamaChat(w http.ResponseWriter, r *http.Request) {
 		images = append(images, msg.Images...)
 	}
 	text := answer(m, images)
+	s.load(m, 5*time.Minute)
 	now := time.Date(2025, 5, 10, 8, 6, 48, 0, time.UTC).Format(time.RFC3339Nano)
 	final := map[string]any{
 		"model": req.Model, "created_at": now,

@@ -159,6 +159,7 @@ type Server struct {
 	reqs   []Request
 	onReq  func(Request)
 	closed bool
+	loaded map[string]time.Time // Ollama: loaded models by name, with their expiry
 }
 
 // NewVLLM starts a vLLM stand-in on 127.0.0.1 at a free port.

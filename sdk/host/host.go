@@ -73,6 +73,8 @@ type Remote interface {
 	sdk.ModelLister
 	sdk.VisionProber
 	sdk.ArtifactLister
+	sdk.ServerRunner
+	sdk.ModelLoader
 }
 
 // Dispense is DispenseRemote returning an sdk.Backend. The value is a

@@ -84,7 +84,7 @@ func callContext() (context.Context, context.CancelFunc) {
 
 // optionalCalls returns the calls a backend may leave unimplemented, sorted.
 func optionalCalls() []string {
-	return []string{sdk.CallArtifacts, sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}
+	return []string{sdk.CallArtifacts, sdk.CallHealth, sdk.CallListModels, sdk.CallModelLoading, sdk.CallProbeVision, sdk.CallServerCommand}
 }
 
 // checkInfo fetches Info into s.info and checks it. It returns Info's error
@@ -138,6 +138,9 @@ const conformanceKey sdk.Secret = "plugintest-api-key-5f0c2a"
 // the call's error.
 func (s *suite) callOptional(ctx context.Context, call, endpoint string) (*sdk.HealthStatus, error) {
 	entry := s.entry(sdk.BackendConfig{BaseURL: endpoint})
+	if err, ok := callLifecycle(ctx, s.b, call, entry, endpoint); ok {
+		return nil, err
+	}
 	switch call {
 	case sdk.CallHealth:
 		h, err := s.b.Health(ctx, sdk.HealthRequest{Endpoint: endpoint, Models: []string{entry.Name}, APIKey: conformanceKey})

@@ -47,6 +47,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -1526,11 +1527,429 @@ func (x *ErrorDetail) GetPanicked() bool {
 	return false
 }
 
+type ServerCommandRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Entry *Entry                 `protobuf:"bytes,1,opt,name=entry,proto3" json:"entry,omitempty"`
+	// The address and port the server must listen on.
+	Host          string `protobuf:"bytes,2,opt,name=host,proto3" json:"host,omitempty"`
+	Port          int32  `protobuf:"varint,3,opt,name=port,proto3" json:"port,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServerCommandRequest) Reset() {
+	*x = ServerCommandRequest{}
+	mi := &file_imageworks_backend_v1_backend_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServerCommandRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServerCommandRequest) ProtoMessage() {}
+
+func (x *ServerCommandRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_imageworks_backend_v1_backend_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServerCommandRequest.ProtoReflect.Descriptor instead.
+func (*ServerCommandRequest) Descriptor() ([]byte, []int) {
+	return file_imageworks_backend_v1_backend_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ServerCommandRequest) GetEntry() *Entry {
+	if x != nil {
+		return x.Entry
+	}
+	return nil
+}
+
+func (x *ServerCommandRequest) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *ServerCommandRequest) GetPort() int32 {
+	if x != nil {
+		return x.Port
+	}
+	return 0
+}
+
+type ServerCommandResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The program and its arguments.
+	Argv []string `protobuf:"bytes,1,rep,name=argv,proto3" json:"argv,omitempty"`
+	// KEY=VALUE pairs added to the host's environment.
+	Env []string `protobuf:"bytes,2,rep,name=env,proto3" json:"env,omitempty"`
+	// The working directory, empty for the host's.
+	Dir string `protobuf:"bytes,3,opt,name=dir,proto3" json:"dir,omitempty"`
+	// GET this path; the server is ready when it answers ready_status (0 = 200).
+	ReadyPath     string   `protobuf:"bytes,4,opt,name=ready_path,json=readyPath,proto3" json:"ready_path,omitempty"`
+	ReadyStatus   int32    `protobuf:"varint,5,opt,name=ready_status,json=readyStatus,proto3" json:"ready_status,omitempty"`
+	ServedModelId string   `protobuf:"bytes,6,opt,name=served_model_id,json=servedModelId,proto3" json:"served_model_id,omitempty"`
+	Warnings      []string `protobuf:"bytes,7,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServerCommandResponse) Reset() {
+	*x = ServerCommandResponse{}
+	mi := &file_imageworks_backend_v1_backend_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServerCommandResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServerCommandResponse) ProtoMessage() {}
+
+func (x *ServerCommandResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_imageworks_backend_v1_backend_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServerCommandResponse.ProtoReflect.Descriptor instead.
+func (*ServerCommandResponse) Descriptor() ([]byte, []int) {
+	return file_imageworks_backend_v1_backend_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ServerCommandResponse) GetArgv() []string {
+	if x != nil {
+		return x.Argv
+	}
+	return nil
+}
+
+func (x *ServerCommandResponse) GetEnv() []string {
+	if x != nil {
+		return x.Env
+	}
+	return nil
+}
+
+func (x *ServerCommandResponse) GetDir() string {
+	if x != nil {
+		return x.Dir
+	}
+	return ""
+}
+
+func (x *ServerCommandResponse) GetReadyPath() string {
+	if x != nil {
+		return x.ReadyPath
+	}
+	return ""
+}
+
+func (x *ServerCommandResponse) GetReadyStatus() int32 {
+	if x != nil {
+		return x.ReadyStatus
+	}
+	return 0
+}
+
+func (x *ServerCommandResponse) GetServedModelId() string {
+	if x != nil {
+		return x.ServedModelId
+	}
+	return ""
+}
+
+func (x *ServerCommandResponse) GetWarnings() []string {
+	if x != nil {
+		return x.Warnings
+	}
+	return nil
+}
+
+type LoadModelRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Entry         *Entry                 `protobuf:"bytes,1,opt,name=entry,proto3" json:"entry,omitempty"`
+	Endpoint      string                 `protobuf:"bytes,2,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	ApiKey        string                 `protobuf:"bytes,3,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoadModelRequest) Reset() {
+	*x = LoadModelRequest{}
+	mi := &file_imageworks_backend_v1_backend_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoadModelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoadModelRequest) ProtoMessage() {}
+
+func (x *LoadModelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_imageworks_backend_v1_backend_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoadModelRequest.ProtoReflect.Descriptor instead.
+func (*LoadModelRequest) Descriptor() ([]byte, []int) {
+	return file_imageworks_backend_v1_backend_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *LoadModelRequest) GetEntry() *Entry {
+	if x != nil {
+		return x.Entry
+	}
+	return nil
+}
+
+func (x *LoadModelRequest) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *LoadModelRequest) GetApiKey() string {
+	if x != nil {
+		return x.ApiKey
+	}
+	return ""
+}
+
+type UnloadModelResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnloadModelResponse) Reset() {
+	*x = UnloadModelResponse{}
+	mi := &file_imageworks_backend_v1_backend_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnloadModelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnloadModelResponse) ProtoMessage() {}
+
+func (x *UnloadModelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_imageworks_backend_v1_backend_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnloadModelResponse.ProtoReflect.Descriptor instead.
+func (*UnloadModelResponse) Descriptor() ([]byte, []int) {
+	return file_imageworks_backend_v1_backend_proto_rawDescGZIP(), []int{22}
+}
+
+type LoadedModelsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Endpoint      string                 `protobuf:"bytes,1,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
+	ApiKey        string                 `protobuf:"bytes,2,opt,name=api_key,json=apiKey,proto3" json:"api_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoadedModelsRequest) Reset() {
+	*x = LoadedModelsRequest{}
+	mi := &file_imageworks_backend_v1_backend_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoadedModelsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoadedModelsRequest) ProtoMessage() {}
+
+func (x *LoadedModelsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_imageworks_backend_v1_backend_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoadedModelsRequest.ProtoReflect.Descriptor instead.
+func (*LoadedModelsRequest) Descriptor() ([]byte, []int) {
+	return file_imageworks_backend_v1_backend_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *LoadedModelsRequest) GetEndpoint() string {
+	if x != nil {
+		return x.Endpoint
+	}
+	return ""
+}
+
+func (x *LoadedModelsRequest) GetApiKey() string {
+	if x != nil {
+		return x.ApiKey
+	}
+	return ""
+}
+
+type LoadedModelsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Models        []*LoadedModel         `protobuf:"bytes,1,rep,name=models,proto3" json:"models,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoadedModelsResponse) Reset() {
+	*x = LoadedModelsResponse{}
+	mi := &file_imageworks_backend_v1_backend_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoadedModelsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoadedModelsResponse) ProtoMessage() {}
+
+func (x *LoadedModelsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_imageworks_backend_v1_backend_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoadedModelsResponse.ProtoReflect.Descriptor instead.
+func (*LoadedModelsResponse) Descriptor() ([]byte, []int) {
+	return file_imageworks_backend_v1_backend_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *LoadedModelsResponse) GetModels() []*LoadedModel {
+	if x != nil {
+		return x.Models
+	}
+	return nil
+}
+
+type LoadedModel struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	SizeBytes int64                  `protobuf:"varint,2,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
+	VramBytes int64                  `protobuf:"varint,3,opt,name=vram_bytes,json=vramBytes,proto3" json:"vram_bytes,omitempty"`
+	// Unset when the server never unloads it or does not say.
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoadedModel) Reset() {
+	*x = LoadedModel{}
+	mi := &file_imageworks_backend_v1_backend_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoadedModel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoadedModel) ProtoMessage() {}
+
+func (x *LoadedModel) ProtoReflect() protoreflect.Message {
+	mi := &file_imageworks_backend_v1_backend_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoadedModel.ProtoReflect.Descriptor instead.
+func (*LoadedModel) Descriptor() ([]byte, []int) {
+	return file_imageworks_backend_v1_backend_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *LoadedModel) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *LoadedModel) GetSizeBytes() int64 {
+	if x != nil {
+		return x.SizeBytes
+	}
+	return 0
+}
+
+func (x *LoadedModel) GetVramBytes() int64 {
+	if x != nil {
+		return x.VramBytes
+	}
+	return 0
+}
+
+func (x *LoadedModel) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
 var File_imageworks_backend_v1_backend_proto protoreflect.FileDescriptor
 
 const file_imageworks_backend_v1_backend_proto_rawDesc = "" +
 	"\n" +
-	"#imageworks/backend/v1/backend.proto\x12\x15imageworks.backend.v1\x1a\x1egoogle/protobuf/duration.proto\"\r\n" +
+	"#imageworks/backend/v1/backend.proto\x12\x15imageworks.backend.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\r\n" +
 	"\vInfoRequest\"\xdb\x01\n" +
 	"\fInfoResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
@@ -1648,7 +2067,38 @@ const file_imageworks_backend_v1_backend_proto_rawDesc = "" +
 	"\vErrorDetail\x124\n" +
 	"\x04kind\x18\x01 \x01(\x0e2 .imageworks.backend.v1.ErrorKindR\x04kind\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x1a\n" +
-	"\bpanicked\x18\x03 \x01(\bR\bpanicked*\x94\x02\n" +
+	"\bpanicked\x18\x03 \x01(\bR\bpanicked\"r\n" +
+	"\x14ServerCommandRequest\x122\n" +
+	"\x05entry\x18\x01 \x01(\v2\x1c.imageworks.backend.v1.EntryR\x05entry\x12\x12\n" +
+	"\x04host\x18\x02 \x01(\tR\x04host\x12\x12\n" +
+	"\x04port\x18\x03 \x01(\x05R\x04port\"\xd5\x01\n" +
+	"\x15ServerCommandResponse\x12\x12\n" +
+	"\x04argv\x18\x01 \x03(\tR\x04argv\x12\x10\n" +
+	"\x03env\x18\x02 \x03(\tR\x03env\x12\x10\n" +
+	"\x03dir\x18\x03 \x01(\tR\x03dir\x12\x1d\n" +
+	"\n" +
+	"ready_path\x18\x04 \x01(\tR\treadyPath\x12!\n" +
+	"\fready_status\x18\x05 \x01(\x05R\vreadyStatus\x12&\n" +
+	"\x0fserved_model_id\x18\x06 \x01(\tR\rservedModelId\x12\x1a\n" +
+	"\bwarnings\x18\a \x03(\tR\bwarnings\"{\n" +
+	"\x10LoadModelRequest\x122\n" +
+	"\x05entry\x18\x01 \x01(\v2\x1c.imageworks.backend.v1.EntryR\x05entry\x12\x1a\n" +
+	"\bendpoint\x18\x02 \x01(\tR\bendpoint\x12\x17\n" +
+	"\aapi_key\x18\x03 \x01(\tR\x06apiKey\"\x15\n" +
+	"\x13UnloadModelResponse\"J\n" +
+	"\x13LoadedModelsRequest\x12\x1a\n" +
+	"\bendpoint\x18\x01 \x01(\tR\bendpoint\x12\x17\n" +
+	"\aapi_key\x18\x02 \x01(\tR\x06apiKey\"R\n" +
+	"\x14LoadedModelsResponse\x12:\n" +
+	"\x06models\x18\x01 \x03(\v2\".imageworks.backend.v1.LoadedModelR\x06models\"\x96\x01\n" +
+	"\vLoadedModel\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"size_bytes\x18\x02 \x01(\x03R\tsizeBytes\x12\x1d\n" +
+	"\n" +
+	"vram_bytes\x18\x03 \x01(\x03R\tvramBytes\x129\n" +
+	"\n" +
+	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt*\x94\x02\n" +
 	"\tErrorKind\x12\x1a\n" +
 	"\x16ERROR_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aERROR_KIND_NOT_IMPLEMENTED\x10\x01\x12\x1e\n" +
@@ -1658,7 +2108,7 @@ const file_imageworks_backend_v1_backend_proto_rawDesc = "" +
 	"\x16ERROR_KIND_BAD_REQUEST\x10\x05\x12\x1b\n" +
 	"\x17ERROR_KIND_BAD_RESPONSE\x10\x06\x12\x17\n" +
 	"\x13ERROR_KIND_CANCELED\x10\a\x12 \n" +
-	"\x1cERROR_KIND_DEADLINE_EXCEEDED\x10\b2\x9e\x04\n" +
+	"\x1cERROR_KIND_DEADLINE_EXCEEDED\x10\b2\xb1\a\n" +
 	"\aBackend\x12O\n" +
 	"\x04Info\x12\".imageworks.backend.v1.InfoRequest\x1a#.imageworks.backend.v1.InfoResponse\x12X\n" +
 	"\aResolve\x12%.imageworks.backend.v1.ResolveRequest\x1a&.imageworks.backend.v1.ResolveResponse\x12S\n" +
@@ -1666,7 +2116,11 @@ const file_imageworks_backend_v1_backend_proto_rawDesc = "" +
 	"\n" +
 	"ListModels\x12(.imageworks.backend.v1.ListModelsRequest\x1a).imageworks.backend.v1.ListModelsResponse\x12V\n" +
 	"\vProbeVision\x12#.imageworks.backend.v1.ProbeRequest\x1a\".imageworks.backend.v1.ProbeResult\x12X\n" +
-	"\tArtifacts\x12'.imageworks.backend.v1.ArtifactsRequest\x1a\".imageworks.backend.v1.ArtifactSetB4Z2github.com/imageworks-ai/loader/sdk/internal/pb;pbb\x06proto3"
+	"\tArtifacts\x12'.imageworks.backend.v1.ArtifactsRequest\x1a\".imageworks.backend.v1.ArtifactSet\x12j\n" +
+	"\rServerCommand\x12+.imageworks.backend.v1.ServerCommandRequest\x1a,.imageworks.backend.v1.ServerCommandResponse\x12X\n" +
+	"\tLoadModel\x12'.imageworks.backend.v1.LoadModelRequest\x1a\".imageworks.backend.v1.LoadedModel\x12b\n" +
+	"\vUnloadModel\x12'.imageworks.backend.v1.LoadModelRequest\x1a*.imageworks.backend.v1.UnloadModelResponse\x12g\n" +
+	"\fLoadedModels\x12*.imageworks.backend.v1.LoadedModelsRequest\x1a+.imageworks.backend.v1.LoadedModelsResponseB4Z2github.com/imageworks-ai/loader/sdk/internal/pb;pbb\x06proto3"
 
 var (
 	file_imageworks_backend_v1_backend_proto_rawDescOnce sync.Once
@@ -1681,63 +2135,83 @@ func file_imageworks_backend_v1_backend_proto_rawDescGZIP() []byte {
 }
 
 var file_imageworks_backend_v1_backend_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_imageworks_backend_v1_backend_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_imageworks_backend_v1_backend_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_imageworks_backend_v1_backend_proto_goTypes = []any{
-	(ErrorKind)(0),              // 0: imageworks.backend.v1.ErrorKind
-	(*InfoRequest)(nil),         // 1: imageworks.backend.v1.InfoRequest
-	(*InfoResponse)(nil),        // 2: imageworks.backend.v1.InfoResponse
-	(*Entry)(nil),               // 3: imageworks.backend.v1.Entry
-	(*BackendConfig)(nil),       // 4: imageworks.backend.v1.BackendConfig
-	(*ResolveRequest)(nil),      // 5: imageworks.backend.v1.ResolveRequest
-	(*ResolveResponse)(nil),     // 6: imageworks.backend.v1.ResolveResponse
-	(*HealthRequest)(nil),       // 7: imageworks.backend.v1.HealthRequest
-	(*HealthStatus)(nil),        // 8: imageworks.backend.v1.HealthStatus
-	(*ModelStatus)(nil),         // 9: imageworks.backend.v1.ModelStatus
-	(*ListModelsRequest)(nil),   // 10: imageworks.backend.v1.ListModelsRequest
-	(*ListModelsResponse)(nil),  // 11: imageworks.backend.v1.ListModelsResponse
-	(*ServedModel)(nil),         // 12: imageworks.backend.v1.ServedModel
-	(*ProbeRequest)(nil),        // 13: imageworks.backend.v1.ProbeRequest
-	(*Challenge)(nil),           // 14: imageworks.backend.v1.Challenge
-	(*ProbeResult)(nil),         // 15: imageworks.backend.v1.ProbeResult
-	(*ArtifactsRequest)(nil),    // 16: imageworks.backend.v1.ArtifactsRequest
-	(*ArtifactSet)(nil),         // 17: imageworks.backend.v1.ArtifactSet
-	(*ArtifactFile)(nil),        // 18: imageworks.backend.v1.ArtifactFile
-	(*ErrorDetail)(nil),         // 19: imageworks.backend.v1.ErrorDetail
-	nil,                         // 20: imageworks.backend.v1.Entry.CapabilitiesEntry
-	nil,                         // 21: imageworks.backend.v1.ServedModel.CapabilitiesEntry
-	(*durationpb.Duration)(nil), // 22: google.protobuf.Duration
+	(ErrorKind)(0),                // 0: imageworks.backend.v1.ErrorKind
+	(*InfoRequest)(nil),           // 1: imageworks.backend.v1.InfoRequest
+	(*InfoResponse)(nil),          // 2: imageworks.backend.v1.InfoResponse
+	(*Entry)(nil),                 // 3: imageworks.backend.v1.Entry
+	(*BackendConfig)(nil),         // 4: imageworks.backend.v1.BackendConfig
+	(*ResolveRequest)(nil),        // 5: imageworks.backend.v1.ResolveRequest
+	(*ResolveResponse)(nil),       // 6: imageworks.backend.v1.ResolveResponse
+	(*HealthRequest)(nil),         // 7: imageworks.backend.v1.HealthRequest
+	(*HealthStatus)(nil),          // 8: imageworks.backend.v1.HealthStatus
+	(*ModelStatus)(nil),           // 9: imageworks.backend.v1.ModelStatus
+	(*ListModelsRequest)(nil),     // 10: imageworks.backend.v1.ListModelsRequest
+	(*ListModelsResponse)(nil),    // 11: imageworks.backend.v1.ListModelsResponse
+	(*ServedModel)(nil),           // 12: imageworks.backend.v1.ServedModel
+	(*ProbeRequest)(nil),          // 13: imageworks.backend.v1.ProbeRequest
+	(*Challenge)(nil),             // 14: imageworks.backend.v1.Challenge
+	(*ProbeResult)(nil),           // 15: imageworks.backend.v1.ProbeResult
+	(*ArtifactsRequest)(nil),      // 16: imageworks.backend.v1.ArtifactsRequest
+	(*ArtifactSet)(nil),           // 17: imageworks.backend.v1.ArtifactSet
+	(*ArtifactFile)(nil),          // 18: imageworks.backend.v1.ArtifactFile
+	(*ErrorDetail)(nil),           // 19: imageworks.backend.v1.ErrorDetail
+	(*ServerCommandRequest)(nil),  // 20: imageworks.backend.v1.ServerCommandRequest
+	(*ServerCommandResponse)(nil), // 21: imageworks.backend.v1.ServerCommandResponse
+	(*LoadModelRequest)(nil),      // 22: imageworks.backend.v1.LoadModelRequest
+	(*UnloadModelResponse)(nil),   // 23: imageworks.backend.v1.UnloadModelResponse
+	(*LoadedModelsRequest)(nil),   // 24: imageworks.backend.v1.LoadedModelsRequest
+	(*LoadedModelsResponse)(nil),  // 25: imageworks.backend.v1.LoadedModelsResponse
+	(*LoadedModel)(nil),           // 26: imageworks.backend.v1.LoadedModel
+	nil,                           // 27: imageworks.backend.v1.Entry.CapabilitiesEntry
+	nil,                           // 28: imageworks.backend.v1.ServedModel.CapabilitiesEntry
+	(*durationpb.Duration)(nil),   // 29: google.protobuf.Duration
+	(*timestamppb.Timestamp)(nil), // 30: google.protobuf.Timestamp
 }
 var file_imageworks_backend_v1_backend_proto_depIdxs = []int32{
 	4,  // 0: imageworks.backend.v1.Entry.config:type_name -> imageworks.backend.v1.BackendConfig
-	20, // 1: imageworks.backend.v1.Entry.capabilities:type_name -> imageworks.backend.v1.Entry.CapabilitiesEntry
+	27, // 1: imageworks.backend.v1.Entry.capabilities:type_name -> imageworks.backend.v1.Entry.CapabilitiesEntry
 	3,  // 2: imageworks.backend.v1.ResolveRequest.entry:type_name -> imageworks.backend.v1.Entry
 	8,  // 3: imageworks.backend.v1.ResolveResponse.live:type_name -> imageworks.backend.v1.HealthStatus
 	9,  // 4: imageworks.backend.v1.HealthStatus.models:type_name -> imageworks.backend.v1.ModelStatus
 	12, // 5: imageworks.backend.v1.ListModelsResponse.models:type_name -> imageworks.backend.v1.ServedModel
-	21, // 6: imageworks.backend.v1.ServedModel.capabilities:type_name -> imageworks.backend.v1.ServedModel.CapabilitiesEntry
+	28, // 6: imageworks.backend.v1.ServedModel.capabilities:type_name -> imageworks.backend.v1.ServedModel.CapabilitiesEntry
 	3,  // 7: imageworks.backend.v1.ProbeRequest.entry:type_name -> imageworks.backend.v1.Entry
 	14, // 8: imageworks.backend.v1.ProbeRequest.challenge:type_name -> imageworks.backend.v1.Challenge
-	22, // 9: imageworks.backend.v1.ProbeRequest.timeout:type_name -> google.protobuf.Duration
+	29, // 9: imageworks.backend.v1.ProbeRequest.timeout:type_name -> google.protobuf.Duration
 	3,  // 10: imageworks.backend.v1.ArtifactsRequest.entry:type_name -> imageworks.backend.v1.Entry
 	18, // 11: imageworks.backend.v1.ArtifactSet.files:type_name -> imageworks.backend.v1.ArtifactFile
 	0,  // 12: imageworks.backend.v1.ErrorDetail.kind:type_name -> imageworks.backend.v1.ErrorKind
-	1,  // 13: imageworks.backend.v1.Backend.Info:input_type -> imageworks.backend.v1.InfoRequest
-	5,  // 14: imageworks.backend.v1.Backend.Resolve:input_type -> imageworks.backend.v1.ResolveRequest
-	7,  // 15: imageworks.backend.v1.Backend.Health:input_type -> imageworks.backend.v1.HealthRequest
-	10, // 16: imageworks.backend.v1.Backend.ListModels:input_type -> imageworks.backend.v1.ListModelsRequest
-	13, // 17: imageworks.backend.v1.Backend.ProbeVision:input_type -> imageworks.backend.v1.ProbeRequest
-	16, // 18: imageworks.backend.v1.Backend.Artifacts:input_type -> imageworks.backend.v1.ArtifactsRequest
-	2,  // 19: imageworks.backend.v1.Backend.Info:output_type -> imageworks.backend.v1.InfoResponse
-	6,  // 20: imageworks.backend.v1.Backend.Resolve:output_type -> imageworks.backend.v1.ResolveResponse
-	8,  // 21: imageworks.backend.v1.Backend.Health:output_type -> imageworks.backend.v1.HealthStatus
-	11, // 22: imageworks.backend.v1.Backend.ListModels:output_type -> imageworks.backend.v1.ListModelsResponse
-	15, // 23: imageworks.backend.v1.Backend.ProbeVision:output_type -> imageworks.backend.v1.ProbeResult
-	17, // 24: imageworks.backend.v1.Backend.Artifacts:output_type -> imageworks.backend.v1.ArtifactSet
-	19, // [19:25] is the sub-list for method output_type
-	13, // [13:19] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	3,  // 13: imageworks.backend.v1.ServerCommandRequest.entry:type_name -> imageworks.backend.v1.Entry
+	3,  // 14: imageworks.backend.v1.LoadModelRequest.entry:type_name -> imageworks.backend.v1.Entry
+	26, // 15: imageworks.backend.v1.LoadedModelsResponse.models:type_name -> imageworks.backend.v1.LoadedModel
+	30, // 16: imageworks.backend.v1.LoadedModel.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 17: imageworks.backend.v1.Backend.Info:input_type -> imageworks.backend.v1.InfoRequest
+	5,  // 18: imageworks.backend.v1.Backend.Resolve:input_type -> imageworks.backend.v1.ResolveRequest
+	7,  // 19: imageworks.backend.v1.Backend.Health:input_type -> imageworks.backend.v1.HealthRequest
+	10, // 20: imageworks.backend.v1.Backend.ListModels:input_type -> imageworks.backend.v1.ListModelsRequest
+	13, // 21: imageworks.backend.v1.Backend.ProbeVision:input_type -> imageworks.backend.v1.ProbeRequest
+	16, // 22: imageworks.backend.v1.Backend.Artifacts:input_type -> imageworks.backend.v1.ArtifactsRequest
+	20, // 23: imageworks.backend.v1.Backend.ServerCommand:input_type -> imageworks.backend.v1.ServerCommandRequest
+	22, // 24: imageworks.backend.v1.Backend.LoadModel:input_type -> imageworks.backend.v1.LoadModelRequest
+	22, // 25: imageworks.backend.v1.Backend.UnloadModel:input_type -> imageworks.backend.v1.LoadModelRequest
+	24, // 26: imageworks.backend.v1.Backend.LoadedModels:input_type -> imageworks.backend.v1.LoadedModelsRequest
+	2,  // 27: imageworks.backend.v1.Backend.Info:output_type -> imageworks.backend.v1.InfoResponse
+	6,  // 28: imageworks.backend.v1.Backend.Resolve:output_type -> imageworks.backend.v1.ResolveResponse
+	8,  // 29: imageworks.backend.v1.Backend.Health:output_type -> imageworks.backend.v1.HealthStatus
+	11, // 30: imageworks.backend.v1.Backend.ListModels:output_type -> imageworks.backend.v1.ListModelsResponse
+	15, // 31: imageworks.backend.v1.Backend.ProbeVision:output_type -> imageworks.backend.v1.ProbeResult
+	17, // 32: imageworks.backend.v1.Backend.Artifacts:output_type -> imageworks.backend.v1.ArtifactSet
+	21, // 33: imageworks.backend.v1.Backend.ServerCommand:output_type -> imageworks.backend.v1.ServerCommandResponse
+	26, // 34: imageworks.backend.v1.Backend.LoadModel:output_type -> imageworks.backend.v1.LoadedModel
+	23, // 35: imageworks.backend.v1.Backend.UnloadModel:output_type -> imageworks.backend.v1.UnloadModelResponse
+	25, // 36: imageworks.backend.v1.Backend.LoadedModels:output_type -> imageworks.backend.v1.LoadedModelsResponse
+	27, // [27:37] is the sub-list for method output_type
+	17, // [17:27] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_imageworks_backend_v1_backend_proto_init() }
@@ -1751,7 +2225,7 @@ func file_imageworks_backend_v1_backend_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_imageworks_backend_v1_backend_proto_rawDesc), len(file_imageworks_backend_v1_backend_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   21,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

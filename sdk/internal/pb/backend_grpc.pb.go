@@ -56,12 +56,16 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Backend_Info_FullMethodName        = "/imageworks.backend.v1.Backend/Info"
-	Backend_Resolve_FullMethodName     = "/imageworks.backend.v1.Backend/Resolve"
-	Backend_Health_FullMethodName      = "/imageworks.backend.v1.Backend/Health"
-	Backend_ListModels_FullMethodName  = "/imageworks.backend.v1.Backend/ListModels"
-	Backend_ProbeVision_FullMethodName = "/imageworks.backend.v1.Backend/ProbeVision"
-	Backend_Artifacts_FullMethodName   = "/imageworks.backend.v1.Backend/Artifacts"
+	Backend_Info_FullMethodName          = "/imageworks.backend.v1.Backend/Info"
+	Backend_Resolve_FullMethodName       = "/imageworks.backend.v1.Backend/Resolve"
+	Backend_Health_FullMethodName        = "/imageworks.backend.v1.Backend/Health"
+	Backend_ListModels_FullMethodName    = "/imageworks.backend.v1.Backend/ListModels"
+	Backend_ProbeVision_FullMethodName   = "/imageworks.backend.v1.Backend/ProbeVision"
+	Backend_Artifacts_FullMethodName     = "/imageworks.backend.v1.Backend/Artifacts"
+	Backend_ServerCommand_FullMethodName = "/imageworks.backend.v1.Backend/ServerCommand"
+	Backend_LoadModel_FullMethodName     = "/imageworks.backend.v1.Backend/LoadModel"
+	Backend_UnloadModel_FullMethodName   = "/imageworks.backend.v1.Backend/UnloadModel"
+	Backend_LoadedModels_FullMethodName  = "/imageworks.backend.v1.Backend/LoadedModels"
 )
 
 // BackendClient is the client API for Backend service.
@@ -83,6 +87,13 @@ type BackendClient interface {
 	ListModels(ctx context.Context, in *ListModelsRequest, opts ...grpc.CallOption) (*ListModelsResponse, error)
 	ProbeVision(ctx context.Context, in *ProbeRequest, opts ...grpc.CallOption) (*ProbeResult, error)
 	Artifacts(ctx context.Context, in *ArtifactsRequest, opts ...grpc.CallOption) (*ArtifactSet, error)
+	// Lifecycle (optional): how to run the server for an entry ("ServerCommand"
+	// in Info.implements), or how to load and unload a model on a server that
+	// runs by itself ("ModelLoading").
+	ServerCommand(ctx context.Context, in *ServerCommandRequest, opts ...grpc.CallOption) (*ServerCommandResponse, error)
+	LoadModel(ctx context.Context, in *LoadModelRequest, opts ...grpc.CallOption) (*LoadedModel, error)
+	UnloadModel(ctx context.Context, in *LoadModelRequest, opts ...grpc.CallOption) (*UnloadModelResponse, error)
+	LoadedModels(ctx context.Context, in *LoadedModelsRequest, opts ...grpc.CallOption) (*LoadedModelsResponse, error)
 }
 
 type backendClient struct {
@@ -153,6 +164,46 @@ func (c *backendClient) Artifacts(ctx context.Context, in *ArtifactsRequest, opt
 	return out, nil
 }
 
+func (c *backendClient) ServerCommand(ctx context.Context, in *ServerCommandRequest, opts ...grpc.CallOption) (*ServerCommandResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ServerCommandResponse)
+	err := c.cc.Invoke(ctx, Backend_ServerCommand_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *backendClient) LoadModel(ctx context.Context, in *LoadModelRequest, opts ...grpc.CallOption) (*LoadedModel, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LoadedModel)
+	err := c.cc.Invoke(ctx, Backend_LoadModel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *backendClient) UnloadModel(ctx context.Context, in *LoadModelRequest, opts ...grpc.CallOption) (*UnloadModelResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnloadModelResponse)
+	err := c.cc.Invoke(ctx, Backend_UnloadModel_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *backendClient) LoadedModels(ctx context.Context, in *LoadedModelsRequest, opts ...grpc.CallOption) (*LoadedModelsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(LoadedModelsResponse)
+	err := c.cc.Invoke(ctx, Backend_LoadedModels_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // BackendServer is the server API for Backend service.
 // All implementations must embed UnimplementedBackendServer
 // for forward compatibility.
@@ -172,6 +223,13 @@ type BackendServer interface {
 	ListModels(context.Context, *ListModelsRequest) (*ListModelsResponse, error)
 	ProbeVision(context.Context, *ProbeRequest) (*ProbeResult, error)
 	Artifacts(context.Context, *ArtifactsRequest) (*ArtifactSet, error)
+	// Lifecycle (optional): how to run the server for an entry ("ServerCommand"
+	// in Info.implements), or how to load and unload a model on a server that
+	// runs by itself ("ModelLoading").
+	ServerCommand(context.Context, *ServerCommandRequest) (*ServerCommandResponse, error)
+	LoadModel(context.Context, *LoadModelRequest) (*LoadedModel, error)
+	UnloadModel(context.Context, *LoadModelRequest) (*UnloadModelResponse, error)
+	LoadedModels(context.Context, *LoadedModelsRequest) (*LoadedModelsResponse, error)
 	mustEmbedUnimplementedBackendServer()
 }
 
@@ -199,6 +257,18 @@ func (UnimplementedBackendServer) ProbeVision(context.Context, *ProbeRequest) (*
 }
 func (UnimplementedBackendServer) Artifacts(context.Context, *ArtifactsRequest) (*ArtifactSet, error) {
 	return nil, status.Error(codes.Unimplemented, "method Artifacts not implemented")
+}
+func (UnimplementedBackendServer) ServerCommand(context.Context, *ServerCommandRequest) (*ServerCommandResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ServerCommand not implemented")
+}
+func (UnimplementedBackendServer) LoadModel(context.Context, *LoadModelRequest) (*LoadedModel, error) {
+	return nil, status.Error(codes.Unimplemented, "method LoadModel not implemented")
+}
+func (UnimplementedBackendServer) UnloadModel(context.Context, *LoadModelRequest) (*UnloadModelResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UnloadModel not implemented")
+}
+func (UnimplementedBackendServer) LoadedModels(context.Context, *LoadedModelsRequest) (*LoadedModelsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method LoadedModels not implemented")
 }
 func (UnimplementedBackendServer) mustEmbedUnimplementedBackendServer() {}
 func (UnimplementedBackendServer) testEmbeddedByValue()                 {}
@@ -329,6 +399,78 @@ func _Backend_Artifacts_Handler(srv interface{}, ctx context.Context, dec func(i
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Backend_ServerCommand_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ServerCommandRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BackendServer).ServerCommand(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Backend_ServerCommand_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BackendServer).ServerCommand(ctx, req.(*ServerCommandRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Backend_LoadModel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LoadModelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BackendServer).LoadModel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Backend_LoadModel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BackendServer).LoadModel(ctx, req.(*LoadModelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Backend_UnloadModel_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LoadModelRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BackendServer).UnloadModel(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Backend_UnloadModel_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BackendServer).UnloadModel(ctx, req.(*LoadModelRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Backend_LoadedModels_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(LoadedModelsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(BackendServer).LoadedModels(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Backend_LoadedModels_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(BackendServer).LoadedModels(ctx, req.(*LoadedModelsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Backend_ServiceDesc is the grpc.ServiceDesc for Backend service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -359,6 +501,22 @@ var Backend_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Artifacts",
 			Handler:    _Backend_Artifacts_Handler,
+		},
+		{
+			MethodName: "ServerCommand",
+			Handler:    _Backend_ServerCommand_Handler,
+		},
+		{
+			MethodName: "LoadModel",
+			Handler:    _Backend_LoadModel_Handler,
+		},
+		{
+			MethodName: "UnloadModel",
+			Handler:    _Backend_UnloadModel_Handler,
+		},
+		{
+			MethodName: "LoadedModels",
+			Handler:    _Backend_LoadedModels_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

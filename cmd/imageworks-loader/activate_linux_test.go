@@ -1,0 +1,107 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imageworks-ai/loader/core"
+	"github.com/imageworks-ai/loader/plugins/vllm"
+	"github.com/imageworks-ai/loader/sdk"
+)
+
+// TestActivateWaitShownOnlyOnTerminal: while activate waits for the
+// server, a terminal's stderr shows the wait; any other stderr stays empty.
+func TestActivateWaitShownOnlyOnTerminal(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("needs python3 as a stand-in server")
+	}
+	dir := t.TempDir()
+	// A "vllm" that is slow to start, then serves /health from a folder.
+	www := filepath.Join(dir, "www")
+	if err := os.MkdirAll(www, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(www, "health"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/sh\n# vllm serve PATH --host H --port P ...\nsleep 0.4\ncd " + www + " && exec " + python + " -m http.server \"$6\" --bind \"$4\"\n"
+	bin := filepath.Join(dir, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "vllm"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	curated := `[{"name": "m", "backend": "vllm", "backend_config": {"model_path": "/models/m"}}]`
+	if err := os.WriteFile(filepath.Join(dir, "model_registry.curated.json"), []byte(curated), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	l, err := core.Open(ctx, core.Options{RegistryDir: dir, Backends: map[string]sdk.Backend{"vllm": vllm.New()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	opts := SlotFlags{Port: freePort(t), StateFile: filepath.Join(dir, "state", "active.json"), StopTimeout: 5 * time.Second}.options(20 * time.Second)
+	stop := func() {
+		if _, err := core.StopServer(ctx, "", opts); err != nil {
+			t.Error(err)
+		}
+	}
+	defer stop()
+
+	// Not a terminal: nothing on stderr.
+	var stderr bytes.Buffer
+	a := &App{Globals: &Globals{}, Env: Env{Stdout: io.Discard, Stderr: &stderr, Getenv: os.Getenv}}
+	if _, err := activate(ctx, a, l, "m", opts); err != nil {
+		t.Fatal(err)
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("activate wrote %q to a non-terminal stderr, want nothing", stderr.String())
+	}
+	stop()
+
+	// A terminal: the wait is shown.
+	ctrl, tty := openPTY(t)
+	var drawn bytes.Buffer
+	done := make(chan struct{})
+	go func() { _, _ = io.Copy(&drawn, ctrl); close(done) }()
+	a.Env.Stderr = tty
+	if _, err := activate(ctx, a, l, "m", opts); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		ctrl.Close()
+		<-done
+	}
+	if !strings.Contains(drawn.String(), "waiting for m to be ready") {
+		t.Errorf("terminal stderr = %q, want the wait shown", drawn.String())
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	p, _ := strconv.Atoi(strings.TrimPrefix(ln.Addr().String(), "127.0.0.1:"))
+	return p
+}

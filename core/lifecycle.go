@@ -1,0 +1,243 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/imageworks-ai/loader/core/supervise"
+	"github.com/imageworks-ai/loader/sdk"
+)
+
+// ErrNoLifecycle: the entry's backend can neither run its server
+// (sdk.ServerRunner) nor load models (sdk.ModelLoader).
+var ErrNoLifecycle = errors.New("backend cannot activate models")
+
+// LifecycleOptions configure Activate, Deactivate and Current.
+type LifecycleOptions struct {
+	// Supervisor holds the state file, timeouts and clock of the servers
+	// the host runs.
+	Supervisor supervise.Options
+	// Port is the port of the server slot; 0 means supervise.DefaultPort.
+	Port int
+	// Host is the address a server listens on; "" means 127.0.0.1.
+	Host string
+	// Waiting, when set, is called while Activate waits for a server to
+	// be ready, with the time waited so far.
+	Waiting func(waited time.Duration)
+}
+
+func (o LifecycleOptions) port() int {
+	if o.Port > 0 {
+		return o.Port
+	}
+	return supervise.DefaultPort
+}
+
+func (o LifecycleOptions) host() string {
+	if o.Host != "" {
+		return o.Host
+	}
+	return "127.0.0.1"
+}
+
+// Active is a model being served: a server the host runs (PID set) or a
+// model a server has loaded (Ollama; PID 0).
+type Active struct {
+	// LogicalName is the registry entry.
+	LogicalName string `json:"logical_name"`
+	// ServedModelID is the id clients send as "model".
+	ServedModelID string `json:"served_model_id"`
+	// Backend is the entry's backend.
+	Backend string `json:"backend"`
+	// Port is the server's port.
+	Port int `json:"port"`
+	// PID is the server's process id; 0 for a loaded model.
+	PID int `json:"pid"`
+	// StartedAt is when the server started, or zero.
+	StartedAt time.Time `json:"started_at,omitzero"`
+	// Endpoint is the OpenAI-compatible base URL.
+	Endpoint string `json:"endpoint"`
+	// LogFile is the server's log, or "".
+	LogFile string `json:"log_file,omitempty"`
+	// Reused says Activate found the model already active.
+	Reused bool `json:"reused"`
+	// Stopped names the entry whose server Activate stopped, or "".
+	Stopped string `json:"stopped,omitempty"`
+	// VRAMBytes is how much GPU memory a loaded model holds (Ollama).
+	VRAMBytes int64 `json:"vram_bytes,omitempty"`
+	// Warnings are the backend's remarks about the command.
+	Warnings []string `json:"warnings,omitempty"`
+	// GPUs is the GPUs' memory when nvidia-smi exists.
+	GPUs []supervise.GPU `json:"gpus,omitempty"`
+	// Notes are remarks (why GPU memory is unknown).
+	Notes []string `json:"notes,omitempty"`
+}
+
+// lifecycleKind returns which lifecycle interface the backend answers,
+// from its Info.Implements.
+func lifecycleKind(ctx context.Context, b sdk.Backend, backend string) (string, error) {
+	info, err := b.Info(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, call := range []string{sdk.CallServerCommand, sdk.CallModelLoading} {
+		if slices.Contains(info.Implements, call) {
+			return call, nil
+		}
+	}
+	return "", fmt.Errorf("backend %q: %w", backend, ErrNoLifecycle)
+}
+
+// Activate makes the entry name the active model: for a backend that runs
+// its server (vLLM, LMDeploy, ...), its server becomes the one on the
+// slot's port, any other stopped first (see supervise.Supervisor.Activate);
+// for one that loads models (Ollama), the model is loaded and kept loaded.
+//
+// Errors: an unknown name wraps registry.ErrNotFound; a backend with
+// neither wraps ErrNoLifecycle; a busy port wraps supervise.ErrPortInUse;
+// a server that fails to start is a *supervise.StartError.
+func (l *Loader) Activate(ctx context.Context, name string, opts LifecycleOptions) (Active, error) {
+	e, err := l.reg.Get(ctx, name)
+	if err != nil {
+		return Active{}, err
+	}
+	b, err := l.backend(ctx, e.Backend())
+	if err != nil {
+		return Active{}, err
+	}
+	kind, err := lifecycleKind(ctx, b, e.Backend())
+	if err != nil {
+		return Active{}, err
+	}
+	entry := sdkEntry(e)
+	if kind == sdk.CallModelLoading {
+		return l.load(ctx, b, e)
+	}
+	r, ok := b.(sdk.ServerRunner)
+	if !ok {
+		return Active{}, fmt.Errorf("backend %q: %w", e.Backend(), ErrNoLifecycle)
+	}
+	port, host := opts.port(), opts.host()
+	cmd, err := r.ServerCommand(ctx, sdk.ServerCommandRequest{Entry: entry, Host: host, Port: port})
+	if err != nil {
+		return Active{}, fmt.Errorf("activating %q: %w", name, err)
+	}
+	endpoint := "http://" + net.JoinHostPort(dialHost(host), strconv.Itoa(port)) + "/v1"
+	act, err := supervise.New(opts.Supervisor).Activate(ctx, supervise.Launch{
+		LogicalName:   name,
+		ServedModelID: cmd.ServedModelID,
+		Backend:       e.Backend(),
+		Host:          host,
+		Port:          port,
+		Argv:          cmd.Argv,
+		Env:           cmd.Env,
+		Dir:           cmd.Dir,
+		ReadyPath:     cmd.Ready.Path,
+		ReadyStatus:   cmd.Ready.Status,
+		Endpoint:      endpoint,
+		Waiting:       opts.Waiting,
+	})
+	if err != nil {
+		return Active{}, fmt.Errorf("activating %q: %w", name, err)
+	}
+	out := activeOf(act.State)
+	out.Reused = act.Reused
+	if act.Stopped != nil {
+		out.Stopped = act.Stopped.LogicalName
+	}
+	out.Warnings = cmd.Warnings
+	addGPUs(ctx, &out)
+	return out, nil
+}
+
+// Deactivate stops the server on the slot's port (name "" or an entry the
+// host runs a server for; with a name, that entry must be the active
+// one, else the error wraps supervise.ErrNotActive), or unloads name's
+// model from its server (Ollama). It returns what was stopped or unloaded,
+// or nil when nothing ran.
+func (l *Loader) Deactivate(ctx context.Context, name string, opts LifecycleOptions) (*Active, error) {
+	if name != "" {
+		e, err := l.reg.Get(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		b, err := l.backend(ctx, e.Backend())
+		if err != nil {
+			return nil, err
+		}
+		kind, err := lifecycleKind(ctx, b, e.Backend())
+		if err != nil {
+			return nil, err
+		}
+		if kind == sdk.CallModelLoading {
+			return l.unload(ctx, b, e)
+		}
+	}
+	return StopServer(ctx, name, opts)
+}
+
+// StopServer stops the server on the slot's port without a registry; with
+// name set, it must serve that entry (see Loader.Deactivate).
+func StopServer(ctx context.Context, name string, opts LifecycleOptions) (*Active, error) {
+	st, err := supervise.New(opts.Supervisor).Deactivate(ctx, opts.port(), name)
+	if err != nil || st == nil {
+		return nil, err
+	}
+	out := activeOf(*st)
+	return &out, nil
+}
+
+// Current returns the server active on the slot's port, or nil; a state
+// whose process is gone is cleared (see supervise.Supervisor.Current).
+func (l *Loader) Current(ctx context.Context, opts LifecycleOptions) (*Active, error) {
+	return CurrentServer(ctx, opts)
+}
+
+// CurrentServer is Loader.Current without a registry: the state file alone
+// says what runs.
+func CurrentServer(ctx context.Context, opts LifecycleOptions) (*Active, error) {
+	st, err := supervise.New(opts.Supervisor).Current(ctx, opts.port())
+	if err != nil || st == nil {
+		return nil, err
+	}
+	out := activeOf(*st)
+	addGPUs(ctx, &out)
+	return &out, nil
+}
+
+// activeOf is the Active a state records.
+func activeOf(st supervise.State) Active {
+	return Active{
+		LogicalName:   st.LogicalName,
+		ServedModelID: st.ServedModelID,
+		Backend:       st.Backend,
+		Port:          st.Port,
+		PID:           st.PID,
+		StartedAt:     st.Started().UTC(),
+		Endpoint:      st.Endpoint,
+		LogFile:       st.LogFile,
+	}
+}
+
+// addGPUs adds the GPUs' memory when nvidia-smi exists; a failing one is a
+// note, not an error.
+func addGPUs(ctx context.Context, a *Active) {
+	gpus, err := supervise.GPUMemory(ctx)
+	if err != nil {
+		a.Notes = append(a.Notes, "GPU memory unknown: "+err.Error())
+	}
+	a.GPUs = gpus
+}
+
+// dialHost is the address clients reach a server listening on host at.
+func dialHost(host string) string {
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		return "127.0.0.1"
+	}
+	return host
+}

@@ -1,0 +1,23 @@
+//go:build !unix
+
+package supervise
+
+import (
+	"context"
+	"os"
+	"os/exec"
+)
+
+func (s *Supervisor) alive(State) bool { return false }
+
+func (s *Supervisor) stop(State) {}
+
+func groupGone(int) bool { return true }
+
+func newSession(*exec.Cmd) {}
+
+func supported(context.Context) error { return ErrUnsupported }
+
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	return os.WriteFile(path, data, perm)
+}
