@@ -79,14 +79,15 @@ type Active struct {
 }
 
 // lifecycleKind returns which lifecycle interface the backend answers,
-// from its Info.Implements.
+// from its Info.Implements (derived from its interfaces for an in-process
+// backend that lists none).
 func lifecycleKind(ctx context.Context, b sdk.Backend, backend string) (string, error) {
 	info, err := b.Info(ctx)
 	if err != nil {
 		return "", err
 	}
 	for _, call := range []string{sdk.CallServerCommand, sdk.CallModelLoading} {
-		if slices.Contains(info.Implements, call) {
+		if slices.Contains(sdk.Implemented(b, info), call) {
 			return call, nil
 		}
 	}

@@ -49,7 +49,7 @@ func TestInfo(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(info, want) {
 		t.Errorf("Info() = %+v, %v, want %+v", info, err, want)
 	}
-	if got, want := sdk.Implemented(b, info), []string{sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}; !reflect.DeepEqual(got, want) {
+	if got, want := sdk.Implemented(b, info), []string{sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision, sdk.CallServerCommand}; !reflect.DeepEqual(got, want) {
 		t.Errorf("sdk.Implemented(lmdeploy) = %q, want %q (no Artifacts: the host hashes model_path)", got, want)
 	}
 }

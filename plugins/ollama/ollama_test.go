@@ -60,7 +60,7 @@ func TestInfo(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(info, want) {
 		t.Errorf("Info() = %+v, %v, want %+v", info, err, want)
 	}
-	if got, want := sdk.Implemented(b, info), []string{sdk.CallArtifacts, sdk.CallHealth, sdk.CallListModels, sdk.CallProbeVision}; !reflect.DeepEqual(got, want) {
+	if got, want := sdk.Implemented(b, info), []string{sdk.CallArtifacts, sdk.CallHealth, sdk.CallListModels, sdk.CallModelLoading, sdk.CallProbeVision}; !reflect.DeepEqual(got, want) {
 		t.Errorf("sdk.Implemented(ollama) = %q, want %q", got, want)
 	}
 }
