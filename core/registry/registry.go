@@ -37,6 +37,15 @@ type Options struct {
 	AllowDuplicates bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// OnSplitStep, when set, is called just before each step of a legacy
+	// split that changes the registry directory, and with SplitDone at its
+	// end (see SplitSteps). It is for progress reporting and for tests that
+	// kill the process mid-split; it must not call back into the Registry.
+	OnSplitStep func(SplitStep)
+	// LockNotice is how long Save (and a legacy split) waits for another
+	// process's lock before logging that it waits; 0 means
+	// DefaultLockNotice, a negative value never logs.
+	LockNotice time.Duration
 }
 
 // Registry is a loaded registry: a directory of layers (Open) or one file
@@ -132,7 +141,16 @@ func Open(ctx context.Context, dir string, opts Options) (*Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !cst.exists && !dst.exists {
+	mst, err := statStamp(r.path(SplitMarkerFile))
+	if err != nil {
+		return nil, err
+	}
+	if mst.exists {
+		// A split was interrupted: finish it before reading any layer.
+		if err := r.migrate(ctx); err != nil {
+			return nil, err
+		}
+	} else if !cst.exists && !dst.exists {
 		sst, err := statStamp(r.path(SnapshotFile))
 		if err != nil {
 			return nil, err

@@ -10,43 +10,22 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/imageworks-ai/loader/internal/safefile/safefiletest"
 )
-
-// within runs fn and fails the test if it has not returned after a second
-// (a blocking open of a FIFO never returns).
-func within(t *testing.T, fn func() error) error {
-	t.Helper()
-	done := make(chan error, 1)
-	go func() { done <- fn() }()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(time.Second):
-		t.Fatal("blocked for more than a second")
-		return nil
-	}
-}
-
-func mkfifo(t *testing.T, path string) {
-	t.Helper()
-	if err := syscall.Mkfifo(path, 0o644); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-}
 
 func TestOpenRefusesSpecialFiles(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
-	mkfifo(t, fifo)
+	safefiletest.MkFIFO(t, fifo)
 	for _, tc := range []struct{ path, kind string }{
 		{fifo, "FIFO"},
 		{dir, "directory"},
 		{"/dev/null", "character device"},
 	} {
-		err := within(t, func() error { _, _, err := Open(tc.path); return err })
+		err := safefiletest.Within(t, func() error { _, _, err := Open(tc.path); return err })
 		var nre *NotRegularError
 		if !errors.As(err, &nre) || !errors.Is(err, ErrNotRegular) {
 			t.Fatalf("Open(%s) = %v, want a *NotRegularError", tc.path, err)
@@ -54,7 +33,7 @@ func TestOpenRefusesSpecialFiles(t *testing.T) {
 		if !strings.Contains(err.Error(), tc.path) || !strings.Contains(err.Error(), tc.kind) {
 			t.Errorf("Open(%s) = %q, want the path and %q in it", tc.path, err, tc.kind)
 		}
-		err = within(t, func() error { _, _, err := ReadFile(tc.path); return err })
+		err = safefiletest.Within(t, func() error { _, _, err := ReadFile(tc.path); return err })
 		if !errors.Is(err, ErrNotRegular) {
 			t.Errorf("ReadFile(%s) = %v, want ErrNotRegular", tc.path, err)
 		}
@@ -185,12 +164,12 @@ func TestTryLockRefusesLinksAndSpecialFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	fifo := filepath.Join(dir, "fifo")
-	mkfifo(t, fifo)
+	safefiletest.MkFIFO(t, fifo)
 	for _, tc := range []struct {
 		path string
 		want error
 	}{{toNothing, ErrSymlink}, {toFile, ErrSymlink}, {fifo, ErrNotRegular}, {dir, ErrNotRegular}} {
-		err := within(t, func() error { _, _, err := TryLock(tc.path); return err })
+		err := safefiletest.Within(t, func() error { _, _, err := TryLock(tc.path); return err })
 		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.path) {
 			t.Errorf("TryLock(%s) = %v, want %v naming it", tc.path, err, tc.want)
 		}
