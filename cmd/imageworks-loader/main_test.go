@@ -29,6 +29,7 @@ func TestMain(m *testing.M) {
 		"imageworks-backend-lmdeploy": func() { os.Exit(sdk.Serve(lmdeploy.New())) },
 		"standin":                     func() { os.Exit(standin.Main(os.Args[1:])) },
 		"iwl-mkregistry":              mkRegistry,
+		"iwl-split-crash":             splitCrash,
 	})
 }
 
