@@ -123,7 +123,10 @@ func (o Options) now() time.Time {
 // wrapping os.Stat's error (fs.ErrNotExist, fs.ErrPermission) when dir
 // cannot be read; a *ParseError (wrapping ErrSyntax) naming the file, line
 // and column when a layer does not parse, in which case nothing is written;
-// I/O errors naming the path.
+// I/O errors naming the path, among them a FIFO or other non-regular file
+// (safefile's ErrNotRegular) and a dangling symbolic link; an error
+// wrapping ErrInterruptedSplit when a legacy split was interrupted and
+// cannot be finished now (it says how to recover).
 func Open(ctx context.Context, dir string, opts Options) (*Registry, error) {
 	r := &Registry{dir: dir, opts: opts, log: opts.logger()}
 	fi, err := os.Stat(dir)
