@@ -7,6 +7,7 @@ import (
 
 	"github.com/imageworks-ai/loader/core/artifact"
 	"github.com/imageworks-ai/loader/core/pluginhost"
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // Exit statuses. They are decided here and nowhere else.
@@ -29,6 +30,11 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, artifact.ErrLockViolation):
 		return exitViolation
+	case errors.Is(err, safefile.ErrNotRegular):
+		// A FIFO or other special file where a file was expected is bad
+		// input, whichever part of the tool read it (even plugins.lock.json,
+		// which refuses every plugin).
+		return exitFailure
 	}
 	var ec exitCoder
 	if errors.As(err, &ec) {
