@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/imageworks-ai/loader/core/registry"
+	"github.com/imageworks-ai/loader/internal/safefile"
 	"github.com/imageworks-ai/loader/sdk"
 )
 
@@ -170,21 +171,17 @@ func loadImage(opts ProbeOptions) ([]byte, error) {
 	data, label := opts.Image, "image"
 	if opts.ImagePath != "" {
 		label = opts.ImagePath
-		f, err := os.Open(opts.ImagePath)
-		if errors.Is(err, os.ErrNotExist) {
+		// Opened without blocking: a FIFO is refused at once, not waited on.
+		f, fi, err := safefile.Open(opts.ImagePath)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			return nil, fmt.Errorf("%s: %w", opts.ImagePath, ErrImageMissing)
-		}
-		if err != nil {
+		case errors.Is(err, safefile.ErrNotRegular):
+			return nil, fmt.Errorf("%w: %w", err, ErrNotImage)
+		case err != nil:
 			return nil, fmt.Errorf("reading image: %w", err)
 		}
 		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil {
-			return nil, fmt.Errorf("reading image: %w", err)
-		}
-		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("%s: not a regular file: %w", opts.ImagePath, ErrNotImage)
-		}
 		if fi.Size() > limit {
 			return nil, fmt.Errorf("%s: %d bytes, limit %d: %w", opts.ImagePath, fi.Size(), limit, ErrImageTooLarge)
 		}

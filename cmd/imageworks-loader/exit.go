@@ -6,6 +6,7 @@ import (
 
 	"github.com/imageworks-ai/loader/core/artifact"
 	"github.com/imageworks-ai/loader/core/pluginhost"
+	"github.com/imageworks-ai/loader/internal/safefile"
 	"github.com/imageworks-ai/loader/sdk"
 )
 
@@ -30,6 +31,11 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, artifact.ErrLockViolation):
 		return exitViolation
+	case errors.Is(err, safefile.ErrNotRegular):
+		// A FIFO or other special file where a file was expected is bad
+		// input, whichever part of the tool read it (even plugins.lock.json,
+		// which refuses every plugin).
+		return exitFailure
 	}
 	var ec exitCoder
 	if errors.As(err, &ec) {

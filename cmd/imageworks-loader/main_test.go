@@ -31,6 +31,7 @@ func TestMain(m *testing.M) {
 		"iwl-mkregistry":              mkRegistry,
 		"vllm":                        func() { os.Exit(standin.ServerMain(standin.VLLM, os.Args[1:])) },
 		"lmdeploy":                    func() { os.Exit(standin.ServerMain(standin.LMDeploy, os.Args[1:])) },
+		"iwl-split-crash":             splitCrash,
 	})
 }
 

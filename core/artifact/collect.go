@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // Options tune Collect. The zero value hashes the real file system on
@@ -154,7 +156,7 @@ func list(fsys fs.FS, root string, paths []string, skipDirs bool) ([]job, error)
 				case fi.IsDir() && skipDirs:
 					continue
 				default:
-					err = fmt.Errorf("%w (mode %v)", ErrNotRegular, fi.Mode().Type())
+					err = fmt.Errorf("%w: is %s", ErrNotRegular, safefile.Kind(fi.Mode()))
 				}
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 var (
@@ -25,8 +27,12 @@ var (
 	ErrInvalidPath = errors.New("invalid path")
 
 	// ErrNotRegular is wrapped when a listed path is a directory, device,
-	// FIFO, socket or other non-regular file; such files are never opened.
-	ErrNotRegular = errors.New("not a regular file")
+	// FIFO, socket or other non-regular file; such files are never opened
+	// (or, when one replaces a file after it was listed, opened without
+	// blocking and refused). It is the same value as the one every other
+	// file the tool opens by name is refused with, so one errors.Is finds
+	// both.
+	ErrNotRegular = safefile.ErrNotRegular
 
 	// ErrFileChanged is wrapped when a file's size or modification time
 	// changes while it is being hashed.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // hashFile streams one file through bufs into SHA-256, checking ctx between
@@ -25,7 +27,7 @@ func hashFile(ctx context.Context, fsys fs.FS, j job, bufs [][]byte, prog *progr
 		return "", err
 	}
 	if !before.Mode().IsRegular() {
-		return "", fmt.Errorf("%w (mode %v)", ErrNotRegular, before.Mode().Type())
+		return "", fmt.Errorf("%w: is %s", ErrNotRegular, safefile.Kind(before.Mode()))
 	}
 	if err := sameState(j.info, before); err != nil {
 		return "", err

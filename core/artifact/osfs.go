@@ -4,6 +4,8 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // An Opener opens the folder at root, an absolute clean path, as a file
@@ -44,7 +46,7 @@ func (o *osFS) Open(name string) (fs.File, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	return o.root.OpenFile(name, openFlags, 0)
+	return o.root.OpenFile(name, safefile.ReadFlags, 0)
 }
 
 func (o *osFS) ReadLink(name string) (string, error)   { return o.FS.(fs.ReadLinkFS).ReadLink(name) }

@@ -10,11 +10,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 
+	"github.com/imageworks-ai/loader/internal/safefile"
 	"github.com/imageworks-ai/loader/sdk"
 )
 
@@ -50,15 +49,18 @@ type LockedPlugin struct {
 func platform() string { return runtime.GOOS + "/" + runtime.GOARCH }
 
 // ReadLockFile reads and checks the lock file at path. Errors wrap
-// fs.ErrNotExist when it does not exist, and ctx's error when ctx is done
-// before it is read; a file that is not a valid format-1 lock file is an
-// error naming it (wrapping the JSON decoder's error when the JSON itself
-// is bad).
+// fs.ErrNotExist when nothing by that name exists, and ctx's error when
+// ctx is done before it is read; a file that is not a valid format-1 lock
+// file is an error naming it (wrapping the JSON decoder's error when the
+// JSON itself is bad). A symbolic link to nothing, a FIFO or any other
+// file that is not regular is an error naming it that does not wrap
+// fs.ErrNotExist: the file is there but cannot be read, so pinning fails
+// closed. Reading never blocks.
 func ReadLockFile(ctx context.Context, path string) (*LockFile, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("reading plugin lock file %s: %w", path, err)
 	}
-	data, err := os.ReadFile(path)
+	data, _, err := safefile.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading plugin lock file: %w", err)
 	}
@@ -112,7 +114,9 @@ func (h *Host) checkTrust(ctx context.Context, name string) ([]byte, error) {
 		return nil, err // cancelled: not a question of trust
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrPluginUntrusted, err)
+		// Fail closed: a lock file that is there but cannot be read or
+		// understood (a dangling link, a FIFO, bad JSON) refuses every plugin.
+		return nil, fmt.Errorf("%w: %w (every plugin is refused until %s is fixed or removed)", ErrPluginUntrusted, err, h.opts.LockFile)
 	}
 	p, ok := lf.Plugins[name]
 	if !ok {
@@ -137,31 +141,26 @@ func (h *Host) mismatch(path string, want []byte) error {
 
 // fileKey identifies a file's content for the hash cache.
 type fileKey struct {
-	path  string
-	size  int64
-	mtime int64
-	inode uint64
+	path string
+	safefile.Version
 }
 
 // fileSHA256 returns the hex SHA-256 of the file at path, cached per Host
-// by path, size, modification time and inode.
+// by path, size, modification and change times and inode. The file is
+// opened without blocking and refused unless it is regular.
 func (h *Host) fileSHA256(path string) (string, error) {
-	fi, err := os.Stat(path)
+	f, fi, err := safefile.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("hashing plugin: %w", err)
 	}
-	key := fileKey{path: path, size: fi.Size(), mtime: fi.ModTime().UnixNano(), inode: inodeOf(fi)}
+	defer f.Close()
+	key := fileKey{path: path, Version: safefile.VersionOf(fi)}
 	h.mu.Lock()
 	sum, ok := h.hashes[key]
 	h.mu.Unlock()
 	if ok {
 		return sum, nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("hashing plugin: %w", err)
-	}
-	defer f.Close()
 	hash := sha256.New()
 	if _, err := io.Copy(hash, f); err != nil {
 		return "", fmt.Errorf("hashing plugin %s: %w", path, err)
@@ -208,7 +207,7 @@ func (h *Host) WriteLock(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("writing plugin lock file %s: %w", path, err)
 	}
-	if err := writeFileAtomic(path, data, 0o644); err != nil {
+	if err := safefile.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("writing plugin lock file: %w", err)
 	}
 	h.forgetFailures()
@@ -323,35 +322,4 @@ func (h *Host) forgetFailures() {
 		default:
 		}
 	}
-}
-
-// writeFileAtomic writes data to a temporary file next to path and renames
-// it into place, so readers see the old or the new file, never a part.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(tmp, perm); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

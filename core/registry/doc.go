@@ -21,5 +21,14 @@
 // Saves take an exclusive flock on .model_registry.lock, re-read the layers,
 // replay only this process's staged changes and write atomically (temporary
 // file, fsync, rename, fsync of the directory). The curated file is never
-// written, except once when a legacy single-file registry is split.
+// written, except once when a legacy single-file registry is split; that
+// split leaves a marker (SplitMarkerFile) until its last step, so a split
+// interrupted at any point is finished by the next Open, or refused with
+// ErrInterruptedSplit and how to recover.
+//
+// Every file is opened through internal/safefile: without blocking, and
+// refused unless it is a regular file (a FIFO fails at once, naming it); a
+// dangling symbolic link is an error, never a missing layer; the lock file
+// is never followed through a link; and a save never writes through, nor
+// replaces, a symbolic link (it fails with an error naming it).
 package registry

@@ -4,26 +4,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"slices"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
-// stamp identifies a version of a file for cache invalidation.
+// stamp identifies a version of a file for cache invalidation: size,
+// modification time, change time and inode, so that an edit restoring the
+// modification time, or a file renamed into place with an old one, is
+// still seen.
 type stamp struct {
 	exists bool
-	size   int64
-	mtime  int64 // UnixNano
+	safefile.Version
 }
 
 func stampOf(fi fs.FileInfo) stamp {
-	return stamp{exists: true, size: fi.Size(), mtime: fi.ModTime().UnixNano()}
+	return stamp{exists: true, Version: safefile.VersionOf(fi)}
 }
 
-// statStamp stats path; a missing file is a zero stamp, not an error.
+// statStamp stats path; a missing file is a zero stamp, not an error, but a
+// dangling symbolic link is (safefile.ErrDanglingLink): a layer that points
+// nowhere is never taken for an empty one.
 func statStamp(path string) (stamp, error) {
-	fi, err := os.Stat(path)
+	fi, err := safefile.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return stamp{}, nil
 	}
@@ -52,48 +56,24 @@ type layer struct {
 }
 
 // readLayer reads and parses one layer file; a missing file is an empty
-// layer. Parse failures come back as *ParseError.
+// layer. Parse failures come back as *ParseError; a FIFO or other
+// non-regular file (safefile.ErrNotRegular) and a dangling link
+// (safefile.ErrDanglingLink) are errors naming the file, found without
+// blocking.
 func readLayer(ctx context.Context, file string) (*layer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, err := os.Open(file)
+	data, fi, err := safefile.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		l := &layer{file: file}
 		l.reindex()
 		return l, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", file, err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", file, err)
-	}
-	data, err := readAll(f, fi.Size())
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", file, err)
+		return nil, fmt.Errorf("reading registry file: %w", err)
 	}
 	return parseLayer(file, data, stampOf(fi))
-}
-
-// readAll reads f to its end into one buffer sized from its stat.
-func readAll(f io.Reader, size int64) ([]byte, error) {
-	buf := make([]byte, 0, size+1)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := f.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
 }
 
 // parseLayer indexes data as the contents of file.

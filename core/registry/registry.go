@@ -40,6 +40,15 @@ type Options struct {
 	// ReadOnly opens without writing anything: a stale snapshot is left
 	// as it is (a dry run writes nothing, not even the lock file).
 	ReadOnly bool
+	// OnSplitStep, when set, is called just before each step of a legacy
+	// split that changes the registry directory, and with SplitDone at its
+	// end (see SplitSteps). It is for progress reporting and for tests that
+	// kill the process mid-split; it must not call back into the Registry.
+	OnSplitStep func(SplitStep)
+	// LockNotice is how long Save (and a legacy split) waits for another
+	// process's lock before logging that it waits; 0 means
+	// DefaultLockNotice, a negative value never logs.
+	LockNotice time.Duration
 }
 
 // Registry is a loaded registry: a directory of layers (Open) or one file
@@ -117,7 +126,10 @@ func (o Options) now() time.Time {
 // wrapping os.Stat's error (fs.ErrNotExist, fs.ErrPermission) when dir
 // cannot be read; a *ParseError (wrapping ErrSyntax) naming the file, line
 // and column when a layer does not parse, in which case nothing is written;
-// I/O errors naming the path.
+// I/O errors naming the path, among them a FIFO or other non-regular file
+// (safefile's ErrNotRegular) and a dangling symbolic link; an error
+// wrapping ErrInterruptedSplit when a legacy split was interrupted and
+// cannot be finished now (it says how to recover).
 func Open(ctx context.Context, dir string, opts Options) (*Registry, error) {
 	r := &Registry{dir: dir, opts: opts, log: opts.logger()}
 	fi, err := os.Stat(dir)
@@ -135,7 +147,16 @@ func Open(ctx context.Context, dir string, opts Options) (*Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !cst.exists && !dst.exists {
+	mst, err := statStamp(r.path(SplitMarkerFile))
+	if err != nil {
+		return nil, err
+	}
+	if mst.exists {
+		// A split was interrupted: finish it before reading any layer.
+		if err := r.migrate(ctx); err != nil {
+			return nil, err
+		}
+	} else if !cst.exists && !dst.exists {
 		sst, err := statStamp(r.path(SnapshotFile))
 		if err != nil {
 			return nil, err

@@ -3,27 +3,44 @@ package registry
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/gofrs/flock"
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
-// lock takes the exclusive save lock, waiting for it until ctx ends.
-func (r *Registry) lock(ctx context.Context) (*flock.Flock, error) {
-	fl := flock.New(r.lockPath())
-	ok, err := fl.TryLockContext(ctx, 2*time.Millisecond)
+// DefaultLockNotice is how long a save waits for another process's lock
+// before it logs that it waits.
+const DefaultLockNotice = time.Second
+
+// lock takes the exclusive save lock, waiting for it until ctx ends; after
+// Options.LockNotice it logs (at warn level, so the CLI shows it by
+// default) that it waits. A symbolic link or a non-regular file at the lock
+// path is refused (safefile.ErrSymlink, safefile.ErrNotRegular) without
+// creating or locking anything at the link's target.
+func (r *Registry) lock(ctx context.Context) (*safefile.Lock, error) {
+	path := r.lockPath()
+	notice := r.opts.LockNotice
+	if notice == 0 {
+		notice = DefaultLockNotice
+	}
+	start := time.Now()
+	l, err := safefile.Acquire(ctx, path, notice, func() {
+		r.log.Warn("waiting for the registry lock; another process is saving", "lock", path)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("locking %s: %w", r.lockPath(), err)
+		return nil, err
 	}
-	if !ok {
-		return nil, fmt.Errorf("locking %s: %w", r.lockPath(), ctx.Err())
+	if waited := time.Since(start); notice > 0 && waited >= notice {
+		r.log.Info("got the registry lock", "lock", path, "waited", waited.Round(time.Millisecond))
 	}
-	return fl, nil
+	return l, nil
 }
 
 // Save persists the staged changes: under an exclusive lock on
@@ -96,7 +113,7 @@ func (r *Registry) save(ctx context.Context) (SaveResult, error) {
 				// The layer is written; an unknown stamp makes the next
 				// call re-read it.
 				r.log.Warn("cannot stat the registry file just written; it will be re-read", "error", err)
-				nl.st = stamp{exists: true, size: -1}
+				nl.st = stamp{exists: true, Version: safefile.Version{Size: -1}}
 			}
 			nd = nl
 		}
@@ -165,18 +182,14 @@ func rereadLayer(ctx context.Context, old *layer, file string) (*layer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, err := os.Open(file)
-	if os.IsNotExist(err) {
+	f, fi, err := safefile.Open(file)
+	if errors.Is(err, fs.ErrNotExist) {
 		return readLayer(ctx, file)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", file, err)
+		return nil, fmt.Errorf("reading registry file: %w", err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", file, err)
-	}
 	if old != nil && old.st.exists && int64(len(old.data)) == fi.Size() {
 		same, err := sameContent(f, old.data)
 		if err != nil {
@@ -191,7 +204,7 @@ func rereadLayer(ctx context.Context, old *layer, file string) (*layer, error) {
 			return nil, fmt.Errorf("reading %s: %w", file, err)
 		}
 	}
-	data, err := readAll(f, fi.Size())
+	data, err := safefile.ReadAll(f, fi.Size())
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", file, err)
 	}
@@ -208,7 +221,7 @@ func (r *Registry) snapshotStale() (bool, error) {
 	if !st.exists {
 		return true, nil
 	}
-	return st.mtime < r.cur.st.mtime || st.mtime < r.dis.st.mtime, nil
+	return st.ModTime < r.cur.st.ModTime || st.ModTime < r.dis.st.ModTime, nil
 }
 
 // writeSnapshot writes every merged entry of the base state, sorted by
@@ -252,8 +265,7 @@ func (r *Registry) refreshSnapshot(ctx context.Context) {
 	if err != nil || !stale {
 		return
 	}
-	fl := flock.New(r.lockPath())
-	ok, err := fl.TryLock()
+	fl, ok, err := safefile.TryLock(r.lockPath())
 	if err != nil {
 		if isReadOnly(err) {
 			r.log.Debug("snapshot is stale but the registry directory is read-only", "dir", r.dir)
@@ -283,7 +295,7 @@ func (r *Registry) refreshSnapshot(ctx context.Context) {
 // temporary file is in use.
 func (r *Registry) removeTemps() {
 	for _, f := range []string{r.discoveredPath(), r.path(SnapshotFile)} {
-		matches, _ := filepath.Glob(filepath.Join(filepath.Dir(f), "."+filepath.Base(f)+".tmp-*"))
+		matches, _ := filepath.Glob(safefile.TempPattern(f))
 		for _, m := range matches {
 			os.Remove(m)
 		}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 )
@@ -41,9 +40,16 @@ func (p Problem) String() string {
 // claimed by several entries or equal to another entry's name. It reads and never writes;
 // a directory holding only a legacy model_registry.json is checked as a
 // single file. Problems come back sorted by file, line and column; the error
-// is for I/O failures and ErrNoRegistry only.
+// is for I/O failures (a FIFO or other non-regular file, a dangling link),
+// ErrNoRegistry, and ErrInterruptedSplit when a legacy split did not finish.
 func Validate(ctx context.Context, dir string) ([]Problem, error) {
 	r := &Registry{dir: dir}
+	if st, err := statStamp(r.path(SplitMarkerFile)); err != nil {
+		return nil, err
+	} else if st.exists {
+		return nil, fmt.Errorf("registry directory %s: %w: %s records a split of the legacy %s that did not finish; the layers may be incomplete: run a command that opens the registry (such as list) to finish it, then validate",
+			dir, ErrInterruptedSplit, SplitMarkerFile, SnapshotFile)
+	}
 	var layers []*vlayer
 	found := false
 	for _, f := range []string{CuratedFile, DiscoveredFile} {
@@ -56,7 +62,9 @@ func Validate(ctx context.Context, dir string) ([]Problem, error) {
 	}
 	if !found {
 		legacy := r.path(SnapshotFile)
-		if _, err := os.Stat(legacy); err == nil {
+		if st, err := statStamp(legacy); err != nil {
+			return nil, err
+		} else if st.exists {
 			return ValidateFile(ctx, legacy)
 		}
 		return nil, fmt.Errorf("registry directory %s: %w", dir, ErrNoRegistry)
@@ -137,11 +145,10 @@ type vlayer struct {
 
 func readVLayer(ctx context.Context, file string) (*vlayer, error) {
 	vl := &vlayer{file: file, checks: fieldChecks()}
-	if _, err := os.Stat(file); err != nil {
-		if os.IsNotExist(err) {
-			return vl, nil
-		}
-		return nil, fmt.Errorf("reading %s: %w", file, err)
+	if st, err := statStamp(file); err != nil {
+		return nil, err
+	} else if !st.exists {
+		return vl, nil
 	}
 	vl.exists = true
 	l, err := readLayer(ctx, file)

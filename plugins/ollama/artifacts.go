@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/imageworks-ai/loader/internal/safefile"
 	"github.com/imageworks-ai/loader/sdk"
 )
 
@@ -108,7 +109,7 @@ func (b *Backend) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk.
 		return sdk.ArtifactSet{}, err
 	}
 	path := findFold(filepath.Join(st.dir, "manifests"), ref.Host, ref.Namespace, ref.Model, ref.Tag)
-	data, err := os.ReadFile(path)
+	data, _, err := safefile.ReadFile(path) // a FIFO there is refused, not waited on
 	if errors.Is(err, fs.ErrNotExist) {
 		return sdk.ArtifactSet{}, fmt.Errorf("ollama: model %s is not in the local store %s (%s): no manifest %s: %w", ref, st.dir, st.how(), path, sdk.ErrModelNotFound)
 	}
