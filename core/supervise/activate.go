@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/imageworks-ai/loader/internal/safefile"
 	"io"
 	"net"
 	"net/http"
@@ -294,7 +295,7 @@ func portFree(host string, port int) error {
 
 // logTail returns the last n lines of the file at path.
 func logTail(path string, n int) []string {
-	f, err := os.Open(path)
+	f, _, err := safefile.Open(path)
 	if err != nil {
 		return nil
 	}

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/google/renameio/v2"
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // startSlack is how far a process's start may be from a state's
@@ -89,5 +89,5 @@ func supported(context.Context) error { return nil }
 // writeFileAtomic replaces path with data, so a reader (this tool or the
 // Python one) sees the old file or the new one, never a part.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return renameio.WriteFile(path, data, perm)
+	return safefile.WriteFile(path, data, perm)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/imageworks-ai/loader/internal/safefile"
 	"io/fs"
 	"math"
 	"os"
@@ -63,7 +64,7 @@ func (f PyFloat) MarshalJSON() ([]byte, error) {
 
 // readState reads the state file; a missing or empty file is no state.
 func readState(path string) (*State, error) {
-	data, err := os.ReadFile(path)
+	data, _, err := safefile.ReadFile(path) // never blocks on a FIFO; refuses non-regular files
 	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(strings.TrimSpace(string(data))) == 0) {
 		return nil, nil
 	}

@@ -2,14 +2,12 @@ package supervise
 
 import (
 	"context"
-	"fmt"
+	"github.com/imageworks-ai/loader/internal/safefile"
 	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/gofrs/flock"
 )
 
 // Defaults of Options, as in the earlier Python tool.
@@ -94,20 +92,12 @@ func (s *Supervisor) LogPath(port int) string {
 }
 
 // lock takes port's advisory lock, waiting until ctx ends.
-func (s *Supervisor) lock(ctx context.Context, port int) (*flock.Flock, error) {
+func (s *Supervisor) lock(ctx context.Context, port int) (*safefile.Lock, error) {
 	path := s.StatePath(port) + ".lock"
 	if err := mkdirFor(path); err != nil {
 		return nil, err
 	}
-	fl := flock.New(path)
-	ok, err := fl.TryLockContext(ctx, 20*time.Millisecond)
-	if err != nil {
-		return nil, fmt.Errorf("locking %s: %w", path, err)
-	}
-	if !ok {
-		return nil, fmt.Errorf("locking %s: %w", path, ctx.Err())
-	}
-	return fl, nil
+	return safefile.Acquire(ctx, path, 0, nil)
 }
 
 // Current returns the state of the server on port when it is alive, else
@@ -119,10 +109,9 @@ func (s *Supervisor) Current(ctx context.Context, port int) (*State, error) {
 	if err := mkdirFor(path); err != nil {
 		return nil, err
 	}
-	fl := flock.New(path + ".lock")
-	locked, err := fl.TryLock()
+	fl, locked, err := safefile.TryLock(path + ".lock")
 	if err != nil {
-		return nil, fmt.Errorf("locking %s: %w", path+".lock", err)
+		return nil, err
 	}
 	if locked {
 		defer fl.Unlock()
