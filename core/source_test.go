@@ -78,7 +78,9 @@ func TestFirstOf(t *testing.T) {
 
 type sourceFunc func(context.Context, string) (sdk.Backend, error)
 
-func (f sourceFunc) Backend(ctx context.Context, name string) (sdk.Backend, error) { return f(ctx, name) }
+func (f sourceFunc) Backend(ctx context.Context, name string) (sdk.Backend, error) {
+	return f(ctx, name)
+}
 
 func TestPluginHostOptions(t *testing.T) {
 	tests := []struct {
