@@ -68,7 +68,14 @@ func decodeObject(data []byte) (*fields, *invalid) {
 func jsonDecodeProblem(data []byte, err error) *invalid {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return jsonDecodeProblemAt(data, max(int(se.Offset)-1, 0), pythonJSONMessage(se.Error()))
+		pos := max(int(se.Offset)-1, 0)
+		if strings.Contains(se.Error(), "in literal") {
+			// Python reports a bad literal (nul, tru) where it starts.
+			for pos > 0 && pos <= len(data) && isLetter(data[pos-1]) {
+				pos--
+			}
+		}
+		return jsonDecodeProblemAt(data, pos, pythonJSONMessage(se.Error()))
 	}
 	// io.ErrUnexpectedEOF: the input ends inside a value.
 	return jsonDecodeProblemAt(data, len(data), "Expecting value")
@@ -174,3 +181,5 @@ func (f *fields) boolean(key string) bool {
 	}
 	return b
 }
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

@@ -65,6 +65,19 @@ func (h *handler) probeVision(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	opts := core.ProbeOptions{Image: req.image, Prompt: req.prompt, MaxImageBytes: h.opts.MaxImageBytes}
+	// The entry is checked first, as the Python service does.
+	e, err := h.l.Registry().Get(r.Context(), req.name)
+	switch {
+	case errors.Is(err, registry.ErrNotFound):
+		writeDetail(w, http.StatusBadRequest, notFoundDetail(req.name))
+		return
+	case err != nil:
+		writeDetail(w, http.StatusBadRequest, oneLine(err))
+		return
+	case !e.Capabilities()["vision"]:
+		writeDetail(w, http.StatusBadRequest, fmt.Sprintf("Model '%s' is not vision-capable", req.name))
+		return
+	}
 	if req.imagePath != "" {
 		img, err := h.imageFile(req.imagePath)
 		if errors.Is(err, errForbidden) {
@@ -78,21 +91,15 @@ func (h *handler) probeVision(w http.ResponseWriter, r *http.Request) {
 		opts.Image = img
 	}
 	var rep core.ProbeReport
-	err := h.write(r.Context(), func(l *core.Loader) (err error) {
+	err = h.write(r.Context(), func(l *core.Loader) (err error) {
 		rep, err = l.ProbeVision(r.Context(), req.name, opts)
 		return err
 	})
-	var ce *core.CapabilityError
-	switch {
-	case errors.Is(err, registry.ErrNotFound):
-		writeDetail(w, http.StatusBadRequest, notFoundDetail(req.name))
-	case errors.As(err, &ce):
-		writeDetail(w, http.StatusBadRequest, fmt.Sprintf("Model '%s' is not vision-capable", req.name))
-	case err != nil:
+	if err != nil {
 		writeDetail(w, http.StatusBadRequest, oneLine(err))
-	default:
-		writeJSON(w, http.StatusOK, rep)
+		return
 	}
+	writeJSON(w, http.StatusOK, rep)
 }
 
 // readProbe reads a probe request, answering it (413, 422) and returning
