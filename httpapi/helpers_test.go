@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"github.com/hashicorp/go-hclog"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -106,4 +107,9 @@ func detailOf(t *testing.T, body []byte) string {
 	return decode[struct {
 		Detail string `json:"detail"`
 	}](t, body).Detail
+}
+
+// newTestLogger logs at Info into w, one line per call.
+func newTestLogger(w io.Writer) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{Level: hclog.Info, Output: w})
 }
