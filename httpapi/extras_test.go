@@ -3,10 +3,17 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/imageworks-ai/loader/core"
+	"github.com/imageworks-ai/loader/internal/servetest"
+	"github.com/imageworks-ai/loader/sdk"
 )
 
 const rolesRegistry = `[
@@ -108,5 +115,55 @@ func TestPrometheusMetrics(t *testing.T) {
 	h2, _, _ := corpus(t, Options{})
 	if _, out := call(t, h2, "GET", "/metrics", ""); strings.Contains(string(out), `route="/v1/select"`) {
 		t.Error("a second handler's metrics count the first's requests")
+	}
+}
+
+// countingResolves counts Resolve calls of the backend it wraps.
+type countingResolves struct {
+	sdk.Backend
+	n atomic.Int64
+}
+
+func (c *countingResolves) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
+	c.n.Add(1)
+	return c.Backend.Resolve(ctx, req)
+}
+
+func TestSelectCache(t *testing.T) {
+	dir := writeCurated(t, `[{"name": "m", "backend": "counted"}]`)
+	cb := &countingResolves{Backend: servetest.New()}
+	opts := core.Options{RegistryDir: dir, Backends: map[string]sdk.Backend{"counted": cb}}
+	l, err := core.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var epoch atomic.Uint64
+	h := New(l, Options{Epoch: epoch.Load})
+	sel := func() string {
+		t.Helper()
+		code, out := call(t, h, "POST", "/v1/select", `{"name": "m"}`)
+		if code != 200 {
+			t.Fatalf("select = %d %s", code, out)
+		}
+		return string(out)
+	}
+	first := sel()
+	if second := sel(); second != first || cb.n.Load() != 1 {
+		t.Errorf("a second select = %s after %d Resolve calls, want the cached answer after 1", second, cb.n.Load())
+	}
+	epoch.Add(1) // a plugin (re)started
+	sel()
+	if cb.n.Load() != 2 {
+		t.Errorf("select after the epoch changed made %d Resolve calls in all, want 2", cb.n.Load())
+	}
+	if err := os.WriteFile(filepath.Join(dir, "model_registry.curated.json"), []byte(`[{"name": "m", "backend": "counted", "served_model_id": "other-id"}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := sel(); !strings.Contains(got, `"internal_model_id":"other-id"`) || cb.n.Load() != 3 {
+		t.Errorf("select after an edit = %s (%d Resolve calls), want the edited entry resolved again", got, cb.n.Load())
+	}
+	if code, _ := call(t, h, "POST", "/v1/select", `{"name": "m", "live": true}`); code != 200 || cb.n.Load() != 4 {
+		t.Errorf("a live select was answered from the cache")
 	}
 }

@@ -72,6 +72,13 @@ type Options struct {
 	// Collectors are registered with the handler's metrics registry beside
 	// its own (a warm.Pool's plugin counters, say).
 	Collectors []prometheus.Collector
+	// Epoch, when set, enables the select cache: the encoded answer of a
+	// select by name (no live check) is kept per registry entry for as
+	// long as Epoch returns the same value. It must change whenever a
+	// backend may resolve differently, as a warm.Pool's Epoch does (it
+	// counts plugin starts). An edited entry is a new entry: the registry
+	// makes new ones on every change.
+	Epoch func() uint64
 }
 
 // handler serves the API over one Loader.
@@ -86,7 +93,8 @@ type handler struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 
-	models modelsCache
+	models  modelsCache
+	selects selectCache
 }
 
 // New returns the API handler over l. It panics when a collector in
@@ -260,4 +268,31 @@ type modelsCache struct {
 	mu      sync.Mutex
 	entries []*registry.Entry
 	body    []byte
+}
+
+// selectCache holds encoded select answers by entry, for one epoch.
+type selectCache struct {
+	mu     sync.RWMutex
+	epoch  uint64
+	bodies map[*registry.Entry][]byte
+}
+
+// maxSelectCache bounds the select cache; it is emptied when full (old
+// entries of past registry states are never asked for again).
+const maxSelectCache = 4096
+
+func (c *selectCache) get(e *registry.Entry, epoch uint64) ([]byte, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	b, ok := c.bodies[e]
+	return b, ok && c.epoch == epoch
+}
+
+func (c *selectCache) put(e *registry.Entry, epoch uint64, body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.epoch != epoch || c.bodies == nil || len(c.bodies) >= maxSelectCache {
+		c.epoch, c.bodies = epoch, map[*registry.Entry][]byte{}
+	}
+	c.bodies[e] = body
 }

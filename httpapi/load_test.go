@@ -41,6 +41,7 @@ func warmServer(t *testing.T, dir string) (*httptest.Server, *warm.Pool) {
 	srv := httptest.NewServer(New(l, Options{
 		OpenWriter: func(ctx context.Context) (*core.Loader, error) { return core.Open(ctx, opts) },
 		Collectors: []prometheus.Collector{pool},
+		Epoch:      pool.Epoch,
 	}))
 	t.Cleanup(srv.Close)
 	return srv, pool

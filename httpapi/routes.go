@@ -125,8 +125,17 @@ func (h *handler) selectModel(w http.ResponseWriter, r *http.Request) {
 		opts.Require, opts.Prefer = require, prefer
 		sel, err = h.l.SelectRole(ctx, role, opts)
 	} else {
-		if d := h.missing(ctx, name, require); d != "" {
+		e, err := h.l.Registry().Get(ctx, name)
+		if err != nil {
+			writeError(w, err, name)
+			return
+		}
+		if d := missing(e, name, require); d != "" {
 			writeDetail(w, http.StatusConflict, d)
+			return
+		}
+		if !live && h.opts.Epoch != nil {
+			h.selectCached(w, r, e, name)
 			return
 		}
 		sel, err = h.l.Select(ctx, name, opts)
@@ -152,16 +161,11 @@ func (h *handler) selectModel(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// missing returns the Python service's 409 detail when the entry called
-// name lacks capabilities of require, else "". Capabilities are listed as
-// the client spelled them, the first letter of the list capitalised; an
-// unknown entry is left for Select to report.
-func (h *handler) missing(ctx context.Context, name string, require []string) string {
+// missing returns the Python service's 409 detail when entry e (called
+// name) lacks capabilities of require, else "". Capabilities are listed as
+// the client spelled them, the first letter of the list capitalised.
+func missing(e *registry.Entry, name string, require []string) string {
 	if len(require) == 0 {
-		return ""
-	}
-	e, err := h.l.Registry().Get(ctx, name)
-	if err != nil {
 		return ""
 	}
 	caps := e.Capabilities()
@@ -175,6 +179,28 @@ func (h *handler) missing(ctx context.Context, name string, require []string) st
 		return ""
 	}
 	return fmt.Sprintf("Model '%s' is missing required capabilities: %s", name, upperFirst(strings.Join(miss, ", ")))
+}
+
+// selectCached answers a select by name from the select cache, filling it
+// on a miss (see Options.Epoch).
+func (h *handler) selectCached(w http.ResponseWriter, r *http.Request, e *registry.Entry, name string) {
+	epoch := h.opts.Epoch()
+	if body, ok := h.selects.get(e, epoch); ok {
+		writeRaw(w, http.StatusOK, body)
+		return
+	}
+	sel, err := h.l.Select(r.Context(), name, core.SelectOptions{})
+	if err != nil {
+		writeError(w, err, name)
+		return
+	}
+	body, err := json.Marshal(selection{Endpoint: sel.Endpoint, Backend: sel.Backend, InternalModelID: sel.InternalModelID, Capabilities: sel.Capabilities})
+	if err != nil {
+		writeError(w, err, name)
+		return
+	}
+	h.selects.put(e, epoch, body)
+	writeRaw(w, http.StatusOK, body)
 }
 
 // upperFirst capitalises the first letter of s.

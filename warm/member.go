@@ -83,6 +83,7 @@ func (m *member) backend(ctx context.Context) (sdk.Backend, error) {
 	m.gen++
 	m.cache = nil
 	m.p.starts.WithLabelValues(m.name).Inc()
+	m.p.epoch.Add(1)
 	m.p.log.Info("plugin started", "backend", m.name, "start", m.gen)
 	return &backend{m: m, b: b, gen: m.gen}, nil
 }

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -69,6 +70,7 @@ type Pool struct {
 	log  hclog.Logger
 
 	starts, startFailures, crashes *prometheus.CounterVec
+	epoch                          atomic.Uint64 // plugin starts so far
 
 	mu      sync.Mutex
 	closed  bool
@@ -102,6 +104,12 @@ func New(opts Options) *Pool {
 		members:       map[string]*member{},
 	}
 }
+
+// Epoch counts the plugin starts so far: it changes whenever any backend
+// may resolve differently than before (a restarted, perhaps upgraded,
+// plugin). Callers that keep answers derived from Resolve drop them when
+// it changes (httpapi.Options.Epoch).
+func (p *Pool) Epoch() uint64 { return p.epoch.Load() }
 
 // Describe implements prometheus.Collector.
 func (p *Pool) Describe(ch chan<- *prometheus.Desc) {

@@ -69,6 +69,7 @@ func (c *ServeCmd) Run(ctx context.Context, a *App) error {
 		OpenWriter: func(ctx context.Context) (*core.Loader, error) { return core.Open(ctx, opts) },
 		Logger:     access,
 		Collectors: []prometheus.Collector{pool},
+		Epoch:      pool.Epoch,
 	})
 	srv := &http.Server{
 		Handler:           h,
