@@ -42,23 +42,20 @@ func decodeObject(data []byte) (*fields, *invalid) {
 		bad.add("field required", "value_error.missing")
 		return nil, bad
 	}
-	var raw any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&raw); err != nil {
-		return nil, jsonDecodeProblem(data, err)
-	}
-	if dec.More() {
-		return nil, jsonDecodeProblemAt(data, int(dec.InputOffset()), "Extra data")
-	}
-	if _, ok := raw.(map[string]any); !ok {
-		bad := &invalid{}
-		bad.add("value is not a valid dict", "type_error.dict")
-		return nil, bad
-	}
 	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil { // cannot fail after the above
+	if err := json.Unmarshal(data, &m); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			bad := &invalid{}
+			bad.add("value is not a valid dict", "type_error.dict")
+			return nil, bad
+		}
 		return nil, jsonDecodeProblem(data, err)
+	}
+	if m == nil { // JSON null: FastAPI takes it for no body
+		bad := &invalid{}
+		bad.add("field required", "value_error.missing")
+		return nil, bad
 	}
 	return &fields{m: m}, nil
 }

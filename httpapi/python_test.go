@@ -133,6 +133,8 @@ func TestPythonValidation(t *testing.T) {
 		{"/v1/select", `{"name": "x", "require_capabilities": "vision"}`, `[{"loc":["body","require_capabilities"],"msg":"value is not a valid list","type":"type_error.list"}]`},
 		{"/v1/select", `{"require_capabilities": 5}`, `[{"loc":["body","name"],"msg":"field required","type":"value_error.missing"},{"loc":["body","require_capabilities"],"msg":"value is not a valid list","type":"type_error.list"}]`},
 		{"/v1/select", `{"name": 5}`, `[{"loc":["body","name"],"msg":"str type expected","type":"type_error.str"}]`},
+		{"/v1/select", `null`, `[{"loc":["body"],"msg":"field required","type":"value_error.missing"}]`},
+		{"/v1/select", `{"name": "x"} {}`, `[{"loc":["body",14],"msg":"Extra data: line 1 column 15 (char 14)","type":"value_error.jsondecode"}]`},
 		{"/v1/select", `[1]`, `[{"loc":["body"],"msg":"value is not a valid dict","type":"type_error.dict"}]`},
 		{"/v1/verify", `{}`, `[{"loc":["body","name"],"msg":"field required","type":"value_error.missing"}]`},
 		{"/v1/probe/vision", `{"name": "x"}`, `[{"loc":["body","image_path"],"msg":"field required","type":"value_error.missing"}]`},
