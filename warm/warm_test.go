@@ -193,3 +193,27 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("Backend after Close = %v, want ErrClosed", err)
 	}
 }
+
+// TestStuckPluginTimesOut: a plugin that stops answering costs the call its
+// deadline, never a hang, and the next call gets a fresh plugin.
+func TestStuckPluginTimesOut(t *testing.T) {
+	p := newPool(t, Options{})
+	p.opts.Host.CallTimeout = 300 * time.Millisecond
+	first := resolve(t, p, request("a", `{}`, true))
+	b, err := p.Backend(context.Background(), servetest.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = b.Resolve(context.Background(), request("stuck", `{"resolve_delay_ms": 60000}`, true))
+	if !errors.Is(err, pluginhost.ErrPluginTimeout) {
+		t.Fatalf("Resolve of a stuck call = %v, want ErrPluginTimeout", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the stuck call took %v", took)
+	}
+	after := resolve(t, p, request("a", `{}`, true))
+	if servetest.Note(after.Notes, "pid") == servetest.Note(first.Notes, "pid") {
+		t.Error("the stuck plugin was not replaced")
+	}
+}
