@@ -4,12 +4,14 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/imageworks-ai/loader/core/registry/registrytest"
+	"github.com/imageworks-ai/loader/internal/standin"
 )
 
 // startServe starts `imageworks-loader serve` on the corpus with extra
@@ -158,5 +161,79 @@ func TestServeNonLoopbackNeedsToken(t *testing.T) {
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("serve after SIGTERM = %v, want exit 0", err)
+	}
+}
+
+// TestServeDrainsInFlight: a request in flight when SIGTERM arrives (a
+// live select waiting on a slow server) still gets its whole answer, and
+// serve exits 0 afterwards.
+func TestServeDrainsInFlight(t *testing.T) {
+	dir := t.TempDir()
+	urlFile := filepath.Join(dir, "url")
+	reqFile := filepath.Join(dir, "requests")
+	srv := exec.Command("standin", "vllm", "--models", "m", "--fail", "slow", "--fail-path", "/v1/models",
+		"--delay", "1500ms", "--url-file", urlFile, "--requests-file", reqFile)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
+	base, err := standin.WaitForFile(context.Background(), urlFile, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := filepath.Join(dir, "reg")
+	if err := os.Mkdir(reg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rec := fmt.Sprintf(`[{"name": "m", "backend": "vllm", "served_model_id": "m", "backend_config": {"base_url": %q}}]`, base+"/v1")
+	if err := os.WriteFile(filepath.Join(reg, "model_registry.curated.json"), []byte(rec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("imageworks-loader", "--registry-dir", reg, "serve", "--listen", "127.0.0.1:0", "--no-access-log")
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	var url string
+	for sc := bufio.NewScanner(stderr); sc.Scan(); {
+		if _, u, ok := strings.Cut(sc.Text(), "serving the registry on "); ok {
+			url = u
+			go func() { _, _ = io.Copy(io.Discard, stderr) }()
+			break
+		}
+	}
+	type answer struct {
+		code int
+		err  error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		resp, err := http.Post(url+"/v1/select", "application/json", strings.NewReader(`{"name": "m", "live": true}`))
+		if err != nil {
+			done <- answer{0, err}
+			return
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		done <- answer{resp.StatusCode, err}
+	}()
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if data, _ := os.ReadFile(reqFile); strings.Contains(string(data), "/v1/models") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the live select never reached the server")
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	a := <-done
+	if a.err != nil || a.code != 200 {
+		t.Errorf("the request in flight at SIGTERM = %d %v, want its whole 200 answer", a.code, a.err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("serve after draining = %v, want exit 0", err)
 	}
 }
