@@ -43,8 +43,9 @@ func run() int {
 	threads := flag.Int("t", 2, "wrk threads")
 	total := flag.Int("n", 1_000_000, "selects sent for the memory check (0 skips it)")
 	name := flag.String("name", "qwen3-vl-8b-instruct_(FP8)", "entry to select")
+	accessLog := flag.Bool("access-log", false, "let serve write its access log (read and discarded)")
 	flag.Parse()
-	if err := bench(*loader, *registry, *name, *duration, *conns, *threads, *total); err != nil {
+	if err := bench(*loader, *registry, *name, *duration, *conns, *threads, *total, *accessLog); err != nil {
 		fmt.Fprintln(os.Stderr, "servebench:", err)
 		return 1
 	}
@@ -60,7 +61,7 @@ var floorBody = func() []byte {
 	return append(b, '"', '}')
 }()
 
-func bench(loader, registry, name string, d time.Duration, conns, threads, total int) error {
+func bench(loader, registry, name string, d time.Duration, conns, threads, total int, accessLog bool) error {
 	tmp, err := os.MkdirTemp("", "servebench-")
 	if err != nil {
 		return err
@@ -79,7 +80,7 @@ func bench(loader, registry, name string, d time.Duration, conns, threads, total
 	if err != nil {
 		return err
 	}
-	cmd, url, err := startServe(loader, tmp)
+	cmd, url, err := startServe(loader, tmp, accessLog)
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func bench(loader, registry, name string, d time.Duration, conns, threads, total
 	if err := os.WriteFile(script, []byte(lua), 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("wrk -t%d -c%d -d%s, one run each, interleaved; serve: %s, registry: %s\n", threads, conns, d, loader, registry)
+	fmt.Printf("wrk -t%d -c%d -d%s, one run each, interleaved; serve: %s (access log %t), registry: %s\n", threads, conns, d, loader, accessLog, registry)
 	runs := []struct{ label, url, script string }{
 		{"floor (bare net/http, 300-byte JSON)", floor + "/", ""},
 		{"POST /v1/select", url + "/v1/select", script},
@@ -134,8 +135,8 @@ func startFloor() (string, error) {
 }
 
 // startServe starts serve on the registry in dir and returns its URL.
-func startServe(loader, dir string) (*exec.Cmd, string, error) {
-	cmd := exec.Command(loader, "--registry-dir", dir, "serve", "--listen", "127.0.0.1:0", "--no-access-log")
+func startServe(loader, dir string, accessLog bool) (*exec.Cmd, string, error) {
+	cmd := exec.Command(loader, "--registry-dir", dir, "serve", "--listen", "127.0.0.1:0", fmt.Sprintf("--access-log=%t", accessLog))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, "", err
