@@ -5,7 +5,7 @@ REGISTRY ?= configs
 FUZZTIME ?= 30000x
 LOADER   := $(BIN)/imageworks-loader --registry-dir $(REGISTRY)
 
-.PHONY: all build run test vet unit fuzz example-test bench generate clean test-ollama
+.PHONY: all build run test vet unit fuzz example-test bench bench-serve generate clean test-ollama
 
 all: build
 
@@ -56,6 +56,10 @@ bench: build
 	IMAGEWORKS_BENCH_SHARD_MB=160 IMAGEWORKS_BENCH_SINGLE_MB=400 $(GO) test -run '^$$' -bench . -benchtime 3x ./core/artifact
 	$(GO) test -run '^$$' -bench Process -benchtime 10x ./cmd/imageworks-loader
 	$(GO) run ./internal/procbench -loader $(BIN)/imageworks-loader
+
+## bench-serve: serve under wrk (32 connections) beside a bare net/http floor, then memory over a million selects (needs wrk)
+bench-serve: build
+	$(GO) run ./internal/servebench -loader $(BIN)/imageworks-loader -registry testdata/imageworks-registry
 
 ## generate: rebuild the gRPC code from proto/ (needs protoc: apt-get install protobuf-compiler)
 generate:

@@ -44,8 +44,13 @@ type Options struct {
 	// AllowDuplicates permits duplicate names in single-file mode.
 	AllowDuplicates bool
 	// Backends are in-process backends keyed by backend name. They take
-	// precedence over plugins of the same name.
+	// precedence over Source's backends of the same name.
 	Backends map[string]sdk.Backend
+	// Source is where backends come from (see BackendSource). Nil means
+	// the plugin host: plugins found on the search path, started on first
+	// use and stopped by Close. A Source given here belongs to the caller:
+	// Close does not close it, so one Source may serve many Loaders.
+	Source BackendSource
 	// PluginDirs are searched for plugins before anything else.
 	PluginDirs []string
 	// ExecutableDir is searched for plugins after IMAGEWORKS_PLUGIN_PATH;
@@ -77,6 +82,10 @@ type Loader struct {
 	reg  *registry.Registry
 	log  hclog.Logger
 
+	// source answers backend lookups: Backends first, then opts.Source
+	// or the plugin host.
+	source BackendSource
+
 	mu     sync.Mutex
 	host   *pluginhost.Host // started on first use of a plugin
 	closed bool
@@ -106,7 +115,7 @@ func Open(ctx context.Context, opts Options) (*Loader, error) {
 	} else {
 		dir := opts.RegistryDir
 		if dir == "" {
-			dir = "configs"
+			dir = defaultRegistryDir
 		}
 		reg, err = registry.Open(ctx, dir, ropts)
 	}
@@ -116,7 +125,27 @@ func Open(ctx context.Context, opts Options) (*Loader, error) {
 	// The caller keeps its map and slice; the Loader works on copies.
 	opts.Backends = maps.Clone(opts.Backends)
 	opts.PluginDirs = slices.Clone(opts.PluginDirs)
-	return &Loader{opts: opts, reg: reg, log: log}, nil
+	l := &Loader{opts: opts, reg: reg, log: log}
+	var src BackendSource = opts.Source
+	if src == nil {
+		src = hostSource{l}
+	}
+	if len(opts.Backends) > 0 {
+		src = FirstOf(InProcess(opts.Backends), src)
+	}
+	l.source = src
+	return l, nil
+}
+
+// hostSource is the default BackendSource: the Loader's own plugin host.
+type hostSource struct{ l *Loader }
+
+func (s hostSource) Backend(ctx context.Context, name string) (sdk.Backend, error) {
+	h, err := s.l.plugins()
+	if err != nil {
+		return nil, err
+	}
+	return h.Backend(ctx, name)
 }
 
 // Registry returns the loaded registry, for reading entries directly.
@@ -147,28 +176,16 @@ func (l *Loader) plugins() (*pluginhost.Host, error) {
 		return nil, ErrClosed
 	}
 	if l.host == nil {
-		l.host = pluginhost.New(pluginhost.Options{
-			Dirs:          l.opts.PluginDirs,
-			Getenv:        l.opts.Getenv,
-			ExecutableDir: l.opts.ExecutableDir,
-			LockFile:      l.pluginLockPath(),
-			Logger:        l.log.Named("plugins"),
-		})
+		ho := PluginHostOptions(l.opts)
+		ho.Logger = l.log.Named("plugins")
+		l.host = pluginhost.New(ho)
 	}
 	return l.host, nil
 }
 
-// backend returns the backend serving name: an in-process one when
-// registered, else the plugin of that name.
+// backend returns the backend serving name, from the Loader's source.
 func (l *Loader) backend(ctx context.Context, name string) (sdk.Backend, error) {
-	if b, ok := l.opts.Backends[name]; ok {
-		return b, nil
-	}
-	h, err := l.plugins()
-	if err != nil {
-		return nil, err
-	}
-	return h.Backend(ctx, name)
+	return l.source.Backend(ctx, name)
 }
 
 // apiKey reads the entry's API key from the environment variable its
@@ -204,12 +221,25 @@ func sdkEntry(e *registry.Entry) sdk.Entry {
 }
 
 // pluginLockPath is plugins.lock.json beside the registry files.
-func (l *Loader) pluginLockPath() string {
-	if l.opts.RegistryFile != "" {
-		return filepath.Join(filepath.Dir(l.opts.RegistryFile), PluginLockFile)
+func (l *Loader) pluginLockPath() string { return pluginLockPath(l.opts) }
+
+// pluginLockPath is plugins.lock.json beside the registry opts names.
+func pluginLockPath(opts Options) string {
+	if opts.RegistryFile != "" {
+		return filepath.Join(filepath.Dir(opts.RegistryFile), PluginLockFile)
 	}
-	return filepath.Join(l.reg.Dir(), PluginLockFile)
+	dir := opts.RegistryDir
+	if dir == "" {
+		dir = defaultRegistryDir
+	}
+	return filepath.Join(dir, PluginLockFile)
 }
+
+// defaultRegistryDir is the registry directory when Options names none.
+const defaultRegistryDir = "configs"
+
+// defaultGetenv reads the process environment.
+func defaultGetenv(k string) string { return os.Getenv(k) }
 
 // PluginLockFile is the name of the plugin trust file in the registry
 // directory.

@@ -48,6 +48,7 @@ type CLI struct {
 	Plugins     PluginsCmd                `cmd:"" help:"List backend plugins, or pin them with 'plugins lock'."`
 	Backends    BackendsCmd               `cmd:"" help:"Health of every backend endpoint in the registry."`
 	Import      ImportCmd                 `cmd:"" help:"Add the models a running server serves to the discovered layer."`
+	Serve       ServeCmd                  `cmd:"" help:"Answer the registry's API over HTTP, with warm plugins."`
 	Validate    ValidateCmd               `cmd:"" help:"Strict checks of the registry files."`
 	Activate    ActivateCmd               `cmd:"" aliases:"activate-model" help:"Make a model the active one: start its server on the slot's port (or load it, for Ollama)."`
 	Deactivate  DeactivateCmd             `cmd:"" help:"Stop the slot's server, or unload a model."`
@@ -73,16 +74,7 @@ func (a *App) Loader(ctx context.Context) (*core.Loader, error) {
 	if a.loader != nil {
 		return a.loader, nil
 	}
-	opts := core.Options{
-		RegistryDir:     a.Globals.RegistryDir,
-		RegistryFile:    a.Globals.RegistryFile,
-		AllowDuplicates: a.Env.Getenv("IMAGEWORKS_ALLOW_REGISTRY_DUPES") == "1",
-		PluginDirs:      a.Globals.PluginDir,
-		Getenv:          a.Env.Getenv,
-		Logger:          a.Log,
-		ReadOnly:        a.readOnly,
-	}
-	l, err := core.Open(ctx, opts)
+	l, err := core.Open(ctx, a.loaderOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +84,19 @@ func (a *App) Loader(ctx context.Context) (*core.Loader, error) {
 	a.loader = l
 	a.secrets.addRegistry(ctx, l, a.Env.Getenv)
 	return l, nil
+}
+
+// loaderOptions are the core.Options the globals and the environment say.
+func (a *App) loaderOptions() core.Options {
+	return core.Options{
+		RegistryDir:     a.Globals.RegistryDir,
+		RegistryFile:    a.Globals.RegistryFile,
+		AllowDuplicates: a.Env.Getenv("IMAGEWORKS_ALLOW_REGISTRY_DUPES") == "1",
+		PluginDirs:      a.Globals.PluginDir,
+		Getenv:          a.Env.Getenv,
+		Logger:          a.Log,
+		ReadOnly:        a.readOnly,
+	}
 }
 
 // close stops any plugin the loader started; calling it again does

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/imageworks-ai/loader/core"
+	"github.com/imageworks-ai/loader/httpapi"
+	"github.com/imageworks-ai/loader/warm"
+)
+
+// envAPIToken holds serve's bearer token.
+const envAPIToken = "IMAGEWORKS_API_TOKEN"
+
+// ServeCmd is `serve`.
+type ServeCmd struct {
+	Listen    string        `default:"127.0.0.1:8765" help:"Address to listen on. Anything but a loopback address needs a token (IMAGEWORKS_API_TOKEN or --token-file)."`
+	TokenFile string        `name:"token-file" type:"path" help:"File holding the bearer token every route but /healthz then requires (instead of IMAGEWORKS_API_TOKEN)."`
+	ImageRoot string        `name:"image-root" type:"path" help:"Folder a probe's image_path must lie in; without it image_path is refused (send the image in the body instead)."`
+	AccessLog bool          `name:"access-log" default:"true" negatable:"" help:"One log line per request on stderr (never bodies or tokens)."`
+	Drain     time.Duration `default:"8s" help:"On SIGTERM or Ctrl-C, how long in-flight requests may finish before the server closes."`
+}
+
+// Run serves until a signal ends ctx, then drains in-flight requests,
+// stops every plugin and returns nil.
+func (c *ServeCmd) Run(ctx context.Context, a *App) error {
+	token, err := c.token(a.Env.Getenv)
+	if err != nil {
+		return err
+	}
+	if token == "" && !loopback(c.Listen) {
+		return fmt.Errorf("--listen %s is not a loopback address: set a bearer token first (%s or --token-file)", c.Listen, envAPIToken)
+	}
+	if c.ImageRoot != "" {
+		if fi, err := os.Stat(c.ImageRoot); err != nil || !fi.IsDir() {
+			return fmt.Errorf("--image-root %s: not a readable folder", c.ImageRoot)
+		}
+	}
+	// The server's life is not ctx's: a signal starts the drain instead of
+	// killing the plugins under in-flight requests.
+	life := context.WithoutCancel(ctx)
+	opts := a.loaderOptions()
+	pool := warm.New(warm.Options{Host: core.PluginHostOptions(opts), Logger: a.Log.Named("warm")})
+	defer pool.Close()
+	opts.Source = pool
+	l, err := core.Open(life, opts)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+
+	access := hclog.NewNullLogger()
+	if c.AccessLog {
+		access = hclog.New(&hclog.LoggerOptions{Name: toolName + ".http", Level: hclog.Info, Output: a.Env.Stderr})
+	}
+	h := httpapi.New(l, httpapi.Options{
+		Version:    version,
+		Token:      token,
+		ImageRoot:  c.ImageRoot,
+		OpenWriter: func(ctx context.Context) (*core.Loader, error) { return core.Open(ctx, opts) },
+		Logger:     access,
+		Collectors: []prometheus.Collector{pool},
+		Epoch:      pool.Epoch,
+	})
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          a.Log.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", c.Listen, err)
+	}
+	fmt.Fprintf(a.Env.Stderr, "%s: serving the registry on http://%s\n", toolName, ln.Addr())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving on %s: %w", c.Listen, err)
+	case <-ctx.Done():
+	}
+	dctx, cancel := context.WithTimeout(life, c.Drain)
+	defer cancel()
+	if err := srv.Shutdown(dctx); err != nil {
+		a.Log.Warn("in-flight requests did not finish in time; closing them", "drain", c.Drain)
+		_ = srv.Close()
+	}
+	<-served
+	return nil
+}
+
+// token reads the bearer token: --token-file, else IMAGEWORKS_API_TOKEN.
+func (c *ServeCmd) token(getenv func(string) string) (string, error) {
+	if c.TokenFile == "" {
+		return strings.TrimSpace(getenv(envAPIToken)), nil
+	}
+	data, err := os.ReadFile(c.TokenFile)
+	if err != nil {
+		return "", fmt.Errorf("--token-file: %w", err)
+	}
+	tok := strings.TrimSpace(string(data))
+	if tok == "" {
+		return "", errors.New("--token-file " + c.TokenFile + ": the file is empty")
+	}
+	return tok, nil
+}
+
+// loopback reports whether addr (host:port) listens on loopback only:
+// "localhost" or a loopback IP. An empty host means every interface.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,285 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/imageworks-ai/loader/core"
+	"github.com/imageworks-ai/loader/core/registry"
+)
+
+// serviceName is what GET / calls the service, as the Python one did.
+const serviceName = "imageworks-model-loader"
+
+func (h *handler) root(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, struct {
+		Service string `json:"service"`
+		Version string `json:"version"`
+	}{serviceName, h.opts.Version})
+}
+
+func (h *handler) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeRaw(w, http.StatusOK, []byte(`{"status":"ok"}`))
+}
+
+func (h *handler) openapi(w http.ResponseWriter, _ *http.Request) {
+	writeRaw(w, http.StatusOK, OpenAPI)
+}
+
+func (h *handler) promMetrics(w http.ResponseWriter, r *http.Request) {
+	h.metrics.ServeHTTP(w, r)
+}
+
+// modelRow is one entry of GET /v1/models.
+type modelRow struct {
+	Name         string          `json:"name"`
+	Backend      string          `json:"backend"`
+	Capabilities map[string]bool `json:"capabilities"`
+	Locked       bool            `json:"locked"`
+	VisionOK     *bool           `json:"vision_ok"`
+	DisplayName  string          `json:"display_name"`
+}
+
+// listModels answers every entry, deprecated ones too, sorted by name. The
+// encoded answer is kept until the registry's entries change.
+func (h *handler) listModels(w http.ResponseWriter, r *http.Request) {
+	entries := h.l.Registry().Entries(r.Context())
+	c := &h.models
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.body == nil || !slices.Equal(c.entries, entries) {
+		rows := make([]modelRow, len(entries))
+		for i, e := range entries {
+			rows[i] = modelRow{
+				Name: e.Name(), Backend: e.Backend(), Capabilities: e.Capabilities(),
+				Locked: e.VersionLock().Locked, VisionOK: visionOK(e), DisplayName: e.DisplayName(),
+			}
+		}
+		body, err := json.Marshal(rows)
+		if err != nil {
+			writeError(w, err, "")
+			return
+		}
+		c.entries, c.body = entries, body
+	}
+	writeRaw(w, http.StatusOK, c.body)
+}
+
+// visionOK is probes.vision.vision_ok, or nil when there is none.
+func visionOK(e *registry.Entry) *bool {
+	var p struct {
+		Vision *struct {
+			VisionOK *bool `json:"vision_ok"`
+		} `json:"vision"`
+	}
+	if json.Unmarshal(e.Field("probes"), &p) != nil || p.Vision == nil {
+		return nil
+	}
+	return p.Vision.VisionOK
+}
+
+// selection is POST /v1/select's answer: the Python service's four fields,
+// plus the logical name for a role selection and the live check when one
+// was asked for.
+type selection struct {
+	LogicalName     string          `json:"logical_name,omitempty"`
+	Endpoint        string          `json:"endpoint"`
+	Backend         string          `json:"backend"`
+	InternalModelID string          `json:"internal_model_id"`
+	Capabilities    map[string]bool `json:"capabilities"`
+	Notes           []string        `json:"notes,omitempty"`
+	Live            *core.LiveCheck `json:"live,omitempty"`
+}
+
+// selectModel is POST /v1/select: by name ({name, require_capabilities})
+// as the Python service, or by role ({role, prefer, require_capabilities});
+// "live": true adds a live check, and a model found down or not served is
+// a 503.
+func (h *handler) selectModel(w http.ResponseWriter, r *http.Request) {
+	f := readObject(w, r)
+	if f == nil {
+		return
+	}
+	role := f.str("role", false)
+	name := f.str("name", role == "")
+	require := f.strList("require_capabilities")
+	prefer := f.strList("prefer")
+	live := f.boolean("live")
+	if !valid(w, f) {
+		return
+	}
+	ctx := r.Context()
+	opts := core.SelectOptions{Live: live}
+	var (
+		sel core.Selection
+		err error
+	)
+	if role != "" && f.null("name") {
+		opts.Require, opts.Prefer = require, prefer
+		sel, err = h.l.SelectRole(ctx, role, opts)
+	} else {
+		e, err := h.l.Registry().Get(ctx, name)
+		if err != nil {
+			writeError(w, err, name)
+			return
+		}
+		if d := missing(e, name, require); d != "" {
+			writeDetail(w, http.StatusConflict, d)
+			return
+		}
+		if !live && h.opts.Epoch != nil {
+			h.selectCached(w, r, e, name)
+			return
+		}
+		sel, err = h.l.Select(ctx, name, opts)
+	}
+	if err != nil {
+		writeError(w, err, name)
+		return
+	}
+	if err := sel.LiveProblem(); err != nil {
+		writeDetail(w, http.StatusServiceUnavailable, oneLine(err))
+		return
+	}
+	out := selection{
+		Endpoint: sel.Endpoint, Backend: sel.Backend, InternalModelID: sel.InternalModelID,
+		Capabilities: sel.Capabilities, Live: sel.Live,
+	}
+	if role != "" && f.null("name") {
+		out.LogicalName = sel.LogicalName
+	}
+	if live {
+		out.Notes = sel.Notes
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// missing returns the Python service's 409 detail when entry e (called
+// name) lacks capabilities of require, else "". Capabilities are listed as
+// the client spelled them, the first letter of the list capitalised.
+func missing(e *registry.Entry, name string, require []string) string {
+	if len(require) == 0 {
+		return ""
+	}
+	caps := e.Capabilities()
+	var miss []string
+	for _, c := range require {
+		if !caps[registry.CanonicalCapability(c)] {
+			miss = append(miss, c)
+		}
+	}
+	if len(miss) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Model '%s' is missing required capabilities: %s", name, upperFirst(strings.Join(miss, ", ")))
+}
+
+// selectCached answers a select by name from the select cache, filling it
+// on a miss (see Options.Epoch).
+func (h *handler) selectCached(w http.ResponseWriter, r *http.Request, e *registry.Entry, name string) {
+	epoch := h.opts.Epoch()
+	if body, ok := h.selects.get(e, epoch); ok {
+		writeRaw(w, http.StatusOK, body)
+		return
+	}
+	sel, err := h.l.Select(r.Context(), name, core.SelectOptions{})
+	if err != nil {
+		writeError(w, err, name)
+		return
+	}
+	body, err := json.Marshal(selection{Endpoint: sel.Endpoint, Backend: sel.Backend, InternalModelID: sel.InternalModelID, Capabilities: sel.Capabilities})
+	if err != nil {
+		writeError(w, err, name)
+		return
+	}
+	h.selects.put(e, epoch, body)
+	writeRaw(w, http.StatusOK, body)
+}
+
+// upperFirst capitalises the first letter of s.
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// verify is POST /v1/verify {name}: the Python service's answer, with the
+// aggregate just computed.
+func (h *handler) verify(w http.ResponseWriter, r *http.Request) {
+	h.writeNamed(w, r, nil, func(ctx context.Context, l *core.Loader, name string) (any, error) {
+		v, err := l.Verify(ctx, name, core.VerifyOptions{})
+		return struct {
+			Status          string `json:"status"`
+			AggregateSHA256 string `json:"aggregate_sha256"`
+		}{"ok", v.AggregateSHA256}, err
+	})
+}
+
+// writeNamed answers a write whose JSON body names an entry: read reads
+// the body's other members (may be nil), do makes the change on a writer
+// Loader and returns the answer.
+func (h *handler) writeNamed(w http.ResponseWriter, r *http.Request, read func(*fields), do func(context.Context, *core.Loader, string) (any, error)) {
+	f := readObject(w, r)
+	if f == nil {
+		return
+	}
+	name := f.str("name", true)
+	if read != nil {
+		read(f)
+	}
+	if !valid(w, f) {
+		return
+	}
+	var out any
+	err := h.write(r.Context(), func(l *core.Loader) (err error) {
+		out, err = do(r.Context(), l, name)
+		return err
+	})
+	if err != nil {
+		writeError(w, err, name)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// noSamples is the metrics answer for an unknown entry or one without
+// samples, as the Python service gives it.
+const noSamples = `{"rolling_samples":0}`
+
+// modelMetrics is GET /v1/models/{name}/metrics: the entry's stored
+// performance summary when it has samples, else {"rolling_samples":0}.
+func (h *handler) modelMetrics(w http.ResponseWriter, r *http.Request) {
+	e, err := h.l.Registry().Get(r.Context(), r.PathValue("name"))
+	if err != nil {
+		writeRaw(w, http.StatusOK, []byte(noSamples))
+		return
+	}
+	perf := bytes.TrimSpace(e.Field("performance"))
+	var p struct {
+		RollingSamples json.Number `json:"rolling_samples"`
+	}
+	if json.Unmarshal(perf, &p) != nil || p.RollingSamples == "" || p.RollingSamples == "0" {
+		writeRaw(w, http.StatusOK, []byte(noSamples))
+		return
+	}
+	writeRaw(w, http.StatusOK, perf)
+}
+
+// write runs fn with a Loader for one write (see Options.OpenWriter).
+func (h *handler) write(ctx context.Context, fn func(*core.Loader) error) error {
+	if h.opts.OpenWriter == nil {
+		return fn(h.l)
+	}
+	l, err := h.opts.OpenWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	return fn(l)
+}

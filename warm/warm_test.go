@@ -1,0 +1,219 @@
+package warm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/imageworks-ai/loader/core/pluginhost"
+	"github.com/imageworks-ai/loader/internal/servetest"
+	"github.com/imageworks-ai/loader/sdk"
+	"github.com/imageworks-ai/loader/sdk/plugintest"
+)
+
+func TestMain(m *testing.M) {
+	plugintest.ServeIfNamed(servetest.Name, servetest.New())
+	os.Exit(m.Run())
+}
+
+// newPool returns a Pool that finds only the test plugin.
+func newPool(t *testing.T, opts Options) *Pool {
+	t.Helper()
+	dir := filepath.Dir(plugintest.CopySelf(t, servetest.Name))
+	opts.Host = pluginhost.Options{Dirs: []string{dir}, Getenv: func(string) string { return "" }, StartTimeout: 20 * time.Second}
+	p := New(opts)
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+func request(name string, raw string, live bool) sdk.ResolveRequest {
+	return sdk.ResolveRequest{Entry: sdk.Entry{Name: name, Backend: servetest.Name, Raw: json.RawMessage(raw)}, Live: live}
+}
+
+func resolve(t *testing.T, p *Pool, req sdk.ResolveRequest) sdk.Resolution {
+	t.Helper()
+	b, err := p.Backend(context.Background(), servetest.Name)
+	if err != nil {
+		t.Fatalf("Backend(%s) = %v", servetest.Name, err)
+	}
+	res, err := b.Resolve(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Resolve(%s) = %v", req.Entry.Name, err)
+	}
+	return res
+}
+
+func TestResolveCachedPerContentAndStart(t *testing.T) {
+	p := newPool(t, Options{})
+	first := resolve(t, p, request("a", `{"name":"a"}`, false))
+	again := resolve(t, p, request("a", `{"name":"a"}`, false))
+	if servetest.Note(again.Notes, "call") != servetest.Note(first.Notes, "call") {
+		t.Errorf("second Resolve of the same entry = call %s, want the cached call %s", servetest.Note(again.Notes, "call"), servetest.Note(first.Notes, "call"))
+	}
+	edited := resolve(t, p, request("a", `{"name":"a","port":1}`, false))
+	if servetest.Note(edited.Notes, "call") == servetest.Note(first.Notes, "call") {
+		t.Error("Resolve of an edited entry came from the cache")
+	}
+	live := resolve(t, p, request("a", `{"name":"a"}`, true))
+	if servetest.Note(live.Notes, "call") == servetest.Note(first.Notes, "call") {
+		t.Error("a live Resolve came from the cache")
+	}
+	kill(t, first)
+	b, _ := p.Backend(context.Background(), servetest.Name)
+	if _, err := b.Resolve(context.Background(), request("a", `{"name":"a"}`, true)); !errors.Is(err, pluginhost.ErrPluginCrashed) {
+		t.Fatalf("Resolve on a killed plugin = %v, want ErrPluginCrashed", err)
+	}
+	after := resolve(t, p, request("a", `{"name":"a"}`, false))
+	if servetest.Note(after.Notes, "pid") == servetest.Note(first.Notes, "pid") {
+		t.Fatal("the plugin was not restarted")
+	}
+	if servetest.Note(after.Notes, "call") != "1" {
+		t.Errorf("Resolve after a restart = call %s, want a fresh call 1 (the cache is dropped with the plugin)", servetest.Note(after.Notes, "call"))
+	}
+}
+
+// kill kills the plugin process that answered res.
+func kill(t *testing.T, res sdk.Resolution) {
+	t.Helper()
+	pid, err := strconv.Atoi(servetest.Note(res.Notes, "pid"))
+	if err != nil {
+		t.Fatalf("no pid in %q", res.Notes)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestKilledMidLoad kills the plugin while workers keep calling it: only
+// the calls in flight fail (at most one per worker), the next ones reach
+// a restarted plugin, and nothing hangs.
+func TestKilledMidLoad(t *testing.T) {
+	p := newPool(t, Options{})
+	first := resolve(t, p, request("slow", `{"resolve_delay_ms":20}`, true))
+	const workers = 6
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		failures = map[int]int{}
+		pids     = map[string]bool{}
+	)
+	stop := make(chan struct{})
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				b, err := p.Backend(ctx, servetest.Name)
+				var res sdk.Resolution
+				if err == nil {
+					res, err = b.Resolve(ctx, request("slow", `{"resolve_delay_ms":20}`, true))
+				}
+				cancel()
+				mu.Lock()
+				if err != nil {
+					failures[w]++
+				} else {
+					pids[servetest.Note(res.Notes, "pid")] = true
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(100 * time.Millisecond)
+	kill(t, first)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		mu.Lock()
+		n := len(pids)
+		mu.Unlock()
+		if n >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if len(pids) != 2 {
+		t.Fatalf("plugins that answered = %v, want the first and one restart", pids)
+	}
+	for w, n := range failures {
+		if n > 1 {
+			t.Errorf("worker %d failed %d times, want at most its one call in flight", w, n)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	now := time.Unix(1000, 0)
+	p := New(Options{Host: pluginhost.Options{Dirs: []string{t.TempDir()}, Getenv: func(string) string { return "" }}, Now: func() time.Time { return now }})
+	defer p.Close()
+	ctx := context.Background()
+	if _, err := p.Backend(ctx, "absent"); !errors.Is(err, pluginhost.ErrPluginNotFound) {
+		t.Fatalf("first Backend(absent) = %v, want ErrPluginNotFound", err)
+	}
+	// The first failure is retried at once, the second waits MinBackoff.
+	if _, err := p.Backend(ctx, "absent"); !errors.Is(err, pluginhost.ErrPluginNotFound) {
+		t.Fatalf("second Backend(absent) = %v, want another try", err)
+	}
+	_, err := p.Backend(ctx, "absent")
+	if !errors.Is(err, ErrBackingOff) || !errors.Is(err, pluginhost.ErrPluginNotFound) {
+		t.Fatalf("third Backend(absent) at once = %v, want ErrBackingOff wrapping the last failure", err)
+	}
+	now = now.Add(DefaultMinBackoff)
+	if _, err := p.Backend(ctx, "absent"); errors.Is(err, ErrBackingOff) {
+		t.Fatalf("Backend(absent) after the backoff = %v, want a new try", err)
+	}
+	want := []time.Duration{0, 0, 100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}
+	for i, w := range want {
+		if got := p.backoff(i); got != w {
+			t.Errorf("backoff(%d) = %s, want %s", i, got, w)
+		}
+	}
+	if got := p.backoff(40); got != DefaultMaxBackoff {
+		t.Errorf("backoff(40) = %s, want the cap %s", got, DefaultMaxBackoff)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Backend(ctx, "absent"); !errors.Is(err, ErrClosed) {
+		t.Errorf("Backend after Close = %v, want ErrClosed", err)
+	}
+}
+
+// TestStuckPluginTimesOut: a plugin that stops answering costs the call its
+// deadline, never a hang, and the next call gets a fresh plugin.
+func TestStuckPluginTimesOut(t *testing.T) {
+	p := newPool(t, Options{})
+	p.opts.Host.CallTimeout = 300 * time.Millisecond
+	first := resolve(t, p, request("a", `{}`, true))
+	b, err := p.Backend(context.Background(), servetest.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = b.Resolve(context.Background(), request("stuck", `{"resolve_delay_ms": 60000}`, true))
+	if !errors.Is(err, pluginhost.ErrPluginTimeout) {
+		t.Fatalf("Resolve of a stuck call = %v, want ErrPluginTimeout", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the stuck call took %v", took)
+	}
+	after := resolve(t, p, request("a", `{}`, true))
+	if servetest.Note(after.Notes, "pid") == servetest.Note(first.Notes, "pid") {
+		t.Error("the stuck plugin was not replaced")
+	}
+}
