@@ -2,6 +2,7 @@ package openai
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -25,8 +26,9 @@ func Excerpt(s string) string {
 	return s
 }
 
-// MatchExpect reports whether any of expect appears in answer,
-// case-insensitively, and returns the first that does. Empty expectations
+// MatchExpect reports whether any of expect appears in answer as whole
+// words, case-insensitively, and returns the first that does: "red"
+// matches "It is red." but not "hundred" or "colored". Empty expectations
 // are ignored, so an empty or all-blank list never matches.
 func MatchExpect(answer string, expect []string) (string, bool) {
 	a := strings.ToLower(answer)
@@ -35,9 +37,31 @@ func MatchExpect(answer string, expect []string) (string, bool) {
 		if e == "" {
 			continue
 		}
-		if strings.Contains(a, strings.ToLower(e)) {
+		if containsWords(a, strings.ToLower(e)) {
 			return e, true
 		}
 	}
 	return "", false
 }
+
+// containsWords reports whether phrase occurs in text with no letter or
+// digit touching it on either side.
+func containsWords(text, phrase string) bool {
+	for from := 0; from <= len(text)-len(phrase); {
+		i := strings.Index(text[from:], phrase)
+		if i < 0 {
+			return false
+		}
+		start, end := from+i, from+i+len(phrase)
+		before, _ := utf8.DecodeLastRuneInString(text[:start])
+		after, _ := utf8.DecodeRuneInString(text[end:])
+		if !isWordRune(before) && !isWordRune(after) {
+			return true
+		}
+		_, size := utf8.DecodeRuneInString(text[start:])
+		from = start + size
+	}
+	return false
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

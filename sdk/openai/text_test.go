@@ -41,6 +41,15 @@ func TestMatchExpect(t *testing.T) {
 		{"anything", nil, "", false},
 		{"anything", []string{"", "  "}, "", false},
 		{"A Red square", []string{" red "}, "red", true},
+		// Whole words only: a colour inside another word is no answer.
+		{"Two hundred colored dots", []string{"red"}, "", false},
+		{"It is reddish.", []string{"red"}, "", false},
+		{"red", []string{"red"}, "red", true},
+		{"(Red)", []string{"red"}, "red", true},
+		{"hundred, then red", []string{"red"}, "red", true},
+		{"a dark red square", []string{"dark red"}, "dark red", true},
+		{"a dark reddish square", []string{"dark red"}, "", false},
+		{"rouge: rot", []string{"rot"}, "rot", true},
 	}
 	for _, tt := range tests {
 		got, ok := MatchExpect(tt.answer, tt.expect)
