@@ -38,7 +38,9 @@ type Options struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// ReadOnly opens without writing anything: a stale snapshot is left
-	// as it is (a dry run writes nothing, not even the lock file).
+	// as it is, a legacy single file is read as it is instead of split
+	// (a dry run writes nothing, not even the lock file), and Save fails
+	// with ErrReadOnly.
 	ReadOnly bool
 	// OnSplitStep, when set, is called just before each step of a legacy
 	// split that changes the registry directory, and with SplitDone at its
@@ -117,6 +119,9 @@ func (o Options) now() time.Time {
 	return time.Now()
 }
 
+// ErrReadOnly: Save on a registry opened with Options.ReadOnly.
+var ErrReadOnly = errors.New("opened read-only (a dry run): nothing is saved")
+
 // Open loads the layered registry in dir. When neither layer exists but a
 // legacy model_registry.json does, it is split into the two layers first
 // (see the package doc). A stale snapshot is regenerated; failing to write
@@ -152,6 +157,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Registry, error) {
 		return nil, err
 	}
 	if mst.exists {
+		if opts.ReadOnly {
+			return nil, fmt.Errorf("registry directory %s: %w: %s says a split is unfinished; open the registry once without a dry run (imageworks-loader list) to finish it",
+				dir, ErrInterruptedSplit, SplitMarkerFile)
+		}
 		// A split was interrupted: finish it before reading any layer.
 		if err := r.migrate(ctx); err != nil {
 			return nil, err
@@ -165,7 +174,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Registry, error) {
 			return nil, fmt.Errorf("registry directory %s: %w: neither %s nor %s nor a legacy %s exists",
 				dir, ErrNoRegistry, CuratedFile, DiscoveredFile, SnapshotFile)
 		}
-		if err := r.migrate(ctx); err != nil {
+		if opts.ReadOnly {
+			// A dry run reads the legacy file as it is and splits nothing.
+			r.single = r.path(SnapshotFile)
+		} else if err := r.migrate(ctx); err != nil {
 			return nil, err
 		}
 	}

@@ -73,6 +73,9 @@ func (r *Registry) Save(ctx context.Context) error {
 }
 
 func (r *Registry) save(ctx context.Context) (SaveResult, error) {
+	if r.opts.ReadOnly {
+		return SaveResult{}, fmt.Errorf("registry %s: %w", r.dir, ErrReadOnly)
+	}
 	// The file lock is taken before r.mu: another process may hold it for
 	// long, and Entries and Get must not wait for it.
 	fl, err := r.lock(ctx)

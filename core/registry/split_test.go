@@ -135,3 +135,25 @@ func TestSplitRefusesWithoutTheOriginal(t *testing.T) {
 	r := mustOpen(t, dir, registry.Options{})
 	checkSplitDone(t, dir, r)
 }
+
+// A read-only open of a legacy-only folder reads the legacy file as it is:
+// all its entries, no split, nothing written; Save refuses.
+func TestReadOnlyDoesNotSplit(t *testing.T) {
+	dir := t.TempDir()
+	legacy := string(registrytest.ReadCorpusFile(t, registrytest.LegacyFile))
+	writeFile(t, path(dir, registry.SnapshotFile), legacy)
+	r := mustOpen(t, dir, registry.Options{ReadOnly: true})
+	if n := len(r.Entries(context.Background())); n != 31 {
+		t.Errorf("len(Entries()) = %d, want the legacy file's 31", n)
+	}
+	if err := r.Save(context.Background()); !errors.Is(err, registry.ErrReadOnly) {
+		t.Errorf("Save() = %v, want ErrReadOnly", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || string(readFile(t, path(dir, registry.SnapshotFile))) != legacy {
+		t.Errorf("folder after a read-only open holds %v, want the untouched legacy file alone", entries)
+	}
+}
