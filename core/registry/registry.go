@@ -175,8 +175,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Registry, error) {
 				dir, ErrNoRegistry, CuratedFile, DiscoveredFile, SnapshotFile)
 		}
 		if opts.ReadOnly {
-			// A dry run reads the legacy file as it is and splits nothing.
+			// A dry run reads the legacy file as it is and splits nothing;
+			// duplicates resolve as the split resolves them (the later
+			// record wins).
 			r.single = r.path(SnapshotFile)
+			r.opts.AllowDuplicates = true
 		} else if err := r.migrate(ctx); err != nil {
 			return nil, err
 		}
