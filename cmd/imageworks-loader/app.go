@@ -124,8 +124,12 @@ func Main(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "%s: %v\n", toolName, err)
 		return 1
 	}
-	if code, done := completeIfAsked(parser, &exit); done {
-		return code
+	// Building the completion model costs a few milliseconds on every run:
+	// only a shell asking for completions (COMP_LINE set) pays for it.
+	if env.Getenv("COMP_LINE") != "" {
+		if code, done := completeIfAsked(parser, &exit); done {
+			return code
+		}
 	}
 	kctx, code, done := parse(parser, args, &exit)
 	if done {
