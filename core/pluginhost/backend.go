@@ -32,6 +32,9 @@ type pluginBackend struct {
 func call[T any](ctx context.Context, b *pluginBackend, name string, timeout time.Duration, f func(context.Context) (T, error)) (T, error) {
 	var zero T
 	i := b.inst
+	if err := i.refused(); err != nil {
+		return zero, err
+	}
 	if i.dead() {
 		return zero, i.pluginError(i.exitError("before " + name))
 	}
@@ -39,6 +42,14 @@ func call[T any](ctx context.Context, b *pluginBackend, name string, timeout tim
 	cctx, cancel := context.WithDeadlineCause(ctx, ours, errCallDeadline)
 	defer cancel()
 	v, err := f(cctx)
+	// The first call went out beside the start's Info: no result is used
+	// before the plugin has been checked.
+	if werr := i.wait(ctx); werr != nil {
+		if ctx.Err() != nil && err != nil {
+			return zero, err
+		}
+		return zero, werr
+	}
 	if err == nil {
 		return v, nil
 	}

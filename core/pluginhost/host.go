@@ -152,6 +152,13 @@ func New(opts Options) *Host {
 // ErrNameMismatch, or the ctx's error; ErrHostClosed after Close; a
 // configuration error for a bad environment variable. Failures other than
 // a cancelled ctx are remembered: the Host does not retry them.
+//
+// Backend returns once the plugin has made its handshake: the plugin's
+// Info (its name checked against its file name) is asked at the same
+// time as the first call, which saves a round trip per start. A plugin
+// refused then (ErrNameMismatch, ErrHandshake, or ErrPluginTimeout: no
+// answer to Info) fails that first call, and every later Backend call,
+// with the same *PluginError; no result of the refused plugin is returned.
 func (h *Host) Backend(ctx context.Context, name string) (sdk.Backend, error) {
 	inst, err := h.instance(ctx, name)
 	if err != nil {
@@ -192,8 +199,20 @@ func (h *Host) instance(ctx context.Context, name string) (*instance, error) {
 		switch {
 		case s.err != nil && !s.cancelled:
 			return nil, s.err
-		case s.err == nil && !s.inst.dead():
-			return s.inst, nil
+		case s.err == nil:
+			if err := s.inst.refused(); err != nil {
+				return nil, err
+			}
+			if !s.inst.dead() {
+				return s.inst, nil
+			}
+			// Dead during its start: that start's error, once known.
+			if err := s.inst.wait(ctx); err != nil {
+				if ctx.Err() != nil {
+					return nil, fmt.Errorf("starting plugin %s: %w", name, err)
+				}
+				return nil, err
+			}
 		}
 		// The start was cancelled by another caller, or the plugin died:
 		// start it again.

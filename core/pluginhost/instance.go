@@ -1,6 +1,7 @@
 package pluginhost
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -22,11 +23,44 @@ type instance struct {
 	rpc        plugin.ClientProtocol
 	runner     *groupRunner // nil when attached
 	backend    host.Remote
-	info       sdk.Info
 	tail       *stderrTail
 	attached   bool
 
+	// ready is closed once Info was checked (nil: checked before the
+	// instance was made, as for an attached plugin); then info holds the
+	// plugin's Info, or startErr why it was refused.
+	ready    chan struct{}
+	info     sdk.Info
+	startErr error
+
 	closeOnce sync.Once
+}
+
+// wait waits until the plugin's Info was checked and returns the start
+// error, if any, or ctx's error when ctx ends first.
+func (i *instance) wait(ctx context.Context) error {
+	if i.ready == nil {
+		return nil
+	}
+	select {
+	case <-i.ready:
+		return i.startErr
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// refused returns the start error once Info was checked, nil before.
+func (i *instance) refused() error {
+	if i.ready == nil {
+		return nil
+	}
+	select {
+	case <-i.ready:
+		return i.startErr
+	default:
+		return nil
+	}
 }
 
 // dead reports whether the plugin process has exited.

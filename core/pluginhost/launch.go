@@ -38,7 +38,8 @@ func (h *Host) start(ctx context.Context, name string) (*instance, error) {
 }
 
 // launch runs the executable at path as plugin name and returns it once it
-// has answered Info with its own name. With pinned set, plugins.lock.json
+// has made its handshake; its Info is checked meanwhile (instance.wait
+// returns the outcome). With pinned set, plugins.lock.json
 // (when it exists) must list the binary's SHA-256.
 func (h *Host) launch(ctx context.Context, name, path string, pinned bool) (*instance, error) {
 	fail := func(err error, tail *stderrTail) error {
@@ -189,7 +190,8 @@ func (e *startFailure) Error() string { return e.err.Error() }
 func (e *startFailure) Unwrap() error { return e.err }
 
 // handshake waits for the plugin's handshake under a watchdog (start
-// deadline, ctx), connects, and checks Info.
+// deadline, ctx) and connects; the instance it returns checks Info in the
+// background (see checkInfo).
 func (h *Host) handshake(ctx context.Context, name, path string, client *plugin.Client, r *groupRunner, tail *stderrTail, deadline time.Time) (*instance, error) {
 	type result struct {
 		rpc plugin.ClientProtocol
@@ -220,24 +222,48 @@ func (h *Host) handshake(ctx context.Context, name, path string, client *plugin.
 		return nil, &startFailure{fmt.Errorf("%w: %w", ErrHandshake, err)}
 	}
 
+	inst := &instance{name: name, path: path, client: client, rpc: res.rpc, runner: r, backend: backend, tail: tail, ready: make(chan struct{})}
+	go h.checkInfo(ctx, inst, deadline)
+	return inst, nil
+}
+
+// checkInfo asks a started plugin for its Info, under the start deadline,
+// while the first call may already be on its way over the same
+// connection (which saves a round trip per start), and marks inst ready.
+// A plugin that does not answer, answers with an error or under another
+// name is killed, and its start error is kept for every call to return
+// instead of its result. The caller's cancellation does not stop the
+// check: each call waits for it under its own context.
+func (h *Host) checkInfo(ctx context.Context, inst *instance, deadline time.Time) {
+	err := h.askName(context.WithoutCancel(ctx), inst, deadline)
+	if err != nil {
+		inst.client.Kill()
+		err = &PluginError{Plugin: inst.name, Path: inst.path, Err: h.startError(ctx, inst.runner, err), Stderr: inst.tail.Lines()}
+	}
+	inst.startErr = err
+	close(inst.ready)
+}
+
+// askName asks inst for its Info and checks its name; it records the Info
+// in inst.
+func (h *Host) askName(ctx context.Context, inst *instance, deadline time.Time) error {
 	infoCtx, cancel := context.WithDeadlineCause(ctx, deadline, errStartDeadline)
 	defer cancel()
-	info, err := backend.Info(infoCtx)
+	info, err := inst.backend.Info(infoCtx)
 	if err != nil {
 		switch {
-		case ctx.Err() != nil:
-			r.kill(killCancelled)
 		case hostDeadline(ctx, infoCtx, deadline, errStartDeadline, err):
-			r.kill(killStartTimeout)
+			inst.runner.kill(killStartTimeout)
 		case errors.Is(err, host.ErrTransport):
-			r.waitExit(time.Second)
+			inst.runner.waitExit(time.Second)
 		}
-		return nil, &startFailure{fmt.Errorf("%w: Info: %w", ErrHandshake, err)}
+		return &startFailure{fmt.Errorf("%w: Info: %w", ErrHandshake, err)}
 	}
-	if info.Name != name {
-		return nil, &startFailure{fmt.Errorf("%w: Info says its name is %q, but its file name says %q", ErrNameMismatch, info.Name, name)}
+	if info.Name != inst.name {
+		return &startFailure{fmt.Errorf("%w: Info says its name is %q, but its file name says %q", ErrNameMismatch, info.Name, inst.name)}
 	}
-	return &instance{name: name, path: path, client: client, rpc: res.rpc, runner: r, backend: backend, info: info, tail: tail}, nil
+	inst.info = info
+	return nil
 }
 
 // errStartDeadline is the cause of a start's context when the start

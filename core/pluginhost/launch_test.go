@@ -53,7 +53,7 @@ func TestStartFailures(t *testing.T) {
 			t.Cleanup(func() { _ = h.Close() })
 
 			start := time.Now()
-			b, err := h.Backend(context.Background(), tt.mode)
+			b, err := checked(context.Background(), h, tt.mode)
 			elapsed := time.Since(start)
 			if err == nil {
 				t.Fatalf("Backend(%q) = %v, nil; want an error", tt.mode, b)
@@ -116,12 +116,57 @@ func TestStartCancelled(t *testing.T) {
 	}
 }
 
+// checked returns the backend of name once the start's Info check is
+// over: Backend's error, else the first call's (Info, which waits for it).
+func checked(ctx context.Context, h *Host, name string) (sdk.Backend, error) {
+	b, err := h.Backend(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := b.Info(ctx); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// A plugin whose Info names another backend is refused before any result
+// of it is used: the first call (here Resolve, sent beside the start's
+// Info) fails with ErrNameMismatch, and so does every later Backend call.
 func TestNameMismatch(t *testing.T) {
 	t.Parallel()
 	h := newTestHost(t, nil, installPlugins(t, ExecutablePrefix+"liar"))
-	_, err := h.Backend(context.Background(), "liar")
+	b, err := h.Backend(context.Background(), "liar")
+	if err != nil {
+		t.Fatalf("Backend(liar) error = %v, want the refusal from the first call", err)
+	}
+	_, err = b.Resolve(context.Background(), sdk.ResolveRequest{Entry: sdk.Entry{Name: "m"}})
 	if !errors.Is(err, ErrNameMismatch) || !strings.Contains(err.Error(), "somebody-else") {
-		t.Errorf("Backend(liar) error = %v, want ErrNameMismatch naming somebody-else", err)
+		t.Errorf("Resolve through liar error = %v, want ErrNameMismatch naming somebody-else", err)
+	}
+	if _, err := h.Backend(context.Background(), "liar"); !errors.Is(err, ErrNameMismatch) {
+		t.Errorf("Backend(liar) again error = %v, want the remembered ErrNameMismatch", err)
+	}
+}
+
+// Backend hands out the plugin once it has made its handshake, without
+// waiting for Info (which goes out beside the first call): a plugin whose
+// Info never answers is handed out at once, and its first call fails with
+// the start timeout's message.
+func TestBackendDoesNotWaitForInfo(t *testing.T) {
+	t.Parallel()
+	h := newTestHost(t, nil, installPlugins(t, ExecutablePrefix+"mute"))
+	h.startTimeout = 2 * time.Second
+	start := time.Now()
+	b, err := h.Backend(context.Background(), "mute")
+	if err != nil {
+		t.Fatalf("Backend(mute) error = %v, want the plugin once it shook hands", err)
+	}
+	if d := time.Since(start); d >= h.startTimeout {
+		t.Errorf("Backend(mute) took %v, want it back before the %v start timeout", d, h.startTimeout)
+	}
+	_, err = b.Resolve(context.Background(), sdk.ResolveRequest{Entry: sdk.Entry{Name: "m"}})
+	if !errors.Is(err, ErrPluginTimeout) || !strings.Contains(err.Error(), "handshake but no answer to Info") {
+		t.Errorf("Resolve through mute error = %v, want ErrPluginTimeout: handshake but no answer to Info", err)
 	}
 }
 

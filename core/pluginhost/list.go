@@ -131,6 +131,10 @@ func (h *Host) askInfo(ctx context.Context, out []Plugin, used map[string]int) {
 				out[k].Problem = problemText(err)
 				return
 			}
+			if err := inst.wait(ctx); err != nil {
+				out[k].Problem = problemText(err)
+				return
+			}
 			describe(&out[k], inst.info)
 		}()
 	}

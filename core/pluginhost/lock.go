@@ -294,7 +294,7 @@ func (h *Host) infoUnpinned(ctx context.Context, c candidate) (_ sdk.Info, err e
 	if s != nil {
 		select {
 		case <-s.done:
-			if s.err == nil && !s.inst.attached && s.inst.path == c.path && !s.inst.dead() {
+			if s.err == nil && !s.inst.attached && s.inst.path == c.path && !s.inst.dead() && s.inst.wait(ctx) == nil {
 				return s.inst.info, nil
 			}
 		default:
@@ -305,6 +305,9 @@ func (h *Host) infoUnpinned(ctx context.Context, c candidate) (_ sdk.Info, err e
 		return sdk.Info{}, err
 	}
 	defer inst.close()
+	if err := inst.wait(ctx); err != nil {
+		return sdk.Info{}, err
+	}
 	return inst.info, nil
 }
 
