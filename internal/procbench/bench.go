@@ -32,18 +32,22 @@ func parseCommand(s string) (command, error) {
 }
 
 // ratio compares the median times of two commands: num/den, so "python/go"
-// is how many times faster go is.
+// is how many times faster go is. With cpu set ("cpu:a/b") it compares
+// CPU time (user+sys) instead of wall time.
 type ratio struct {
 	num, den string
 	min      float64 // target; 0 = none
+	cpu      bool
 }
 
 func parseRatio(s string) (ratio, error) {
 	spec, target, hasTarget := strings.Cut(s, ">=")
-	num, den, ok := strings.Cut(strings.TrimSpace(spec), "/")
-	r := ratio{num: strings.TrimSpace(num), den: strings.TrimSpace(den)}
+	spec = strings.TrimSpace(spec)
+	spec, cpu := strings.CutPrefix(spec, "cpu:")
+	num, den, ok := strings.Cut(spec, "/")
+	r := ratio{num: strings.TrimSpace(num), den: strings.TrimSpace(den), cpu: cpu}
 	if !ok || r.num == "" || r.den == "" {
-		return r, fmt.Errorf("-ratio %q: want a/b or a/b>=x", s)
+		return r, fmt.Errorf("-ratio %q: want a/b, cpu:a/b, or either >=x", s)
 	}
 	if hasTarget {
 		v, err := strconv.ParseFloat(strings.TrimSpace(target), 64)
@@ -65,7 +69,8 @@ type scenario struct {
 // sample is one timed run.
 type sample struct {
 	wall   time.Duration
-	maxRSS int64 // bytes
+	cpu    time.Duration // user+sys, the process's and its reaped children's
+	maxRSS int64         // bytes
 }
 
 // result holds every command's samples and the output of its last run.
@@ -113,7 +118,8 @@ func runOnce(ctx context.Context, c command) (sample, string, error) {
 		}
 		return sample{}, "", fmt.Errorf("%s (%s): %w: %s", c.name, strings.Join(c.argv, " "), err, lastLine(stderr.String()))
 	}
-	return sample{wall: wall, maxRSS: maxRSS(cmd.ProcessState)}, stdout.String(), nil
+	ps := cmd.ProcessState
+	return sample{wall: wall, cpu: ps.UserTime() + ps.SystemTime(), maxRSS: maxRSS(ps)}, stdout.String(), nil
 }
 
 // lastLine is the last non-empty line of s.
@@ -122,29 +128,38 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
-// stats summarises samples: median, fastest and slowest wall time, and the
-// largest resident set seen.
+// stats summarises samples: median, fastest and slowest wall time, median
+// and least CPU time, and the largest resident set seen.
 type stats struct {
 	median, min, max time.Duration
+	cpu, cpuMin      time.Duration
 	maxRSS           int64
 }
 
 func summarise(s []sample) stats {
 	walls := make([]time.Duration, len(s))
+	cpus := make([]time.Duration, len(s))
 	var st stats
 	for i, x := range s {
-		walls[i] = x.wall
+		walls[i], cpus[i] = x.wall, x.cpu
 		st.maxRSS = max(st.maxRSS, x.maxRSS)
 	}
 	if len(walls) == 0 {
 		return st
 	}
-	slices.Sort(walls)
-	st.min, st.max = walls[0], walls[len(walls)-1]
-	if m := len(walls) / 2; len(walls)%2 == 1 {
-		st.median = walls[m]
-	} else {
-		st.median = (walls[m-1] + walls[m]) / 2
-	}
+	st.median, st.min, st.max = medianMinMax(walls)
+	st.cpu, st.cpuMin, _ = medianMinMax(cpus)
 	return st
+}
+
+// medianMinMax sorts d (not empty) and returns its median, least and
+// largest value.
+func medianMinMax(d []time.Duration) (median, least, largest time.Duration) {
+	slices.Sort(d)
+	if m := len(d) / 2; len(d)%2 == 1 {
+		median = d[m]
+	} else {
+		median = (d[m-1] + d[m]) / 2
+	}
+	return median, d[0], d[len(d)-1]
 }

@@ -9,7 +9,9 @@
 //	bin/imageworks-loader --registry-dir DIR verify NAME
 //
 // against the reference implementation's way (Python hashlib, 1 MiB reads,
-// one file after another), checking that both print the same aggregate.
+// one file after another) and, when bin/bench/hashloop was built, a plain
+// Go read-and-hash loop (CPU time compared), checking that all print the
+// same aggregate.
 // The temporary folder is removed afterwards, also on Ctrl-C.
 //
 //	go run ./internal/procbench                   # the issue's sizes
@@ -40,6 +42,7 @@ func main() {
 type config struct {
 	runs     int
 	loader   string
+	hashloop string
 	standin  bool
 	shards   int
 	shardMB  int
@@ -56,6 +59,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.IntVar(&c.runs, "n", 5, "timed runs per command (after one untimed warm-up run)")
 	fs.StringVar(&c.loader, "loader", "bin/imageworks-loader", "the imageworks-loader binary to time")
+	fs.StringVar(&c.hashloop, "hashloop", "bin/bench/hashloop", "a plain Go read-and-hash loop (./internal/procbench/hashloop) to compare the loader's CPU time with; skipped when missing")
 	fs.BoolVar(&c.standin, "standin", false, "time sha256sum instead of the loader (to check the harness)")
 	fs.IntVar(&c.shards, "shards", 4, "shards of the multi-file model")
 	fs.IntVar(&c.shardMB, "shard-mb", 160, "size of each shard in MiB")
@@ -67,7 +71,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		c.cmds = append(c.cmds, cmd)
 		return err
 	})
-	fs.Func("ratio", "`a/b[>=x]`: report median(a)/median(b), optionally against a target (repeatable; with -cmd)", func(s string) error {
+	fs.Func("ratio", "`a/b[>=x]`: report median(a)/median(b), optionally against a target; cpu:a/b compares CPU time (user+sys) (repeatable; with -cmd)", func(s string) error {
 		r, err := parseRatio(s)
 		c.ratios = append(c.ratios, r)
 		return err

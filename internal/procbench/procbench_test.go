@@ -47,6 +47,8 @@ func TestParseRatio(t *testing.T) {
 		{"/go", ratio{}, true},
 		{"a/b>=x", ratio{}, true},
 		{"a/b>=-1", ratio{}, true},
+		{"cpu:loop/go>=0.95", ratio{num: "loop", den: "go", min: 0.95, cpu: true}, false},
+		{"cpu:/go", ratio{}, true},
 	}
 	for _, tt := range tests {
 		got, err := parseRatio(tt.in)

@@ -17,7 +17,7 @@ func report(w io.Writer, s scenario, res result) bool {
 	ok := true
 	fmt.Fprintf(w, "\n== %s, %d timed runs each\n", s.name, len(res.samples[s.cmds[0].name]))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "command\tmedian\tmin\tmax\tmax RSS\t")
+	fmt.Fprintln(tw, "command\tmedian\tmin\tmax\tCPU median\tCPU min\tmax RSS\t")
 	st := map[string]stats{}
 	for _, c := range s.cmds {
 		x := summarise(res.samples[c.name])
@@ -31,20 +31,24 @@ func report(w io.Writer, s scenario, res result) bool {
 				ok = false
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s%s\t\n", c.name, secs(x.median), secs(x.min), secs(x.max), mib(x.maxRSS), mark)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s%s\t\n", c.name, secs(x.median), secs(x.min), secs(x.max), secs(x.cpu), secs(x.cpuMin), mib(x.maxRSS), mark)
 	}
 	tw.Flush()
 	for _, r := range s.ratios {
 		num, den := st[r.num], st[r.den]
-		if den.median == 0 {
-			fmt.Fprintf(w, "%s/%s: no samples\n", r.num, r.den)
+		what, numMed, numMin, denMed, denMin := "", num.median, num.min, den.median, den.min
+		if r.cpu {
+			what, numMed, numMin, denMed, denMin = "CPU ", num.cpu, num.cpuMin, den.cpu, den.cpuMin
+		}
+		if denMed == 0 || denMin == 0 {
+			fmt.Fprintf(w, "%s%s/%s: no samples\n", what, r.num, r.den)
 			ok = false
 			continue
 		}
-		v := float64(num.median) / float64(den.median)
+		v := float64(numMed) / float64(denMed)
 		// The ratio of the fastest runs is shown too: on a shared machine
 		// it is the steadier estimate; the target applies to the medians.
-		line := fmt.Sprintf("%s/%s = %.2fx (fastest runs: %.2fx)", r.num, r.den, v, float64(num.min)/float64(den.min))
+		line := fmt.Sprintf("%s%s/%s = %.2fx (fastest runs: %.2fx)", what, r.num, r.den, v, float64(numMin)/float64(denMin))
 		if r.min > 0 {
 			if v >= r.min {
 				line += fmt.Sprintf(" (target >= %.2fx: ok)", r.min)
