@@ -5,7 +5,7 @@ REGISTRY ?= configs
 FUZZTIME ?= 30000x
 LOADER   := $(BIN)/imageworks-loader --registry-dir $(REGISTRY)
 
-.PHONY: all build run test vet unit fuzz example-test bench bench-serve generate clean test-ollama
+.PHONY: all build run test vet unit fuzz example-test bench bench-serve bench-tools bench-select bench-verify generate clean test-ollama
 
 all: build
 
@@ -56,7 +56,24 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./core/registry ./core/pluginhost ./sdk
 	IMAGEWORKS_BENCH_SHARD_MB=160 IMAGEWORKS_BENCH_SINGLE_MB=400 $(GO) test -run '^$$' -bench . -benchtime 3x ./core/artifact
 	$(GO) test -run '^$$' -bench Process -benchtime 10x ./cmd/imageworks-loader
-	$(GO) run ./internal/procbench -loader $(BIN)/imageworks-loader
+	$(MAKE) bench-verify bench-select
+
+# The floors issue 11 holds the CLI to: a bare go-plugin host+plugin pair
+# (one gRPC call, kill) and a plain Go read-and-hash loop, built like bin/.
+bench-tools:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN)/bench/ ./internal/procbench/bareplugin ./internal/procbench/hashloop
+
+BENCH_RUNS ?= 40
+## bench-select: whole-process select (and list) on the corpus against the bare go-plugin pair, interleaved
+bench-select: build bench-tools
+	$(GO) run ./internal/procbench -n $(BENCH_RUNS) -cmd 'bare=$(BIN)/bench/bareplugin' \
+		-cmd "select=$(BIN)/imageworks-loader --registry-dir testdata/imageworks-registry select 'gpt-oss-20b_(MXFP4)'" \
+		-cmd 'list=$(BIN)/imageworks-loader --registry-dir testdata/imageworks-registry list' \
+		-ratio 'bare/select>=1.0' -ratio 'cpu:bare/select'
+
+## bench-verify: verify's wall time against Python's hashlib loop and its CPU time against a plain Go loop
+bench-verify: build bench-tools
+	$(GO) run ./internal/procbench -loader $(BIN)/imageworks-loader -hashloop $(BIN)/bench/hashloop
 
 ## bench-serve: serve under wrk (32 connections) beside a bare net/http floor, then memory over a million selects (needs wrk)
 bench-serve: build

@@ -6,10 +6,11 @@
 // and kills the plugin, as go-plugin's examples/grpc host does. Started by
 // the host (the magic cookie set), it is the plugin.
 //
+//	make bench-select    # builds it into bin/bench/ and times it beside select
 //	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o bin/bench/ ./internal/procbench/bareplugin
-//	go run ./internal/procbench -n 30 -cmd 'bare=bin/bench/bareplugin' \
-//	    -cmd 'select=bin/imageworks-loader --registry-dir testdata/imageworks-registry select qwen2.5-vl-7b_(AWQ)' \
-//	    -ratio 'select/bare<=1.0'
+//	go run ./internal/procbench -n 40 -cmd 'bare=bin/bench/bareplugin' \
+//	    -cmd "select=bin/imageworks-loader --registry-dir testdata/imageworks-registry select 'gpt-oss-20b_(MXFP4)'" \
+//	    -ratio 'bare/select>=1.0'
 package main
 
 import (
