@@ -64,6 +64,11 @@ func (m *member) backend(ctx context.Context) (sdk.Backend, error) {
 
 	h := pluginhost.New(m.p.opts.Host)
 	b, err := h.Backend(ctx, m.name)
+	if err == nil {
+		// The host checks the plugin's name beside its first call; the
+		// pool asks now, so that a refused plugin is a failed start.
+		_, err = b.Info(ctx)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"syscall"
@@ -215,5 +216,25 @@ func TestStuckPluginTimesOut(t *testing.T) {
 	after := resolve(t, p, request("a", `{}`, true))
 	if servetest.Note(after.Notes, "pid") == servetest.Note(first.Notes, "pid") {
 		t.Error("the stuck plugin was not replaced")
+	}
+}
+
+// TestMisnamedPluginIsAFailedStart: the host checks a plugin's name beside
+// its first call; the pool asks at once, so a plugin whose Info names
+// another backend fails its start (and backs off) instead of being kept.
+func TestMisnamedPluginIsAFailedStart(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the misnamed plugin is a shell script")
+	}
+	real := plugintest.CopySelf(t, servetest.Name)
+	dir := t.TempDir()
+	script := "#!/bin/sh\nexec '" + real + "' \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(dir, pluginhost.ExecutablePrefix+"liar"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := New(Options{Host: pluginhost.Options{Dirs: []string{dir}, Getenv: func(string) string { return "" }, StartTimeout: 20 * time.Second}})
+	t.Cleanup(func() { _ = p.Close() })
+	if b, err := p.Backend(context.Background(), "liar"); !errors.Is(err, pluginhost.ErrNameMismatch) {
+		t.Fatalf("Backend(liar) = %v, %v; want a failed start with ErrNameMismatch", b, err)
 	}
 }
