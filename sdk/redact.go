@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"encoding/base64"
 	"net/url"
 	"regexp"
 	"slices"
@@ -125,8 +126,9 @@ func RedactText(s string, secrets ...Secret) string {
 }
 
 // URLSecrets returns the credentials raw carries, the ones RedactURL masks:
-// the user info's password and the values of credential-like query
-// parameters, each as written and percent-decoded. Pass them to
+// the user info's password (and the base64 user:password of HTTP Basic
+// authentication) and the values of credential-like query parameters, each
+// as written and percent-decoded. Pass them to
 // RedactSecrets to scrub a server's answer that echoes them.
 func URLSecrets(raw string) []Secret {
 	var out []Secret
@@ -149,8 +151,15 @@ func URLSecrets(raw string) []Secret {
 			rest = rest[:end]
 		}
 		if at := strings.LastIndexByte(rest, '@'); at >= 0 {
-			if _, pass, ok := strings.Cut(rest[:at], ":"); ok {
+			if user, pass, ok := strings.Cut(rest[:at], ":"); ok && pass != "" {
 				add(pass)
+				// The Basic credential an HTTP client sends for it, which a
+				// server may echo (an error quoting its Authorization header).
+				for _, u := range slices.Compact([]string{user, unescaped(user)}) {
+					for _, p := range slices.Compact([]string{pass, unescaped(pass)}) {
+						out = append(out, Secret(base64.StdEncoding.EncodeToString([]byte(u+":"+p))))
+					}
+				}
 			}
 		}
 	}
@@ -160,4 +169,12 @@ func URLSecrets(raw string) []Secret {
 		}
 	}
 	return out
+}
+
+// unescaped is v percent-decoded, or v when it does not decode.
+func unescaped(v string) string {
+	if d, err := url.PathUnescape(v); err == nil {
+		return d
+	}
+	return v
 }

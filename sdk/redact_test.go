@@ -1,6 +1,7 @@
 package sdk_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/imageworks-ai/loader/sdk"
@@ -49,7 +50,9 @@ func TestRedactText(t *testing.T) {
 
 func TestURLSecrets(t *testing.T) {
 	got := sdk.URLSecrets("http://u:p%40w@h/v1?api-version=1&api-key=K1&token=T%2B2#x")
-	want := []string{"p%40w", "p@w", "K1", "T%2B2", "T+2"}
+	// The password as written and decoded, then the Basic credentials a
+	// client sends for it (base64 of "u:p%40w" and "u:p@w").
+	want := []string{"p%40w", "p@w", "dTpwJTQwdw==", "dTpwQHc=", "K1", "T%2B2", "T+2"}
 	if len(got) != len(want) {
 		t.Fatalf("URLSecrets() = %d secrets, want %q", len(got), want)
 	}
@@ -57,5 +60,15 @@ func TestURLSecrets(t *testing.T) {
 		if got[i].Reveal() != want[i] {
 			t.Errorf("URLSecrets()[%d] = %q, want %q", i, got[i].Reveal(), want[i])
 		}
+	}
+}
+
+// A server that echoes the Authorization header of a URL's user info shows
+// the password in base64: it is scrubbed too.
+func TestRedactEchoedBasicCredential(t *testing.T) {
+	u := "http://bob:PASSW0RDX@127.0.0.1:1/v1"
+	echo := "Unauthorized: Authorization: Basic Ym9iOlBBU1NXMFJEWA=="
+	if got := sdk.RedactText(echo, sdk.URLSecrets(u)...); strings.Contains(got, "Ym9iOlBBU1NXMFJEWA==") {
+		t.Errorf("RedactText() = %q, still shows the Basic credential", got)
 	}
 }

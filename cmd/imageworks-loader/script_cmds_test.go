@@ -365,7 +365,11 @@ func cmdURLOf(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	url, err := standin.WaitForFile(context.Background(), ts.MkAbs(args[1]), 20*time.Second)
 	ts.Check(err)
-	ts.Setenv(args[0], strings.TrimSpace(url))
+	url = strings.TrimSpace(url)
+	ts.Setenv(args[0], url)
+	// VAR_HOST is host:port alone, for URLs with user info.
+	_, host, _ := strings.Cut(url, "://")
+	ts.Setenv(args[0]+"_HOST", host)
 }
 
 // mkpng FILE red|green|blue: writes a 64x64 PNG of one colour.
