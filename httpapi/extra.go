@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/imageworks-ai/loader/internal/safefile"
 	"io"
 	"io/fs"
 	"mime"
@@ -194,7 +195,7 @@ func (h *handler) imageFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("image root: %w", err)
 	}
 	defer root.Close()
-	f, err := root.Open(rel)
+	f, err := root.OpenFile(rel, safefile.ReadFlags, 0) // a FIFO never blocks the request
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s: %w", path, core.ErrImageMissing)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/imageworks-ai/loader/internal/safefile"
 	"net"
 	"net/http"
 	"os"
@@ -106,7 +107,7 @@ func (c *ServeCmd) token(getenv func(string) string) (string, error) {
 	if c.TokenFile == "" {
 		return strings.TrimSpace(getenv(envAPIToken)), nil
 	}
-	data, err := os.ReadFile(c.TokenFile)
+	data, _, err := safefile.ReadFile(c.TokenFile) // a FIFO or device is refused, never waited on
 	if err != nil {
 		return "", fmt.Errorf("--token-file: %w", err)
 	}

@@ -140,6 +140,8 @@ func TestFIFOAnywhereFailsFast(t *testing.T) {
 		{"probe image", "image.png", layers, []string{"probe-vision", "m", "IMAGE"}},
 		{"single file", "single.json", func(*testing.T, string) {}, []string{"--registry-file", "SINGLE", "list"}},
 		{"validate", registry.DiscoveredFile, layers, []string{"validate"}},
+		{"serve token file", "token", layers, []string{"serve", "--listen", "127.0.0.1:0", "--token-file", "OTHER"}},
+		{"active state file", "active.json", layers, []string{"current", "--state-file", "OTHER"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -148,7 +150,7 @@ func TestFIFOAnywhereFailsFast(t *testing.T) {
 			safefiletest.MkFIFO(t, fifo)
 			args := []string{"--registry-dir", dir}
 			for _, a := range tc.args {
-				args = append(args, strings.NewReplacer("IMAGE", fifo, "SINGLE", fifo).Replace(a))
+				args = append(args, strings.NewReplacer("IMAGE", fifo, "SINGLE", fifo, "OTHER", fifo).Replace(a))
 			}
 			// A hang is what is tested against: the deadline only bounds it.
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
