@@ -3,12 +3,15 @@ package registry
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/imageworks-ai/loader/sdk"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -245,7 +248,9 @@ func (r *Registry) writeSnapshot(ctx context.Context) error {
 				}
 			}
 			buf = append(buf, ' ', ' ')
+			start := len(buf)
 			buf = e.appendMerged(buf)
+			buf = append(buf[:start], withoutCredentials(e, buf[start:])...)
 			if i < len(entries)-1 {
 				buf = append(buf, ',', '\n')
 			} else {
@@ -325,4 +330,38 @@ func sameContent(f io.Reader, old []byte) (bool, error) {
 			return false, err
 		}
 	}
+}
+
+// withoutCredentials returns rec, an entry's merged record as the snapshot
+// holds it, with a backend_config.base_url (or a host given as a whole URL)
+// that carries a password or a credential-like query value replaced by its
+// redacted form (sdk.RedactURL): the snapshot is a file the tool writes,
+// and no file the tool writes stores a credential. The curated layer, which
+// people write, keeps the URL as it is; clients reach the server through
+// select, which reads the layers.
+func withoutCredentials(e *Entry, rec []byte) []byte {
+	bc := e.BackendConfig()
+	for _, u := range []string{bc.BaseURL, bc.Host} {
+		red := sdk.RedactURL(u)
+		if u == "" || red == u || !strings.Contains(u, "://") {
+			continue
+		}
+		for _, html := range []bool{false, true} {
+			from, to := jsonString(u, html), jsonString(red, html)
+			if bytes.Contains(rec, from) {
+				rec = bytes.ReplaceAll(rec, from, to)
+				break
+			}
+		}
+	}
+	return rec
+}
+
+// jsonString is s as a JSON string literal, with or without HTML escaping.
+func jsonString(s string, html bool) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(html)
+	_ = enc.Encode(s)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
