@@ -328,9 +328,13 @@ func importRecord(name, backend, endpoint string, m sdk.ServedModel) importedEnt
 	return rec
 }
 
-// endpointConfig turns an endpoint into backend_config: host and port when
-// it is the plain http://host:port/v1 form, else base_url.
+// endpointConfig turns an endpoint (redacted) into backend_config: host and
+// port when it is the plain http://host:port/v1 form, else base_url. The
+// redacted credentials are dropped, not stored masked: a placeholder
+// password would be sent to the server as if it were one (the key goes in
+// api_key_env instead).
 func endpointConfig(endpoint string) importedConfig {
+	endpoint = withoutMasked(endpoint)
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Scheme != "http" || (u.Path != "/v1" && u.Path != "") || u.RawQuery != "" {
 		return importedConfig{BaseURL: endpoint}
@@ -344,4 +348,28 @@ func endpointConfig(endpoint string) importedConfig {
 		return importedConfig{BaseURL: endpoint}
 	}
 	return importedConfig{Host: host, Port: port}
+}
+
+// withoutMasked drops from a redacted URL the user info and every query
+// parameter whose value sdk.RedactURL masked; a URL that does not parse is
+// returned as it is (it is redacted already).
+func withoutMasked(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return endpoint
+	}
+	if p, ok := u.User.Password(); ok && p == sdk.Masked {
+		u.User = nil
+	}
+	if u.RawQuery != "" {
+		var kept []string
+		for p := range strings.SplitSeq(u.RawQuery, "&") {
+			if _, v, ok := strings.Cut(p, "="); ok && v == sdk.Masked {
+				continue
+			}
+			kept = append(kept, p)
+		}
+		u.RawQuery = strings.Join(kept, "&")
+	}
+	return u.String()
 }
