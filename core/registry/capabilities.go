@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+
+	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
 )
 
 // canonicalCaps returns the keys every normalised capability map holds,
@@ -52,17 +54,17 @@ func CanonicalCapability(name string) string {
 // true, an object whose "enabled" is true, or a non-empty object without
 // "enabled".
 func capabilityTrue(v []byte) bool {
-	if boolean(v) {
+	if jsonraw.Bool(v) {
 		return true
 	}
-	if !isObject(v) {
+	if !jsonraw.IsObject(v) {
 		return false
 	}
-	if en, ok := member(v, "enabled"); ok {
-		return boolean(en)
+	if en, ok := jsonraw.Member(v, "enabled"); ok {
+		return jsonraw.Bool(en)
 	}
 	nonEmpty := false
-	eachMember(v, func(_, _ []byte) bool { nonEmpty = true; return false })
+	jsonraw.EachMember(v, func(_, _ []byte) bool { nonEmpty = true; return false })
 	return nonEmpty
 }
 
@@ -84,16 +86,7 @@ func NormalizeCapabilities(raw json.RawMessage) map[string]bool {
 
 // validValue reports whether raw is exactly one valid JSON value.
 func validValue(raw []byte) bool {
-	s := &scanner{data: raw, intern: map[string]string{}}
-	s.skipWS()
-	if s.pos >= len(raw) {
-		return false
-	}
-	if s.value(0) != nil {
-		return false
-	}
-	s.skipWS()
-	return s.pos == len(raw)
+	return jsonraw.Valid(raw)
 }
 
 // capTruth is one capability key and whether its value counts as true.
@@ -104,7 +97,7 @@ type capTruth struct {
 
 // capTruths lists the members of a capabilities object with their truth.
 func capTruths(raw []byte) []capTruth {
-	if !isObject(raw) {
+	if !jsonraw.IsObject(raw) {
 		return nil
 	}
 	ms := orderedMembers(raw)
@@ -125,7 +118,7 @@ func mergedCapTruths(d, c side) []capTruth {
 			return capTruths(d.v)
 		}
 		return capTruths(c.v)
-	case !d.ok || !isObject(d.v) || !isObject(c.v) || bytes.Equal(d.v, c.v):
+	case !d.ok || !jsonraw.IsObject(d.v) || !jsonraw.IsObject(c.v) || bytes.Equal(d.v, c.v):
 		return capTruths(c.v)
 	}
 	dm, cm := orderedMembers(d.v), orderedMembers(c.v)
@@ -134,9 +127,9 @@ func mergedCapTruths(d, c side) []capTruth {
 	for _, m := range dm {
 		cv, cok := lookupHint(cm, m.tok, &hint)
 		switch {
-		case cok && !isNull(cv) && isObject(cv) && isObject(m.v):
+		case cok && !jsonraw.IsNull(cv) && jsonraw.IsObject(cv) && jsonraw.IsObject(m.v):
 			out = append(out, capTruth{m.tok, mergedObjectTrue(m.v, cv)})
-		case cok && !isNull(cv):
+		case cok && !jsonraw.IsNull(cv):
 			out = append(out, capTruth{m.tok, capabilityTrue(cv)})
 		default:
 			out = append(out, capTruth{m.tok, capabilityTrue(m.v)})
@@ -153,13 +146,13 @@ func mergedCapTruths(d, c side) []capTruth {
 
 // mergedObjectTrue is capabilityTrue of the merge of two objects.
 func mergedObjectTrue(d, c []byte) bool {
-	de, dok := member(d, "enabled")
-	ce, cok := member(c, "enabled")
+	de, dok := jsonraw.Member(d, "enabled")
+	ce, cok := jsonraw.Member(c, "enabled")
 	switch {
-	case cok && !isNull(ce):
-		return boolean(ce) // an object-valued enabled merges into an object: not true
+	case cok && !jsonraw.IsNull(ce):
+		return jsonraw.Bool(ce) // an object-valued enabled merges into an object: not true
 	case dok:
-		return boolean(de)
+		return jsonraw.Bool(de)
 	case cok:
 		return false // enabled: null
 	}
@@ -168,7 +161,7 @@ func mergedObjectTrue(d, c []byte) bool {
 
 func hasMembers(obj []byte) bool {
 	n := false
-	eachMember(obj, func(_, _ []byte) bool { n = true; return false })
+	jsonraw.EachMember(obj, func(_, _ []byte) bool { n = true; return false })
 	return n
 }
 
@@ -183,7 +176,7 @@ func normalizeTruths(ts []capTruth) map[string]bool {
 	}
 	textSeen, textTrue := false, false
 	for _, m := range ts {
-		k := strings.ToLower(strings.TrimSpace(unquote(m.tok)))
+		k := strings.ToLower(strings.TrimSpace(jsonraw.Unquote(m.tok)))
 		t := m.truth
 		out[k] = out[k] || t
 		switch c := capabilitySynonym(k); c {
@@ -211,7 +204,7 @@ func holds(ts []capTruth, want string) bool {
 	}
 	textSeen, any := false, false
 	for _, m := range ts {
-		k := strings.ToLower(strings.TrimSpace(unquote(m.tok)))
+		k := strings.ToLower(strings.TrimSpace(jsonraw.Unquote(m.tok)))
 		c := capabilitySynonym(k)
 		if c == "text" {
 			textSeen = true

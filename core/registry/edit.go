@@ -1,8 +1,11 @@
 package registry
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
 )
 
 // op sets the compact JSON value val at a key path inside an entry.
@@ -98,7 +101,7 @@ func (e *Entry) valueAt(path []string) ([]byte, bool) {
 		if !ok {
 			return nil, false
 		}
-		v, ok = member(v, k)
+		v, ok = jsonraw.Member(v, k)
 	}
 	return v, ok
 }
@@ -111,7 +114,7 @@ func applyOps(name string, cur, dis *record, ops []op) (*record, bool, error) {
 	changed := false
 	for _, o := range ops {
 		ent := newEntry(name, cur, work)
-		if v, ok := ent.valueAt(o.path); ok && jsonEqual(v, o.val) {
+		if v, ok := ent.valueAt(o.path); ok && jsonraw.Equal(v, o.val) {
 			continue
 		}
 		raw := []byte(nil)
@@ -125,9 +128,9 @@ func applyOps(name string, cur, dis *record, ops []op) (*record, bool, error) {
 			// from its merged (curated) value, so the edit does not hide
 			// the rest of it.
 			dv, dok := (&record{raw: raw}).topVal(o.path[0])
-			if !dok || isNull(dv) {
-				if mv, ok := ent.valueAt(o.path[:1]); ok && isObject(mv) {
-					raw = setPath(raw, 1, o.path[:1], compact(nil, mv))
+			if !dok || jsonraw.IsNull(dv) {
+				if mv, ok := ent.valueAt(o.path[:1]); ok && jsonraw.IsObject(mv) {
+					raw = setPath(raw, 1, o.path[:1], jsonraw.Compact(nil, mv))
 				}
 			}
 		}
@@ -144,36 +147,34 @@ func applyOps(name string, cur, dis *record, ops []op) (*record, bool, error) {
 
 // topVal finds a top-level member by scanning raw (for records without a
 // field index).
-func (r *record) topVal(key string) ([]byte, bool) { return member(r.raw, key) }
+func (r *record) topVal(key string) ([]byte, bool) { return jsonraw.Member(r.raw, key) }
 
 // overlay returns a sparse discovered record for a curated entry: only its
 // name.
 func overlay(cur *record) []byte {
-	nameTok, _ := cur.val("name")
+	nameTok, _ := cur.val(keyName)
 	out := []byte("{\n    \"name\": ")
-	out = reformat(out, nameTok, 2)
+	out = jsonraw.Reformat(out, nameTok, 2)
 	return append(out, "\n  }"...)
 }
 
 // parseRecord scans a record held alone in memory.
 func parseRecord(raw []byte) (*record, error) {
-	s := &scanner{data: raw, intern: map[string]string{}}
-	s.skipWS()
-	if s.pos >= len(raw) || raw[s.pos] != '{' {
+	e, err := jsonraw.ScanObject(raw)
+	var serr *jsonraw.SyntaxError
+	var trail *jsonraw.TrailingDataError
+	switch {
+	case errors.Is(err, jsonraw.ErrNotObject):
 		return nil, fmt.Errorf("%w: a record must be a JSON object", ErrInvalidEdit)
+	case errors.As(err, &serr):
+		return nil, fmt.Errorf("%w: %s at offset %d", ErrInvalidEdit, serr.Msg, serr.Off)
+	case errors.As(err, &trail):
+		return nil, fmt.Errorf("%w: data after the record at offset %d", ErrInvalidEdit, trail.Off)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrInvalidEdit, err)
 	}
-	start := s.pos
-	r, serr := s.element()
-	if serr != nil {
-		return nil, fmt.Errorf("%w: %s at offset %d", ErrInvalidEdit, serr.msg, serr.off)
-	}
-	if s.skipWS(); s.pos != len(raw) {
-		return nil, fmt.Errorf("%w: data after the record at offset %d", ErrInvalidEdit, s.pos)
-	}
+	r := newRecord(e)
 	r.off = -1
-	if start != 0 {
-		r.raw = raw[start:s.pos]
-	}
 	return r, nil
 }
 
@@ -186,22 +187,22 @@ type memberSpan struct {
 // memberSpans locates the members of a valid object.
 func memberSpans(obj []byte) []memberSpan {
 	var out []memberSpan
-	i := skipSpace(obj, 1)
+	i := jsonraw.SkipSpace(obj, 1)
 	if i >= len(obj) || obj[i] == '}' {
 		return nil
 	}
 	for {
-		ke := skipValue(obj, i)
-		key := unquote(obj[i:ke])
-		i = skipSpace(obj, ke) + 1
-		i = skipSpace(obj, i)
-		ve := skipValue(obj, i)
+		ke := jsonraw.SkipValue(obj, i)
+		key := jsonraw.Unquote(obj[i:ke])
+		i = jsonraw.SkipSpace(obj, ke) + 1
+		i = jsonraw.SkipSpace(obj, i)
+		ve := jsonraw.SkipValue(obj, i)
 		out = append(out, memberSpan{key, i, ve})
-		i = skipSpace(obj, ve)
+		i = jsonraw.SkipSpace(obj, ve)
 		if i >= len(obj) || obj[i] != ',' {
 			return out
 		}
-		i = skipSpace(obj, i+1)
+		i = jsonraw.SkipSpace(obj, i+1)
 	}
 }
 
@@ -222,11 +223,11 @@ func setPath(obj []byte, ind int, path []string, val []byte) []byte {
 		old := obj[m.vs:m.ve]
 		switch {
 		case len(path) == 1:
-			nv = reformat(nil, val, ind+1)
-		case isObject(old):
+			nv = jsonraw.Reformat(nil, val, ind+1)
+		case jsonraw.IsObject(old):
 			nv = setPath(old, ind+1, path[1:], val)
 		default:
-			nv = reformat(nil, nest(path[1:], val), ind+1)
+			nv = jsonraw.Reformat(nil, nest(path[1:], val), ind+1)
 		}
 		out := make([]byte, 0, len(obj)+len(nv))
 		out = append(out, obj[:m.vs]...)
@@ -234,12 +235,12 @@ func setPath(obj []byte, ind int, path []string, val []byte) []byte {
 		return append(out, obj[m.ve:]...)
 	}
 	if len(path) == 1 {
-		nv = reformat(nil, val, ind+1)
+		nv = jsonraw.Reformat(nil, val, ind+1)
 	} else {
-		nv = reformat(nil, nest(path[1:], val), ind+1)
+		nv = jsonraw.Reformat(nil, nest(path[1:], val), ind+1)
 	}
-	mem := []byte("\n" + spaces(ind+1))
-	mem = appendQuoted(mem, path[0])
+	mem := []byte("\n" + jsonraw.Spaces(ind+1))
+	mem = jsonraw.AppendQuoted(mem, path[0])
 	mem = append(mem, ':', ' ')
 	mem = append(mem, nv...)
 	out := make([]byte, 0, len(obj)+len(mem)+8)
@@ -247,7 +248,7 @@ func setPath(obj []byte, ind int, path []string, val []byte) []byte {
 		out = append(out, '{')
 		out = append(out, mem...)
 		out = append(out, '\n')
-		out = append(out, spaces(ind)...)
+		out = append(out, jsonraw.Spaces(ind)...)
 		return append(out, '}')
 	}
 	end := ms[len(ms)-1].ve
@@ -262,7 +263,7 @@ func nest(path []string, val []byte) []byte {
 	var out []byte
 	for _, k := range path {
 		out = append(out, '{')
-		out = appendQuoted(out, k)
+		out = jsonraw.AppendQuoted(out, k)
 		out = append(out, ':')
 	}
 	out = append(out, val...)

@@ -3,6 +3,8 @@ package registry
 import (
 	"encoding/json"
 	"sync"
+
+	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
 )
 
 // Entry is an immutable, merged view of one registry entry. Fields are
@@ -99,39 +101,39 @@ func (e *Entry) Name() string { return e.name }
 // DisplayName returns display_name, or the name when it is missing, null or
 // empty.
 func (e *Entry) DisplayName() string {
-	if s := str(e.get("display_name")); s != "" {
+	if s := jsonraw.Str(e.get("display_name")); s != "" {
 		return s
 	}
 	return e.name
 }
 
 // Backend returns the backend's name, "" when missing.
-func (e *Entry) Backend() string { return str(e.get("backend")) }
+func (e *Entry) Backend() string { return jsonraw.Str(e.get("backend")) }
 
 // ServedModelID returns served_model_id, "" when missing or null.
-func (e *Entry) ServedModelID() string { return str(e.get("served_model_id")) }
+func (e *Entry) ServedModelID() string { return jsonraw.Str(e.get("served_model_id")) }
 
 // BackendConfig returns the typed backend_config; missing fields are zero.
 func (e *Entry) BackendConfig() BackendConfig {
 	v := e.get("backend_config")
-	if !isObject(v) {
+	if !jsonraw.IsObject(v) {
 		return BackendConfig{}
 	}
 	var bc BackendConfig
-	eachMember(v, func(k, val []byte) bool {
-		switch unquote(k) {
+	jsonraw.EachMember(v, func(k, val []byte) bool {
+		switch jsonraw.Unquote(k) {
 		case "host":
-			bc.Host = str(val)
+			bc.Host = jsonraw.Str(val)
 		case "port":
-			bc.Port = integer(val)
+			bc.Port = jsonraw.Int(val)
 		case "base_url":
-			bc.BaseURL = str(val)
+			bc.BaseURL = jsonraw.Str(val)
 		case "model_path":
-			bc.ModelPath = str(val)
+			bc.ModelPath = jsonraw.Str(val)
 		case "extra_args":
-			bc.ExtraArgs = strList(val)
+			bc.ExtraArgs = jsonraw.StrList(val)
 		case "api_key_env":
-			bc.APIKeyEnv = str(val)
+			bc.APIKeyEnv = jsonraw.Str(val)
 		}
 		return true
 	})
@@ -165,7 +167,7 @@ func (e *Entry) capTruths() []capTruth {
 
 // Roles returns roles (never nil).
 func (e *Entry) Roles() []string {
-	if r := strList(e.get("roles")); r != nil {
+	if r := jsonraw.StrList(e.get("roles")); r != nil {
 		return r
 	}
 	return []string{}
@@ -174,9 +176,9 @@ func (e *Entry) Roles() []string {
 // RolePriority returns role_priority (never nil); non-integer values are 0.
 func (e *Entry) RolePriority() map[string]int {
 	out := map[string]int{}
-	if v := e.get("role_priority"); isObject(v) {
-		eachMember(v, func(k, val []byte) bool {
-			out[unquote(k)] = integer(val)
+	if v := e.get("role_priority"); jsonraw.IsObject(v) {
+		jsonraw.EachMember(v, func(k, val []byte) bool {
+			out[jsonraw.Unquote(k)] = jsonraw.Int(val)
 			return true
 		})
 	}
@@ -184,26 +186,26 @@ func (e *Entry) RolePriority() map[string]int {
 }
 
 // Deprecated reports deprecated == true.
-func (e *Entry) Deprecated() bool { return boolean(e.get("deprecated")) }
+func (e *Entry) Deprecated() bool { return jsonraw.Bool(e.get("deprecated")) }
 
 // Artifacts returns the typed artifacts (Files never nil).
 func (e *Entry) Artifacts() Artifacts {
 	a := Artifacts{Files: []ArtifactFile{}}
 	v := e.get("artifacts")
-	if !isObject(v) {
+	if !jsonraw.IsObject(v) {
 		return a
 	}
-	eachMember(v, func(k, val []byte) bool {
-		switch unquote(k) {
+	jsonraw.EachMember(v, func(k, val []byte) bool {
+		switch jsonraw.Unquote(k) {
 		case "aggregate_sha256":
-			a.AggregateSHA256 = str(val)
+			a.AggregateSHA256 = jsonraw.Str(val)
 		case "files":
-			if isArray(val) {
-				eachElem(val, func(f []byte) bool {
-					if isObject(f) {
-						p, _ := member(f, "path")
-						h, _ := member(f, "sha256")
-						a.Files = append(a.Files, ArtifactFile{Path: str(p), SHA256: str(h)})
+			if jsonraw.IsArray(val) {
+				jsonraw.EachElem(val, func(f []byte) bool {
+					if jsonraw.IsObject(f) {
+						p, _ := jsonraw.Member(f, "path")
+						h, _ := jsonraw.Member(f, "sha256")
+						a.Files = append(a.Files, ArtifactFile{Path: jsonraw.Str(p), SHA256: jsonraw.Str(h)})
 					}
 					return true
 				})
@@ -217,25 +219,25 @@ func (e *Entry) Artifacts() Artifacts {
 // AggregateSHA256 returns artifacts.aggregate_sha256 without decoding the
 // manifest, "" when missing.
 func (e *Entry) AggregateSHA256() string {
-	v, _ := member(e.get("artifacts"), "aggregate_sha256")
-	return str(v)
+	v, _ := jsonraw.Member(e.get("artifacts"), "aggregate_sha256")
+	return jsonraw.Str(v)
 }
 
 // VersionLock returns the typed version_lock.
 func (e *Entry) VersionLock() VersionLock {
 	var vl VersionLock
 	v := e.get("version_lock")
-	if !isObject(v) {
+	if !jsonraw.IsObject(v) {
 		return vl
 	}
-	eachMember(v, func(k, val []byte) bool {
-		switch unquote(k) {
+	jsonraw.EachMember(v, func(k, val []byte) bool {
+		switch jsonraw.Unquote(k) {
 		case "locked":
-			vl.Locked = boolean(val)
+			vl.Locked = jsonraw.Bool(val)
 		case "expected_aggregate_sha256":
-			vl.ExpectedAggregateSHA256 = str(val)
+			vl.ExpectedAggregateSHA256 = jsonraw.Str(val)
 		case "last_verified":
-			vl.LastVerified = str(val)
+			vl.LastVerified = jsonraw.Str(val)
 		}
 		return true
 	})
@@ -243,11 +245,11 @@ func (e *Entry) VersionLock() VersionLock {
 }
 
 // DownloadPath returns download_path, "" when missing or null.
-func (e *Entry) DownloadPath() string { return str(e.get("download_path")) }
+func (e *Entry) DownloadPath() string { return jsonraw.Str(e.get("download_path")) }
 
 // DownloadFiles returns download_files (never nil).
 func (e *Entry) DownloadFiles() []string {
-	if r := strList(e.get("download_files")); r != nil {
+	if r := jsonraw.StrList(e.get("download_files")); r != nil {
 		return r
 	}
 	return []string{}
@@ -291,14 +293,14 @@ func recordBytes(r *record) []byte {
 	if r.canon {
 		return r.raw
 	}
-	return reformat(nil, r.raw, 1)
+	return jsonraw.Reformat(nil, r.raw, 1)
 }
 
 func appendRecord(dst []byte, r *record) []byte {
 	if r.canon {
 		return append(dst, r.raw...)
 	}
-	return reformat(dst, r.raw, 1)
+	return jsonraw.Reformat(dst, r.raw, 1)
 }
 
 // Field returns a copy of the merged value of a top-level key, nil when the

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
 )
 
 func corpusSeed(f *testing.F, name string) []byte {
@@ -53,13 +55,13 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		recs, serr := scanRecords(data)
 		if serr != nil {
-			if serr.off < 0 || serr.off > len(data) {
-				t.Fatalf("error offset %d outside [0, %d]", serr.off, len(data))
+			if serr.Off < 0 || serr.Off > len(data) {
+				t.Fatalf("error offset %d outside [0, %d]", serr.Off, len(data))
 			}
-			lineCol(data, serr.off)
+			jsonraw.LineCol(data, serr.Off)
 			trimmed := bytes.TrimLeft(data, " \t\r\n")
-			if json.Valid(data) && utf8.Valid(data) && len(trimmed) > 0 && trimmed[0] == '[' && !strings.Contains(serr.msg, "nesting") {
-				t.Fatalf("scanRecords rejected valid JSON: %s", serr.msg)
+			if json.Valid(data) && utf8.Valid(data) && len(trimmed) > 0 && trimmed[0] == '[' && !strings.Contains(serr.Msg, "nesting") {
+				t.Fatalf("scanRecords rejected valid JSON: %s", serr.Msg)
 			}
 			return
 		}
@@ -93,11 +95,11 @@ func FuzzParse(f *testing.F) {
 					t.Fatalf("record %d field %q = %q, want %q", i, k, got, v)
 				}
 			}
-			if !jsonEqual(reformat(nil, r.raw, 1), r.raw) {
+			if !jsonraw.Equal(jsonraw.Reformat(nil, r.raw, 1), r.raw) {
 				t.Fatalf("reformat changed the value of %q", r.raw)
 			}
-			if r.canon && !bytes.Equal(reformat(nil, r.raw, 1), r.raw) {
-				t.Fatalf("record %q marked canonical but reformats to %q", r.raw, reformat(nil, r.raw, 1))
+			if r.canon && !bytes.Equal(jsonraw.Reformat(nil, r.raw, 1), r.raw) {
+				t.Fatalf("record %q marked canonical but reformats to %q", r.raw, jsonraw.Reformat(nil, r.raw, 1))
 			}
 		}
 	})
@@ -194,7 +196,7 @@ func FuzzMerge(f *testing.F) {
 			if !validValue(raw) {
 				t.Fatalf("merged %q is not valid JSON: %q", e.name, raw)
 			}
-			mc, _ := member(raw, "capabilities")
+			mc, _ := jsonraw.Member(raw, "capabilities")
 			wantCaps := normalizeCaps(mc)
 			if !reflect.DeepEqual(e.Capabilities(), wantCaps) {
 				t.Fatalf("Capabilities(%q) = %v, want %v (normalised merged bytes)", e.name, e.Capabilities(), wantCaps)

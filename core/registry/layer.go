@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"slices"
 
+	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
 	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
@@ -80,8 +81,8 @@ func readLayer(ctx context.Context, file string) (*layer, error) {
 func parseLayer(file string, data []byte, st stamp) (*layer, error) {
 	recs, serr := scanRecords(data)
 	if serr != nil {
-		line, col := lineCol(data, serr.off)
-		return nil, &ParseError{File: file, Line: line, Column: col, Err: fmt.Errorf("%w: %s", ErrSyntax, serr.msg)}
+		line, col := jsonraw.LineCol(data, serr.Off)
+		return nil, &ParseError{File: file, Line: line, Column: col, Err: fmt.Errorf("%w: %s", ErrSyntax, serr.Msg)}
 	}
 	l := &layer{file: file, data: data, st: st, recs: recs, orig: make([]span, len(recs))}
 	for i, r := range recs {

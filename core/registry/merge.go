@@ -1,6 +1,10 @@
 package registry
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+)
 
 // runtimeOwned reports whether a top-level key is owned by the discovered
 // layer (tooling); every other key is owned by the curated layer.
@@ -28,7 +32,7 @@ type side struct {
 	canon bool
 }
 
-func (s side) set() bool { return s.ok && !isNull(s.v) }
+func (s side) set() bool { return s.ok && !jsonraw.IsNull(s.v) }
 
 // resolveKey merges one top-level key of an entry present in both layers.
 // ind is the indentation of the line the value sits on. The returned value
@@ -56,7 +60,7 @@ func resolveCurated(d, c side, ind int) (v []byte, canon, ok bool) {
 		if d.ok && d.canon == c.canon && bytes.Equal(d.v, c.v) {
 			return c.v, c.canon, true
 		}
-		if d.ok && isObject(d.v) && isObject(c.v) {
+		if d.ok && jsonraw.IsObject(d.v) && jsonraw.IsObject(c.v) {
 			return mergeObjects(nil, d, c, ind), true, true
 		}
 		return c.v, c.canon, true
@@ -83,18 +87,18 @@ func sameKey(a, b []byte) bool {
 	if plainKey(a) && plainKey(b) {
 		return false
 	}
-	return unquote(a) == unquote(b)
+	return jsonraw.Unquote(a) == jsonraw.Unquote(b)
 }
 
 // key returns the decoded key.
-func (m kv) key() string { return unquote(m.tok) }
+func (m kv) key() string { return jsonraw.Unquote(m.tok) }
 
 // appendKey appends the key token the reference way.
 func appendKey(dst, tok []byte) []byte {
 	if plainKey(tok) {
 		return append(dst, tok...)
 	}
-	return appendQuoted(dst, unquote(tok))
+	return jsonraw.AppendQuoted(dst, jsonraw.Unquote(tok))
 }
 
 // orderedMembers lists an object's members in order; a repeated key keeps
@@ -104,7 +108,7 @@ func appendKey(dst, tok []byte) []byte {
 func orderedMembers(obj []byte) []kv {
 	out := make([]kv, 0, 16)
 	var mask [4]uint64
-	eachMember(obj, func(k, v []byte) bool {
+	jsonraw.EachMember(obj, func(k, v []byte) bool {
 		h := keyHash(k)
 		if mask[h>>6]&(1<<(h&63)) != 0 {
 			for i := range out {
@@ -124,7 +128,7 @@ func orderedMembers(obj []byte) []kv {
 // keyHash hashes a key's decoded form into 0..255.
 func keyHash(tok []byte) uint8 {
 	if !plainKey(tok) {
-		tok = []byte(appendQuoted(nil, unquote(tok)))
+		tok = []byte(jsonraw.AppendQuoted(nil, jsonraw.Unquote(tok)))
 	}
 	h := uint32(2166136261)
 	for _, c := range tok {
@@ -164,10 +168,10 @@ func mergeObjects(dst []byte, d, c side, ind int) []byte {
 		}
 		n++
 		dst = append(dst, '\n')
-		dst = append(dst, spaces(ind+1)...)
+		dst = append(dst, jsonraw.Spaces(ind+1)...)
 		dst = appendKey(dst, tok)
 		dst = append(dst, ':', ' ')
-		dst = appendValue(dst, v, canon, ind+1)
+		dst = jsonraw.AppendValue(dst, v, canon, ind+1)
 	}
 	dst = append(dst, '{')
 	hint := -1
@@ -184,7 +188,7 @@ func mergeObjects(dst []byte, d, c side, ind int) []byte {
 	}
 	if n > 0 {
 		dst = append(dst, '\n')
-		dst = append(dst, spaces(ind)...)
+		dst = append(dst, jsonraw.Spaces(ind)...)
 	}
 	return append(dst, '}')
 }
@@ -195,13 +199,13 @@ func recordKeys(r *record) []string {
 	for _, f := range r.fields {
 		dup := false
 		for _, k := range out {
-			if k == f.key {
+			if k == f.Key {
 				dup = true
 				break
 			}
 		}
 		if !dup {
-			out = append(out, f.key)
+			out = append(out, f.Key)
 		}
 	}
 	return out
@@ -222,10 +226,10 @@ func mergeRecords(dst []byte, dis, cur *record) []byte {
 		}
 		n++
 		dst = append(dst, '\n')
-		dst = append(dst, spaces(2)...)
-		dst = appendQuoted(dst, key)
+		dst = append(dst, jsonraw.Spaces(2)...)
+		dst = jsonraw.AppendQuoted(dst, key)
 		dst = append(dst, ':', ' ')
-		dst = appendValue(dst, v, canon, 2)
+		dst = jsonraw.AppendValue(dst, v, canon, 2)
 	}
 	dst = append(dst, '{')
 	for _, k := range dk {
@@ -238,7 +242,7 @@ func mergeRecords(dst []byte, dis, cur *record) []byte {
 	}
 	if n > 0 {
 		dst = append(dst, '\n')
-		dst = append(dst, spaces(1)...)
+		dst = append(dst, jsonraw.Spaces(1)...)
 	}
 	return append(dst, '}')
 }

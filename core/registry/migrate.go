@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
 	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
@@ -316,12 +317,12 @@ func discoveredByMigration(rec *record) bool {
 		return true
 	}
 	if md, ok := rec.val("metadata"); ok {
-		if v, ok := member(md, "created_from_download"); ok && boolean(v) {
+		if v, ok := jsonraw.Member(md, "created_from_download"); ok && jsonraw.Bool(v) {
 			return true
 		}
 	}
 	b, _ := rec.val("backend")
-	switch strings.TrimSpace(str(b)) {
+	switch strings.TrimSpace(jsonraw.Str(b)) {
 	case "ollama", "unassigned":
 		return true
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+
+	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
 )
 
 // precondKind is what a precondition asks of a stored value.
@@ -32,9 +34,9 @@ func (p precond) holds(e *Entry) bool {
 	v, ok := e.valueAt(p.path)
 	switch p.kind {
 	case preAbsent:
-		return !ok || isNull(v) || jsonEqual(v, []byte(`""`))
+		return !ok || jsonraw.IsNull(v) || jsonraw.Equal(v, []byte(`""`))
 	case preEquals:
-		return ok && jsonEqual(v, p.val)
+		return ok && jsonraw.Equal(v, p.val)
 	}
 	return false
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
 )
 
 // File names inside a registry directory.
@@ -450,22 +451,24 @@ func (r *Registry) Remove(ctx context.Context, name string) error {
 // normalizeRecord validates a new record and writes it in the reference
 // layout at array depth 1.
 func normalizeRecord(raw json.RawMessage) ([]byte, string, error) {
-	s := &scanner{data: raw, intern: map[string]string{}}
-	s.skipWS()
-	if s.pos >= len(raw) || raw[s.pos] != '{' {
+	e, err := jsonraw.ScanObject(raw)
+	var serr *jsonraw.SyntaxError
+	var trail *jsonraw.TrailingDataError
+	switch {
+	case errors.Is(err, jsonraw.ErrNotObject):
 		return nil, "", fmt.Errorf("%w: a record must be a JSON object", ErrInvalidEdit)
-	}
-	r, serr := s.element()
-	if serr != nil {
-		return nil, "", fmt.Errorf("%w: record at offset %d: %s", ErrInvalidEdit, serr.off, serr.msg)
-	}
-	if s.skipWS(); s.pos != len(raw) {
+	case errors.As(err, &serr):
+		return nil, "", fmt.Errorf("%w: record at offset %d: %s", ErrInvalidEdit, serr.Off, serr.Msg)
+	case errors.As(err, &trail):
 		return nil, "", fmt.Errorf("%w: data after the record", ErrInvalidEdit)
+	case err != nil:
+		return nil, "", fmt.Errorf("%w: %w", ErrInvalidEdit, err)
 	}
+	r := newRecord(e)
 	if !r.named || r.name == "" {
 		return nil, "", fmt.Errorf("%w: a record needs a non-empty string \"name\"", ErrInvalidEdit)
 	}
-	return reformat(nil, r.raw, 1), r.name, nil
+	return jsonraw.Reformat(nil, r.raw, 1), r.name, nil
 }
 
 // isReadOnly reports errors that mean the directory cannot be written.

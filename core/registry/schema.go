@@ -3,6 +3,8 @@ package registry
 import (
 	"fmt"
 	"strings"
+
+	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
 )
 
 // fieldCheck checks the value v of the field key (a dotted path for a
@@ -12,11 +14,11 @@ type fieldCheck func(key string, v []byte) string
 // fieldChecks returns the contract's checker of each top-level key it
 // types. Keys without a checker are not checked.
 func fieldChecks() map[string]fieldCheck {
-	str := oneOf("a string", isString)
-	strOrNull := oneOf("a string or null", isString, isNull)
-	intOrNull := oneOf("an integer or null", isInteger, isNull)
-	numOrNull := oneOf("a number or null", isNumber, isNull)
-	boolean := oneOf("a boolean", isBool)
+	str := oneOf("a string", jsonraw.IsString)
+	strOrNull := oneOf("a string or null", jsonraw.IsString, jsonraw.IsNull)
+	intOrNull := oneOf("an integer or null", jsonraw.IsInteger, jsonraw.IsNull)
+	numOrNull := oneOf("a number or null", jsonraw.IsNumber, jsonraw.IsNull)
+	boolean := oneOf("a boolean", jsonraw.IsBool)
 	return map[string]fieldCheck{
 		"name":                        str,
 		"backend":                     str,
@@ -38,19 +40,19 @@ func fieldChecks() map[string]fieldCheck {
 		"roles":                       wantStrList,
 		"backend_alternatives":        wantStrList,
 		"download_files":              wantStrList,
-		"role_priority":               objectOf(oneOf("an integer", isInteger)),
-		"capabilities":                objectOf(oneOf("a boolean or an object", isBool, isObject)),
-		"metadata":                    oneOf("an object", isObject, isNull),
+		"role_priority":               objectOf(oneOf("an integer", jsonraw.IsInteger)),
+		"capabilities":                objectOf(oneOf("a boolean or an object", jsonraw.IsBool, jsonraw.IsObject)),
+		"metadata":                    oneOf("an object", jsonraw.IsObject, jsonraw.IsNull),
 		"backend_config": object(false, map[string]fieldCheck{
-			"port":        oneOf("an integer", isInteger, isNull),
-			"model_path":  oneOf("a string", isString, isNull),
-			"host":        oneOf("a string", isString, isNull),
-			"base_url":    oneOf("a string", isString, isNull),
-			"api_key_env": oneOf("a string", isString, isNull),
+			"port":        oneOf("an integer", jsonraw.IsInteger, jsonraw.IsNull),
+			"model_path":  oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
+			"host":        oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
+			"base_url":    oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
+			"api_key_env": oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
 			"extra_args":  wantStrList,
 
 			// The Ollama backend's model store (docs/backends.md).
-			"ollama_models": oneOf("a string", isString, isNull),
+			"ollama_models": oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
 		}),
 		"generation_defaults": object(true, map[string]fieldCheck{
 			"max_tokens":        intOrNull,
@@ -72,10 +74,10 @@ func fieldChecks() map[string]fieldCheck {
 			"rolling_samples":           intOrNull,
 			"ttft_ms_avg":               numOrNull,
 			"throughput_toks_per_s_avg": numOrNull,
-			"last_sample":               oneOf("an object or null", isObject, isNull),
+			"last_sample":               oneOf("an object or null", jsonraw.IsObject, jsonraw.IsNull),
 		}),
 		"artifacts": object(true, map[string]fieldCheck{
-			"aggregate_sha256": oneOf("a string", isString, isNull),
+			"aggregate_sha256": oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
 			"files":            artifactFiles,
 		}),
 		"version_lock": object(true, map[string]fieldCheck{
@@ -84,7 +86,7 @@ func fieldChecks() map[string]fieldCheck {
 			"last_verified":             timestampOrNull,
 		}),
 		"probes": object(true, map[string]fieldCheck{
-			"vision": oneOf("an object or null", isObject, isNull),
+			"vision": oneOf("an object or null", jsonraw.IsObject, jsonraw.IsNull),
 		}),
 	}
 }
@@ -114,7 +116,7 @@ func oneOf(what string, ok ...func([]byte) bool) fieldCheck {
 // objectOf accepts an object (not null) whose every member passes elem.
 func objectOf(elem fieldCheck) fieldCheck {
 	return func(key string, v []byte) string {
-		if !isObject(v) {
+		if !jsonraw.IsObject(v) {
 			return want(key, v, false, "an object")
 		}
 		return eachField(v, key, elem)
@@ -125,8 +127,8 @@ func objectOf(elem fieldCheck) fieldCheck {
 // members pass their checker; other members are not checked.
 func object(nullOK bool, members map[string]fieldCheck) fieldCheck {
 	return func(key string, v []byte) string {
-		if !isObject(v) {
-			return want(key, v, nullOK && isNull(v), "an object")
+		if !jsonraw.IsObject(v) {
+			return want(key, v, nullOK && jsonraw.IsNull(v), "an object")
 		}
 		return eachField(v, key, func(k string, e []byte) string {
 			if c, ok := members[strings.TrimPrefix(k, key+".")]; ok {
@@ -138,14 +140,14 @@ func object(nullOK bool, members map[string]fieldCheck) fieldCheck {
 }
 
 func timestampOrNull(key string, v []byte) string {
-	if msg := want(key, v, isString(v) || isNull(v), "a timestamp string or null"); msg != "" {
+	if msg := want(key, v, jsonraw.IsString(v) || jsonraw.IsNull(v), "a timestamp string or null"); msg != "" {
 		return msg
 	}
 	return checkTimestamp(key, v)
 }
 
 func strListOrNull(key string, v []byte) string {
-	if isNull(v) {
+	if jsonraw.IsNull(v) {
 		return ""
 	}
 	return wantStrList(key, v)
@@ -154,14 +156,14 @@ func strListOrNull(key string, v []byte) string {
 // artifactFiles checks artifacts.files: a list of objects with string
 // "path" and "sha256".
 func artifactFiles(key string, v []byte) string {
-	if !isArray(v) {
+	if !jsonraw.IsArray(v) {
 		return want(key, v, false, "a list")
 	}
 	msg := ""
-	eachElem(v, func(f []byte) bool {
-		p, _ := member(f, "path")
-		h, _ := member(f, "sha256")
-		if !isObject(f) || !isString(p) || !isString(h) {
+	jsonraw.EachElem(v, func(f []byte) bool {
+		p, _ := jsonraw.Member(f, "path")
+		h, _ := jsonraw.Member(f, "sha256")
+		if !jsonraw.IsObject(f) || !jsonraw.IsString(p) || !jsonraw.IsString(h) {
 			msg = key + ": every element must be an object with string \"path\" and \"sha256\""
 			return false
 		}
@@ -178,12 +180,12 @@ func want(key string, v []byte, ok bool, what string) string {
 }
 
 func wantStrList(key string, v []byte) string {
-	if !isArray(v) {
+	if !jsonraw.IsArray(v) {
 		return want(key, v, false, "a list of strings")
 	}
 	msg := ""
-	eachElem(v, func(e []byte) bool {
-		if !isString(e) {
+	jsonraw.EachElem(v, func(e []byte) bool {
+		if !jsonraw.IsString(e) {
 			msg = fmt.Sprintf("%s must be a list of strings, found an element that is %s", key, kind(e))
 			return false
 		}
@@ -196,19 +198,19 @@ func wantStrList(key string, v []byte) string {
 // returns the first complaint.
 func eachField(obj []byte, parent string, check func(key string, v []byte) string) string {
 	msg := ""
-	eachMember(obj, func(k, v []byte) bool {
-		msg = check(parent+"."+unquote(k), v)
+	jsonraw.EachMember(obj, func(k, v []byte) bool {
+		msg = check(parent+"."+jsonraw.Unquote(k), v)
 		return msg == ""
 	})
 	return msg
 }
 
 func checkTimestamp(key string, v []byte) string {
-	if !isString(v) {
+	if !jsonraw.IsString(v) {
 		return ""
 	}
-	if _, err := ParseTimestamp(unquote(v)); err != nil {
-		return fmt.Sprintf("%s is not an RFC 3339 timestamp: %q", key, unquote(v))
+	if _, err := ParseTimestamp(jsonraw.Unquote(v)); err != nil {
+		return fmt.Sprintf("%s is not an RFC 3339 timestamp: %q", key, jsonraw.Unquote(v))
 	}
 	return ""
 }
@@ -216,17 +218,17 @@ func checkTimestamp(key string, v []byte) string {
 // kind names a JSON value's type for messages.
 func kind(v []byte) string {
 	switch {
-	case isObject(v):
+	case jsonraw.IsObject(v):
 		return "an object"
-	case isArray(v):
+	case jsonraw.IsArray(v):
 		return "a list"
-	case isString(v):
+	case jsonraw.IsString(v):
 		return "a string"
-	case isNull(v):
+	case jsonraw.IsNull(v):
 		return "null"
-	case isBool(v):
+	case jsonraw.IsBool(v):
 		return "a boolean"
-	case isNumber(v):
+	case jsonraw.IsNumber(v):
 		return "a number"
 	}
 	return "invalid"

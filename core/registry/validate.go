@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
 )
 
 // Problem is one finding of Validate: where it is and what is wrong.
@@ -176,9 +178,9 @@ func (vl *vlayer) recs() []*record {
 func (vl *vlayer) at(rec *record, fi int, format string, args ...any) Problem {
 	off := rec.off
 	if fi >= 0 {
-		off += int(rec.fields[fi].ko)
+		off += int(rec.fields[fi].KeyOff)
 	}
-	line, col := lineCol(vl.l.data, off)
+	line, col := jsonraw.LineCol(vl.l.data, off)
 	return Problem{File: vl.file, Line: line, Column: col, Entry: rec.name, Message: fmt.Sprintf(format, args...)}
 }
 
@@ -202,7 +204,7 @@ func (vl *vlayer) dupProblems() []Problem {
 
 func hasBackend(rec *record) bool {
 	v, ok := rec.val("backend")
-	return ok && isString(v) && strings.TrimSpace(unquote(v)) != ""
+	return ok && jsonraw.IsString(v) && strings.TrimSpace(jsonraw.Unquote(v)) != ""
 }
 
 // recordProblems checks one element's shape and field types.
@@ -215,19 +217,19 @@ func (vl *vlayer) recordProblems(rec *record, curated bool) []Problem {
 	switch {
 	case !ok:
 		ps = append(ps, vl.at(rec, -1, "entry has no \"name\""))
-	case !isString(nv):
+	case !jsonraw.IsString(nv):
 		ps = append(ps, vl.at(rec, -1, "\"name\" must be a string"))
-	case strings.TrimSpace(unquote(nv)) == "":
+	case strings.TrimSpace(jsonraw.Unquote(nv)) == "":
 		ps = append(ps, vl.at(rec, -1, "\"name\" is empty"))
-	case strings.TrimSpace(unquote(nv)) != unquote(nv):
+	case strings.TrimSpace(jsonraw.Unquote(nv)) != jsonraw.Unquote(nv):
 		ps = append(ps, vl.at(rec, -1, "\"name\" has surrounding spaces"))
 	}
 	for i, f := range rec.fields {
-		v := rec.raw[f.vs:f.ve]
-		if curated && runtimeOwned(f.key) {
-			ps = append(ps, vl.at(rec, i, "runtime-owned field %q belongs in the discovered layer, not the curated file", f.key))
+		v := rec.raw[f.ValStart:f.ValEnd]
+		if curated && runtimeOwned(f.Key) {
+			ps = append(ps, vl.at(rec, i, "runtime-owned field %q belongs in the discovered layer, not the curated file", f.Key))
 		}
-		if msg := checkField(vl.checks, f.key, v); msg != "" {
+		if msg := checkField(vl.checks, f.Key, v); msg != "" {
 			ps = append(ps, vl.at(rec, i, "%s", msg))
 		}
 	}

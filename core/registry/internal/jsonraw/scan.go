@@ -1,8 +1,9 @@
-package registry
+package jsonraw
 
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -11,39 +12,43 @@ import (
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
 const maxDepth = 1000
 
-// field is one top-level member of a record; offsets are relative to the
-// record's raw bytes.
-type field struct {
-	key    string
-	ko     int32 // offset of the key's opening quote
-	vs, ve int32 // the value's span
+// Field is one top-level member of a scanned object; offsets are relative
+// to the object's raw bytes.
+type Field struct {
+	Key              string
+	KeyOff           int32 // offset of the key's opening quote
+	ValStart, ValEnd int32 // the value's span
 }
 
-// record is one element of a layer's top-level array, kept as the bytes it
+// Record is one element of a scanned top-level array, kept as the bytes it
 // was read with plus an index of its top-level members.
-type record struct {
-	raw    []byte
-	off    int // offset of raw in the layer's data, -1 for a record built in memory
-	fields []field
-	name   string // trimmed value of "name"
-	named  bool   // "name" is a string
-	isObj  bool
-	canon  bool // whitespace inside raw is the reference layout at array depth 1
+type Record struct {
+	Raw    []byte
+	Off    int // offset of Raw in the scanned data
+	Fields []Field
+	IsObj  bool
+	Canon  bool // whitespace inside Raw is the reference layout at array depth 1
 }
 
-// val returns the value of the last member named key.
-func (r *record) val(key string) ([]byte, bool) {
-	if r == nil {
-		return nil, false
-	}
-	for i := len(r.fields) - 1; i >= 0; i-- {
-		if r.fields[i].key == key {
-			f := r.fields[i]
-			return r.raw[f.vs:f.ve], true
+// Val returns the value of the last member named key.
+func (r *Record) Val(key string) ([]byte, bool) {
+	for i := len(r.Fields) - 1; i >= 0; i-- {
+		if r.Fields[i].Key == key {
+			f := r.Fields[i]
+			return r.Raw[f.ValStart:f.ValEnd], true
 		}
 	}
 	return nil, false
 }
+
+// SyntaxError is a scan failure at a byte offset.
+type SyntaxError struct {
+	Off int
+	Msg string
+}
+
+// Error returns the message without the position.
+func (e *SyntaxError) Error() string { return e.Msg }
 
 // scanner is a validating JSON scanner specialised for registry files: it
 // splits the top-level array into records, indexes each record's top-level
@@ -56,19 +61,65 @@ type scanner struct {
 	intern map[string]string
 }
 
-// scanRecords validates data as a JSON array and returns its elements.
-func scanRecords(data []byte) ([]*record, *syntaxError) {
+// ScanArray validates data as a JSON array and calls fn for each of its
+// elements in order.
+func ScanArray(data []byte, fn func(Record)) *SyntaxError {
 	s := &scanner{data: data, intern: make(map[string]string, 64)}
-	return s.top()
+	return s.top(fn)
 }
 
-func (s *scanner) fail(format string, args ...any) *syntaxError {
-	return &syntaxError{off: s.pos, msg: fmt.Sprintf(format, args...)}
+// ErrNotObject: ScanObject was given something other than a JSON object.
+var ErrNotObject = errors.New("not a JSON object")
+
+// TrailingDataError: ScanObject found data after the object at Off.
+type TrailingDataError struct{ Off int }
+
+func (e *TrailingDataError) Error() string {
+	return fmt.Sprintf("data after the value at offset %d", e.Off)
 }
 
-func (s *scanner) eof() *syntaxError {
+// ScanObject validates raw as one JSON object, with optional whitespace
+// around it, and returns it with its members indexed. Errors are
+// ErrNotObject, *SyntaxError or *TrailingDataError. The record's Canon
+// reflects the reference layout at array depth 1.
+func ScanObject(raw []byte) (Record, error) {
+	s := &scanner{data: raw, intern: map[string]string{}}
+	s.skipWS()
+	if s.pos >= len(raw) || raw[s.pos] != '{' {
+		return Record{}, ErrNotObject
+	}
+	r, serr := s.element()
+	if serr != nil {
+		return Record{}, serr
+	}
+	if s.skipWS(); s.pos != len(raw) {
+		return Record{}, &TrailingDataError{Off: s.pos}
+	}
+	return r, nil
+}
+
+// Valid reports whether raw is exactly one valid JSON value, whitespace
+// around it aside.
+func Valid(raw []byte) bool {
+	s := &scanner{data: raw, intern: map[string]string{}}
+	s.skipWS()
+	if s.pos >= len(raw) {
+		return false
+	}
+	if s.value(0) != nil {
+		return false
+	}
+	s.skipWS()
+	return s.pos == len(raw)
+}
+
+func (s *scanner) fail(format string, args ...any) *SyntaxError {
+	return &SyntaxError{Off: s.pos, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (s *scanner) eof() *SyntaxError {
 	s.pos = len(s.data)
-	return &syntaxError{off: s.pos, msg: "unexpected end of file"}
+	return &SyntaxError{Off: s.pos, Msg: "unexpected end of file"}
 }
 
 func (s *scanner) skipWS() {
@@ -92,34 +143,33 @@ func (s *scanner) checkWS(from, ind int) {
 		return
 	}
 	w := s.data[from:s.pos]
-	if len(w) != 1+2*ind || w[0] != '\n' || (ind > 0 && string(w[1:]) != spaces(ind)) {
+	if len(w) != 1+2*ind || w[0] != '\n' || (ind > 0 && string(w[1:]) != Spaces(ind)) {
 		s.canon = false
 	}
 }
 
 const spaceRun = "                                                                                                    "
 
-// spaces returns ind levels of two-space indentation.
-func spaces(ind int) string {
+// Spaces returns ind levels of two-space indentation.
+func Spaces(ind int) string {
 	if 2*ind <= len(spaceRun) {
 		return spaceRun[:2*ind]
 	}
 	return strings.Repeat("  ", ind)
 }
 
-func (s *scanner) top() ([]*record, *syntaxError) {
+func (s *scanner) top(fn func(Record)) *SyntaxError {
 	s.skipWS()
 	if s.pos >= len(s.data) {
-		return nil, s.eof()
+		return s.eof()
 	}
 	if s.data[s.pos] != '[' {
-		return nil, s.fail("registry file must hold a JSON array, found %s", describe(s.data[s.pos]))
+		return s.fail("registry file must hold a JSON array, found %s", describe(s.data[s.pos]))
 	}
 	s.pos++
-	var recs []*record
 	s.skipWS()
 	if s.pos >= len(s.data) {
-		return nil, s.eof()
+		return s.eof()
 	}
 	if s.data[s.pos] == ']' {
 		s.pos++
@@ -127,19 +177,19 @@ func (s *scanner) top() ([]*record, *syntaxError) {
 		for {
 			r, err := s.element()
 			if err != nil {
-				return nil, err
+				return err
 			}
-			recs = append(recs, r)
+			fn(r)
 			s.skipWS()
 			if s.pos >= len(s.data) {
-				return nil, s.eof()
+				return s.eof()
 			}
 			c := s.data[s.pos]
 			if c == ',' {
 				s.pos++
 				s.skipWS()
 				if s.pos >= len(s.data) {
-					return nil, s.eof()
+					return s.eof()
 				}
 				continue
 			}
@@ -147,40 +197,36 @@ func (s *scanner) top() ([]*record, *syntaxError) {
 				s.pos++
 				break
 			}
-			return nil, s.fail("expected ',' or ']' after array element, found %s", describe(c))
+			return s.fail("expected ',' or ']' after array element, found %s", describe(c))
 		}
 	}
 	s.skipWS()
 	if s.pos < len(s.data) {
-		return nil, s.fail("unexpected %s after the top-level array", describe(s.data[s.pos]))
+		return s.fail("unexpected %s after the top-level array", describe(s.data[s.pos]))
 	}
-	return recs, nil
+	return nil
 }
 
-func (s *scanner) element() (*record, *syntaxError) {
+func (s *scanner) element() (Record, *SyntaxError) {
 	start := s.pos
 	s.canon = true
-	r := &record{off: start}
+	r := Record{Off: start}
 	if s.data[s.pos] == '{' {
-		r.isObj = true
-		if err := s.object(1, &r.fields, start); err != nil {
-			return nil, err
+		r.IsObj = true
+		if err := s.object(1, &r.Fields, start); err != nil {
+			return Record{}, err
 		}
 	} else if err := s.value(1); err != nil {
-		return nil, err
+		return Record{}, err
 	}
-	r.raw = s.data[start:s.pos:s.pos]
-	r.canon = s.canon
-	if v, ok := r.val("name"); ok && len(v) > 0 && v[0] == '"' {
-		r.named = true
-		r.name = strings.TrimSpace(unquote(v))
-	}
+	r.Raw = s.data[start:s.pos:s.pos]
+	r.Canon = s.canon
 	return r, nil
 }
 
 // object scans an object whose opening brace sits on a line of indentation
 // ind; when fields is non-nil its members are recorded relative to base.
-func (s *scanner) object(ind int, fields *[]field, base int) *syntaxError {
+func (s *scanner) object(ind int, fields *[]Field, base int) *SyntaxError {
 	s.depth++
 	if s.depth > maxDepth {
 		return s.fail("nesting deeper than %d", maxDepth)
@@ -236,7 +282,7 @@ func (s *scanner) object(ind int, fields *[]field, base int) *syntaxError {
 			return err
 		}
 		if fields != nil {
-			*fields = append(*fields, field{key: s.key(d[ks:ke], esc), ko: int32(ks - base), vs: int32(vs - base), ve: int32(s.pos - base)})
+			*fields = append(*fields, Field{Key: s.key(d[ks:ke], esc), KeyOff: int32(ks - base), ValStart: int32(vs - base), ValEnd: int32(s.pos - base)})
 		}
 		done, next, err := s.afterItem(ind, '}', "object member")
 		if err != nil {
@@ -251,7 +297,7 @@ func (s *scanner) object(ind int, fields *[]field, base int) *syntaxError {
 
 func (s *scanner) key(tok []byte, esc bool) string {
 	if esc {
-		return unquote(tok)
+		return Unquote(tok)
 	}
 	in := tok[1 : len(tok)-1]
 	if k, ok := s.intern[string(in)]; ok {
@@ -262,7 +308,7 @@ func (s *scanner) key(tok []byte, esc bool) string {
 	return k
 }
 
-func (s *scanner) array(ind int) *syntaxError {
+func (s *scanner) array(ind int) *SyntaxError {
 	s.depth++
 	if s.depth > maxDepth {
 		return s.fail("nesting deeper than %d", maxDepth)
@@ -303,7 +349,7 @@ func (s *scanner) array(ind int) *syntaxError {
 // where the whitespace before it began, or the closing bracket, which ends
 // the container (done). Whitespace that differs from the reference layout
 // clears s.canon.
-func (s *scanner) afterItem(ind int, closing byte, what string) (done bool, w int, err *syntaxError) {
+func (s *scanner) afterItem(ind int, closing byte, what string) (done bool, w int, err *SyntaxError) {
 	d := s.data
 	w = s.pos
 	s.skipWS()
@@ -330,7 +376,7 @@ func (s *scanner) afterItem(ind int, closing byte, what string) (done bool, w in
 	return false, 0, s.fail("expected ',' or '%c' after %s, found %s", closing, what, describe(d[s.pos]))
 }
 
-func (s *scanner) value(ind int) *syntaxError {
+func (s *scanner) value(ind int) *SyntaxError {
 	d := s.data
 	switch c := d[s.pos]; c {
 	case '{':
@@ -363,7 +409,7 @@ func (s *scanner) value(ind int) *syntaxError {
 	}
 }
 
-func (s *scanner) lit(word string) *syntaxError {
+func (s *scanner) lit(word string) *SyntaxError {
 	if !bytes.HasPrefix(s.data[s.pos:], []byte(word)) {
 		if len(s.data)-s.pos < len(word) && bytes.HasPrefix([]byte(word), s.data[s.pos:]) {
 			return s.eof()
@@ -376,7 +422,7 @@ func (s *scanner) lit(word string) *syntaxError {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-func (s *scanner) number() *syntaxError {
+func (s *scanner) number() *SyntaxError {
 	d := s.data
 	i := s.pos
 	if d[i] == '-' {
@@ -433,7 +479,7 @@ func (s *scanner) number() *syntaxError {
 func strPlain(c byte) bool { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' }
 
 // str scans a string token and reports whether it holds an escape.
-func (s *scanner) str() (bool, *syntaxError) {
+func (s *scanner) str() (bool, *SyntaxError) {
 	d := s.data
 	i := s.pos + 1
 	esc := false
@@ -517,9 +563,9 @@ func describe(c byte) string {
 	return fmt.Sprintf("byte 0x%02x", c)
 }
 
-// lineCol converts a byte offset into a 1-based line and a 1-based column
+// LineCol converts a byte offset into a 1-based line and a 1-based column
 // counted in characters.
-func lineCol(data []byte, off int) (line, col int) {
+func LineCol(data []byte, off int) (line, col int) {
 	if off > len(data) {
 		off = len(data)
 	}

@@ -1,4 +1,4 @@
-package registry
+package jsonraw
 
 import (
 	"strconv"
@@ -6,43 +6,43 @@ import (
 
 // jsonEqual reports whether two valid JSON values are equal as values
 // (object key order and whitespace aside; numbers compared by value).
-func jsonEqual(a, b []byte) bool {
+func Equal(a, b []byte) bool {
 	switch {
-	case isObject(a):
-		if !isObject(b) {
+	case IsObject(a):
+		if !IsObject(b) {
 			return false
 		}
-		ma, mb := members(a), members(b)
+		ma, mb := Members(a), Members(b)
 		if len(ma) != len(mb) {
 			return false
 		}
 		for k, va := range ma {
 			vb, ok := mb[k]
-			if !ok || !jsonEqual(va, vb) {
+			if !ok || !Equal(va, vb) {
 				return false
 			}
 		}
 		return true
-	case isArray(a):
-		if !isArray(b) {
+	case IsArray(a):
+		if !IsArray(b) {
 			return false
 		}
 		var ea, eb [][]byte
-		eachElem(a, func(v []byte) bool { ea = append(ea, v); return true })
-		eachElem(b, func(v []byte) bool { eb = append(eb, v); return true })
+		EachElem(a, func(v []byte) bool { ea = append(ea, v); return true })
+		EachElem(b, func(v []byte) bool { eb = append(eb, v); return true })
 		if len(ea) != len(eb) {
 			return false
 		}
 		for i := range ea {
-			if !jsonEqual(ea[i], eb[i]) {
+			if !Equal(ea[i], eb[i]) {
 				return false
 			}
 		}
 		return true
-	case isString(a):
-		return isString(b) && unquote(a) == unquote(b)
-	case isNumber(a):
-		if !isNumber(b) {
+	case IsString(a):
+		return IsString(b) && Unquote(a) == Unquote(b)
+	case IsNumber(a):
+		if !IsNumber(b) {
 			return false
 		}
 		if string(a) == string(b) {
@@ -50,17 +50,17 @@ func jsonEqual(a, b []byte) bool {
 		}
 		fa, errA := strconv.ParseFloat(string(a), 64)
 		fb, errB := strconv.ParseFloat(string(b), 64)
-		return errA == nil && errB == nil && fa == fb && isInteger(a) == isInteger(b)
+		return errA == nil && errB == nil && fa == fb && IsInteger(a) == IsInteger(b)
 	default:
 		return string(a) == string(b)
 	}
 }
 
 // members maps an object's keys to their (last) values.
-func members(obj []byte) map[string][]byte {
+func Members(obj []byte) map[string][]byte {
 	m := map[string][]byte{}
-	eachMember(obj, func(k, v []byte) bool {
-		m[unquote(k)] = v
+	EachMember(obj, func(k, v []byte) bool {
+		m[Unquote(k)] = v
 		return true
 	})
 	return m

@@ -1,4 +1,4 @@
-package registry
+package jsonraw
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 // validated; they do not re-check syntax.
 
 // unquote decodes a JSON string token.
-func unquote(tok []byte) string {
+func Unquote(tok []byte) string {
 	in := tok[1 : len(tok)-1]
 	if bytes.IndexByte(in, '\\') < 0 {
 		return string(in)
@@ -78,7 +78,7 @@ func hex4(h []byte) rune {
 }
 
 // skipValue returns the end of the value starting at b[i].
-func skipValue(b []byte, i int) int {
+func SkipValue(b []byte, i int) int {
 	switch b[i] {
 	case '"':
 		i++
@@ -109,7 +109,7 @@ func skipValue(b []byte, i int) int {
 					return i + 1
 				}
 			case '"':
-				i = skipValue(b, i) - 1
+				i = SkipValue(b, i) - 1
 			}
 		}
 		return i
@@ -125,7 +125,7 @@ func skipValue(b []byte, i int) int {
 	}
 }
 
-func skipSpace(b []byte, i int) int {
+func SkipSpace(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
 		i++
 	}
@@ -134,55 +134,55 @@ func skipSpace(b []byte, i int) int {
 
 // eachMember calls fn for every member of the object obj in order, stopping
 // when fn returns false. keyTok is the key's raw token.
-func eachMember(obj []byte, fn func(keyTok, val []byte) bool) {
-	i := skipSpace(obj, 1)
+func EachMember(obj []byte, fn func(keyTok, val []byte) bool) {
+	i := SkipSpace(obj, 1)
 	if i >= len(obj) || obj[i] == '}' {
 		return
 	}
 	for {
-		ke := skipValue(obj, i)
+		ke := SkipValue(obj, i)
 		key := obj[i:ke]
-		i = skipSpace(obj, ke) + 1 // ':'
-		i = skipSpace(obj, i)
-		ve := skipValue(obj, i)
+		i = SkipSpace(obj, ke) + 1 // ':'
+		i = SkipSpace(obj, i)
+		ve := SkipValue(obj, i)
 		if !fn(key, obj[i:ve]) {
 			return
 		}
-		i = skipSpace(obj, ve)
+		i = SkipSpace(obj, ve)
 		if i >= len(obj) || obj[i] != ',' {
 			return
 		}
-		i = skipSpace(obj, i+1)
+		i = SkipSpace(obj, i+1)
 	}
 }
 
 // eachElem calls fn for every element of the array arr in order.
-func eachElem(arr []byte, fn func(val []byte) bool) {
-	i := skipSpace(arr, 1)
+func EachElem(arr []byte, fn func(val []byte) bool) {
+	i := SkipSpace(arr, 1)
 	if i >= len(arr) || arr[i] == ']' {
 		return
 	}
 	for {
-		ve := skipValue(arr, i)
+		ve := SkipValue(arr, i)
 		if !fn(arr[i:ve]) {
 			return
 		}
-		i = skipSpace(arr, ve)
+		i = SkipSpace(arr, ve)
 		if i >= len(arr) || arr[i] != ',' {
 			return
 		}
-		i = skipSpace(arr, i+1)
+		i = SkipSpace(arr, i+1)
 	}
 }
 
 // member returns the value of the last member of obj named key.
-func member(obj []byte, key string) ([]byte, bool) {
-	if !isObject(obj) {
+func Member(obj []byte, key string) ([]byte, bool) {
+	if !IsObject(obj) {
 		return nil, false
 	}
 	var out []byte
 	found := false
-	eachMember(obj, func(k, v []byte) bool {
+	EachMember(obj, func(k, v []byte) bool {
 		if keyEq(k, key) {
 			out, found = v, true
 		}
@@ -197,22 +197,22 @@ func keyEq(tok []byte, key string) bool {
 	if bytes.IndexByte(in, '\\') < 0 {
 		return string(in) == key
 	}
-	return unquote(tok) == key
+	return Unquote(tok) == key
 }
 
-func isObject(v []byte) bool { return len(v) > 0 && v[0] == '{' }
-func isArray(v []byte) bool  { return len(v) > 0 && v[0] == '[' }
-func isString(v []byte) bool { return len(v) > 0 && v[0] == '"' }
-func isNull(v []byte) bool   { return len(v) == 4 && string(v) == "null" }
-func isBool(v []byte) bool   { return string(v) == "true" || string(v) == "false" }
+func IsObject(v []byte) bool { return len(v) > 0 && v[0] == '{' }
+func IsArray(v []byte) bool  { return len(v) > 0 && v[0] == '[' }
+func IsString(v []byte) bool { return len(v) > 0 && v[0] == '"' }
+func IsNull(v []byte) bool   { return len(v) == 4 && string(v) == "null" }
+func IsBool(v []byte) bool   { return string(v) == "true" || string(v) == "false" }
 
 // isNumber reports a number token (NaN and infinities included).
-func isNumber(v []byte) bool {
+func IsNumber(v []byte) bool {
 	return len(v) > 0 && (v[0] == '-' || isDigit(v[0]) || v[0] == 'N' || v[0] == 'I')
 }
 
 // isInteger reports a number token without fraction or exponent.
-func isInteger(v []byte) bool {
+func IsInteger(v []byte) bool {
 	if len(v) == 0 {
 		return false
 	}
@@ -232,19 +232,19 @@ func isInteger(v []byte) bool {
 }
 
 // str decodes a string value; anything else gives "".
-func str(v []byte) string {
-	if isString(v) {
-		return unquote(v)
+func Str(v []byte) string {
+	if IsString(v) {
+		return Unquote(v)
 	}
 	return ""
 }
 
 // boolean decodes a boolean value; anything else gives false.
-func boolean(v []byte) bool { return string(v) == "true" }
+func Bool(v []byte) bool { return string(v) == "true" }
 
 // integer decodes an integral number; anything else gives 0.
-func integer(v []byte) int {
-	if !isNumber(v) {
+func Int(v []byte) int {
+	if !IsNumber(v) {
 		return 0
 	}
 	if n, err := strconv.Atoi(string(v)); err == nil {
@@ -258,14 +258,14 @@ func integer(v []byte) int {
 
 // strList decodes a list of strings, skipping other elements; nil for
 // anything that is not an array.
-func strList(v []byte) []string {
-	if !isArray(v) {
+func StrList(v []byte) []string {
+	if !IsArray(v) {
 		return nil
 	}
 	out := []string{}
-	eachElem(v, func(e []byte) bool {
-		if isString(e) {
-			out = append(out, unquote(e))
+	EachElem(v, func(e []byte) bool {
+		if IsString(e) {
+			out = append(out, Unquote(e))
 		}
 		return true
 	})

@@ -1,4 +1,4 @@
-package registry
+package jsonraw
 
 import (
 	"bytes"
@@ -11,15 +11,11 @@ import (
 	"strings"
 )
 
-// encodeValue encodes a Go value as compact JSON in the reference's
-// spelling (Python float repr, strings escaped as Python does). Maps are
-// written with sorted keys. Types it does not know go through encoding/json.
-func encodeValue(v any) ([]byte, error) {
-	b, err := appendGo(nil, v)
-	if err != nil {
-		return nil, fmt.Errorf("%w: encoding %T: %w", ErrInvalidEdit, v, err)
-	}
-	return b, nil
+// Encode encodes a Go value as compact JSON in the reference's spelling
+// (Python float repr, strings escaped as Python does). Maps are written
+// with sorted keys. Types it does not know go through encoding/json.
+func Encode(v any) ([]byte, error) {
+	return appendGo(nil, v)
 }
 
 func appendGo(dst []byte, v any) ([]byte, error) {
@@ -29,7 +25,7 @@ func appendGo(dst []byte, v any) ([]byte, error) {
 	case bool:
 		return strconv.AppendBool(dst, x), nil
 	case string:
-		return appendQuoted(dst, x), nil
+		return AppendQuoted(dst, x), nil
 	case int:
 		return strconv.AppendInt(dst, int64(x), 10), nil
 	case int32:
@@ -43,18 +39,18 @@ func appendGo(dst []byte, v any) ([]byte, error) {
 	case uint64:
 		return strconv.AppendUint(dst, x, 10), nil
 	case float64:
-		s, err := pyFloat(x)
+		s, err := PyFloat(x)
 		return append(dst, s...), err
 	case float32:
-		s, err := pyFloat(float64(x))
+		s, err := PyFloat(float64(x))
 		return append(dst, s...), err
 	case json.Number:
-		if !isNumber([]byte(x)) {
+		if !IsNumber([]byte(x)) {
 			return nil, fmt.Errorf("invalid number %q", x)
 		}
 		return append(dst, x...), nil
 	case json.RawMessage:
-		return appendRawCompact(dst, x)
+		return AppendRawCompact(dst, x)
 	case []string:
 		if x == nil {
 			return append(dst, "null"...), nil
@@ -64,7 +60,7 @@ func appendGo(dst []byte, v any) ([]byte, error) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendQuoted(dst, s)
+			dst = AppendQuoted(dst, s)
 		}
 		return append(dst, ']'), nil
 	case []any:
@@ -96,7 +92,7 @@ func appendGo(dst []byte, v any) ([]byte, error) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendQuoted(dst, k)
+			dst = AppendQuoted(dst, k)
 			dst = append(dst, ':')
 			var err error
 			if dst, err = appendGo(dst, x[k]); err != nil {
@@ -137,13 +133,13 @@ func appendReflect(dst []byte, rv reflect.Value) ([]byte, error) {
 	case reflect.Bool:
 		return strconv.AppendBool(dst, rv.Bool()), nil
 	case reflect.String:
-		return appendQuoted(dst, rv.String()), nil
+		return AppendQuoted(dst, rv.String()), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return strconv.AppendInt(dst, rv.Int(), 10), nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		return strconv.AppendUint(dst, rv.Uint(), 10), nil
 	case reflect.Float32, reflect.Float64:
-		s, err := pyFloat(rv.Float())
+		s, err := PyFloat(rv.Float())
 		return append(dst, s...), err
 	case reflect.Slice:
 		if rv.IsNil() {
@@ -179,7 +175,7 @@ func appendReflect(dst []byte, rv reflect.Value) ([]byte, error) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendQuoted(dst, k.String())
+			dst = AppendQuoted(dst, k.String())
 			dst = append(dst, ':')
 			var err error
 			if dst, err = appendReflect(dst, rv.MapIndex(k)); err != nil {
@@ -223,7 +219,7 @@ func appendStruct(dst []byte, rv reflect.Value) ([]byte, error) {
 			dst = append(dst, ',')
 		}
 		n++
-		dst = appendQuoted(dst, name)
+		dst = AppendQuoted(dst, name)
 		dst = append(dst, ':')
 		var err error
 		if dst, err = appendReflect(dst, fv); err != nil {
@@ -255,5 +251,5 @@ func appendViaJSON(dst []byte, v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return appendRawCompact(dst, bytes.TrimSpace(buf.Bytes()))
+	return AppendRawCompact(dst, bytes.TrimSpace(buf.Bytes()))
 }

@@ -1,4 +1,4 @@
-package registry
+package jsonraw
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 // appendQuoted appends s as a JSON string the way Python's json.dump with
 // ensure_ascii=False writes it: only '"', '\\' and control characters are
 // escaped; everything else, including non-ASCII, is kept as it is.
-func appendQuoted(dst []byte, s string) []byte {
+func AppendQuoted(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
@@ -52,7 +52,7 @@ func appendQuoted(dst []byte, s string) []byte {
 // digits, fixed notation for decimal exponents in [-4, 16), otherwise
 // scientific with a signed two-digit exponent, and always a '.0' or an
 // exponent so the value reads back as a float.
-func pyFloat(f float64) (string, error) {
+func PyFloat(f float64) (string, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return "", fmt.Errorf("%v is not representable in JSON", f)
 	}
@@ -113,48 +113,48 @@ func pyFloat(f float64) (string, error) {
 // reformat appends the valid JSON value v in the reference layout, its first
 // line at indentation ind. Strings are re-encoded the reference way and
 // number tokens are kept as they are.
-func reformat(dst, v []byte, ind int) []byte {
+func Reformat(dst, v []byte, ind int) []byte {
 	switch {
-	case isObject(v):
+	case IsObject(v):
 		n := 0
 		dst = append(dst, '{')
-		eachMember(v, func(k, val []byte) bool {
+		EachMember(v, func(k, val []byte) bool {
 			if n > 0 {
 				dst = append(dst, ',')
 			}
 			n++
 			dst = append(dst, '\n')
-			dst = append(dst, spaces(ind+1)...)
-			dst = appendQuoted(dst, unquote(k))
+			dst = append(dst, Spaces(ind+1)...)
+			dst = AppendQuoted(dst, Unquote(k))
 			dst = append(dst, ':', ' ')
-			dst = reformat(dst, val, ind+1)
+			dst = Reformat(dst, val, ind+1)
 			return true
 		})
 		if n > 0 {
 			dst = append(dst, '\n')
-			dst = append(dst, spaces(ind)...)
+			dst = append(dst, Spaces(ind)...)
 		}
 		return append(dst, '}')
-	case isArray(v):
+	case IsArray(v):
 		n := 0
 		dst = append(dst, '[')
-		eachElem(v, func(val []byte) bool {
+		EachElem(v, func(val []byte) bool {
 			if n > 0 {
 				dst = append(dst, ',')
 			}
 			n++
 			dst = append(dst, '\n')
-			dst = append(dst, spaces(ind+1)...)
-			dst = reformat(dst, val, ind+1)
+			dst = append(dst, Spaces(ind+1)...)
+			dst = Reformat(dst, val, ind+1)
 			return true
 		})
 		if n > 0 {
 			dst = append(dst, '\n')
-			dst = append(dst, spaces(ind)...)
+			dst = append(dst, Spaces(ind)...)
 		}
 		return append(dst, ']')
-	case isString(v):
-		return appendQuoted(dst, unquote(v))
+	case IsString(v):
+		return AppendQuoted(dst, Unquote(v))
 	default:
 		return append(dst, v...)
 	}
@@ -163,61 +163,61 @@ func reformat(dst, v []byte, ind int) []byte {
 // appendValue appends v, taken from a record whose layout is canon or not,
 // at indentation ind: verbatim when the source already has the reference
 // layout at the same depth, reformatted otherwise.
-func appendValue(dst, v []byte, canon bool, ind int) []byte {
+func AppendValue(dst, v []byte, canon bool, ind int) []byte {
 	if canon {
 		return append(dst, v...)
 	}
-	return reformat(dst, v, ind)
+	return Reformat(dst, v, ind)
 }
 
 // appendRawCompact validates raw JSON and appends it compactly with strings
 // re-encoded the reference way.
-func appendRawCompact(dst, raw []byte) ([]byte, error) {
+func AppendRawCompact(dst, raw []byte) ([]byte, error) {
 	raw = bytes.TrimSpace(raw)
 	s := &scanner{data: raw, intern: map[string]string{}}
 	if len(raw) == 0 {
 		return nil, fmt.Errorf("empty JSON value")
 	}
 	if err := s.value(0); err != nil {
-		return nil, fmt.Errorf("invalid JSON at offset %d: %s", err.off, err.msg)
+		return nil, fmt.Errorf("invalid JSON at offset %d: %s", err.Off, err.Msg)
 	}
 	if s.skipWS(); s.pos != len(raw) {
 		return nil, fmt.Errorf("invalid JSON: data after the value at offset %d", s.pos)
 	}
-	return compact(dst, raw), nil
+	return Compact(dst, raw), nil
 }
 
 // compact appends the valid JSON value v without whitespace.
-func compact(dst, v []byte) []byte {
+func Compact(dst, v []byte) []byte {
 	switch {
-	case isObject(v):
+	case IsObject(v):
 		dst = append(dst, '{')
 		n := 0
-		eachMember(v, func(k, val []byte) bool {
+		EachMember(v, func(k, val []byte) bool {
 			if n > 0 {
 				dst = append(dst, ',')
 			}
 			n++
-			dst = appendQuoted(dst, unquote(k))
+			dst = AppendQuoted(dst, Unquote(k))
 			dst = append(dst, ':')
-			dst = compact(dst, val)
+			dst = Compact(dst, val)
 			return true
 		})
 		return append(dst, '}')
-	case isArray(v):
+	case IsArray(v):
 		dst = append(dst, '[')
 		n := 0
-		eachElem(v, func(val []byte) bool {
+		EachElem(v, func(val []byte) bool {
 			if n > 0 {
 				dst = append(dst, ',')
 			}
 			n++
-			dst = compact(dst, val)
+			dst = Compact(dst, val)
 			return true
 		})
 		return append(dst, ']')
-	case isString(v):
-		return appendQuoted(dst, unquote(v))
+	case IsString(v):
+		return AppendQuoted(dst, Unquote(v))
 	default:
 		return append(dst, v...)
 	}

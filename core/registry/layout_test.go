@@ -1,0 +1,44 @@
+package registry
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+)
+
+// The corpus files are in the reference layout: reformatting them changes
+// nothing, and every record scans as canonical.
+func TestCorpusLayoutIsReference(t *testing.T) {
+	for _, f := range []string{CuratedFile, DiscoveredFile, SnapshotFile, "legacy-single-file.json"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "imageworks-registry", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(jsonraw.Reformat(nil, data, 0)) + "\n"; got != string(data) {
+			t.Errorf("jsonraw.Reformat(%s) differs from the file", f)
+		}
+		recs, serr := scanRecords(data)
+		if serr != nil {
+			t.Fatalf("scanRecords(%s) = %v", f, serr)
+		}
+		for _, r := range recs {
+			if !r.canon {
+				t.Errorf("%s: record %q not recognised as reference layout", f, r.name)
+			}
+		}
+	}
+	recs, _ := scanRecords([]byte(`[{"name": "x"}, {"name":"y"}, {
+    "name": "z",
+    "a": [ ]
+  }, {
+    "name": "w",
+    "a": {}
+  }]`))
+	for i, want := range []bool{false, false, false, true} {
+		if recs[i].canon != want {
+			t.Errorf("record %d canon = %v, want %v", i, recs[i].canon, want)
+		}
+	}
+}
