@@ -368,13 +368,13 @@ func TestProbeVision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := string(e.Field("probes")); !strings.Contains(got, `"vision_ok": true`) && !strings.Contains(got, `"vision_ok":true`) {
+	if got := string(e.Probes()); !strings.Contains(got, `"vision_ok": true`) && !strings.Contains(got, `"vision_ok":true`) {
 		t.Errorf("probes after ProbeVision(sees) = %s, want vision_ok true stored", got)
 	}
 }
 
 func TestEndpointConfig(t *testing.T) {
-	tests := map[string]importedConfig{
+	tests := map[string]registry.ImportedConfig{
 		"http://127.0.0.1:11434/v1":   {Host: "127.0.0.1", Port: 11434},
 		"http://gpu:8000":             {Host: "gpu", Port: 8000},
 		"https://gpu.example/v1":      {BaseURL: "https://gpu.example/v1"},

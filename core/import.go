@@ -135,7 +135,7 @@ func planImport(ctx context.Context, entries []*registry.Entry, models []sdk.Ser
 		if e.Backend() == t.backend {
 			known[e.ServedModelID()] = true
 			known[e.Name()] = true
-			for _, a := range entryAliases(e.Field("model_aliases")) {
+			for _, a := range e.StoredAliases() {
 				known[a] = true
 			}
 		}
@@ -183,7 +183,7 @@ func planImport(ctx context.Context, entries []*registry.Entry, models []sdk.Ser
 		markKnown(m) // a later listing of the same model by an alias is not new
 		ir := importRecord(name, t.backend, t.endpoint, m)
 		ir.BackendConfig.APIKeyEnv = t.apiKeyEnv
-		rec, err := json.Marshal(ir)
+		rec, err := ir.JSON()
 		if err != nil {
 			return nil, nil, fmt.Errorf("encoding imported entry %q: %w", name, err)
 		}
@@ -191,19 +191,6 @@ func planImport(ctx context.Context, entries []*registry.Entry, models []sdk.Ser
 		out = append(out, Imported{Name: name, Backend: t.backend, ServedModelID: m.ID, Endpoint: t.endpoint, Record: rec})
 	}
 	return out, recs, nil
-}
-
-// entryAliases decodes an entry's model_aliases, ignoring anything that is
-// not a list of strings.
-func entryAliases(raw json.RawMessage) []string {
-	if len(raw) == 0 {
-		return nil
-	}
-	var out []string
-	if json.Unmarshal(raw, &out) != nil {
-		return nil
-	}
-	return out
 }
 
 // cleanListing prepares a server's listing for import: ids and aliases
@@ -280,45 +267,12 @@ func importEndpoint(endpoint string) string {
 	return endpoint
 }
 
-// importedEntry is the record Import writes; field order is the
-// reference's.
-type importedEntry struct {
-	Name              string          `json:"name"`
-	DisplayName       string          `json:"display_name"`
-	Backend           string          `json:"backend"`
-	BackendConfig     importedConfig  `json:"backend_config"`
-	Capabilities      map[string]bool `json:"capabilities,omitempty"`
-	Metadata          importedMeta    `json:"metadata"`
-	ServedModelID     string          `json:"served_model_id"`
-	ModelAliases      []string        `json:"model_aliases,omitempty"`
-	Family            string          `json:"family,omitempty"`
-	Quantization      string          `json:"quantization,omitempty"`
-	DownloadSizeBytes int64           `json:"download_size_bytes,omitempty"`
-}
-
-type importedConfig struct {
-	Port      int    `json:"port,omitempty"`
-	ModelPath string `json:"model_path,omitempty"`
-	Host      string `json:"host,omitempty"`
-	BaseURL   string `json:"base_url,omitempty"`
-	APIKeyEnv string `json:"api_key_env,omitempty"`
-}
-
-type importedMeta struct {
-	RegistryLayer string `json:"registry_layer"`
-	ImportedFrom  string `json:"imported_from"`
-	Root          string `json:"served_root,omitempty"`
-	Parent        string `json:"served_parent,omitempty"`
-	ContextLength int64  `json:"context_length,omitempty"`
-	Digest        string `json:"digest,omitempty"`
-}
-
-func importRecord(name, backend, endpoint string, m sdk.ServedModel) importedEntry {
-	rec := importedEntry{
+func importRecord(name, backend, endpoint string, m sdk.ServedModel) registry.ImportedRecord {
+	rec := registry.ImportedRecord{
 		Name: name, DisplayName: name, Backend: backend,
 		BackendConfig: endpointConfig(endpoint),
 		Capabilities:  m.Capabilities,
-		Metadata: importedMeta{
+		Metadata: registry.ImportedMeta{
 			RegistryLayer: "discovered", ImportedFrom: endpoint, Root: m.Root, Parent: m.Parent,
 			ContextLength: m.ContextLength, Digest: m.Digest,
 		},
@@ -333,21 +287,21 @@ func importRecord(name, backend, endpoint string, m sdk.ServedModel) importedEnt
 // redacted credentials are dropped, not stored masked: a placeholder
 // password would be sent to the server as if it were one (the key goes in
 // api_key_env instead).
-func endpointConfig(endpoint string) importedConfig {
+func endpointConfig(endpoint string) registry.ImportedConfig {
 	endpoint = withoutMasked(endpoint)
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Scheme != "http" || (u.Path != "/v1" && u.Path != "") || u.RawQuery != "" {
-		return importedConfig{BaseURL: endpoint}
+		return registry.ImportedConfig{BaseURL: endpoint}
 	}
 	host, portStr, err := net.SplitHostPort(u.Host)
 	if err != nil {
-		return importedConfig{BaseURL: endpoint}
+		return registry.ImportedConfig{BaseURL: endpoint}
 	}
 	port, err := strconv.Atoi(portStr)
 	if err != nil {
-		return importedConfig{BaseURL: endpoint}
+		return registry.ImportedConfig{BaseURL: endpoint}
 	}
-	return importedConfig{Host: host, Port: port}
+	return registry.ImportedConfig{Host: host, Port: port}
 }
 
 // withoutMasked drops from a redacted URL the user info and every query

@@ -33,7 +33,7 @@ func TestImportAliases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a := entryAliases(e.Field("model_aliases")); !slices.Equal(a, []string{"tiny"}) {
+	if a := e.StoredAliases(); !slices.Equal(a, []string{"tiny"}) {
 		t.Errorf("model_aliases of the imported entry = %q, want [tiny]", a)
 	}
 }
@@ -65,7 +65,7 @@ func TestImportNormalisesIDs(t *testing.T) {
 		}
 	}
 	e, _ := l.Registry().Get(ctx, "spaced")
-	if a := entryAliases(e.Field("model_aliases")); !slices.Equal(a, []string{"other"}) {
+	if a := e.StoredAliases(); !slices.Equal(a, []string{"other"}) {
 		t.Errorf("model_aliases = %q, want [other]", a)
 	}
 	problems, err := registry.Validate(ctx, dir)

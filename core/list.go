@@ -106,8 +106,8 @@ func (l *Loader) MetricsFor(ctx context.Context, name string) (EntryMetrics, err
 		AggregateSHA256:         e.Artifacts().AggregateSHA256,
 		ExpectedAggregateSHA256: e.VersionLock().ExpectedAggregateSHA256,
 		LockKind:                l.lockKind(ctx, e),
-		Performance:             present(e.Field("performance")),
-		Probes:                  present(e.Field("probes")),
+		Performance:             present(e.Performance()),
+		Probes:                  present(e.Probes()),
 	}, nil
 }
 

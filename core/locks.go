@@ -168,7 +168,7 @@ func (l *Loader) upgrade(ctx context.Context, e *registry.Entry, opts LockOption
 // setLocked stages version_lock.locked.
 func (l *Loader) setLocked(ctx context.Context, name string, locked bool) error {
 	return l.reg.Update(ctx, name, func(ed *registry.Edit) error {
-		return ed.Set(locked, "version_lock", "locked")
+		return ed.SetLocked(locked)
 	})
 }
 
@@ -177,7 +177,7 @@ func (l *Loader) setVerified(ed *registry.Edit, res artifact.Result) error {
 	if err := setArtifacts(ed, res); err != nil {
 		return err
 	}
-	return ed.Set(l.timestamp(), "version_lock", "last_verified")
+	return ed.SetLastVerified(l.timestamp())
 }
 
 // saveLock saves the staged lock changes and completes st from what is
@@ -243,10 +243,7 @@ func setArtifacts(ed *registry.Edit, res artifact.Result) error {
 	for i, f := range res.Files {
 		files[i] = registry.ArtifactFile{Path: f.Path, SHA256: f.SHA256}
 	}
-	if err := ed.Set(res.Aggregate, "artifacts", "aggregate_sha256"); err != nil {
-		return err
-	}
-	return ed.Set(files, "artifacts", "files")
+	return ed.SetArtifacts(registry.Artifacts{AggregateSHA256: res.Aggregate, Files: files})
 }
 
 // ErrCorruptArtifact is wrapped by errors reporting a file whose content

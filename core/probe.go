@@ -139,26 +139,17 @@ func (l *Loader) ProbeVision(ctx context.Context, name string, opts ProbeOptions
 	if rep.Notes == nil {
 		rep.Notes = []string{}
 	}
-	stored := visionProbeRecord{
+	stored := registry.VisionProbe{
 		VisionOK: rep.VisionOK, Timestamp: rep.Timestamp, ProbeVersion: rep.ProbeVersion,
 		LatencyMS: rep.LatencyMS, Notes: strings.Join(rep.Notes, "; "),
 	}
-	if err := l.reg.Update(ctx, name, func(ed *registry.Edit) error { return ed.Set(stored, "probes", "vision") }); err != nil {
+	if err := l.reg.Update(ctx, name, func(ed *registry.Edit) error { return ed.SetVisionProbe(stored) }); err != nil {
 		return rep, err
 	}
 	if err := l.reg.Save(ctx); err != nil {
 		return rep, err
 	}
 	return rep, nil
-}
-
-// visionProbeRecord is probes.vision as the reference stores it.
-type visionProbeRecord struct {
-	VisionOK     bool   `json:"vision_ok"`
-	Timestamp    string `json:"timestamp"`
-	ProbeVersion string `json:"probe_version"`
-	LatencyMS    int64  `json:"latency_ms"`
-	Notes        string `json:"notes"`
 }
 
 // loadImage returns the caller's image checked for existence, size and

@@ -75,7 +75,7 @@ func (l *Loader) Verify(ctx context.Context, name string, opts VerifyOptions) (V
 		// A legacy partial lock holds: stamp it, pin nothing.
 		v.LockKind = LockLegacyPartial
 		if err := l.reg.Update(ctx, e.Name(), func(ed *registry.Edit) error {
-			return ed.Set(v.LastVerified, "version_lock", "last_verified")
+			return ed.SetLastVerified(v.LastVerified)
 		}); err != nil {
 			return Verification{}, err
 		}

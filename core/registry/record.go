@@ -68,3 +68,12 @@ func encodeValue(v any) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// Top-level keys tooling writes through typed edits.
+const (
+	keyVersionLock  = "version_lock"
+	keyArtifacts    = "artifacts"
+	keyProbes       = "probes"
+	keyPerformance  = "performance"
+	keyModelAliases = "model_aliases"
+)
