@@ -13,7 +13,7 @@ import (
 // never nil.
 func (e *Entry) Aliases() []string {
 	out := []string{}
-	for _, a := range jsonraw.StrList(e.get("model_aliases")) {
+	for _, a := range jsonraw.StrList(e.get(keyModelAliases)) {
 		if a = strings.TrimSpace(a); a != "" && a != e.name && !slices.Contains(out, a) {
 			out = append(out, a)
 		}
@@ -130,12 +130,12 @@ func aliasSite(layers []*vlayer, name, msg string) Problem {
 		if at == nil {
 			at, rec = vl, r
 		}
-		if v, ok := r.val("model_aliases"); ok && !jsonraw.IsNull(v) {
+		if v, ok := r.val(keyModelAliases); ok && !jsonraw.IsNull(v) {
 			at, rec = vl, r
 			break
 		}
 	}
-	fi := slices.IndexFunc(rec.fields, func(f field) bool { return f.Key == "model_aliases" })
+	fi := slices.IndexFunc(rec.fields, func(f field) bool { return f.Key == keyModelAliases })
 	return at.at(rec, fi, "%s", msg)
 }
 

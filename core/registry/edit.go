@@ -88,7 +88,7 @@ func checkPath(name string, path []string) error {
 	if len(path) == 0 {
 		return fmt.Errorf("entry %q: %w: empty key path", name, ErrInvalidEdit)
 	}
-	if path[0] == "name" {
+	if path[0] == keyName {
 		return fmt.Errorf("entry %q: %w: the name cannot be changed", name, ErrInvalidEdit)
 	}
 	return nil

@@ -101,21 +101,21 @@ func (e *Entry) Name() string { return e.name }
 // DisplayName returns display_name, or the name when it is missing, null or
 // empty.
 func (e *Entry) DisplayName() string {
-	if s := jsonraw.Str(e.get("display_name")); s != "" {
+	if s := jsonraw.Str(e.get(keyDisplayName)); s != "" {
 		return s
 	}
 	return e.name
 }
 
 // Backend returns the backend's name, "" when missing.
-func (e *Entry) Backend() string { return jsonraw.Str(e.get("backend")) }
+func (e *Entry) Backend() string { return jsonraw.Str(e.get(keyBackend)) }
 
 // ServedModelID returns served_model_id, "" when missing or null.
-func (e *Entry) ServedModelID() string { return jsonraw.Str(e.get("served_model_id")) }
+func (e *Entry) ServedModelID() string { return jsonraw.Str(e.get(keyServedModelID)) }
 
 // BackendConfig returns the typed backend_config; missing fields are zero.
 func (e *Entry) BackendConfig() BackendConfig {
-	v := e.get("backend_config")
+	v := e.get(keyBackendConfig)
 	if !jsonraw.IsObject(v) {
 		return BackendConfig{}
 	}
@@ -154,20 +154,20 @@ func (e *Entry) HasCapability(name string) bool {
 func (e *Entry) capTruths() []capTruth {
 	switch {
 	case e.cur == nil:
-		v, _ := e.dis.val("capabilities")
+		v, _ := e.dis.val(keyCapabilities)
 		return capTruths(v)
 	case e.dis == nil:
-		v, _ := e.cur.val("capabilities")
+		v, _ := e.cur.val(keyCapabilities)
 		return capTruths(v)
 	}
-	dv, dok := e.dis.val("capabilities")
-	cv, cok := e.cur.val("capabilities")
+	dv, dok := e.dis.val(keyCapabilities)
+	cv, cok := e.cur.val(keyCapabilities)
 	return mergedCapTruths(side{dv, dok, e.dis.canon}, side{cv, cok, e.cur.canon})
 }
 
 // Roles returns roles (never nil).
 func (e *Entry) Roles() []string {
-	if r := jsonraw.StrList(e.get("roles")); r != nil {
+	if r := jsonraw.StrList(e.get(keyRoles)); r != nil {
 		return r
 	}
 	return []string{}
@@ -176,7 +176,7 @@ func (e *Entry) Roles() []string {
 // RolePriority returns role_priority (never nil); non-integer values are 0.
 func (e *Entry) RolePriority() map[string]int {
 	out := map[string]int{}
-	if v := e.get("role_priority"); jsonraw.IsObject(v) {
+	if v := e.get(keyRolePriority); jsonraw.IsObject(v) {
 		jsonraw.EachMember(v, func(k, val []byte) bool {
 			out[jsonraw.Unquote(k)] = jsonraw.Int(val)
 			return true
@@ -186,12 +186,12 @@ func (e *Entry) RolePriority() map[string]int {
 }
 
 // Deprecated reports deprecated == true.
-func (e *Entry) Deprecated() bool { return jsonraw.Bool(e.get("deprecated")) }
+func (e *Entry) Deprecated() bool { return jsonraw.Bool(e.get(keyDeprecated)) }
 
 // Artifacts returns the typed artifacts (Files never nil).
 func (e *Entry) Artifacts() Artifacts {
 	a := Artifacts{Files: []ArtifactFile{}}
-	v := e.get("artifacts")
+	v := e.get(keyArtifacts)
 	if !jsonraw.IsObject(v) {
 		return a
 	}
@@ -219,14 +219,14 @@ func (e *Entry) Artifacts() Artifacts {
 // AggregateSHA256 returns artifacts.aggregate_sha256 without decoding the
 // manifest, "" when missing.
 func (e *Entry) AggregateSHA256() string {
-	v, _ := jsonraw.Member(e.get("artifacts"), "aggregate_sha256")
+	v, _ := jsonraw.Member(e.get(keyArtifacts), "aggregate_sha256")
 	return jsonraw.Str(v)
 }
 
 // VersionLock returns the typed version_lock.
 func (e *Entry) VersionLock() VersionLock {
 	var vl VersionLock
-	v := e.get("version_lock")
+	v := e.get(keyVersionLock)
 	if !jsonraw.IsObject(v) {
 		return vl
 	}
@@ -245,11 +245,11 @@ func (e *Entry) VersionLock() VersionLock {
 }
 
 // DownloadPath returns download_path, "" when missing or null.
-func (e *Entry) DownloadPath() string { return jsonraw.Str(e.get("download_path")) }
+func (e *Entry) DownloadPath() string { return jsonraw.Str(e.get(keyDownloadPath)) }
 
 // DownloadFiles returns download_files (never nil).
 func (e *Entry) DownloadFiles() []string {
-	if r := jsonraw.StrList(e.get("download_files")); r != nil {
+	if r := jsonraw.StrList(e.get(keyDownloadFiles)); r != nil {
 		return r
 	}
 	return []string{}

@@ -7,16 +7,11 @@ import (
 )
 
 // runtimeOwned reports whether a top-level key is owned by the discovered
-// layer (tooling); every other key is owned by the curated layer.
+// layer (tooling), as the field table says; every other key, unknown ones
+// included, is owned by the curated layer.
 func runtimeOwned(key string) bool {
-	switch key {
-	case "artifacts", "version_lock", "performance", "probes",
-		"download_format", "download_location", "download_path",
-		"download_size_bytes", "download_files", "download_directory_checksum",
-		"downloaded_at", "last_accessed":
-		return true
-	}
-	return false
+	f, ok := knownFields().byKey[key]
+	return ok && f.owner == ownerRuntime
 }
 
 // RuntimeOwned reports whether a top-level entry key is owned by the

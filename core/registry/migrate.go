@@ -316,12 +316,12 @@ func discoveredByMigration(rec *record) bool {
 	if !rec.isObj {
 		return true
 	}
-	if md, ok := rec.val("metadata"); ok {
+	if md, ok := rec.val(keyMetadata); ok {
 		if v, ok := jsonraw.Member(md, "created_from_download"); ok && jsonraw.Bool(v) {
 			return true
 		}
 	}
-	b, _ := rec.val("backend")
+	b, _ := rec.val(keyBackend)
 	switch strings.TrimSpace(jsonraw.Str(b)) {
 	case "ollama", "unassigned":
 		return true

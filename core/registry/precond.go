@@ -58,7 +58,7 @@ func failedPrecond(name string, cur, dis *record, pre []precond) (precond, bool)
 
 // Expected-hash key path, spelled here only: core edits it through the
 // typed edits below.
-func expectedHashPath() []string { return []string{"version_lock", "expected_aggregate_sha256"} }
+func expectedHashPath() []string { return []string{keyVersionLock, "expected_aggregate_sha256"} }
 
 // SetExpectedHashIfAbsent sets version_lock.expected_aggregate_sha256 to
 // hash when the entry has none (absent, null or ""), as "an expected hash

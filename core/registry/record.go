@@ -7,9 +7,6 @@ import (
 	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
 )
 
-// keyName is the member that names a record.
-const keyName = "name"
-
 // field is one top-level member of a record.
 type field = jsonraw.Field
 
@@ -68,12 +65,3 @@ func encodeValue(v any) ([]byte, error) {
 	}
 	return b, nil
 }
-
-// Top-level keys tooling writes through typed edits.
-const (
-	keyVersionLock  = "version_lock"
-	keyArtifacts    = "artifacts"
-	keyProbes       = "probes"
-	keyPerformance  = "performance"
-	keyModelAliases = "model_aliases"
-)

@@ -12,83 +12,16 @@ import (
 type fieldCheck func(key string, v []byte) string
 
 // fieldChecks returns the contract's checker of each top-level key it
-// types. Keys without a checker are not checked.
+// types, from the field table. Keys without a checker are not checked.
 func fieldChecks() map[string]fieldCheck {
-	str := oneOf("a string", jsonraw.IsString)
-	strOrNull := oneOf("a string or null", jsonraw.IsString, jsonraw.IsNull)
-	intOrNull := oneOf("an integer or null", jsonraw.IsInteger, jsonraw.IsNull)
-	numOrNull := oneOf("a number or null", jsonraw.IsNumber, jsonraw.IsNull)
-	boolean := oneOf("a boolean", jsonraw.IsBool)
-	return map[string]fieldCheck{
-		"name":                        str,
-		"backend":                     str,
-		"display_name":                strOrNull,
-		"served_model_id":             strOrNull,
-		"license":                     strOrNull,
-		"family":                      strOrNull,
-		"source_provider":             strOrNull,
-		"quantization":                strOrNull,
-		"download_format":             strOrNull,
-		"download_location":           strOrNull,
-		"download_path":               strOrNull,
-		"download_directory_checksum": strOrNull,
-		"downloaded_at":               timestampOrNull,
-		"last_accessed":               timestampOrNull,
-		"download_size_bytes":         intOrNull,
-		"deprecated":                  boolean,
-		"model_aliases":               wantStrList,
-		"roles":                       wantStrList,
-		"backend_alternatives":        wantStrList,
-		"download_files":              wantStrList,
-		"role_priority":               objectOf(oneOf("an integer", jsonraw.IsInteger)),
-		"capabilities":                objectOf(oneOf("a boolean or an object", jsonraw.IsBool, jsonraw.IsObject)),
-		"metadata":                    oneOf("an object", jsonraw.IsObject, jsonraw.IsNull),
-		"backend_config": object(false, map[string]fieldCheck{
-			"port":        oneOf("an integer", jsonraw.IsInteger, jsonraw.IsNull),
-			"model_path":  oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
-			"host":        oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
-			"base_url":    oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
-			"api_key_env": oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
-			"extra_args":  wantStrList,
-
-			// The Ollama backend's model store (docs/backends.md).
-			"ollama_models": oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
-		}),
-		"generation_defaults": object(true, map[string]fieldCheck{
-			"max_tokens":        intOrNull,
-			"min_tokens":        intOrNull,
-			"top_k":             intOrNull,
-			"context_window":    intOrNull,
-			"temperature":       numOrNull,
-			"top_p":             numOrNull,
-			"frequency_penalty": numOrNull,
-			"presence_penalty":  numOrNull,
-			"stop_sequences":    strListOrNull,
-		}),
-		"chat_template": object(true, map[string]fieldCheck{
-			"source": strOrNull,
-			"path":   strOrNull,
-			"sha256": strOrNull,
-		}),
-		"performance": object(true, map[string]fieldCheck{
-			"rolling_samples":           intOrNull,
-			"ttft_ms_avg":               numOrNull,
-			"throughput_toks_per_s_avg": numOrNull,
-			"last_sample":               oneOf("an object or null", jsonraw.IsObject, jsonraw.IsNull),
-		}),
-		"artifacts": object(true, map[string]fieldCheck{
-			"aggregate_sha256": oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
-			"files":            artifactFiles,
-		}),
-		"version_lock": object(true, map[string]fieldCheck{
-			"locked":                    boolean,
-			"expected_aggregate_sha256": strOrNull,
-			"last_verified":             timestampOrNull,
-		}),
-		"probes": object(true, map[string]fieldCheck{
-			"vision": oneOf("an object or null", jsonraw.IsObject, jsonraw.IsNull),
-		}),
+	t := knownFields()
+	m := make(map[string]fieldCheck, len(t.byKey))
+	for k, f := range t.byKey {
+		if f.check != nil {
+			m[k] = f.check
+		}
 	}
+	return m
 }
 
 // checkField checks one top-level field with checks and returns what is

@@ -203,7 +203,7 @@ func (vl *vlayer) dupProblems() []Problem {
 }
 
 func hasBackend(rec *record) bool {
-	v, ok := rec.val("backend")
+	v, ok := rec.val(keyBackend)
 	return ok && jsonraw.IsString(v) && strings.TrimSpace(jsonraw.Unquote(v)) != ""
 }
 
@@ -213,7 +213,7 @@ func (vl *vlayer) recordProblems(rec *record, curated bool) []Problem {
 		return []Problem{vl.at(rec, -1, "element is not a JSON object")}
 	}
 	var ps []Problem
-	nv, ok := rec.val("name")
+	nv, ok := rec.val(keyName)
 	switch {
 	case !ok:
 		ps = append(ps, vl.at(rec, -1, "entry has no \"name\""))
