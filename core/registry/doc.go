@@ -18,6 +18,17 @@
 // key by key and null never erasing a value. Tooling edits of curated-owned
 // keys of curated entries are refused with a *CuratedFieldError.
 //
+// Where things live: fields.go is the field table, one row per known
+// top-level field giving its key, the layer that owns it and how Validate
+// checks it; a new field is a row there (plus an Entry accessor or an Edit
+// method in this package if typed access is wanted). Tooling writes the
+// fields it owns through typed edits (Edit.SetLocked, SetLastVerified,
+// SetArtifacts, SetVisionProbe, SetExpectedHashIfAbsent,
+// ReplaceExpectedHash) and new records through ImportedRecord, so no other
+// package spells a JSON key. The lossless JSON codec (the validating
+// scanner, readers of scanned values and the reference-layout writer) is
+// internal/jsonraw, which knows nothing about registry fields.
+//
 // Saves take an exclusive flock on .model_registry.lock, re-read the layers,
 // replay only this process's staged changes and write atomically (temporary
 // file, fsync, rename, fsync of the directory). The curated file is never
