@@ -79,7 +79,7 @@ func visionOK(e *registry.Entry) *bool {
 			VisionOK *bool `json:"vision_ok"`
 		} `json:"vision"`
 	}
-	if json.Unmarshal(e.Field("probes"), &p) != nil || p.Vision == nil {
+	if json.Unmarshal(e.Probes(), &p) != nil || p.Vision == nil {
 		return nil
 	}
 	return p.Vision.VisionOK
@@ -260,7 +260,7 @@ func (h *handler) modelMetrics(w http.ResponseWriter, r *http.Request) {
 		writeRaw(w, http.StatusOK, []byte(noSamples))
 		return
 	}
-	perf := bytes.TrimSpace(e.Field("performance"))
+	perf := bytes.TrimSpace(e.Performance())
 	var p struct {
 		RollingSamples json.Number `json:"rolling_samples"`
 	}
