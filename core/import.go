@@ -24,6 +24,8 @@ type ImportOptions struct {
 	// DryRun reports what would be added without writing.
 	DryRun bool
 	// APIKey is sent to the server, when it needs one. It never prints.
+	// Empty means the value of the variable APIKeyEnv names, read through
+	// Options.Getenv.
 	APIKey sdk.Secret
 	// APIKeyEnv names the environment variable that holds APIKey; it is
 	// recorded as backend_config.api_key_env of every imported entry, so
@@ -66,6 +68,9 @@ func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions)
 	b, err := l.backend(ctx, backend)
 	if err != nil {
 		return nil, err
+	}
+	if opts.APIKey == "" && opts.APIKeyEnv != "" {
+		opts.APIKey = sdk.Secret(l.opts.Getenv(opts.APIKeyEnv))
 	}
 	endpoint := opts.Endpoint
 	if endpoint == "" {

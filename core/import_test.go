@@ -199,3 +199,27 @@ func openBench(b *testing.B, dir string, fake sdk.Backend) *Loader {
 	}
 	return l
 }
+
+func TestImportReadsKeyFromAPIKeyEnv(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts ImportOptions
+		want sdk.Secret
+	}{
+		{"variable", ImportOptions{APIKeyEnv: "MY_KEY"}, "s3cret"},
+		{"key given wins", ImportOptions{APIKey: "given", APIKeyEnv: "MY_KEY"}, "given"},
+		{"unset variable", ImportOptions{APIKeyEnv: "NOT_SET"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lb := &listingBackend{}
+			l := open(t, writeRegistry(t, `[]`, ""), map[string]sdk.Backend{"fake": lb})
+			tc.opts.Endpoint = "http://127.0.0.1:9"
+			if _, err := l.Import(context.Background(), "fake", tc.opts); err != nil {
+				t.Fatalf("Import(%+v) = %v", tc.opts, err)
+			}
+			if lb.seenKey != tc.want {
+				t.Errorf("Import(%+v) sent key %q, want %q", tc.opts, string(lb.seenKey), string(tc.want))
+			}
+		})
+	}
+}

@@ -113,11 +113,7 @@ func Open(ctx context.Context, opts Options) (*Loader, error) {
 	if opts.RegistryFile != "" {
 		reg, err = registry.OpenFile(ctx, opts.RegistryFile, ropts)
 	} else {
-		dir := opts.RegistryDir
-		if dir == "" {
-			dir = defaultRegistryDir
-		}
-		reg, err = registry.Open(ctx, dir, ropts)
+		reg, err = registry.Open(ctx, opts.registryDir(), ropts)
 	}
 	if err != nil {
 		return nil, err
@@ -228,11 +224,7 @@ func pluginLockPath(opts Options) string {
 	if opts.RegistryFile != "" {
 		return filepath.Join(filepath.Dir(opts.RegistryFile), PluginLockFile)
 	}
-	dir := opts.RegistryDir
-	if dir == "" {
-		dir = defaultRegistryDir
-	}
-	return filepath.Join(dir, PluginLockFile)
+	return filepath.Join(opts.registryDir(), PluginLockFile)
 }
 
 // defaultRegistryDir is the registry directory when Options names none.
