@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -58,7 +59,9 @@ type CLI struct {
 }
 
 // App is what every command's Run receives: the globals, the process's
-// streams and environment, and the loader, opened on first use.
+// streams and environment. The loader is not in it: a command that needs
+// one takes a *core.Loader (or, when only some of its flags need the
+// registry, an openLoader), bound in Main and opened on first use.
 type App struct {
 	Globals *Globals
 	Env     Env
@@ -69,21 +72,28 @@ type App struct {
 	secrets  *knownSecrets // keys read so far, scrubbed from stderr
 }
 
-// Loader opens the registry on first use.
-func (a *App) Loader(ctx context.Context) (*core.Loader, error) {
-	if a.loader != nil {
-		return a.loader, nil
+// openLoader opens the registry on first call and returns the same
+// Loader after. Commands that need the registry only for some flags
+// (deactivate NAME, current --backend) take one instead of a *core.Loader.
+type openLoader func() (*core.Loader, error)
+
+// opener is the openLoader of ctx, which Main binds for every command.
+func (a *App) opener(ctx context.Context) openLoader {
+	return func() (*core.Loader, error) {
+		if a.loader != nil {
+			return a.loader, nil
+		}
+		l, err := core.Open(ctx, a.loaderOptions())
+		if err != nil {
+			return nil, err
+		}
+		// A signal cancels ctx: close at once, so plugins die even while a
+		// call is still on its way back.
+		context.AfterFunc(ctx, func() { _ = l.Close() })
+		a.loader = l
+		a.secrets.addRegistry(ctx, l)
+		return l, nil
 	}
-	l, err := core.Open(ctx, a.loaderOptions())
-	if err != nil {
-		return nil, err
-	}
-	// A signal cancels ctx: close at once, so plugins die even while a
-	// call is still on its way back.
-	context.AfterFunc(ctx, func() { _ = l.Close() })
-	a.loader = l
-	a.secrets.addRegistry(ctx, l, a.Env.Getenv)
-	return l, nil
 }
 
 // loaderOptions are the core.Options the globals and the environment say.
@@ -112,6 +122,10 @@ func (a *App) close() {
 func Main(args []string, env Env) int {
 	var cli CLI
 	exit := -1
+	secrets := &knownSecrets{getenv: env.Getenv}
+	// Bound before parsing, so a command's AfterApply hook can set how the
+	// registry opens (import --dry-run); Log is set once --log-level is known.
+	app := &App{Globals: &cli.Globals, Env: env, secrets: secrets}
 	parser, err := kong.New(&cli,
 		kong.Name(toolName),
 		kong.Description("Layered model registry, endpoint resolution, version locks and vision probes for local model servers."),
@@ -119,6 +133,7 @@ func Main(args []string, env Env) int {
 		kong.Exit(func(code int) { exit = code; panic(exitPanic{}) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.Vars{"version": version},
+		kong.Bind(app),
 	)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "%s: %v\n", toolName, err)
@@ -135,18 +150,20 @@ func Main(args []string, env Env) int {
 	if done {
 		return code
 	}
-	secrets := &knownSecrets{}
-	log := hclog.New(&hclog.LoggerOptions{
+	app.Log = hclog.New(&hclog.LoggerOptions{
 		Name: toolName, Level: hclog.LevelFromString(cli.LogLevel), Output: termLines{env.Stderr, secrets},
 	})
-	app := &App{Globals: &cli.Globals, Env: env, Log: log, secrets: secrets}
 	defer app.close()
 
 	ctx, stop := withEndingSignals(context.Background())
 	defer stop()
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	kctx.Bind(app)
-	err = runCommand(kctx, &exit)
+	open := app.opener(ctx)
+	kctx.Bind(open)
+	if err := errors.Join(kctx.BindSingletonProvider(open), kctx.BindSingletonProvider(app.loaderOptions)); err != nil {
+		panic(err) // a provider of the wrong shape: a programming error
+	}
+	_, err = catchExit(func() error { return kctx.Run() })
 	app.close() // before any message: plugins and their socket folder go first
 	if exit >= 0 {
 		return exit
@@ -168,19 +185,31 @@ func Main(args []string, env Env) int {
 // exitPanic carries kong.Exit out of kong's call stack.
 type exitPanic struct{}
 
-// parse parses args; done is true when the process should end now (help,
-// a usage error).
-func parse(parser *kong.Kong, args []string, exit *int) (kctx *kong.Context, code int, done bool) {
+// catchExit runs f and reports whether kong.Exit ended it (the status is
+// then in the variable kong.Exit set); any other panic goes on.
+func catchExit(f func() error) (exited bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if _, ok := r.(exitPanic); !ok {
 				panic(r)
 			}
-			kctx, code, done = nil, *exit, true
+			exited, err = true, nil
 		}
 	}()
-	kctx, err := parser.Parse(args)
-	if err != nil {
+	return false, f()
+}
+
+// parse parses args; done is true when the process should end now (help,
+// a usage error).
+func parse(parser *kong.Kong, args []string, exit *int) (kctx *kong.Context, code int, done bool) {
+	exited, err := catchExit(func() (err error) {
+		kctx, err = parser.Parse(args)
+		return err
+	})
+	switch {
+	case exited:
+		return nil, *exit, true
+	case err != nil:
 		// Usage goes nowhere near stdout: one line on stderr, like every error.
 		fmt.Fprintf(parser.Stderr, "%s: %s (see --help)\n", toolName, oneLine(err))
 		return nil, exitCode(err), true
@@ -188,29 +217,10 @@ func parse(parser *kong.Kong, args []string, exit *int) (kctx *kong.Context, cod
 	return kctx, 0, false
 }
 
-// runCommand runs the selected command, turning kong.Exit into a status.
-func runCommand(kctx *kong.Context, exit *int) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if _, ok := r.(exitPanic); !ok {
-				panic(r)
-			}
-			err = nil
-		}
-	}()
-	return kctx.Run()
-}
-
 // completeIfAsked answers a shell's tab-completion request, if this is one.
 func completeIfAsked(parser *kong.Kong, exit *int) (code int, done bool) {
-	defer func() {
-		if r := recover(); r != nil {
-			if _, ok := r.(exitPanic); !ok {
-				panic(r)
-			}
-			code, done = *exit, true
-		}
-	}()
-	kongcompletion.Register(parser)
+	if exited, _ := catchExit(func() error { kongcompletion.Register(parser); return nil }); exited {
+		return *exit, true
+	}
 	return 0, false
 }

@@ -64,11 +64,11 @@ func (c *ActivateCmd) Validate() error {
 }
 
 // Run activates the model and prints what is active.
-func (c *ActivateCmd) Run(ctx context.Context, a *App) error {
+func (c *ActivateCmd) Run(ctx context.Context, a *App, open openLoader) error {
 	if c.Stop {
-		return deactivate(ctx, a, "", c.SlotFlags)
+		return deactivate(ctx, a, open, "", c.SlotFlags)
 	}
-	l, err := a.Loader(ctx)
+	l, err := open()
 	if err != nil {
 		return err
 	}
@@ -109,20 +109,20 @@ type DeactivateCmd struct {
 }
 
 // Run stops the server (or unloads the model) and prints what it stopped.
-func (c *DeactivateCmd) Run(ctx context.Context, a *App) error {
-	return deactivate(ctx, a, c.Name, c.SlotFlags)
+func (c *DeactivateCmd) Run(ctx context.Context, a *App, open openLoader) error {
+	return deactivate(ctx, a, open, c.Name, c.SlotFlags)
 }
 
 // deactivate stops the slot's server; only a named model needs the
 // registry (to tell an Ollama model from a server).
-func deactivate(ctx context.Context, a *App, name string, f SlotFlags) error {
+func deactivate(ctx context.Context, a *App, open openLoader, name string, f SlotFlags) error {
 	var act *core.Active
 	var err error
 	if name == "" {
 		act, err = core.StopServer(ctx, "", f.options(0))
 	} else {
 		var l *core.Loader
-		if l, err = a.Loader(ctx); err != nil {
+		if l, err = open(); err != nil {
 			return err
 		}
 		act, err = l.Deactivate(ctx, name, f.options(0))
@@ -141,9 +141,9 @@ type CurrentCmd struct {
 
 // Run prints the active server, or null. Only --backend needs the
 // registry.
-func (c *CurrentCmd) Run(ctx context.Context, a *App) error {
+func (c *CurrentCmd) Run(ctx context.Context, a *App, open openLoader) error {
 	if c.Backend != "" {
-		l, err := a.Loader(ctx)
+		l, err := open()
 		if err != nil {
 			return err
 		}

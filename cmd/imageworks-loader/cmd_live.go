@@ -21,11 +21,7 @@ type ProbeVisionCmd struct {
 
 // Run probes the model. The result is printed whenever a probe ran; the
 // status is 0 only when vision_ok is true.
-func (c *ProbeVisionCmd) Run(ctx context.Context, a *App) error {
-	l, err := a.Loader(ctx)
-	if err != nil {
-		return err
-	}
+func (c *ProbeVisionCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	rep, err := l.ProbeVision(ctx, c.Name, core.ProbeOptions{ImagePath: c.Image, Prompt: c.Prompt})
 	if rep.Ran() {
 		if perr := a.emit(rep, func(w io.Writer) {
@@ -48,11 +44,7 @@ func (c *ProbeVisionCmd) Run(ctx context.Context, a *App) error {
 type BackendsCmd struct{}
 
 // Run checks every distinct endpoint; the status is 1 when any is down.
-func (c *BackendsCmd) Run(ctx context.Context, a *App) error {
-	l, err := a.Loader(ctx)
-	if err != nil {
-		return err
-	}
+func (c *BackendsCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	rows, err := l.Health(ctx)
 	if err != nil {
 		return err
@@ -116,25 +108,22 @@ type ImportCmd struct {
 	APIKeyEnv string `name:"api-key-env" help:"Environment variable holding the server's API key."`
 }
 
-// Run imports the served models the registry lacks.
-func (c *ImportCmd) Run(ctx context.Context, a *App) error {
-	var key sdk.Secret
-	if c.APIKeyEnv != "" {
-		key = sdk.Secret(a.Env.Getenv(c.APIKeyEnv))
-		a.secrets.add(key)
-	}
-	if c.DryRun {
-		a.readOnly = true // not even a stale snapshot is rewritten
-	}
-	l, err := a.Loader(ctx)
-	if err != nil {
-		return err
-	}
+// AfterApply opens the registry read-only for a dry run (not even a
+// stale snapshot is rewritten) and scrubs --api-key-env's key from stderr.
+func (c *ImportCmd) AfterApply(a *App) error {
+	a.readOnly = c.DryRun
+	a.secrets.addVar(c.APIKeyEnv)
+	return nil
+}
+
+// Run imports the served models the registry lacks; core reads the key
+// from --api-key-env's variable.
+func (c *ImportCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	if ep := strings.TrimSpace(c.Endpoint); sdk.RedactURL(ep) != ep {
 		a.warnf("the password or key in --endpoint is not stored: entries get %s; give the key with --api-key-env", sdk.RedactURL(ep))
 	}
 	added, err := l.Import(ctx, c.Backend, core.ImportOptions{
-		Endpoint: c.Endpoint, DryRun: c.DryRun, APIKey: key, APIKeyEnv: c.APIKeyEnv,
+		Endpoint: c.Endpoint, DryRun: c.DryRun, APIKeyEnv: c.APIKeyEnv,
 		Warn: func(msg string) { a.warnf("%s", msg) },
 	})
 	if err != nil {

@@ -18,11 +18,7 @@ type VerifyCmd struct {
 // Run hashes the model's files and checks its lock. A violation prints its
 // report as JSON on stdout and ends with status 2 (one line on stderr). A
 // legacy partial lock that holds is a success with a one-line warning.
-func (c *VerifyCmd) Run(ctx context.Context, a *App) error {
-	l, err := a.Loader(ctx)
-	if err != nil {
-		return err
-	}
+func (c *VerifyCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	bar := a.progressBar("hashing " + c.Name)
 	v, err := l.Verify(ctx, c.Name, core.VerifyOptions{Progress: bar.update})
 	bar.finish()
@@ -90,11 +86,7 @@ type LockCmd struct {
 
 // Run locks the entry. An --upgrade whose partial lock no longer holds is a
 // violation: its report on stdout, status 2, nothing saved.
-func (c *LockCmd) Run(ctx context.Context, a *App) error {
-	l, err := a.Loader(ctx)
-	if err != nil {
-		return err
-	}
+func (c *LockCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	bar := a.progressBar("hashing " + c.Name)
 	st, err := l.Lock(ctx, c.Name, core.LockOptions{SetExpected: c.SetExpected, Upgrade: c.Upgrade, Progress: bar.update})
 	bar.finish()
@@ -113,11 +105,7 @@ type UnlockCmd struct {
 }
 
 // Run unlocks the entry.
-func (c *UnlockCmd) Run(ctx context.Context, a *App) error {
-	l, err := a.Loader(ctx)
-	if err != nil {
-		return err
-	}
+func (c *UnlockCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	st, err := l.Unlock(ctx, c.Name)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/imageworks-ai/loader/core"
 	"github.com/imageworks-ai/loader/core/pluginhost"
 )
 
@@ -19,11 +20,7 @@ type PluginsCmd struct {
 type PluginsListCmd struct{}
 
 // Run lists the plugins found, each started once to ask what it is.
-func (c *PluginsListCmd) Run(ctx context.Context, a *App) error {
-	l, err := a.Loader(ctx)
-	if err != nil {
-		return err
-	}
+func (c *PluginsListCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	ps, err := l.Plugins(ctx)
 	if err != nil {
 		return err
@@ -65,11 +62,7 @@ type lockWritten struct {
 }
 
 // Run writes the plugin lock file.
-func (c *PluginsLockCmd) Run(ctx context.Context, a *App) error {
-	l, err := a.Loader(ctx)
-	if err != nil {
-		return err
-	}
+func (c *PluginsLockCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	path, err := l.LockPlugins(ctx)
 	if err != nil {
 		return err

@@ -17,11 +17,7 @@ type ListCmd struct {
 }
 
 // Run prints the rows.
-func (c *ListCmd) Run(ctx context.Context, a *App) error {
-	l, err := a.Loader(ctx)
-	if err != nil {
-		return err
-	}
+func (c *ListCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	rows := l.List(ctx, core.ListOptions{Role: c.Role, All: c.All})
 	return a.emit(rows, func(w io.Writer) {
 		row(w, "NAME", "BACKEND", "LOCKED", "VISION", "ROLES", "HASH")
@@ -37,11 +33,7 @@ type MetricsCmd struct {
 }
 
 // Run prints every entry's lock state, or one entry's metrics.
-func (c *MetricsCmd) Run(ctx context.Context, a *App) error {
-	l, err := a.Loader(ctx)
-	if err != nil {
-		return err
-	}
+func (c *MetricsCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	if c.Name != "" {
 		m, err := l.MetricsFor(ctx, c.Name)
 		if err != nil {

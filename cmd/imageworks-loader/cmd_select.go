@@ -36,17 +36,16 @@ func (c *SelectCmd) Validate() error {
 }
 
 // Run resolves the model and prints how to reach it.
-func (c *SelectCmd) Run(ctx context.Context, a *App) error {
-	l, err := a.Loader(ctx)
-	if err != nil {
-		return err
-	}
+func (c *SelectCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	req := append([]string(nil), c.Require...)
 	if c.RequireVision {
 		req = append(req, "vision")
 	}
 	opts := core.SelectOptions{Require: req, Prefer: c.Prefer, Live: c.Live}
-	var act *core.Active
+	var (
+		act *core.Active
+		err error
+	)
 	if c.Activate {
 		if act, err = activateFromEnv(ctx, a, l, c.Name); err != nil {
 			return err

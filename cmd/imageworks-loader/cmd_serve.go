@@ -33,7 +33,7 @@ type ServeCmd struct {
 
 // Run serves until a signal ends ctx, then drains in-flight requests,
 // stops every plugin and returns nil.
-func (c *ServeCmd) Run(ctx context.Context, a *App) error {
+func (c *ServeCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 	token, err := c.token(a.Env.Getenv)
 	if err != nil {
 		return err
@@ -49,7 +49,6 @@ func (c *ServeCmd) Run(ctx context.Context, a *App) error {
 	// The server's life is not ctx's: a signal starts the drain instead of
 	// killing the plugins under in-flight requests.
 	life := context.WithoutCancel(ctx)
-	opts := a.loaderOptions()
 	pool := warm.New(warm.Options{Host: core.PluginHostOptions(opts), Logger: a.Log.Named("warm")})
 	defer pool.Close()
 	opts.Source = pool

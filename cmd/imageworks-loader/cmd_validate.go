@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/imageworks-ai/loader/core"
 	"github.com/imageworks-ai/loader/core/registry"
 )
 
@@ -19,16 +20,8 @@ type validation struct {
 
 // Run checks the registry files strictly; every problem is listed and the
 // status is 1 when there is any.
-func (c *ValidateCmd) Run(ctx context.Context, a *App) error {
-	var (
-		probs []registry.Problem
-		err   error
-	)
-	if a.Globals.RegistryFile != "" {
-		probs, err = registry.ValidateFile(ctx, a.Globals.RegistryFile)
-	} else {
-		probs, err = registry.Validate(ctx, a.Globals.RegistryDir)
-	}
+func (c *ValidateCmd) Run(ctx context.Context, a *App, opts core.Options) error {
+	probs, err := core.Validate(ctx, opts)
 	if err != nil {
 		return err
 	}

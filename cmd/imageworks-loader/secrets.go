@@ -14,6 +14,8 @@ import (
 // line is scrubbed of them on its way to stderr, whatever a plugin or a
 // server put in it: the last line of defence after the host's own scrub.
 type knownSecrets struct {
+	getenv func(string) string // reads the variables named (nil: none)
+
 	mu   sync.Mutex
 	keys []sdk.Secret
 }
@@ -29,12 +31,17 @@ func (k *knownSecrets) add(keys ...sdk.Secret) {
 	}
 }
 
+// addVar records the key held by the environment variable name, if any.
+func (k *knownSecrets) addVar(name string) {
+	if name != "" && k.getenv != nil {
+		k.add(sdk.Secret(k.getenv(name)))
+	}
+}
+
 // addRegistry records the keys of every entry of l's registry.
-func (k *knownSecrets) addRegistry(ctx context.Context, l *core.Loader, getenv func(string) string) {
+func (k *knownSecrets) addRegistry(ctx context.Context, l *core.Loader) {
 	for _, e := range l.Registry().Entries(ctx) {
-		if env := e.BackendConfig().APIKeyEnv; env != "" {
-			k.add(sdk.Secret(getenv(env)))
-		}
+		k.addVar(e.BackendConfig().APIKeyEnv)
 	}
 }
 
