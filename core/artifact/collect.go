@@ -35,11 +35,11 @@ type Options struct {
 
 // Result is what Collect found.
 type Result struct {
-	Root      string    // the model folder, absolute
-	Selection Selection // which rule chose the files
-	Files     []File    // sorted by Path
-	Aggregate string    // see the package documentation
-	Bytes     int64     // total size of Files
+	Root      string   // the model folder, absolute
+	Selection FileRule // which rule chose the files
+	Files     []File   // sorted by Path
+	Aggregate string   // see the package documentation
+	Bytes     int64    // total size of Files
 }
 
 // Collect selects the files of src (see the package documentation), hashes

@@ -64,7 +64,7 @@ func TestCollectSelection(t *testing.T) {
 	tests := []struct {
 		name     string
 		src      Source
-		wantSel  Selection
+		wantSel  FileRule
 		wantRoot string
 		want     []File
 	}{

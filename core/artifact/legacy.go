@@ -11,7 +11,7 @@ import (
 
 // FromLegacyPartial names the selection of [CollectLegacyPartial]: the
 // covered root-level files of the earlier Python tool's partial aggregate.
-const FromLegacyPartial Selection = "legacy_partial"
+const FromLegacyPartial FileRule = "legacy_partial"
 
 // LegacyPartialNames returns, sorted, the root-level file names the earlier
 // Python tool's partial aggregate covers: config.json, mm_projector.bin,

@@ -29,21 +29,27 @@ type Source struct {
 	Home string
 }
 
-// Selection names the rule that chose the files.
-type Selection string
+// FileRule names the rule that chose the files (Result.Selection).
+type FileRule string
+
+// Selection is the former name of FileRule.
+//
+// Deprecated: use FileRule; core.Selection is a model selection, which
+// this is not.
+type Selection = FileRule
 
 // The three selection rules, in contract order.
 const (
-	FromManifest Selection = "manifest"       // artifacts.files under the model folder
-	FromDownload Selection = "download_files" // download_files under download_path
-	FromWalk     Selection = "walk"           // every regular file under model_path
+	FromManifest FileRule = "manifest"       // artifacts.files under the model folder
+	FromDownload FileRule = "download_files" // download_files under download_path
+	FromWalk     FileRule = "walk"           // every regular file under model_path
 )
 
 // plan is what Collect will do: hash paths (or walk, when paths is nil)
 // under root.
 type plan struct {
 	root  string
-	sel   Selection
+	sel   FileRule
 	paths []string
 }
 
