@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/imageworks-ai/loader/core/artifact"
 	"github.com/imageworks-ai/loader/core/registry"
@@ -232,9 +231,10 @@ func artifactFiles(fs []registry.ArtifactFile) []artifact.File {
 	return out
 }
 
-// timestamp is now in RFC 3339, UTC, second precision.
+// timestamp is now as the registry writes timestamps
+// (registry.FormatTimestamp).
 func (l *Loader) timestamp() string {
-	return l.opts.Now().UTC().Truncate(time.Second).Format(time.RFC3339)
+	return registry.FormatTimestamp(l.opts.Now())
 }
 
 // setArtifacts stores a hashing result as the entry's artifacts.
