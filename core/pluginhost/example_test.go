@@ -23,7 +23,7 @@ func Example() {
 		LockFile: "configs/plugins.lock.json", // pins plugins when it exists
 	})
 	defer h.Close()
-	h.CloseWhenDone(ctx)
+	context.AfterFunc(ctx, func() { _ = h.Close() })
 
 	b, err := h.Backend(ctx, "vllm")
 	var pe *pluginhost.PluginError

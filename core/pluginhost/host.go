@@ -282,6 +282,9 @@ func (h *Host) Close() error {
 // CloseWhenDone closes the Host when ctx is done, so that cancelling ctx
 // (for example a context cancelled on SIGINT or SIGTERM) kills every
 // plugin. Calling stop prevents that; it reports whether it did.
+//
+// Deprecated: nothing calls it; core.Loader closes its Host itself. Use
+// context.AfterFunc(ctx, func() { h.Close() }).
 func (h *Host) CloseWhenDone(ctx context.Context) (stop func() bool) {
 	return context.AfterFunc(ctx, func() { _ = h.Close() })
 }

@@ -43,14 +43,14 @@ const (
 )
 
 // fakeHost starts plugin "parent" and waits for SIGINT or SIGTERM, closing
-// the Host the way the CLI does: CloseWhenDone on the signal context, and
-// a deferred Close on the way out.
+// the Host the way the CLI's loader does: context.AfterFunc on the signal
+// context, and a deferred Close on the way out.
 func fakeHost(dir string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	h := New(Options{Dirs: []string{dir}, ExecutableDir: dir})
 	defer h.Close()
-	h.CloseWhenDone(ctx)
+	context.AfterFunc(ctx, func() { _ = h.Close() })
 	if _, err := h.Backend(ctx, "parent"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
