@@ -31,7 +31,7 @@ func TestFIFOInPlaceOfRegistryFiles(t *testing.T) {
 	}{
 		{name: registry.CuratedFile},
 		{name: registry.DiscoveredFile},
-		{name: registry.LockFile},
+		{name: registry.FlockFile},
 		{name: registry.SplitMarkerFile},
 		{name: registry.SnapshotFile, legacy: true},
 		{name: "single.json", single: true},
@@ -46,7 +46,7 @@ func TestFIFOInPlaceOfRegistryFiles(t *testing.T) {
 			}
 			fifo := filepath.Join(dir, tc.name)
 			safefiletest.MkFIFO(t, fifo)
-			if tc.name == registry.LockFile {
+			if tc.name == registry.FlockFile {
 				// Reading needs no lock; a save does.
 				r := mustOpen(t, dir, registry.Options{})
 				if err := r.Update(context.Background(), r.Entries(context.Background())[0].Name(), func(ed *registry.Edit) error {
@@ -101,7 +101,7 @@ func TestDanglingLayerLinkIsAnError(t *testing.T) {
 func TestSymlinkedLockFileIsNotFollowed(t *testing.T) {
 	dir := corpusDir(t)
 	target := filepath.Join(t.TempDir(), "elsewhere.lock")
-	lock := path(dir, registry.LockFile)
+	lock := path(dir, registry.FlockFile)
 	if err := os.Symlink(target, lock); err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestSaveLogsThatItWaits(t *testing.T) {
 	if err := r.Update(context.Background(), "a", func(ed *registry.Edit) error { return ed.Set(true, "deprecated") }); err != nil {
 		t.Fatal(err)
 	}
-	holder := flock.New(path(dir, registry.LockFile))
+	holder := flock.New(path(dir, registry.FlockFile))
 	if err := holder.Lock(); err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestSaveLogsThatItWaits(t *testing.T) {
 			t.Fatalf("log = %q, want a message that the save waits for the lock", buf.String())
 		}
 	}
-	if !strings.Contains(buf.String(), registry.LockFile) {
+	if !strings.Contains(buf.String(), registry.FlockFile) {
 		t.Errorf("log = %q, want the lock file named", buf.String())
 	}
 	holder.Unlock()

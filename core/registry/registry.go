@@ -24,8 +24,15 @@ const (
 	DiscoveredFile = "model_registry.discovered.json"
 	SnapshotFile   = "model_registry.json"
 	BackupFile     = "model_registry.backup.pre_split.json"
-	LockFile       = ".model_registry.lock"
+	// FlockFile is the registry's write lock: an empty file a writer
+	// holds an flock on while it saves. "Lock" alone means a version lock.
+	FlockFile = ".model_registry.lock"
 )
+
+// LockFile is the former name of FlockFile.
+//
+// Deprecated: use FlockFile; "lock" alone means a version lock.
+const LockFile = FlockFile
 
 // Options configure Open and OpenFile.
 type Options struct {
@@ -236,7 +243,7 @@ func (r *Registry) lockPath() string {
 	if r.single != "" {
 		return filepath.Join(r.dir, "."+filepath.Base(r.single)+".lock")
 	}
-	return r.path(LockFile)
+	return r.path(FlockFile)
 }
 
 // readLayers reads the layers, the two concurrently in layered mode.

@@ -440,13 +440,13 @@ func TestSaveHonoursContext(t *testing.T) {
 	if err := r.Update(context.Background(), "a", func(ed *registry.Edit) error { return ed.Set(true, "deprecated") }); err != nil {
 		t.Fatal(err)
 	}
-	holder := flock.New(path(dir, registry.LockFile))
+	holder := flock.New(path(dir, registry.FlockFile))
 	if err := holder.Lock(); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if err := r.Save(ctx); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), registry.LockFile) {
+	if err := r.Save(ctx); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), registry.FlockFile) {
 		t.Errorf("Save() with the lock held = %v, want a deadline error naming the lock file", err)
 	}
 	if got := string(readFile(t, path(dir, registry.DiscoveredFile))); got != editDiscovered {
@@ -553,7 +553,7 @@ func TestSaveWaitingForLockDoesNotBlockReaders(t *testing.T) {
 	if err := r.Update(context.Background(), "a", func(ed *registry.Edit) error { return ed.Set(true, "deprecated") }); err != nil {
 		t.Fatal(err)
 	}
-	holder := flock.New(path(dir, registry.LockFile))
+	holder := flock.New(path(dir, registry.FlockFile))
 	if err := holder.Lock(); err != nil {
 		t.Fatal(err)
 	}

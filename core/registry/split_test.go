@@ -55,7 +55,7 @@ func checkSplitDone(t *testing.T, dir string, r *registry.Registry) {
 	hidden, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
 	for _, n := range append(names, hidden...) {
 		switch filepath.Base(n) {
-		case registry.CuratedFile, registry.DiscoveredFile, registry.SnapshotFile, registry.BackupFile, registry.LockFile:
+		case registry.CuratedFile, registry.DiscoveredFile, registry.SnapshotFile, registry.BackupFile, registry.FlockFile:
 		default:
 			t.Errorf("stray file after the split: %s", filepath.Base(n))
 		}
