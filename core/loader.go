@@ -222,9 +222,9 @@ func (l *Loader) pluginLockPath() string { return pluginLockPath(l.opts) }
 // pluginLockPath is plugins.lock.json beside the registry opts names.
 func pluginLockPath(opts Options) string {
 	if opts.RegistryFile != "" {
-		return filepath.Join(filepath.Dir(opts.RegistryFile), PluginLockFile)
+		return filepath.Join(filepath.Dir(opts.RegistryFile), PluginPinFile)
 	}
-	return filepath.Join(opts.registryDir(), PluginLockFile)
+	return filepath.Join(opts.registryDir(), PluginPinFile)
 }
 
 // defaultRegistryDir is the registry directory when Options names none.
@@ -233,9 +233,14 @@ const defaultRegistryDir = "configs"
 // defaultGetenv reads the process environment.
 func defaultGetenv(k string) string { return os.Getenv(k) }
 
-// PluginLockFile is the name of the plugin trust file in the registry
-// directory.
-const PluginLockFile = pluginhost.LockFileName
+// PluginPinFile is the name of the plugin pin file (plugins.lock.json,
+// written by LockPlugins) in the registry directory.
+const PluginPinFile = pluginhost.PinFileName
+
+// PluginLockFile is the former name of PluginPinFile.
+//
+// Deprecated: use PluginPinFile; "lock" alone means a version lock.
+const PluginLockFile = PluginPinFile
 
 // Plugins lists every plugin found on the search path, with what each
 // says of itself and any problem (each is started to ask), and, with the

@@ -87,9 +87,9 @@ func TestPluginHostOptions(t *testing.T) {
 		opts Options
 		want string
 	}{
-		{Options{}, filepath.Join("configs", PluginLockFile)},
-		{Options{RegistryDir: "reg"}, filepath.Join("reg", PluginLockFile)},
-		{Options{RegistryDir: "reg", RegistryFile: filepath.Join("x", "r.json")}, filepath.Join("x", PluginLockFile)},
+		{Options{}, filepath.Join("configs", PluginPinFile)},
+		{Options{RegistryDir: "reg"}, filepath.Join("reg", PluginPinFile)},
+		{Options{RegistryDir: "reg", RegistryFile: filepath.Join("x", "r.json")}, filepath.Join("x", PluginPinFile)},
 	}
 	for _, tt := range tests {
 		if got := PluginHostOptions(tt.opts).LockFile; got != tt.want {

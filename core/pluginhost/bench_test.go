@@ -46,7 +46,7 @@ func BenchmarkColdStart(b *testing.B) {
 // hashed by the host and again by go-plugin's SecureConfig).
 func BenchmarkColdStartPinned(b *testing.B) {
 	dir := installPlugins(b, ExecutablePrefix+"good")
-	lockPath := b.TempDir() + "/" + LockFileName
+	lockPath := b.TempDir() + "/" + PinFileName
 	h := newTestHost(b, nil, dir)
 	if err := h.WriteLock(context.Background(), lockPath); err != nil {
 		b.Fatal(err)

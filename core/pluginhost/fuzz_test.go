@@ -39,11 +39,11 @@ func FuzzLockFile(f *testing.F) {
 	f.Add([]byte(`{"format":1,"plugins":{}}`))
 	f.Add([]byte(`{"format":2}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		path := filepath.Join(t.TempDir(), LockFileName)
+		path := filepath.Join(t.TempDir(), PinFileName)
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		lf, err := ReadLockFile(context.Background(), path)
+		lf, err := ReadPinFile(context.Background(), path)
 		if err != nil {
 			return
 		}
@@ -54,12 +54,12 @@ func FuzzLockFile(f *testing.F) {
 		if err := os.WriteFile(path, out, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		again, err := ReadLockFile(context.Background(), path)
+		again, err := ReadPinFile(context.Background(), path)
 		if err != nil {
-			t.Fatalf("ReadLockFile(Marshal()) = %v", err)
+			t.Fatalf("ReadPinFile(Marshal()) = %v", err)
 		}
 		if !reflect.DeepEqual(lf, again) {
-			t.Errorf("ReadLockFile(Marshal(x)) = %+v, want %+v", again, lf)
+			t.Errorf("ReadPinFile(Marshal(x)) = %+v, want %+v", again, lf)
 		}
 		if out2, _ := again.Marshal(); !bytes.Equal(out, out2) {
 			t.Errorf("Marshal() is not stable:\n%s\n%s", out, out2)

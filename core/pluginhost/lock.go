@@ -17,8 +17,29 @@ import (
 	"github.com/imageworks-ai/loader/sdk"
 )
 
-// LockFileName is the name of the plugin lock file in the registry folder.
-const LockFileName = "plugins.lock.json"
+// PinFileName is the name of the plugin pin file (plugins.lock.json) in
+// the registry folder. "Lock" alone means a model's version lock.
+const PinFileName = "plugins.lock.json"
+
+// LockFileName is the former name of PinFileName.
+//
+// Deprecated: use PinFileName.
+const LockFileName = PinFileName
+
+// LockFile is the former name of PinFile.
+//
+// Deprecated: use PinFile.
+type LockFile = PinFile
+
+// LockedPlugin is the former name of PinnedPlugin.
+//
+// Deprecated: use PinnedPlugin.
+type LockedPlugin = PinnedPlugin
+
+// ReadLockFile is the former name of ReadPinFile.
+//
+// Deprecated: use ReadPinFile.
+func ReadLockFile(ctx context.Context, path string) (*PinFile, error) { return ReadPinFile(ctx, path) }
 
 // lockFormat is the lock file's format version.
 const lockFormat = 1
@@ -26,18 +47,18 @@ const lockFormat = 1
 // relockHint ends every message about an untrusted plugin.
 const relockHint = "if you trust the installed plugins, run imageworks-loader plugins lock"
 
-// LockFile is the content of plugins.lock.json: what each backend plugin
+// PinFile is the content of plugins.lock.json: what each backend plugin
 // binary must hash to, per platform. Maps marshal with sorted keys, so the
 // JSON is stable.
-type LockFile struct {
+type PinFile struct {
 	// Format is the file's format version, 1.
 	Format int `json:"format"`
 	// Plugins maps a backend name to its pins.
-	Plugins map[string]LockedPlugin `json:"plugins"`
+	Plugins map[string]PinnedPlugin `json:"plugins"`
 }
 
-// LockedPlugin pins one backend plugin.
-type LockedPlugin struct {
+// PinnedPlugin pins one backend plugin.
+type PinnedPlugin struct {
 	// Version is the version the plugin's Info gave when it was locked.
 	Version string `json:"version"`
 	// SHA256 maps GOOS/GOARCH (such as linux/amd64) to the hex SHA-256 of
@@ -48,7 +69,7 @@ type LockedPlugin struct {
 // platform returns this host's GOOS/GOARCH key in the lock file.
 func platform() string { return runtime.GOOS + "/" + runtime.GOARCH }
 
-// ReadLockFile reads and checks the lock file at path. Errors wrap
+// ReadPinFile reads and checks the plugin pin file at path. Errors wrap
 // fs.ErrNotExist when nothing by that name exists, and ctx's error when
 // ctx is done before it is read; a file that is not a valid format-1 lock
 // file is an error naming it (wrapping the JSON decoder's error when the
@@ -56,7 +77,7 @@ func platform() string { return runtime.GOOS + "/" + runtime.GOARCH }
 // file that is not regular is an error naming it that does not wrap
 // fs.ErrNotExist: the file is there but cannot be read, so pinning fails
 // closed. Reading never blocks.
-func ReadLockFile(ctx context.Context, path string) (*LockFile, error) {
+func ReadPinFile(ctx context.Context, path string) (*PinFile, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("reading plugin lock file %s: %w", path, err)
 	}
@@ -64,7 +85,7 @@ func ReadLockFile(ctx context.Context, path string) (*LockFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading plugin lock file: %w", err)
 	}
-	var lf LockFile
+	var lf PinFile
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&lf); err != nil {
@@ -81,15 +102,15 @@ func ReadLockFile(ctx context.Context, path string) (*LockFile, error) {
 		}
 	}
 	if lf.Plugins == nil {
-		lf.Plugins = map[string]LockedPlugin{}
+		lf.Plugins = map[string]PinnedPlugin{}
 	}
 	return &lf, nil
 }
 
 // Marshal returns the lock file as indented JSON with sorted keys and a
-// final newline. Its error is encoding/json's, which a LockFile (strings
+// final newline. Its error is encoding/json's, which a PinFile (strings
 // and maps of strings) never gives in practice.
-func (lf *LockFile) Marshal() ([]byte, error) {
+func (lf *PinFile) Marshal() ([]byte, error) {
 	data, err := json.MarshalIndent(lf, "", "  ")
 	if err != nil {
 		return nil, err
@@ -106,7 +127,7 @@ func (h *Host) checkTrust(ctx context.Context, name string) ([]byte, error) {
 	if h.opts.LockFile == "" {
 		return nil, nil
 	}
-	lf, err := ReadLockFile(ctx, h.opts.LockFile)
+	lf, err := ReadPinFile(ctx, h.opts.LockFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -187,10 +208,10 @@ func (h *Host) WriteLock(ctx context.Context, path string) error {
 	if h.configErr != nil {
 		return h.configErr
 	}
-	old, err := ReadLockFile(ctx, path)
+	old, err := ReadPinFile(ctx, path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		old = &LockFile{Format: lockFormat, Plugins: map[string]LockedPlugin{}}
+		old = &PinFile{Format: lockFormat, Plugins: map[string]PinnedPlugin{}}
 	case err != nil:
 		return fmt.Errorf("writing plugin lock file: %w (fix or remove it)", err)
 	}
@@ -248,9 +269,9 @@ func (h *Host) pinAll(ctx context.Context, winners []candidate) ([]pin, error) {
 // relock returns old with this platform's pins replaced by pins: pins for
 // other platforms stay while the version stays the same, and this
 // platform's pin of a backend not in pins is dropped.
-func relock(old *LockFile, pins []pin) *LockFile {
+func relock(old *PinFile, pins []pin) *PinFile {
 	plat := platform()
-	next := &LockFile{Format: lockFormat, Plugins: map[string]LockedPlugin{}}
+	next := &PinFile{Format: lockFormat, Plugins: map[string]PinnedPlugin{}}
 	for name, p := range old.Plugins {
 		rest := map[string]string{}
 		for k, v := range p.SHA256 {
@@ -259,13 +280,13 @@ func relock(old *LockFile, pins []pin) *LockFile {
 			}
 		}
 		if len(rest) > 0 {
-			next.Plugins[name] = LockedPlugin{Version: p.Version, SHA256: rest}
+			next.Plugins[name] = PinnedPlugin{Version: p.Version, SHA256: rest}
 		}
 	}
 	for _, pn := range pins {
 		p, ok := next.Plugins[pn.name]
 		if !ok || p.Version != pn.version {
-			p = LockedPlugin{Version: pn.version, SHA256: map[string]string{}}
+			p = PinnedPlugin{Version: pn.version, SHA256: map[string]string{}}
 		}
 		p.SHA256[plat] = pn.sum
 		next.Plugins[pn.name] = p

@@ -28,7 +28,7 @@ func sha256File(t *testing.T, path string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func writeLock(t *testing.T, path string, lf LockFile) {
+func writeLock(t *testing.T, path string, lf PinFile) {
 	t.Helper()
 	data, err := json.Marshal(lf)
 	if err != nil {
@@ -42,11 +42,11 @@ func writeLock(t *testing.T, path string, lf LockFile) {
 func TestWriteLock(t *testing.T) {
 	t.Parallel()
 	dir := installPlugins(t, ExecutablePrefix+"good", ExecutablePrefix+"alpha")
-	lockPath := filepath.Join(t.TempDir(), LockFileName)
+	lockPath := filepath.Join(t.TempDir(), PinFileName)
 	const other = "plan9/386"
 	plat := platform()
 	fake := strings.Repeat("ab", 32)
-	writeLock(t, lockPath, LockFile{Format: 1, Plugins: map[string]LockedPlugin{
+	writeLock(t, lockPath, PinFile{Format: 1, Plugins: map[string]PinnedPlugin{
 		"good":  {Version: "1.2.3", SHA256: map[string]string{other: fake, plat: fake}}, // same version: keep plan9
 		"alpha": {Version: "0.9.0", SHA256: map[string]string{other: fake}},             // new version: drop plan9
 		"gone":  {Version: "0.1.0", SHA256: map[string]string{other: fake, plat: fake}}, // not installed here
@@ -112,7 +112,7 @@ func TestWriteLock(t *testing.T) {
 func TestWriteLockRefusesBrokenPlugins(t *testing.T) {
 	t.Parallel()
 	dir := installPlugins(t, ExecutablePrefix+"good", ExecutablePrefix+"crash")
-	lockPath := filepath.Join(t.TempDir(), LockFileName)
+	lockPath := filepath.Join(t.TempDir(), PinFileName)
 	h := newTestHost(t, nil, dir)
 	err := h.WriteLock(context.Background(), lockPath)
 	if !errors.Is(err, ErrPluginCrashed) || !strings.Contains(err.Error(), "crash") {
@@ -127,23 +127,23 @@ func TestPinning(t *testing.T) {
 	plat := platform()
 	tests := []struct {
 		name    string
-		lock    func(sum string) *LockFile // nil: no lock file
-		raw     string                     // written instead when set
-		wantErr string                     // "" = the plugin runs
-		wantAs  any                        // a target errors.As must find, if set
+		lock    func(sum string) *PinFile // nil: no lock file
+		raw     string                    // written instead when set
+		wantErr string                    // "" = the plugin runs
+		wantAs  any                       // a target errors.As must find, if set
 	}{
 		{name: "no lock file"},
-		{name: "listed", lock: func(sum string) *LockFile {
-			return &LockFile{Format: 1, Plugins: map[string]LockedPlugin{"good": {Version: "1.2.3", SHA256: map[string]string{plat: sum}}}}
+		{name: "listed", lock: func(sum string) *PinFile {
+			return &PinFile{Format: 1, Plugins: map[string]PinnedPlugin{"good": {Version: "1.2.3", SHA256: map[string]string{plat: sum}}}}
 		}},
-		{name: "not listed", lock: func(string) *LockFile {
-			return &LockFile{Format: 1, Plugins: map[string]LockedPlugin{}}
+		{name: "not listed", lock: func(string) *PinFile {
+			return &PinFile{Format: 1, Plugins: map[string]PinnedPlugin{}}
 		}, wantErr: "does not list backend good"},
-		{name: "hash changed", lock: func(string) *LockFile {
-			return &LockFile{Format: 1, Plugins: map[string]LockedPlugin{"good": {SHA256: map[string]string{plat: strings.Repeat("0", 64)}}}}
+		{name: "hash changed", lock: func(string) *PinFile {
+			return &PinFile{Format: 1, Plugins: map[string]PinnedPlugin{"good": {SHA256: map[string]string{plat: strings.Repeat("0", 64)}}}}
 		}, wantErr: "pins 0000"},
-		{name: "other platform only", lock: func(sum string) *LockFile {
-			return &LockFile{Format: 1, Plugins: map[string]LockedPlugin{"good": {SHA256: map[string]string{"plan9/386": sum}}}}
+		{name: "other platform only", lock: func(sum string) *PinFile {
+			return &PinFile{Format: 1, Plugins: map[string]PinnedPlugin{"good": {SHA256: map[string]string{"plan9/386": sum}}}}
 		}, wantErr: "no SHA-256 of backend good for " + plat},
 		{name: "unreadable lock", raw: `{"format": 1, "plugins": {"good": {"sha256": {"x": "not hex"}}}}`, wantErr: "not a hex SHA-256"},
 		{name: "unknown format", raw: `{"format": 2, "plugins": {}}`, wantErr: "format 2"},
@@ -154,7 +154,7 @@ func TestPinning(t *testing.T) {
 			t.Parallel()
 			dir := installPlugins(t, ExecutablePrefix+"good")
 			out := filepath.Join(t.TempDir(), "out")
-			lockPath := filepath.Join(t.TempDir(), LockFileName)
+			lockPath := filepath.Join(t.TempDir(), PinFileName)
 			switch {
 			case tt.raw != "":
 				if err := os.WriteFile(lockPath, []byte(tt.raw), 0o644); err != nil {
@@ -197,7 +197,7 @@ func TestPinnedBinaryChanged(t *testing.T) {
 	path := filepath.Join(dir, ExecutablePrefix+"good")
 	copyFile(t, path)
 	out := filepath.Join(t.TempDir(), "out")
-	lockPath := filepath.Join(t.TempDir(), LockFileName)
+	lockPath := filepath.Join(t.TempDir(), PinFileName)
 	if err := newTestHost(t, nil, dir).WriteLock(context.Background(), lockPath); err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func copyFile(t *testing.T, dst string) {
 
 // A failure to hash the binary after the lock check stays matchable.
 func TestMismatchKeepsCause(t *testing.T) {
-	h := New(Options{LockFile: filepath.Join(t.TempDir(), LockFileName)})
+	h := New(Options{LockFile: filepath.Join(t.TempDir(), PinFileName)})
 	missing := filepath.Join(t.TempDir(), ExecutablePrefix+"gone")
 	err := h.mismatch(missing, make([]byte, 32))
 	if !errors.Is(err, ErrPluginUntrusted) || !errors.Is(err, fs.ErrNotExist) {
@@ -262,9 +262,9 @@ func TestMismatchKeepsCause(t *testing.T) {
 func TestCancelledContext(t *testing.T) {
 	t.Parallel()
 	dir := installPlugins(t, ExecutablePrefix+"good")
-	lockPath := filepath.Join(t.TempDir(), LockFileName)
-	writeLock(t, lockPath, LockFile{Format: 1, Plugins: map[string]LockedPlugin{}})
-	newLock := filepath.Join(t.TempDir(), LockFileName)
+	lockPath := filepath.Join(t.TempDir(), PinFileName)
+	writeLock(t, lockPath, PinFile{Format: 1, Plugins: map[string]PinnedPlugin{}})
+	newLock := filepath.Join(t.TempDir(), PinFileName)
 	out := filepath.Join(t.TempDir(), "out")
 	h := newTestHost(t, testEnv{envOut: out}, dir)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -273,7 +273,7 @@ func TestCancelledContext(t *testing.T) {
 		name string
 		call func() error
 	}{
-		{"ReadLockFile", func() error { _, err := ReadLockFile(ctx, lockPath); return err }},
+		{"ReadPinFile", func() error { _, err := ReadPinFile(ctx, lockPath); return err }},
 		{"Find", func() error { _, err := h.Find(ctx, "good"); return err }},
 		{"List", func() error { _, err := h.List(ctx); return err }},
 		{"WriteLock", func() error { return h.WriteLock(ctx, newLock) }},
@@ -296,8 +296,8 @@ func TestCancelledContext(t *testing.T) {
 // TestCheckTrustCancelledIsNotDistrust: a start cancelled while reading the
 // lock file reports the cancellation, not an untrusted plugin.
 func TestCheckTrustCancelledIsNotDistrust(t *testing.T) {
-	lockPath := filepath.Join(t.TempDir(), LockFileName)
-	writeLock(t, lockPath, LockFile{Format: 1, Plugins: map[string]LockedPlugin{}})
+	lockPath := filepath.Join(t.TempDir(), PinFileName)
+	writeLock(t, lockPath, PinFile{Format: 1, Plugins: map[string]PinnedPlugin{}})
 	h := New(Options{LockFile: lockPath})
 	defer h.Close()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -39,7 +39,7 @@ func TestPinningFailsClosed(t *testing.T) {
 			t.Parallel()
 			dir := installPlugins(t, ExecutablePrefix+"good")
 			out := filepath.Join(t.TempDir(), "out")
-			lockPath := filepath.Join(t.TempDir(), LockFileName)
+			lockPath := filepath.Join(t.TempDir(), PinFileName)
 			tc.setup(t, lockPath)
 			h := newTestHost(t, testEnv{envOut: out}, dir)
 			h.opts.LockFile = lockPath
