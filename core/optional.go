@@ -27,14 +27,6 @@ func callListModels(ctx context.Context, b sdk.Backend, name string, req sdk.Lis
 	return impl.ListModels(ctx, req)
 }
 
-func callProbeVision(ctx context.Context, b sdk.Backend, name string, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
-	impl, err := optional[sdk.VisionProber](b, name, sdk.CallProbeVision)
-	if err != nil {
-		return sdk.ProbeResult{}, err
-	}
-	return impl.ProbeVision(ctx, req)
-}
-
 func callArtifacts(ctx context.Context, b sdk.Backend, name string, req sdk.ArtifactsRequest) (sdk.ArtifactSet, error) {
 	impl, err := optional[sdk.ArtifactLister](b, name, sdk.CallArtifacts)
 	if err != nil {

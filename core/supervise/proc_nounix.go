@@ -12,8 +12,6 @@ func (s *Supervisor) alive(State) bool { return false }
 
 func (s *Supervisor) stop(State) {}
 
-func groupGone(int) bool { return true }
-
 func newSession(*exec.Cmd) {}
 
 func supported(context.Context) error { return ErrUnsupported }

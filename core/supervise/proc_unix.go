@@ -4,7 +4,6 @@ package supervise
 
 import (
 	"context"
-	"errors"
 	"math"
 	"os"
 	"os/exec"
@@ -70,11 +69,6 @@ func (s *Supervisor) waitGone(st State, d time.Duration) bool {
 		time.Sleep(min(s.opts.PollInterval, 20*time.Millisecond))
 	}
 	return true
-}
-
-// groupGone reports whether no process is left in group pgid.
-func groupGone(pgid int) bool {
-	return errors.Is(syscall.Kill(-pgid, 0), syscall.ESRCH)
 }
 
 // newSession makes cmd the leader of a new session and process group, so

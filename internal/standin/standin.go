@@ -217,9 +217,6 @@ func start(kind Kind, cfg Config, ln net.Listener) *Server {
 	return s
 }
 
-// Kind returns the server kind copied.
-func (s *Server) Kind() Kind { return s.kind }
-
 // Endpoint returns the OpenAI-compatible base URL, URL + "/v1".
 func (s *Server) Endpoint() string { return s.URL + "/v1" }
 
