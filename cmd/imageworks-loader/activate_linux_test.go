@@ -23,20 +23,14 @@ import (
 // TestActivateWaitShownOnlyOnTerminal: while activate waits for the
 // server, a terminal's stderr shows the wait; any other stderr stays empty.
 func TestActivateWaitShownOnlyOnTerminal(t *testing.T) {
-	python, err := exec.LookPath("python3")
+	// testscript.Main has put the stand-in vllm (this test binary, taking
+	// the real flags) on PATH; wrap it in a vllm that is slow to start.
+	standinVLLM, err := exec.LookPath("vllm")
 	if err != nil {
-		t.Skip("needs python3 as a stand-in server")
+		t.Fatalf("the stand-in vllm is not on PATH: %v", err)
 	}
 	dir := t.TempDir()
-	// A "vllm" that is slow to start, then serves /health from a folder.
-	www := filepath.Join(dir, "www")
-	if err := os.MkdirAll(www, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(www, "health"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	script := "#!/bin/sh\n# vllm serve PATH --host H --port P ...\nsleep 0.4\ncd " + www + " && exec " + python + " -m http.server \"$6\" --bind \"$4\"\n"
+	script := "#!/bin/sh\nsleep 0.4\nexec " + standinVLLM + " \"$@\"\n"
 	bin := filepath.Join(dir, "bin")
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		t.Fatal(err)

@@ -69,7 +69,7 @@ func TestStatePath(t *testing.T) {
 
 func TestAliveNeedsTheStartTime(t *testing.T) {
 	if runtime.GOOS != "linux" {
-		t.Skip("start times come from /proc")
+		t.Skipf("start times come from /proc, which %s does not have", runtime.GOOS)
 	}
 	ticks, ok := procStart(os.Getpid())
 	if !ok || ticks == 0 {
@@ -93,7 +93,7 @@ func TestAliveNeedsTheStartTime(t *testing.T) {
 
 func TestGPUMemory(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("shell script")
+		t.Skipf("the fake nvidia-smi is a shell script, which %s cannot run", runtime.GOOS)
 	}
 	dir := t.TempDir()
 	t.Setenv("PATH", dir)
