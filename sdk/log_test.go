@@ -2,10 +2,14 @@ package sdk
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imageworks-ai/loader/sdk/internal/wire"
 )
 
 func TestNewLoggerShape(t *testing.T) {
@@ -63,5 +67,19 @@ func TestNewLoggerLevels(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
 			t.Errorf("newSlogLogger(level %q) emitted %v, want %v", tc.env, got, tc.want)
 		}
+	}
+}
+
+// TestNewLoggerReadsLevel: NewLogger takes its level from the variable the
+// host sets.
+func TestNewLoggerReadsLevel(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv(wire.LogLevelEnv, "error")
+	if l := NewLogger(); l.Enabled(ctx, slog.LevelWarn) || !l.Enabled(ctx, slog.LevelError) {
+		t.Errorf("%s=error: warn enabled %v, error enabled %v; want false, true", wire.LogLevelEnv, l.Enabled(ctx, slog.LevelWarn), l.Enabled(ctx, slog.LevelError))
+	}
+	t.Setenv(wire.LogLevelEnv, "")
+	if l := NewLogger(); l.Enabled(ctx, slog.LevelDebug) || !l.Enabled(ctx, slog.LevelInfo) {
+		t.Error("no level set: want info and above")
 	}
 }

@@ -85,9 +85,6 @@ func sameKey(a, b []byte) bool {
 	return jsonraw.Unquote(a) == jsonraw.Unquote(b)
 }
 
-// key returns the decoded key.
-func (m kv) key() string { return jsonraw.Unquote(m.tok) }
-
 // appendKey appends the key token the reference way.
 func appendKey(dst, tok []byte) []byte {
 	if plainKey(tok) {
@@ -132,13 +129,9 @@ func keyHash(tok []byte) uint8 {
 	return uint8(h ^ h>>8 ^ h>>16 ^ h>>24)
 }
 
-// lookup finds key tok in ms. hint is where the previous lookup matched;
-// objects whose keys come in the same order are searched in one pass.
-func lookup(ms []kv, tok []byte) ([]byte, bool) {
-	h := -1
-	return lookupHint(ms, tok, &h)
-}
-
+// lookupHint finds key tok in ms. hint is where the previous lookup
+// matched; objects whose keys come in the same order are searched in one
+// pass.
 func lookupHint(ms []kv, tok []byte, hint *int) ([]byte, bool) {
 	n := len(ms)
 	for j := range n {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"image/color"
 	"net"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -271,4 +272,13 @@ func TestProbeVisionErrors(t *testing.T) {
 	if _, err := New().ProbeVision(context.Background(), sdk.ProbeRequest{Endpoint: s.Endpoint(), ModelID: "internvl", Image: []byte("plain text")}); !errors.Is(err, sdk.ErrBadRequest) {
 		t.Errorf("ProbeVision(text) = %v, want ErrBadRequest", err)
 	}
+}
+
+// TestClientOptions: WithHTTPClient's client makes every request, and
+// WithClock's clock measures the latency.
+func TestClientOptions(t *testing.T) {
+	s := newLMDeploy(t, standin.Config{})
+	standin.CheckClientOptions(t, s, func(hc *http.Client, now func() time.Time) (sdk.HealthStatus, error) {
+		return New(WithHTTPClient(hc), WithClock(now)).Health(context.Background(), sdk.HealthRequest{Endpoint: s.Endpoint()})
+	})
 }

@@ -344,3 +344,12 @@ func TestProbeVisionErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestClientOptions: WithHTTPClient's client makes every request, and
+// WithClock's clock measures the latency.
+func TestClientOptions(t *testing.T) {
+	s := newOllama(t, standin.Config{})
+	standin.CheckClientOptions(t, s, func(hc *http.Client, now func() time.Time) (sdk.HealthStatus, error) {
+		return New(WithHTTPClient(hc), WithClock(now)).Health(context.Background(), sdk.HealthRequest{Endpoint: s.Endpoint()})
+	})
+}

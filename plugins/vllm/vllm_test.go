@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"net"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -360,4 +361,13 @@ func TestProbeVisionFromEntry(t *testing.T) {
 	if err != nil || !res.VisionOK || res.Model != "qwen-vl" {
 		t.Errorf("ProbeVision(entry only) = %+v, %v, want vision from qwen-vl at the entry's endpoint", res, err)
 	}
+}
+
+// TestClientOptions: WithHTTPClient's client makes every request, and
+// WithClock's clock measures the latency.
+func TestClientOptions(t *testing.T) {
+	s := newVLLM(t, standin.Config{})
+	standin.CheckClientOptions(t, s, func(hc *http.Client, now func() time.Time) (sdk.HealthStatus, error) {
+		return New(WithHTTPClient(hc), WithClock(now)).Health(context.Background(), sdk.HealthRequest{Endpoint: s.Endpoint()})
+	})
 }

@@ -207,6 +207,27 @@ func TestClientMaxBody(t *testing.T) {
 	}
 }
 
+func TestClientUserAgent(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		opts []Option
+		want string
+	}{
+		{"default", nil, "imageworks-loader"},
+		{"WithUserAgent", []Option{WithUserAgent("my-backend/1.2")}, "my-backend/1.2"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, seen := newServer(t, 200, `{}`)
+			if _, err := NewClient(srv.URL, tt.opts...).Do(context.Background(), http.MethodGet, "/", nil); err != nil {
+				t.Fatal(err)
+			}
+			if got := (*seen)[0].header.Get("User-Agent"); got != tt.want {
+				t.Errorf("User-Agent = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestClientLatency(t *testing.T) {
 	srv, _ := newServer(t, 200, `{}`)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

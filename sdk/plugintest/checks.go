@@ -49,6 +49,22 @@ func checks() []check {
 	}, ruleChecks()...)
 }
 
+// checks returns the checks c asks for after Info: all of them, less the
+// endpoint rules (Resolve) under WithoutEndpointRules.
+func (c config) checks() []check {
+	all := checks()
+	if !c.skipRules {
+		return all
+	}
+	kept := all[:0]
+	for _, ch := range all {
+		if ch.name != "Resolve" {
+			kept = append(kept, ch)
+		}
+	}
+	return kept
+}
+
 // runChecks runs every check as a subtest of t. When Info fails the rest
 // are not run.
 func runChecks(t *testing.T, s *suite) {
@@ -63,10 +79,7 @@ func runChecks(t *testing.T, s *suite) {
 	if infoErr != nil {
 		t.Fatalf("Info() error = %v; no further checks", infoErr)
 	}
-	for _, c := range checks() {
-		if c.name == "Resolve" && cfg.skipRules {
-			continue
-		}
+	for _, c := range cfg.checks() {
 		t.Run(c.name, func(t *testing.T) { report(t, c.run(s)) })
 	}
 }

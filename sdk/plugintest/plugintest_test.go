@@ -3,6 +3,7 @@ package plugintest
 import (
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +107,22 @@ func TestWithName(t *testing.T) {
 	problems, err := s.checkInfo()
 	if err != nil || len(problems) != 1 || !strings.Contains(problems[0], `want "other"`) {
 		t.Errorf("checkInfo() with WithName(other) = %q, %v, want one problem naming %q", problems, err, "other")
+	}
+}
+
+// TestWithoutEndpointRules: the option drops the endpoint-rules check, and
+// only it, so a backend with its own endpoint rules passes the kit.
+func TestWithoutEndpointRules(t *testing.T) {
+	names := func(opts ...Option) []string {
+		var out []string
+		for _, c := range newConfig(opts).checks() {
+			out = append(out, c.name)
+		}
+		return out
+	}
+	all, without := names(), names(WithoutEndpointRules())
+	if !slices.Contains(all, "Resolve") || slices.Contains(without, "Resolve") || len(without) != len(all)-1 {
+		t.Errorf("checks = %q, with WithoutEndpointRules %q: want the same less Resolve", all, without)
 	}
 }
 

@@ -30,17 +30,6 @@ type Record struct {
 	Canon  bool // whitespace inside Raw is the reference layout at array depth 1
 }
 
-// Val returns the value of the last member named key.
-func (r *Record) Val(key string) ([]byte, bool) {
-	for i := len(r.Fields) - 1; i >= 0; i-- {
-		if r.Fields[i].Key == key {
-			f := r.Fields[i]
-			return r.Raw[f.ValStart:f.ValEnd], true
-		}
-	}
-	return nil, false
-}
-
 // SyntaxError is a scan failure at a byte offset.
 type SyntaxError struct {
 	Off int
