@@ -216,11 +216,11 @@ func sdkEntry(e *registry.Entry) sdk.Entry {
 	}
 }
 
-// pluginLockPath is plugins.lock.json beside the registry files.
-func (l *Loader) pluginLockPath() string { return pluginLockPath(l.opts) }
+// pluginPinPath is plugins.lock.json beside the registry files.
+func (l *Loader) pluginPinPath() string { return pluginPinPath(l.opts) }
 
-// pluginLockPath is plugins.lock.json beside the registry opts names.
-func pluginLockPath(opts Options) string {
+// pluginPinPath is plugins.lock.json beside the registry opts names.
+func pluginPinPath(opts Options) string {
 	if opts.RegistryFile != "" {
 		return filepath.Join(filepath.Dir(opts.RegistryFile), PluginPinFile)
 	}
@@ -234,7 +234,7 @@ const defaultRegistryDir = "configs"
 func defaultGetenv(k string) string { return os.Getenv(k) }
 
 // PluginPinFile is the name of the plugin pin file (plugins.lock.json,
-// written by LockPlugins) in the registry directory.
+// written by PinPlugins) in the registry directory.
 const PluginPinFile = pluginhost.PinFileName
 
 // PluginLockFile is the former name of PluginPinFile.
@@ -277,13 +277,19 @@ func (l *Loader) Plugins(ctx context.Context) ([]pluginhost.Plugin, error) {
 	return ps, nil
 }
 
-// LockPlugins writes plugins.lock.json beside the registry, pinning the
-// SHA-256 of every plugin found, and returns its path.
-func (l *Loader) LockPlugins(ctx context.Context) (string, error) {
+// PinPlugins writes the plugin pin file (plugins.lock.json) beside the
+// registry, pinning the SHA-256 of every plugin found, and returns its
+// path.
+func (l *Loader) PinPlugins(ctx context.Context) (string, error) {
 	h, err := l.plugins()
 	if err != nil {
 		return "", err
 	}
-	path := l.pluginLockPath()
-	return path, h.WriteLock(ctx, path)
+	path := l.pluginPinPath()
+	return path, h.WritePinFile(ctx, path)
 }
+
+// LockPlugins is the former name of PinPlugins.
+//
+// Deprecated: use PinPlugins; "lock" alone means a version lock.
+func (l *Loader) LockPlugins(ctx context.Context) (string, error) { return l.PinPlugins(ctx) }

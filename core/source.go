@@ -83,7 +83,7 @@ func PluginHostOptions(opts Options) pluginhost.Options {
 		Dirs:          slices.Clone(opts.PluginDirs),
 		Getenv:        getenv,
 		ExecutableDir: opts.ExecutableDir,
-		LockFile:      pluginLockPath(opts),
+		PinFile:       pluginPinPath(opts),
 		Logger:        log,
 	}
 }

@@ -92,8 +92,8 @@ func TestPluginHostOptions(t *testing.T) {
 		{Options{RegistryDir: "reg", RegistryFile: filepath.Join("x", "r.json")}, filepath.Join("x", PluginPinFile)},
 	}
 	for _, tt := range tests {
-		if got := PluginHostOptions(tt.opts).LockFile; got != tt.want {
-			t.Errorf("PluginHostOptions(%+v).LockFile = %q, want %q", tt.opts, got, tt.want)
+		if got := PluginHostOptions(tt.opts).PinFile; got != tt.want {
+			t.Errorf("PluginHostOptions(%+v).PinFile = %q, want %q", tt.opts, got, tt.want)
 		}
 	}
 	o := PluginHostOptions(Options{PluginDirs: []string{"p"}, ExecutableDir: "e"})

@@ -63,7 +63,7 @@ type lockWritten struct {
 
 // Run writes the plugin lock file.
 func (c *PluginsLockCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
-	path, err := l.LockPlugins(ctx)
+	path, err := l.PinPlugins(ctx)
 	if err != nil {
 		return err
 	}

@@ -135,7 +135,7 @@ func TestFIFOAnywhereFailsFast(t *testing.T) {
 		{"discovered", registry.DiscoveredFile, layers, []string{"list"}},
 		{"legacy", registry.SnapshotFile, func(*testing.T, string) {}, []string{"list"}},
 		{"split marker", registry.SplitMarkerFile, layers, []string{"list"}},
-		{"registry lock", registry.LockFile, layers, []string{"lock", "m"}},
+		{"registry lock", registry.FlockFile, layers, []string{"lock", "m"}},
 		{"plugin lock", "plugins.lock.json", layers, []string{"select", "m"}},
 		{"probe image", "image.png", layers, []string{"probe-vision", "m", "IMAGE"}},
 		{"single file", "single.json", func(*testing.T, string) {}, []string{"--registry-file", "SINGLE", "list"}},

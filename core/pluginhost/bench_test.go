@@ -48,7 +48,7 @@ func BenchmarkColdStartPinned(b *testing.B) {
 	dir := installPlugins(b, ExecutablePrefix+"good")
 	lockPath := b.TempDir() + "/" + PinFileName
 	h := newTestHost(b, nil, dir)
-	if err := h.WriteLock(context.Background(), lockPath); err != nil {
+	if err := h.WritePinFile(context.Background(), lockPath); err != nil {
 		b.Fatal(err)
 	}
 	benchmarkColdStartIn(b, dir, nil, lockPath)
@@ -67,7 +67,7 @@ func benchmarkColdStartIn(b *testing.B, dir string, env testEnv, lockPath string
 	ctx := context.Background()
 	for b.Loop() {
 		h := newTestHost(b, env, dir)
-		h.opts.LockFile = lockPath
+		h.opts.PinFile = lockPath
 		be, err := h.Backend(ctx, "good")
 		if err != nil {
 			b.Fatal(err)

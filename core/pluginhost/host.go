@@ -33,8 +33,12 @@ type Options struct {
 	// ExecutableDir is the folder of the running imageworks-loader; ""
 	// means the folder of os.Executable() (symlinks resolved).
 	ExecutableDir string
-	// LockFile is the plugins.lock.json path; pinning applies when the
-	// file exists. "" disables pinning.
+	// PinFile is the plugin pin file's path (plugins.lock.json); pinning
+	// applies when the file exists. "" disables pinning.
+	PinFile string
+	// LockFile is the former name of PinFile, used when PinFile is "".
+	//
+	// Deprecated: use PinFile; "lock" alone means a version lock.
 	LockFile string
 	// Logger receives the host's and the plugins' logs; nil discards them.
 	// At debug or trace level, plugins log at that level too (unless
@@ -90,6 +94,9 @@ type slot struct {
 // IMAGEWORKS_PLUGIN_START_TIMEOUT or IMAGEWORKS_REATTACH_BACKENDS value is
 // reported by the first Backend or List call.
 func New(opts Options) *Host {
+	if opts.PinFile == "" {
+		opts.PinFile = opts.LockFile // the deprecated name still works
+	}
 	h := &Host{
 		opts:      opts,
 		getenv:    opts.Getenv,

@@ -124,10 +124,10 @@ func (lf *PinFile) Marshal() ([]byte, error) {
 // It does not hash the binary: go-plugin's SecureConfig does that right
 // before the process would start, and mismatch then explains a refusal.
 func (h *Host) checkTrust(ctx context.Context, name string) ([]byte, error) {
-	if h.opts.LockFile == "" {
+	if h.opts.PinFile == "" {
 		return nil, nil
 	}
-	lf, err := ReadPinFile(ctx, h.opts.LockFile)
+	lf, err := ReadPinFile(ctx, h.opts.PinFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -137,15 +137,15 @@ func (h *Host) checkTrust(ctx context.Context, name string) ([]byte, error) {
 	if err != nil {
 		// Fail closed: a lock file that is there but cannot be read or
 		// understood (a dangling link, a FIFO, bad JSON) refuses every plugin.
-		return nil, fmt.Errorf("%w: %w (every plugin is refused until %s is fixed or removed)", ErrPluginUntrusted, err, h.opts.LockFile)
+		return nil, fmt.Errorf("%w: %w (every plugin is refused until %s is fixed or removed)", ErrPluginUntrusted, err, h.opts.PinFile)
 	}
 	p, ok := lf.Plugins[name]
 	if !ok {
-		return nil, fmt.Errorf("%w: %s does not list backend %s; %s", ErrPluginUntrusted, h.opts.LockFile, name, relockHint)
+		return nil, fmt.Errorf("%w: %s does not list backend %s; %s", ErrPluginUntrusted, h.opts.PinFile, name, relockHint)
 	}
 	want, ok := p.SHA256[platform()]
 	if !ok {
-		return nil, fmt.Errorf("%w: %s lists no SHA-256 of backend %s for %s; %s", ErrPluginUntrusted, h.opts.LockFile, name, platform(), relockHint)
+		return nil, fmt.Errorf("%w: %s lists no SHA-256 of backend %s for %s; %s", ErrPluginUntrusted, h.opts.PinFile, name, platform(), relockHint)
 	}
 	return hex.DecodeString(want)
 }
@@ -157,7 +157,7 @@ func (h *Host) mismatch(path string, want []byte) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrPluginUntrusted, err)
 	}
-	return fmt.Errorf("%w: its SHA-256 is %s but %s pins %x; %s", ErrPluginUntrusted, got, h.opts.LockFile, want, relockHint)
+	return fmt.Errorf("%w: its SHA-256 is %s but %s pins %x; %s", ErrPluginUntrusted, got, h.opts.PinFile, want, relockHint)
 }
 
 // fileKey identifies a file's content for the hash cache.
@@ -193,18 +193,23 @@ func (h *Host) fileSHA256(path string) (string, error) {
 	return sum, nil
 }
 
-// WriteLock writes a lock file at path pinning every plugin found (the one
-// used for each backend name; attached plugins are not locked): its Info
-// version and the SHA-256 of its binary for this platform. Pins for other
-// platforms are kept while the version stays the same; this platform's pin
-// of a backend no longer installed is dropped. Plugins are started for Info
-// without checking the old lock file: writing the lock is how a user trusts
-// what is installed.
+// WriteLock is the former name of WritePinFile.
+//
+// Deprecated: use WritePinFile; "lock" alone means a version lock.
+func (h *Host) WriteLock(ctx context.Context, path string) error { return h.WritePinFile(ctx, path) }
+
+// WritePinFile writes a plugin pin file at path pinning every plugin found
+// (the one used for each backend name; attached plugins are not pinned):
+// its Info version and the SHA-256 of its binary for this platform. Pins
+// for other platforms are kept while the version stays the same; this
+// platform's pin of a backend no longer installed is dropped. Plugins are
+// started for Info without checking the old pin file: writing it is how a
+// user trusts what is installed.
 //
 // Nothing is written when a plugin fails to start or answer Info; the error
 // then joins one *PluginError per failing plugin. Other errors: reading an
-// existing lock file that is not valid, writing the file.
-func (h *Host) WriteLock(ctx context.Context, path string) error {
+// existing pin file that is not valid, writing the file.
+func (h *Host) WritePinFile(ctx context.Context, path string) error {
 	if h.configErr != nil {
 		return h.configErr
 	}

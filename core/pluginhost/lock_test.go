@@ -39,7 +39,7 @@ func writeLock(t *testing.T, path string, lf PinFile) {
 	}
 }
 
-func TestWriteLock(t *testing.T) {
+func TestWritePinFile(t *testing.T) {
 	t.Parallel()
 	dir := installPlugins(t, ExecutablePrefix+"good", ExecutablePrefix+"alpha")
 	lockPath := filepath.Join(t.TempDir(), PinFileName)
@@ -54,13 +54,13 @@ func TestWriteLock(t *testing.T) {
 	}})
 
 	h := newTestHost(t, nil, dir)
-	h.opts.LockFile = lockPath
+	h.opts.PinFile = lockPath
 	// Under the old lock, good's hash is wrong: refused.
 	if _, err := h.Backend(context.Background(), "good"); !errors.Is(err, ErrPluginUntrusted) {
 		t.Fatalf("Backend(good) under the old lock error = %v, want ErrPluginUntrusted", err)
 	}
-	if err := h.WriteLock(context.Background(), lockPath); err != nil {
-		t.Fatalf("WriteLock() = %v", err)
+	if err := h.WritePinFile(context.Background(), lockPath); err != nil {
+		t.Fatalf("WritePinFile() = %v", err)
 	}
 	got, err := os.ReadFile(lockPath)
 	if err != nil {
@@ -94,18 +94,18 @@ func TestWriteLock(t *testing.T) {
 }
 `
 	if string(got) != want {
-		t.Errorf("WriteLock() wrote\n%s\nwant\n%s", got, want)
+		t.Errorf("WritePinFile() wrote\n%s\nwant\n%s", got, want)
 	}
 	// The refusal is forgotten once the lock trusts the binary.
 	if _, err := h.Backend(context.Background(), "good"); err != nil {
 		t.Errorf("Backend(good) after WriteLock error = %v", err)
 	}
 	// Writing again changes nothing.
-	if err := h.WriteLock(context.Background(), lockPath); err != nil {
+	if err := h.WritePinFile(context.Background(), lockPath); err != nil {
 		t.Fatal(err)
 	}
 	if again, _ := os.ReadFile(lockPath); !bytes.Equal(again, got) {
-		t.Errorf("second WriteLock() wrote\n%s\nwant the same bytes", again)
+		t.Errorf("second WritePinFile() wrote\n%s\nwant the same bytes", again)
 	}
 }
 
@@ -114,12 +114,12 @@ func TestWriteLockRefusesBrokenPlugins(t *testing.T) {
 	dir := installPlugins(t, ExecutablePrefix+"good", ExecutablePrefix+"crash")
 	lockPath := filepath.Join(t.TempDir(), PinFileName)
 	h := newTestHost(t, nil, dir)
-	err := h.WriteLock(context.Background(), lockPath)
+	err := h.WritePinFile(context.Background(), lockPath)
 	if !errors.Is(err, ErrPluginCrashed) || !strings.Contains(err.Error(), "crash") {
-		t.Errorf("WriteLock() with a crashing plugin = %v, want ErrPluginCrashed naming it", err)
+		t.Errorf("WritePinFile() with a crashing plugin = %v, want ErrPluginCrashed naming it", err)
 	}
 	if _, err := os.Stat(lockPath); !os.IsNotExist(err) {
-		t.Errorf("WriteLock() failed but wrote %s", lockPath)
+		t.Errorf("WritePinFile() failed but wrote %s", lockPath)
 	}
 }
 
@@ -164,7 +164,7 @@ func TestPinning(t *testing.T) {
 				writeLock(t, lockPath, *tt.lock(sha256File(t, filepath.Join(dir, ExecutablePrefix+"good"))))
 			}
 			h := newTestHost(t, testEnv{envOut: out}, dir)
-			h.opts.LockFile = lockPath
+			h.opts.PinFile = lockPath
 			_, err := h.Backend(context.Background(), "good")
 			ran := len(readReports(t, out)) > 0
 			if tt.wantErr == "" {
@@ -213,7 +213,7 @@ func TestPinnedBinaryChanged(t *testing.T) {
 	now := sha256File(t, path)
 
 	h := newTestHost(t, testEnv{envOut: out}, dir)
-	h.opts.LockFile = lockPath
+	h.opts.PinFile = lockPath
 	_, err = h.Backend(context.Background(), "good")
 	if !errors.Is(err, ErrPluginUntrusted) || !strings.Contains(err.Error(), "SHA-256 is "+now+" but "+lockPath+" pins "+locked) {
 		t.Errorf("Backend(good) error = %v, want ErrPluginUntrusted naming both digests", err)
@@ -276,7 +276,7 @@ func TestCancelledContext(t *testing.T) {
 		{"ReadPinFile", func() error { _, err := ReadPinFile(ctx, lockPath); return err }},
 		{"Find", func() error { _, err := h.Find(ctx, "good"); return err }},
 		{"List", func() error { _, err := h.List(ctx); return err }},
-		{"WriteLock", func() error { return h.WriteLock(ctx, newLock) }},
+		{"WriteLock", func() error { return h.WritePinFile(ctx, newLock) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,5 +305,16 @@ func TestCheckTrustCancelledIsNotDistrust(t *testing.T) {
 	_, err := h.checkTrust(ctx, "good")
 	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrPluginUntrusted) {
 		t.Errorf("checkTrust(cancelled ctx) = %v, want context.Canceled and not ErrPluginUntrusted", err)
+	}
+}
+
+// TestDeprecatedLockFileOption: a host configured with the former field
+// name still pins, and PinFile wins over it.
+func TestDeprecatedLockFileOption(t *testing.T) {
+	if got := New(Options{LockFile: "old.json"}).opts.PinFile; got != "old.json" {
+		t.Errorf("New(Options{LockFile}).opts.PinFile = %q, want old.json", got)
+	}
+	if got := New(Options{LockFile: "old.json", PinFile: "new.json"}).opts.PinFile; got != "new.json" {
+		t.Errorf("New(Options{LockFile, PinFile}).opts.PinFile = %q, want new.json", got)
 	}
 }

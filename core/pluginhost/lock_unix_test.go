@@ -42,7 +42,7 @@ func TestPinningFailsClosed(t *testing.T) {
 			lockPath := filepath.Join(t.TempDir(), PinFileName)
 			tc.setup(t, lockPath)
 			h := newTestHost(t, testEnv{envOut: out}, dir)
-			h.opts.LockFile = lockPath
+			h.opts.PinFile = lockPath
 			err := safefiletest.Within(t, func() error { _, err := h.Backend(context.Background(), "good"); return err })
 			if !errors.Is(err, ErrPluginUntrusted) || !strings.Contains(err.Error(), lockPath) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Backend(good) = %v, want ErrPluginUntrusted naming %s and saying %q", err, lockPath, tc.want)
