@@ -62,7 +62,7 @@ func TestSummarise(t *testing.T) {
 	ms := func(d ...int) []sample {
 		var s []sample
 		for i, x := range d {
-			s = append(s, sample{wall: time.Duration(x) * time.Millisecond, maxRSS: int64(i * 10)})
+			s = append(s, sample{wall: time.Duration(x) * time.Millisecond, maxRSS: int64(i * 10), faults: int64(x)})
 		}
 		return s
 	}
@@ -70,8 +70,8 @@ func TestSummarise(t *testing.T) {
 		in   []sample
 		want stats
 	}{
-		{ms(30, 10, 20), stats{median: 20 * time.Millisecond, min: 10 * time.Millisecond, max: 30 * time.Millisecond, maxRSS: 20}},
-		{ms(40, 10, 30, 20), stats{median: 25 * time.Millisecond, min: 10 * time.Millisecond, max: 40 * time.Millisecond, maxRSS: 30}},
+		{ms(30, 10, 20), stats{median: 20 * time.Millisecond, min: 10 * time.Millisecond, max: 30 * time.Millisecond, maxRSS: 20, faults: 20}},
+		{ms(40, 10, 30, 20), stats{median: 25 * time.Millisecond, min: 10 * time.Millisecond, max: 40 * time.Millisecond, maxRSS: 30, faults: 30}},
 		{nil, stats{}},
 	}
 	for _, tt := range tests {
@@ -182,8 +182,8 @@ func TestRunOnceMeasuresRSS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.maxRSS < 32<<20 || s.wall <= 0 {
-		t.Errorf("runOnce(32 MiB python) = %+v, want maxRSS >= 32 MiB and a wall time", s)
+	if s.maxRSS < 32<<20 || s.wall <= 0 || s.faults < 32<<20/4096 {
+		t.Errorf("runOnce(32 MiB python) = %+v, want maxRSS >= 32 MiB, a wall time and a fault per page", s)
 	}
 }
 

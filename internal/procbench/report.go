@@ -17,7 +17,7 @@ func report(w io.Writer, s scenario, res result) bool {
 	ok := true
 	fmt.Fprintf(w, "\n== %s, %d timed runs each\n", s.name, len(res.samples[s.cmds[0].name]))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "command\tmedian\tmin\tmax\tCPU median\tCPU min\tmax RSS\t")
+	fmt.Fprintln(tw, "command\tmedian\tmin\tmax\tCPU median\tCPU min\tfaults\tmax RSS\t")
 	st := map[string]stats{}
 	for _, c := range s.cmds {
 		x := summarise(res.samples[c.name])
@@ -31,7 +31,7 @@ func report(w io.Writer, s scenario, res result) bool {
 				ok = false
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s%s\t\n", c.name, secs(x.median), secs(x.min), secs(x.max), secs(x.cpu), secs(x.cpuMin), mib(x.maxRSS), mark)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s%s\t\n", c.name, secs(x.median), secs(x.min), secs(x.max), secs(x.cpu), secs(x.cpuMin), x.faults, mib(x.maxRSS), mark)
 	}
 	tw.Flush()
 	for _, r := range s.ratios {

@@ -8,6 +8,16 @@ import (
 	"syscall"
 )
 
+// faults is how many pages the finished process (and the children it
+// reaped) faulted in, minor and major.
+func faults(ps *os.ProcessState) int64 {
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0
+	}
+	return int64(ru.Minflt) + int64(ru.Majflt)
+}
+
 // maxRSS is the largest resident set of the finished process, in bytes.
 func maxRSS(ps *os.ProcessState) int64 {
 	ru, ok := ps.SysUsage().(*syscall.Rusage)
