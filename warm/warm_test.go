@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -17,6 +18,8 @@ import (
 	"github.com/imageworks-ai/loader/internal/servetest"
 	"github.com/imageworks-ai/loader/sdk"
 	"github.com/imageworks-ai/loader/sdk/plugintest"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 func TestMain(m *testing.M) {
@@ -229,7 +232,7 @@ func TestMisnamedPluginIsAFailedStart(t *testing.T) {
 	real := plugintest.CopySelf(t, servetest.Name)
 	dir := t.TempDir()
 	script := "#!/bin/sh\nexec '" + real + "' \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(dir, pluginhost.ExecutablePrefix+"liar"), []byte(script), 0o755); err != nil {
+	if err := safefile.WriteExecutable(filepath.Join(dir, pluginhost.ExecutablePrefix+"liar"), strings.NewReader(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	p := New(Options{Host: pluginhost.Options{Dirs: []string{dir}, Getenv: func(string) string { return "" }, StartTimeout: 20 * time.Second}})

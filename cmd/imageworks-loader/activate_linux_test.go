@@ -18,6 +18,8 @@ import (
 	"github.com/imageworks-ai/loader/core"
 	"github.com/imageworks-ai/loader/plugins/vllm"
 	"github.com/imageworks-ai/loader/sdk"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // TestActivateWaitShownOnlyOnTerminal: while activate waits for the
@@ -35,7 +37,7 @@ func TestActivateWaitShownOnlyOnTerminal(t *testing.T) {
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(bin, "vllm"), []byte(script), 0o755); err != nil {
+	if err := safefile.WriteExecutable(filepath.Join(bin, "vllm"), strings.NewReader(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))

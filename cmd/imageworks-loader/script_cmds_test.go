@@ -20,6 +20,8 @@ import (
 
 	"github.com/imageworks-ai/loader/internal/ollamastore"
 	"github.com/imageworks-ai/loader/internal/standin"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // corpusDir is the real-world registry written by the reference
@@ -442,7 +444,8 @@ func mustExecutable(ts *testscript.TestScript) string {
 
 func copyExecutable(ts *testscript.TestScript, from, to string) {
 	ts.Check(os.MkdirAll(filepath.Dir(to), 0o755))
-	data, err := os.ReadFile(from)
+	src, err := os.Open(from)
 	ts.Check(err)
-	ts.Check(os.WriteFile(to, data, 0o755))
+	defer src.Close()
+	ts.Check(safefile.WriteExecutable(to, src, 0o755))
 }

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 func TestParseFileName(t *testing.T) {
@@ -111,7 +113,7 @@ func writeExec(t *testing.T, dir, name string, mode os.FileMode) string {
 		t.Fatal(err)
 	}
 	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte("#!/bin/sh\n"), mode); err != nil {
+	if err := safefile.WriteExecutable(p, strings.NewReader("#!/bin/sh\n"), mode); err != nil {
 		t.Fatal(err)
 	}
 	return p

@@ -24,6 +24,8 @@ import (
 
 	"github.com/imageworks-ai/loader/sdk"
 	"github.com/imageworks-ai/loader/sdk/host"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // The three failures the issue names: each is a typed error naming the
@@ -641,7 +643,7 @@ func TestStartNonPlugins(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			if err := os.WriteFile(filepath.Join(dir, ExecutablePrefix+tt.name), []byte(tt.content), 0o755); err != nil {
+			if err := safefile.WriteExecutable(filepath.Join(dir, ExecutablePrefix+tt.name), strings.NewReader(tt.content), 0o755); err != nil {
 				t.Fatal(err)
 			}
 			h := newTestHost(t, nil, dir)

@@ -9,12 +9,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // sha256File recomputes a file's digest for the expectations.
@@ -235,14 +236,7 @@ func copyFile(t *testing.T, dst string) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
+	if err := safefile.WriteExecutable(dst, src, 0o755); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -18,6 +17,8 @@ import (
 	"time"
 
 	"github.com/imageworks-ai/loader/sdk"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // The test binary doubles as every fake plugin: run under a name
@@ -222,14 +223,7 @@ func installPlugin(t testing.TB, dir, name string) string {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, src); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
+	if err := safefile.WriteExecutable(dst, src, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return dst

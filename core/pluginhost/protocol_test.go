@@ -6,10 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // TestProtocolTooOldOrNew: a plugin offering a protocol this host does not
@@ -27,7 +28,7 @@ func TestProtocolTooOldOrNew(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			script := fmt.Sprintf("#!/bin/sh\necho '1|%d|unix|/nonexistent|grpc|'\nsleep 30\n", tc.version)
-			if err := os.WriteFile(filepath.Join(dir, ExecutablePrefix+tc.name), []byte(script), 0o755); err != nil {
+			if err := safefile.WriteExecutable(filepath.Join(dir, ExecutablePrefix+tc.name), strings.NewReader(script), 0o755); err != nil {
 				t.Fatal(err)
 			}
 			h := newTestHost(t, nil, dir)

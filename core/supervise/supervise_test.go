@@ -6,7 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 func TestPyFloat(t *testing.T) {
@@ -101,7 +104,7 @@ func TestGPUMemory(t *testing.T) {
 		t.Errorf("GPUMemory() without nvidia-smi = %v, %v, want nothing", gpus, err)
 	}
 	script := "#!/bin/sh\necho '0, RTX A, 100, 24564'\necho '1, RTX B, 5, 8192'\n"
-	if err := os.WriteFile(filepath.Join(dir, "nvidia-smi"), []byte(script), 0o755); err != nil {
+	if err := safefile.WriteExecutable(filepath.Join(dir, "nvidia-smi"), strings.NewReader(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	gpus, err := GPUMemory(context.Background())
@@ -109,7 +112,7 @@ func TestGPUMemory(t *testing.T) {
 	if err != nil || len(gpus) != 2 || gpus[0] != want[0] || gpus[1] != want[1] {
 		t.Errorf("GPUMemory() = %+v, %v, want %+v", gpus, err, want)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "nvidia-smi"), []byte("#!/bin/sh\necho garbage\n"), 0o755); err != nil {
+	if err := safefile.WriteExecutable(filepath.Join(dir, "nvidia-smi"), strings.NewReader("#!/bin/sh\necho garbage\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := GPUMemory(context.Background()); err == nil {

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // Name is the plugin's backend name.
@@ -77,7 +79,7 @@ func Install(ctx context.Context, python, protoDir, dir string) (string, error) 
 	_, body, _ := bytes.Cut(src, []byte("\n")) // the shebang names the interpreter found
 	path := filepath.Join(dir, "imageworks-backend-"+Name)
 	script := append([]byte("#!"+python+"\n"), body...)
-	if err := os.WriteFile(path, script, 0o755); err != nil {
+	if err := safefile.WriteExecutable(path, bytes.NewReader(script), 0o755); err != nil {
 		return "", fmt.Errorf("installing the python plugin: %w", err)
 	}
 	return path, nil

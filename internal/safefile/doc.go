@@ -28,6 +28,10 @@
 //     O_NONBLOCK: a symbolic link or a non-regular file there is refused, so
 //     a link cannot make even a read-only command create or lock a file
 //     elsewhere.
+//   - An executable written to be run soon after (a plugin or a stand-in
+//     server in a test, the Python example's launcher) goes through
+//     WriteExecutable, which keeps processes from being forked while it is
+//     open for writing; otherwise running it can fail with "text file busy".
 //
 // Outside Unix, O_NONBLOCK and O_NOFOLLOW do not exist; the same checks are
 // made with Lstat and Stat before opening, which leaves a short race there.

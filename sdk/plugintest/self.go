@@ -1,13 +1,14 @@
 package plugintest
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
 
 	"github.com/imageworks-ai/loader/sdk"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // ServeIfNamed lets a plugin's test binary double as the plugin, so that
@@ -49,16 +50,10 @@ func CopySelf(t *testing.T, name string) string {
 		t.Fatalf("CopySelf: %v", err)
 	}
 	defer in.Close()
-	out, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	if err != nil {
-		t.Fatalf("CopySelf: %v", err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
+	// Held open for writing while the kit's other tests fork, the copy
+	// could not be run ("text file busy"): WriteExecutable prevents that.
+	if err := safefile.WriteExecutable(path, in, 0o755); err != nil {
 		t.Fatalf("CopySelf: copying %s to %s: %v", self, path, err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatalf("CopySelf: %v", err)
 	}
 	return path
 }
