@@ -51,7 +51,7 @@ func TestMain(m *testing.M) {
 func install(t *testing.T) string {
 	t.Helper()
 	if skip != "" {
-		t.Skip(skip)
+		t.Skip("no Python 3 with grpcio and grpc_tools to run the example plugin (.ci/run installs python3-grpcio and python3-grpc-tools): " + skip)
 	}
 	return plugin
 }
