@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/imageworks-ai/loader/internal/safefile"
 	"io"
 	"net"
 	"net/http"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // Launch is what to run for an entry and how to tell it is ready.

@@ -4,7 +4,6 @@ package supervise
 
 import (
 	"context"
-	"os"
 	"os/exec"
 )
 
@@ -15,7 +14,3 @@ func (s *Supervisor) stop(State) {}
 func newSession(*exec.Cmd) {}
 
 func supported(context.Context) error { return ErrUnsupported }
-
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return os.WriteFile(path, data, perm)
-}

@@ -5,12 +5,9 @@ package supervise
 import (
 	"context"
 	"math"
-	"os"
 	"os/exec"
 	"syscall"
 	"time"
-
-	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // startSlack is how far a process's start may be from a state's
@@ -79,9 +76,3 @@ func newSession(cmd *exec.Cmd) {
 
 // supported reports whether servers can be supervised here.
 func supported(context.Context) error { return nil }
-
-// writeFileAtomic replaces path with data, so a reader (this tool or the
-// Python one) sees the old file or the new one, never a part.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return safefile.WriteFile(path, data, perm)
-}

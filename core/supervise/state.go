@@ -4,14 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/imageworks-ai/loader/internal/safefile"
 	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // State is the state file's record of the server on a port. Its first five
@@ -81,16 +81,17 @@ func readState(path string) (*State, error) {
 	return &s, nil
 }
 
-// writeState replaces the state file atomically.
+// writeState replaces the state file atomically, so a reader (this tool or
+// the Python one) sees the old file or the new one, never a part.
 func writeState(path string, s State) error {
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("writing state file: %w", err)
+	if err := mkdirFor(path); err != nil {
+		return err
 	}
-	if err := writeFileAtomic(path, append(data, '\n'), 0o644); err != nil {
+	if err := safefile.WriteFile(path, append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("writing state file: %w", err)
 	}
 	return nil

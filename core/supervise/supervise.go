@@ -2,12 +2,13 @@ package supervise
 
 import (
 	"context"
-	"github.com/imageworks-ai/loader/internal/safefile"
 	"net/http"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
 // Defaults of Options, as in the earlier Python tool.
