@@ -128,7 +128,7 @@ func (l *Loader) Activate(ctx context.Context, name string, opts LifecycleOption
 	if err != nil {
 		return Active{}, fmt.Errorf("activating %q: %w", name, err)
 	}
-	endpoint := "http://" + net.JoinHostPort(dialHost(host), strconv.Itoa(port)) + "/v1"
+	endpoint := "http://" + net.JoinHostPort(supervise.DialHost(host), strconv.Itoa(port)) + "/v1"
 	act, err := supervise.New(opts.Supervisor).Activate(ctx, supervise.Launch{
 		LogicalName:   name,
 		ServedModelID: cmd.ServedModelID,
@@ -233,12 +233,4 @@ func addGPUs(ctx context.Context, a *Active) {
 		a.Notes = append(a.Notes, "GPU memory unknown: "+err.Error())
 	}
 	a.GPUs = gpus
-}
-
-// dialHost is the address clients reach a server listening on host at.
-func dialHost(host string) string {
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		return "127.0.0.1"
-	}
-	return host
 }

@@ -209,14 +209,19 @@ func (s *Supervisor) start(l Launch) (*running, error) {
 	return r, nil
 }
 
+// DialHost is the address a client reaches a server listening on host at:
+// a listen-on-every-address host ("", 0.0.0.0, ::) is reached on loopback.
+func DialHost(host string) string {
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		return "127.0.0.1"
+	}
+	return host
+}
+
 // waitReady polls l's readiness check until it answers, the server exits,
 // the start timeout passes or ctx ends.
 func (s *Supervisor) waitReady(ctx context.Context, l Launch, r *running) error {
-	host := l.Host
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	url := "http://" + net.JoinHostPort(host, strconv.Itoa(l.Port)) + "/" + strings.TrimPrefix(l.ReadyPath, "/")
+	url := "http://" + net.JoinHostPort(DialHost(l.Host), strconv.Itoa(l.Port)) + "/" + strings.TrimPrefix(l.ReadyPath, "/")
 	want := l.ReadyStatus
 	if want == 0 {
 		want = http.StatusOK
