@@ -3,7 +3,6 @@ package registry
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/imageworks-ai/loader/sdk"
@@ -15,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
 	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
@@ -250,7 +250,9 @@ func (r *Registry) writeSnapshot(ctx context.Context) error {
 			buf = append(buf, ' ', ' ')
 			start := len(buf)
 			buf = e.appendMerged(buf)
-			buf = append(buf[:start], withoutCredentials(e, buf[start:])...)
+			if rec, ok := withoutCredentials(e, buf[start:]); ok {
+				buf = append(buf[:start], rec...)
+			}
 			if i < len(entries)-1 {
 				buf = append(buf, ',', '\n')
 			} else {
@@ -339,29 +341,19 @@ func sameContent(f io.Reader, old []byte) (bool, error) {
 // and no file the tool writes stores a credential. The curated layer, which
 // people write, keeps the URL as it is; clients reach the server through
 // select, which reads the layers.
-func withoutCredentials(e *Entry, rec []byte) []byte {
+//
+// The value is replaced as a member, whatever JSON spelling the layer used
+// for it (escaped slashes, \u escapes); the new record is a copy, and ok
+// is false (nothing to do) when neither value holds a credential.
+func withoutCredentials(e *Entry, rec []byte) (out []byte, ok bool) {
 	bc := e.BackendConfig()
-	for _, u := range []string{bc.BaseURL, bc.Host} {
-		red := sdk.RedactURL(u)
-		if u == "" || red == u || !strings.Contains(u, "://") {
+	for _, f := range []struct{ key, url string }{{"base_url", bc.BaseURL}, {"host", bc.Host}} {
+		if !strings.Contains(f.url, "://") {
 			continue
 		}
-		for _, html := range []bool{false, true} {
-			from, to := jsonString(u, html), jsonString(red, html)
-			if bytes.Contains(rec, from) {
-				rec = bytes.ReplaceAll(rec, from, to)
-				break
-			}
+		if red := sdk.RedactURL(f.url); red != f.url {
+			rec, ok = setPath(rec, 1, []string{keyBackendConfig, f.key}, jsonraw.AppendQuoted(nil, red)), true
 		}
 	}
-	return rec
-}
-
-// jsonString is s as a JSON string literal, with or without HTML escaping.
-func jsonString(s string, html bool) []byte {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(html)
-	_ = enc.Encode(s)
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return rec, ok
 }

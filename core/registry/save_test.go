@@ -591,3 +591,68 @@ func TestSaveWaitingForLockDoesNotBlockReaders(t *testing.T) {
 		t.Errorf("Save() did not write the change once the lock was free")
 	}
 }
+
+// TestSnapshotRedactsCredentialsHoweverSpelled: a password in a curated
+// base_url or URL-shaped host never reaches the snapshot, whatever JSON
+// spelling the curated file used for the URL (escaped slashes, \u escapes);
+// a URL without credentials and the curated file stay as they were.
+func TestSnapshotRedactsCredentialsHoweverSpelled(t *testing.T) {
+	dir := t.TempDir()
+	// The reference layout, which the snapshot copies byte for byte.
+	curated := `[
+  {
+    "name": "plain",
+    "backend": "vllm",
+    "backend_config": {
+      "base_url": "http://u:plainpw@h:1/v1"
+    }
+  },
+  {
+    "name": "slashes",
+    "backend": "vllm",
+    "backend_config": {
+      "base_url": "http:\/\/u:slashpw@h:1\/v1"
+    }
+  },
+  {
+    "name": "unicode",
+    "backend": "vllm",
+    "backend_config": {
+      "host": "http:\u002F\u002Fv:unipw@h2",
+      "port": 8000
+    }
+  },
+  {
+    "name": "clean",
+    "backend": "vllm",
+    "backend_config": {
+      "base_url": "http:\/\/h:1\/v1"
+    }
+  }
+]
+`
+	writeFile(t, path(dir, registry.CuratedFile), curated)
+	lockEntry(t, mustOpen(t, dir, registry.Options{}), "clean", true)
+
+	snap := readFile(t, path(dir, registry.SnapshotFile))
+	for _, pw := range []string{"plainpw", "slashpw", "unipw"} {
+		if bytes.Contains(snap, []byte(pw)) {
+			t.Errorf("snapshot holds the password %q:\n%s", pw, snap)
+		}
+	}
+	recs := decodeByName(t, snap)
+	for name, want := range map[string][2]string{
+		"plain":   {"base_url", "http://u:xxxxx@h:1/v1"},
+		"slashes": {"base_url", "http://u:xxxxx@h:1/v1"},
+		"unicode": {"host", "http://v:xxxxx@h2"},
+		"clean":   {"base_url", "http://h:1/v1"},
+	} {
+		bc, _ := recs[name].(map[string]any)["backend_config"].(map[string]any)
+		if got := bc[want[0]]; got != want[1] {
+			t.Errorf("snapshot %s backend_config.%s = %v, want %q", name, want[0], got, want[1])
+		}
+	}
+	if got := string(readFile(t, path(dir, registry.CuratedFile))); got != curated {
+		t.Errorf("curated file changed:\n%s", got)
+	}
+}
