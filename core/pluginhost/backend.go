@@ -25,11 +25,37 @@ type pluginBackend struct {
 	inst *instance
 }
 
+// answer says whether call scrubs a call's answer as well as its error.
+type answer bool
+
+const (
+	// scrubAnswer: the answer is the plugin's report (health, models,
+	// a probe, loaded models) and shows no request secret.
+	scrubAnswer answer = true
+	// keepAnswer: the answer is what the caller asked for and may need a
+	// secret it gave (a resolved endpoint with its credentials, a server's
+	// command line, file paths); only the error is scrubbed.
+	keepAnswer answer = false
+)
+
 // call runs f with the call deadline and classifies its error: the
 // plugin's own errors and the caller's cancellation come back as they are;
 // a crash, a lost connection or the host's deadline become *PluginError
-// (and a plugin that missed the deadline is killed).
-func call[T any](ctx context.Context, b *pluginBackend, name string, timeout time.Duration, f func(context.Context) (T, error)) (T, error) {
+// (and a plugin that missed the deadline is killed). secrets (the
+// request's key and endpoint credentials) are scrubbed from the error,
+// and from the answer with scrubAnswer (scrub.go), so every call's error
+// is scrubbed in one place.
+func call[T any](ctx context.Context, b *pluginBackend, name string, timeout time.Duration, secrets []sdk.Secret, a answer, f func(context.Context) (T, error)) (T, error) {
+	v, err := classify(ctx, b, name, timeout, f)
+	if a == keepAnswer {
+		_, err = scrubbed(secrets, struct{}{}, err)
+		return v, err
+	}
+	return scrubbed(secrets, v, err)
+}
+
+// classify is call without the scrubbing.
+func classify[T any](ctx context.Context, b *pluginBackend, name string, timeout time.Duration, f func(context.Context) (T, error)) (T, error) {
 	var zero T
 	i := b.inst
 	if err := i.refused(); err != nil {
@@ -89,55 +115,40 @@ func hostDeadline(ctx, cctx context.Context, ours time.Time, cause, err error) b
 	return !ok || d.After(ours)
 }
 
-// Every call's answer and error pass through scrubbed (scrub.go): the
-// request's key and endpoint credentials never come back from a plugin.
-
 // Info implements sdk.Backend.
 func (b *pluginBackend) Info(ctx context.Context) (sdk.Info, error) {
-	return call(ctx, b, "Info", b.h.callTimeout, b.inst.backend.Info)
+	return call(ctx, b, "Info", b.h.callTimeout, nil, keepAnswer, b.inst.backend.Info)
 }
 
 // Resolve implements sdk.Backend.
 func (b *pluginBackend) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
-	res, err := call(ctx, b, "Resolve", b.h.callTimeout, func(ctx context.Context) (sdk.Resolution, error) {
-		return b.inst.backend.Resolve(ctx, req)
-	})
-	_, err = scrubbed(callSecrets(req.APIKey, req.Entry.Config.BaseURL), struct{}{}, err)
-	return res, err
+	return call(ctx, b, "Resolve", b.h.callTimeout, callSecrets(req.APIKey, req.Entry.Config.BaseURL), keepAnswer,
+		func(ctx context.Context) (sdk.Resolution, error) { return b.inst.backend.Resolve(ctx, req) })
 }
 
-// Health implements sdk.Backend.
+// Health implements sdk.HealthChecker.
 func (b *pluginBackend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.HealthStatus, error) {
-	v, err := call(ctx, b, "Health", b.h.callTimeout, func(ctx context.Context) (sdk.HealthStatus, error) {
-		return b.inst.backend.Health(ctx, req)
-	})
-	return scrubbed(callSecrets(req.APIKey, req.Endpoint), v, err)
+	return call(ctx, b, "Health", b.h.callTimeout, callSecrets(req.APIKey, req.Endpoint), scrubAnswer,
+		func(ctx context.Context) (sdk.HealthStatus, error) { return b.inst.backend.Health(ctx, req) })
 }
 
-// ListModels implements sdk.Backend.
+// ListModels implements sdk.ModelLister.
 func (b *pluginBackend) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk.ServedModel, error) {
-	v, err := call(ctx, b, "ListModels", b.h.callTimeout, func(ctx context.Context) ([]sdk.ServedModel, error) {
-		return b.inst.backend.ListModels(ctx, req)
-	})
-	return scrubbed(callSecrets(req.APIKey, req.Endpoint), v, err)
+	return call(ctx, b, "ListModels", b.h.callTimeout, callSecrets(req.APIKey, req.Endpoint), scrubAnswer,
+		func(ctx context.Context) ([]sdk.ServedModel, error) { return b.inst.backend.ListModels(ctx, req) })
 }
 
-// ProbeVision implements sdk.Backend. Its deadline is the request's own
-// Timeout plus a few seconds when that is longer than the call timeout.
+// ProbeVision implements sdk.VisionProber. Its deadline is the request's
+// own Timeout plus a few seconds when that is longer than the call timeout.
 func (b *pluginBackend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
-	v, err := call(ctx, b, "ProbeVision", probeDeadline(b.h.callTimeout, req.Timeout), func(ctx context.Context) (sdk.ProbeResult, error) {
-		return b.inst.backend.ProbeVision(ctx, req)
-	})
-	return scrubbed(callSecrets(req.APIKey, req.Endpoint, req.Entry.Config.BaseURL), v, err)
+	return call(ctx, b, "ProbeVision", probeDeadline(b.h.callTimeout, req.Timeout), callSecrets(req.APIKey, req.Endpoint, req.Entry.Config.BaseURL), scrubAnswer,
+		func(ctx context.Context) (sdk.ProbeResult, error) { return b.inst.backend.ProbeVision(ctx, req) })
 }
 
-// Artifacts implements sdk.Backend.
+// Artifacts implements sdk.ArtifactLister.
 func (b *pluginBackend) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk.ArtifactSet, error) {
-	v, err := call(ctx, b, "Artifacts", b.h.callTimeout, func(ctx context.Context) (sdk.ArtifactSet, error) {
-		return b.inst.backend.Artifacts(ctx, req)
-	})
-	_, err = scrubbed(callSecrets("", req.Entry.Config.BaseURL), struct{}{}, err)
-	return v, err
+	return call(ctx, b, "Artifacts", b.h.callTimeout, callSecrets("", req.Entry.Config.BaseURL), keepAnswer,
+		func(ctx context.Context) (sdk.ArtifactSet, error) { return b.inst.backend.Artifacts(ctx, req) })
 }
 
 // probeDeadline is the deadline of a ProbeVision call.

@@ -74,6 +74,8 @@ func fakeHost(dir string) int {
 //	parent  serves after starting a child, reports its pids
 //	env     serves after reporting its environment, one "env K=V" line each
 //	prober  serves; ProbeVision takes 700ms
+//	echo    serves the lifecycle calls, echoing the request's key and
+//	        endpoint in every answer and error
 //	other   serves (any other name)
 //
 // Serving plugins report "start PID" first.
@@ -110,6 +112,9 @@ func fakePlugin(base string) int {
 		}
 	}
 	report("start %d", os.Getpid())
+	if name == "echo" {
+		return sdk.Serve(&echoBackend{fakeBackend{name: name}})
+	}
 	return sdk.Serve(&fakeBackend{name: name})
 }
 
@@ -192,6 +197,26 @@ func (b *fakeBackend) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.
 		Endpoint:        "http://localhost:" + strconv.Itoa(port) + "/v1",
 		InternalModelID: req.Entry.ServedModelID,
 	}, nil
+}
+
+// echoBackend repeats what a request carries in every answer and error,
+// as a careless plugin might.
+type echoBackend struct{ fakeBackend }
+
+func (b *echoBackend) ServerCommand(_ context.Context, req sdk.ServerCommandRequest) (sdk.ServerCommand, error) {
+	return sdk.ServerCommand{Argv: []string{"server", "--upstream", req.Entry.Config.BaseURL}}, nil
+}
+
+func (b *echoBackend) LoadModel(_ context.Context, req sdk.LoadModelRequest) (sdk.LoadedModel, error) {
+	return sdk.LoadedModel{}, fmt.Errorf("cannot load through %s with key %s", req.Endpoint, req.APIKey.Reveal())
+}
+
+func (b *echoBackend) UnloadModel(_ context.Context, req sdk.LoadModelRequest) error {
+	return fmt.Errorf("cannot unload through %s with key %s", req.Endpoint, req.APIKey.Reveal())
+}
+
+func (b *echoBackend) LoadedModels(_ context.Context, req sdk.LoadedModelsRequest) ([]sdk.LoadedModel, error) {
+	return []sdk.LoadedModel{{ID: "model-from-" + req.Endpoint + "-" + req.APIKey.Reveal()}}, nil
 }
 
 // --- helpers for the tests ---
