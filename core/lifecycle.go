@@ -78,20 +78,30 @@ type Active struct {
 	Notes []string `json:"notes,omitempty"`
 }
 
-// lifecycleKind returns which lifecycle interface the backend answers,
-// from its Info.Implements (derived from its interfaces for an in-process
-// backend that lists none).
-func lifecycleKind(ctx context.Context, b sdk.Backend, backend string) (string, error) {
+// lifecycle is the lifecycle a backend answers: exactly one of its fields
+// is set.
+type lifecycle struct {
+	runner sdk.ServerRunner // it runs its server (vLLM, LMDeploy, ...)
+	loader sdk.ModelLoader  // it loads models on a server (Ollama)
+}
+
+// lifecycleOf returns the lifecycle the backend answers, from its
+// Info.Implements (derived from its interfaces for an in-process backend
+// that lists none) and checked against its methods once, here: a call it
+// lists but has no method for is no lifecycle, never a nil to call.
+func lifecycleOf(ctx context.Context, b sdk.Backend, backend string) (lifecycle, error) {
 	info, err := b.Info(ctx)
 	if err != nil {
-		return "", err
+		return lifecycle{}, err
 	}
-	for _, call := range []string{sdk.CallServerCommand, sdk.CallModelLoading} {
-		if slices.Contains(sdk.Implemented(b, info), call) {
-			return call, nil
-		}
+	calls := sdk.Implemented(b, info)
+	if r, ok := b.(sdk.ServerRunner); ok && slices.Contains(calls, sdk.CallServerCommand) {
+		return lifecycle{runner: r}, nil
 	}
-	return "", fmt.Errorf("backend %q: %w", backend, ErrNoLifecycle)
+	if ml, ok := b.(sdk.ModelLoader); ok && slices.Contains(calls, sdk.CallModelLoading) {
+		return lifecycle{loader: ml}, nil
+	}
+	return lifecycle{}, fmt.Errorf("backend %q: %w", backend, ErrNoLifecycle)
 }
 
 // Activate makes the entry name the active model: for a backend that runs
@@ -111,20 +121,16 @@ func (l *Loader) Activate(ctx context.Context, name string, opts LifecycleOption
 	if err != nil {
 		return Active{}, err
 	}
-	kind, err := lifecycleKind(ctx, b, e.Backend())
+	lc, err := lifecycleOf(ctx, b, e.Backend())
 	if err != nil {
 		return Active{}, err
 	}
+	if lc.loader != nil {
+		return l.load(ctx, b, lc.loader, e)
+	}
 	entry := sdkEntry(e)
-	if kind == sdk.CallModelLoading {
-		return l.load(ctx, b, e)
-	}
-	r, ok := b.(sdk.ServerRunner)
-	if !ok {
-		return Active{}, fmt.Errorf("backend %q: %w", e.Backend(), ErrNoLifecycle)
-	}
 	port, host := opts.port(), opts.host()
-	cmd, err := r.ServerCommand(ctx, sdk.ServerCommandRequest{Entry: entry, Host: host, Port: port})
+	cmd, err := lc.runner.ServerCommand(ctx, sdk.ServerCommandRequest{Entry: entry, Host: host, Port: port})
 	if err != nil {
 		return Active{}, fmt.Errorf("activating %q: %w", name, err)
 	}
@@ -171,12 +177,12 @@ func (l *Loader) Deactivate(ctx context.Context, name string, opts LifecycleOpti
 		if err != nil {
 			return nil, err
 		}
-		kind, err := lifecycleKind(ctx, b, e.Backend())
+		lc, err := lifecycleOf(ctx, b, e.Backend())
 		if err != nil {
 			return nil, err
 		}
-		if kind == sdk.CallModelLoading {
-			return l.unload(ctx, b, e)
+		if lc.loader != nil {
+			return l.unload(ctx, b, lc.loader, e)
 		}
 	}
 	return StopServer(ctx, name, opts)

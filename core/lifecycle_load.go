@@ -16,12 +16,8 @@ import (
 // itself (Ollama).
 
 // load loads entry's model on its server and keeps it loaded.
-func (l *Loader) load(ctx context.Context, b sdk.Backend, e *registry.Entry) (Active, error) {
+func (l *Loader) load(ctx context.Context, b sdk.Backend, ml sdk.ModelLoader, e *registry.Entry) (Active, error) {
 	entry, backend := sdkEntry(e), e.Backend()
-	ml, ok := b.(sdk.ModelLoader)
-	if !ok {
-		return Active{}, fmt.Errorf("backend %q: %w", backend, ErrNoLifecycle)
-	}
 	res, err := b.Resolve(ctx, sdk.ResolveRequest{Entry: entry})
 	if err != nil {
 		return Active{}, err
@@ -36,12 +32,8 @@ func (l *Loader) load(ctx context.Context, b sdk.Backend, e *registry.Entry) (Ac
 }
 
 // unload unloads entry's model from its server.
-func (l *Loader) unload(ctx context.Context, b sdk.Backend, e *registry.Entry) (*Active, error) {
+func (l *Loader) unload(ctx context.Context, b sdk.Backend, ml sdk.ModelLoader, e *registry.Entry) (*Active, error) {
 	entry, backend := sdkEntry(e), e.Backend()
-	ml, ok := b.(sdk.ModelLoader)
-	if !ok {
-		return nil, fmt.Errorf("backend %q: %w", backend, ErrNoLifecycle)
-	}
 	res, err := b.Resolve(ctx, sdk.ResolveRequest{Entry: entry})
 	if err != nil {
 		return nil, err
@@ -60,12 +52,14 @@ func (l *Loader) Loaded(ctx context.Context, backend string) ([]Active, error) {
 	if err != nil {
 		return nil, err
 	}
-	if kind, err := lifecycleKind(ctx, b, backend); err != nil {
+	lc, err := lifecycleOf(ctx, b, backend)
+	if err != nil {
 		return nil, err
-	} else if kind != sdk.CallModelLoading {
+	}
+	ml := lc.loader
+	if ml == nil {
 		return nil, fmt.Errorf("backend %q runs servers; see Current: %w", backend, ErrNoLifecycle)
 	}
-	ml, _ := b.(sdk.ModelLoader)
 	type server struct {
 		endpoint string
 		key      sdk.Secret
