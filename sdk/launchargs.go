@@ -3,6 +3,7 @@ package sdk
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -60,9 +61,10 @@ func flagName(a string) (string, bool) {
 	return name, true
 }
 
+// isNumber reports whether s is a number ("-1", "-0.5"), a value
+// rather than a flag.
 func isNumber(s string) bool {
-	var f float64
-	_, err := fmt.Sscan(s, &f)
+	_, err := strconv.ParseFloat(s, 64)
 	return err == nil
 }
 

@@ -31,6 +31,8 @@ func TestServerArgs(t *testing.T) {
 			[]string{"vllm", "serve", "/m", "--port", "1", "--gpu-memory-utilization", "0.75", "--max-model-len", "8192", "--seed", "1", "--seed", "2"}, 1, false},
 		{"negative number is a value", []string{"--swap", "-1"},
 			[]string{"vllm", "serve", "/m", "--port", "1", "--gpu-memory-utilization", "0.75", "--max-model-len", "8192", "--swap", "-1"}, 0, false},
+		{"a flag that starts like a number is a flag", []string{"-1x", "a", "-1x", "b"},
+			[]string{"vllm", "serve", "/m", "--port", "1", "--gpu-memory-utilization", "0.75", "--max-model-len", "8192", "-1x", "a", "-1x", "b"}, 1, false},
 		{"owned flag refused", []string{"--port", "9"}, nil, 0, true},
 		{"owned flag with = refused", []string{"--host=0.0.0.0"}, nil, 0, true},
 	}
