@@ -28,6 +28,8 @@ type recorder struct {
 	models     []sdk.ServedModel
 	probe      sdk.ProbeResult
 	artifacts  sdk.ArtifactSet
+	command    sdk.ServerCommand
+	loaded     []sdk.LoadedModel
 	err        error
 	// block makes every call wait for its context and report what ended it.
 	block bool
@@ -90,6 +92,26 @@ func (r *recorder) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.P
 
 func (r *recorder) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk.ArtifactSet, error) {
 	return r.artifacts, r.record(ctx, req)
+}
+
+func (r *recorder) ServerCommand(ctx context.Context, req sdk.ServerCommandRequest) (sdk.ServerCommand, error) {
+	return r.command, r.record(ctx, req)
+}
+
+func (r *recorder) LoadModel(ctx context.Context, req sdk.LoadModelRequest) (sdk.LoadedModel, error) {
+	var m sdk.LoadedModel
+	if len(r.loaded) > 0 {
+		m = r.loaded[0]
+	}
+	return m, r.record(ctx, req)
+}
+
+func (r *recorder) UnloadModel(ctx context.Context, req sdk.LoadModelRequest) error {
+	return r.record(ctx, req)
+}
+
+func (r *recorder) LoadedModels(ctx context.Context, req sdk.LoadedModelsRequest) ([]sdk.LoadedModel, error) {
+	return r.loaded, r.record(ctx, req)
 }
 
 // connect serves b through the plugin-side adapter and returns the
@@ -170,6 +192,14 @@ func TestAdapterRoundTrip(t *testing.T) {
 			Root:  "/var/lib/ollama/models",
 			Files: []sdk.ArtifactFile{{Path: "blobs/sha256-aa", SHA256: "aa"}, {Path: "manifests/x"}},
 		},
+		command: sdk.ServerCommand{
+			Argv: []string{"vllm", "serve", "/models/qwen"}, Env: []string{"VLLM_LOGGING_LEVEL=INFO"}, Dir: "/srv",
+			Ready: sdk.ReadyCheck{Path: "/health", Status: 204}, ServedModelID: "qwen", Warnings: []string{"--seed given twice"},
+		},
+		loaded: []sdk.LoadedModel{
+			{ID: "llava:latest", SizeBytes: 5 << 30, VRAMBytes: 4 << 30, ExpiresAt: time.Date(2026, 12, 1, 10, 30, 0, 123456789, time.UTC)},
+			{ID: "qwen3:8b"},
+		},
 	}
 	b := connect(t, rec)
 	ctx := context.Background()
@@ -179,6 +209,8 @@ func TestAdapterRoundTrip(t *testing.T) {
 	requireAllSet(t, "ProbeResult", rec.probe)
 	requireAllSet(t, "ArtifactSet", rec.artifacts)
 	requireAllSet(t, "Entry", fullEntry())
+	requireAllSet(t, "ServerCommand", rec.command)
+	requireAllSet(t, "LoadedModel", rec.loaded[0])
 
 	t.Run("Info", func(t *testing.T) {
 		got, err := b.Info(ctx)
@@ -254,6 +286,40 @@ func TestAdapterRoundTrip(t *testing.T) {
 		}
 		if !reflect.DeepEqual(rec.last(), req) {
 			t.Errorf("backend got %+v, want %+v", rec.last(), req)
+		}
+	})
+	t.Run("ServerCommand", func(t *testing.T) {
+		req := sdk.ServerCommandRequest{Entry: fullEntry(), Host: "127.0.0.1", Port: 8001}
+		requireAllSet(t, "ServerCommandRequest", req)
+		got, err := b.ServerCommand(ctx, req)
+		if err != nil || !reflect.DeepEqual(got, rec.command) {
+			t.Errorf("ServerCommand() = %+v, %v, want %+v, nil", got, err, rec.command)
+		}
+		if !reflect.DeepEqual(rec.last(), req) {
+			t.Errorf("backend got %+v, want %+v", rec.last(), req)
+		}
+	})
+	t.Run("ModelLoading", func(t *testing.T) {
+		req := sdk.LoadModelRequest{Entry: fullEntry(), Endpoint: "http://h:11434/v1", APIKey: "k"}
+		requireAllSet(t, "LoadModelRequest", req)
+		got, err := b.LoadModel(ctx, req)
+		if err != nil || !reflect.DeepEqual(got, rec.loaded[0]) {
+			t.Errorf("LoadModel() = %+v, %v, want %+v, nil", got, err, rec.loaded[0])
+		}
+		if !reflect.DeepEqual(rec.last(), req) {
+			t.Errorf("backend got %+v, want %+v", rec.last(), req)
+		}
+		if err := b.UnloadModel(ctx, req); err != nil || !reflect.DeepEqual(rec.last(), req) {
+			t.Errorf("UnloadModel() = %v; backend got %+v, want %+v", err, rec.last(), req)
+		}
+		lreq := sdk.LoadedModelsRequest{Endpoint: "http://h:11434/v1", APIKey: "k"}
+		requireAllSet(t, "LoadedModelsRequest", lreq)
+		all, err := b.LoadedModels(ctx, lreq)
+		if err != nil || !reflect.DeepEqual(all, rec.loaded) {
+			t.Errorf("LoadedModels() = %+v, %v, want %+v, nil", all, err, rec.loaded)
+		}
+		if !reflect.DeepEqual(rec.last(), lreq) {
+			t.Errorf("backend got %+v, want %+v", rec.last(), lreq)
 		}
 	})
 }
