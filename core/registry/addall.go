@@ -50,11 +50,5 @@ func (r *Registry) AddAll(ctx context.Context, records []json.RawMessage) error 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	nd, _, err := applyChanges(r.view.cur, r.view.dis, changes, r.curatedPath(), true)
-	if err != nil {
-		return err
-	}
-	r.changes = append(r.changes, changes...)
-	r.view = buildView(r.view.cur, nd)
-	return nil
+	return r.stage(changes...)
 }

@@ -375,13 +375,13 @@ func (r *Registry) Get(ctx context.Context, name string) (*Entry, error) {
 
 func (r *Registry) get(name string) (*Entry, error) { return r.view.lookup(name) }
 
-// stage records a change and rebuilds the view.
-func (r *Registry) stage(ch change) error {
-	nd, _, err := applyChanges(r.view.cur, r.view.dis, []change{ch}, r.curatedPath(), true)
+// stage records changes, all or none, and rebuilds the view once.
+func (r *Registry) stage(chs ...change) error {
+	nd, _, err := applyChanges(r.view.cur, r.view.dis, chs, r.curatedPath(), true)
 	if err != nil {
 		return err
 	}
-	r.changes = append(r.changes, ch)
+	r.changes = append(r.changes, chs...)
 	r.view = buildView(r.view.cur, nd)
 	return nil
 }
