@@ -158,20 +158,20 @@ func overlay(cur *record) []byte {
 	return append(out, "\n  }"...)
 }
 
-// parseRecord scans a record held alone in memory.
+// parseRecord scans a record held alone in memory (a new record given to
+// Add, or one the package built). Errors wrap ErrInvalidEdit and say what
+// is wrong.
 func parseRecord(raw []byte) (*record, error) {
 	e, err := jsonraw.ScanObject(raw)
 	var serr *jsonraw.SyntaxError
-	var trail *jsonraw.TrailingDataError
 	switch {
+	case err == nil:
 	case errors.Is(err, jsonraw.ErrNotObject):
 		return nil, fmt.Errorf("%w: a record must be a JSON object", ErrInvalidEdit)
 	case errors.As(err, &serr):
-		return nil, fmt.Errorf("%w: %s at offset %d", ErrInvalidEdit, serr.Msg, serr.Off)
-	case errors.As(err, &trail):
-		return nil, fmt.Errorf("%w: data after the record at offset %d", ErrInvalidEdit, trail.Off)
-	case err != nil:
-		return nil, fmt.Errorf("%w: %w", ErrInvalidEdit, err)
+		return nil, fmt.Errorf("%w: record at offset %d: %s", ErrInvalidEdit, serr.Off, serr.Msg)
+	default: // a *jsonraw.TrailingDataError, ScanObject's only other error
+		return nil, fmt.Errorf("%w: data after the record", ErrInvalidEdit)
 	}
 	r := newRecord(e)
 	r.off = -1

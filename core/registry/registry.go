@@ -458,20 +458,10 @@ func (r *Registry) Remove(ctx context.Context, name string) error {
 // normalizeRecord validates a new record and writes it in the reference
 // layout at array depth 1.
 func normalizeRecord(raw json.RawMessage) ([]byte, string, error) {
-	e, err := jsonraw.ScanObject(raw)
-	var serr *jsonraw.SyntaxError
-	var trail *jsonraw.TrailingDataError
-	switch {
-	case errors.Is(err, jsonraw.ErrNotObject):
-		return nil, "", fmt.Errorf("%w: a record must be a JSON object", ErrInvalidEdit)
-	case errors.As(err, &serr):
-		return nil, "", fmt.Errorf("%w: record at offset %d: %s", ErrInvalidEdit, serr.Off, serr.Msg)
-	case errors.As(err, &trail):
-		return nil, "", fmt.Errorf("%w: data after the record", ErrInvalidEdit)
-	case err != nil:
-		return nil, "", fmt.Errorf("%w: %w", ErrInvalidEdit, err)
+	r, err := parseRecord(raw)
+	if err != nil {
+		return nil, "", err
 	}
-	r := newRecord(e)
 	if !r.named || r.name == "" {
 		return nil, "", fmt.Errorf("%w: a record needs a non-empty string \"name\"", ErrInvalidEdit)
 	}
