@@ -169,24 +169,15 @@ func (s *scanner) top(fn func(Record)) *SyntaxError {
 				return err
 			}
 			fn(r)
-			s.skipWS()
-			if s.pos >= len(s.data) {
-				return s.eof()
+			// The layout between elements is not checked (s.canon
+			// is the current element's, and element resets it).
+			done, _, err := s.afterItem(0, ']', "array element")
+			if err != nil {
+				return err
 			}
-			c := s.data[s.pos]
-			if c == ',' {
-				s.pos++
-				s.skipWS()
-				if s.pos >= len(s.data) {
-					return s.eof()
-				}
-				continue
-			}
-			if c == ']' {
-				s.pos++
+			if done {
 				break
 			}
-			return s.fail("expected ',' or ']' after array element, found %s", describe(c))
 		}
 	}
 	s.skipWS()
