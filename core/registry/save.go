@@ -24,7 +24,8 @@ const DefaultLockNotice = time.Second
 
 // lock takes the exclusive save lock, waiting for it until ctx ends; after
 // Options.LockNotice it logs (at warn level, so the CLI shows it by
-// default) that it waits. A symbolic link or a non-regular file at the lock
+// default) that it waits, and then, at info level, when it got the lock
+// and how long it waited. A symbolic link or a non-regular file at the lock
 // path is refused (safefile.ErrSymlink, safefile.ErrNotRegular) without
 // creating or locking anything at the link's target.
 func (r *Registry) lock(ctx context.Context) (*safefile.Lock, error) {
@@ -34,14 +35,16 @@ func (r *Registry) lock(ctx context.Context) (*safefile.Lock, error) {
 		notice = DefaultLockNotice
 	}
 	start := time.Now()
+	waited := false
 	l, err := safefile.Acquire(ctx, path, notice, func() {
+		waited = true
 		r.log.Warn("waiting for the registry lock; another process is saving", "lock", path)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if waited := time.Since(start); notice > 0 && waited >= notice {
-		r.log.Info("got the registry lock", "lock", path, "waited", waited.Round(time.Millisecond))
+	if waited {
+		r.log.Info("got the registry lock", "lock", path, "waited", time.Since(start).Round(time.Millisecond))
 	}
 	return l, nil
 }
