@@ -22,9 +22,7 @@ func TestFieldTable(t *testing.T) {
 		if got := RuntimeOwned(f.key); got != (f.owner == ownerRuntime) {
 			t.Errorf("RuntimeOwned(%q) = %v, want the table's owner", f.key, got)
 		}
-		if _, ok := fieldChecks()[f.key]; ok != (f.check != nil) {
-			t.Errorf("fieldChecks()[%q] present = %v, want the table's check", f.key, ok)
-		}
+		checksFieldByRow(t, f)
 	}
 	slices.Sort(runtime)
 	want := []string{"artifacts", "download_directory_checksum", "download_files", "download_format",
@@ -39,5 +37,27 @@ func TestFieldTable(t *testing.T) {
 	d := []byte(`{"ttft_ms_avg": 1}`)
 	if got, _, ok := resolveKey(keyPerformance, side{d, true, true}, side{[]byte(`{"ttft_ms_avg": 2}`), true, true}, 2); !ok || string(got) != `{"ttft_ms_avg": 1}` {
 		t.Errorf("resolveKey(performance) = %s, want the discovered value of a runtime-owned field", got)
+	}
+}
+
+// checksFieldByRow: checkField judges values of f.key as f's check does
+// (rejecting at least one of a few probes), or accepts every value when f
+// has no check.
+func checksFieldByRow(t *testing.T, f fieldDef) {
+	t.Helper()
+	rejected := false
+	for _, p := range []string{`null`, `true`, `1`, `1.5`, `"x"`, `[]`, `[1]`, `{}`, `{"x": 1}`} {
+		got := checkField(f.key, []byte(p))
+		want := ""
+		if f.check != nil {
+			want = f.check(f.key, []byte(p))
+		}
+		if got != want {
+			t.Errorf("checkField(%q, %s) = %q, want the table's check: %q", f.key, p, got, want)
+		}
+		rejected = rejected || want != ""
+	}
+	if f.check != nil && !rejected {
+		t.Errorf("field %q: its check accepts every probe, so checkField's use of it is untested", f.key)
 	}
 }

@@ -11,23 +11,11 @@ import (
 // member) and returns what is wrong, or "".
 type fieldCheck func(key string, v []byte) string
 
-// fieldChecks returns the contract's checker of each top-level key it
-// types, from the field table. Keys without a checker are not checked.
-func fieldChecks() map[string]fieldCheck {
-	t := knownFields()
-	m := make(map[string]fieldCheck, len(t.byKey))
-	for k, f := range t.byKey {
-		if f.check != nil {
-			m[k] = f.check
-		}
-	}
-	return m
-}
-
-// checkField checks one top-level field with checks and returns what is
-// wrong, or "". Unknown keys are not checked.
-func checkField(checks map[string]fieldCheck, key string, v []byte) string {
-	if c, ok := checks[key]; ok {
+// checkField checks one top-level field with the field table's checker
+// for key and returns what is wrong, or "". Keys without a checker
+// (unknown ones among them) are not checked.
+func checkField(key string, v []byte) string {
+	if c := knownFields().byKey[key].check; c != nil {
 		return c(key, v)
 	}
 	return ""

@@ -50,10 +50,9 @@ func TestCheckField(t *testing.T) {
 		{"probes", `{"vision": []}`, "probes.vision must be an object or null, found a list"},
 		{"unknown_key", `[1]`, ""},
 	}
-	checks := fieldChecks()
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
-			if got := checkField(checks, tt.key, []byte(tt.value)); got != tt.want {
+			if got := checkField(tt.key, []byte(tt.value)); got != tt.want {
 				t.Errorf("checkField(%q, %s) = %q, want %q", tt.key, tt.value, got, tt.want)
 			}
 		})

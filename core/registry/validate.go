@@ -142,11 +142,10 @@ type vlayer struct {
 	exists   bool
 	l        *layer
 	problems []Problem
-	checks   map[string]fieldCheck // the field types, from fieldChecks
 }
 
 func readVLayer(ctx context.Context, file string) (*vlayer, error) {
-	vl := &vlayer{file: file, checks: fieldChecks()}
+	vl := &vlayer{file: file}
 	if st, err := statStamp(file); err != nil {
 		return nil, err
 	} else if !st.exists {
@@ -229,7 +228,7 @@ func (vl *vlayer) recordProblems(rec *record, curated bool) []Problem {
 		if curated && runtimeOwned(f.Key) {
 			ps = append(ps, vl.at(rec, i, "runtime-owned field %q belongs in the discovered layer, not the curated file", f.Key))
 		}
-		if msg := checkField(vl.checks, f.Key, v); msg != "" {
+		if msg := checkField(f.Key, v); msg != "" {
 			ps = append(ps, vl.at(rec, i, "%s", msg))
 		}
 	}
