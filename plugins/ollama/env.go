@@ -135,19 +135,8 @@ func (s modelStore) how() string {
 // backend_config.ollama_models, or ok false when it names none. The value
 // must be an absolute path or start with "~/" (the home directory).
 func (b *Backend) entryStore(e sdk.Entry) (dir string, ok bool, err error) {
-	if len(e.Raw) == 0 {
-		return "", false, nil
-	}
-	var rec struct {
-		BackendConfig struct {
-			OllamaModels json.RawMessage `json:"ollama_models"`
-		} `json:"backend_config"`
-	}
-	if err := json.Unmarshal(e.Raw, &rec); err != nil {
-		return "", false, nil // not an object with an object backend_config: nothing named
-	}
-	raw := rec.BackendConfig.OllamaModels
-	if len(raw) == 0 || string(raw) == "null" {
+	raw, ok := e.Lookup("backend_config", "ollama_models")
+	if !ok {
 		return "", false, nil
 	}
 	var s string
@@ -180,10 +169,10 @@ func (b *Backend) storeFor(e sdk.Entry) (modelStore, error) {
 	if ok {
 		return modelStore{dir: dir, source: storeFromEntry}, nil
 	}
+	source := storeDefault
 	if b.envVar(EnvModels) != "" {
-		dir, err := b.ModelsDir()
-		return modelStore{dir: dir, source: storeFromEnv}, err
+		source = storeFromEnv
 	}
 	dir, err = b.ModelsDir()
-	return modelStore{dir: dir, source: storeDefault}, err
+	return modelStore{dir: dir, source: source}, err
 }
