@@ -151,9 +151,6 @@ const conformanceKey sdk.Secret = "plugintest-api-key-5f0c2a"
 // the call's error.
 func (s *suite) callOptional(ctx context.Context, call, endpoint string) (*sdk.HealthStatus, error) {
 	entry := s.entry(sdk.BackendConfig{BaseURL: endpoint})
-	if err, ok := callLifecycle(ctx, s.b, call, entry, endpoint); ok {
-		return nil, err
-	}
 	switch call {
 	case sdk.CallHealth:
 		h, err := s.b.Health(ctx, sdk.HealthRequest{Endpoint: endpoint, Models: []string{entry.Name}, APIKey: conformanceKey})
@@ -176,6 +173,16 @@ func (s *suite) callOptional(ctx context.Context, call, endpoint string) (*sdk.H
 		return nil, err
 	case sdk.CallArtifacts:
 		_, err := s.b.Artifacts(ctx, sdk.ArtifactsRequest{Entry: entry})
+		return nil, err
+	case sdk.CallServerCommand:
+		entry.Config.ModelPath = "/models/conformance-model"
+		cmd, err := s.b.ServerCommand(ctx, sdk.ServerCommandRequest{Entry: entry, Host: "127.0.0.1", Port: 24001})
+		if err == nil && (len(cmd.Argv) == 0 || cmd.Ready.Path == "") {
+			err = fmt.Errorf("ServerCommand() = argv %q, ready path %q, want a command and a readiness path", cmd.Argv, cmd.Ready.Path)
+		}
+		return nil, err
+	case sdk.CallModelLoading:
+		_, err := s.b.LoadedModels(ctx, sdk.LoadedModelsRequest{Endpoint: endpoint, APIKey: conformanceKey})
 		return nil, err
 	}
 	panic("plugintest: unknown call " + call)
