@@ -19,8 +19,8 @@ func Example() {
 	defer stop()
 
 	h := pluginhost.New(pluginhost.Options{
-		Dirs:     []string{"/opt/imageworks/plugins"},
-		LockFile: "configs/plugins.lock.json", // pins plugins when it exists
+		Dirs:    []string{"/opt/imageworks/plugins"},
+		PinFile: "configs/plugins.lock.json", // pins plugins when it exists
 	})
 	defer h.Close()
 	context.AfterFunc(ctx, func() { _ = h.Close() })
