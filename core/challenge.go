@@ -8,10 +8,9 @@ import (
 	"image/color"
 	"image/png"
 	"math/rand/v2"
-	"strings"
-	"unicode"
 
 	"github.com/imageworks-ai/loader/sdk"
+	"github.com/imageworks-ai/loader/sdk/openai"
 )
 
 // The built-in challenge: solid colours whose names prove an image was seen.
@@ -101,16 +100,6 @@ func drawChallenge(intn func(int) int) [2]challengeColour {
 	return [2]challengeColour{p[i], p[j]}
 }
 
-// namesWord reports whether text names word as a whole word, ignoring case.
-func namesWord(text, word string) bool {
-	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
-		if w == word {
-			return true
-		}
-	}
-	return false
-}
-
 // askChallenge asks the model about both drawn colours, one image each,
 // with req's entry, endpoint and model. The result holds only when the
 // backend counts both images as seen and neither answer names the other
@@ -133,7 +122,9 @@ func askChallenge(ctx context.Context, b sdk.VisionProber, req sdk.ProbeRequest,
 			notes = append(notes, label+n)
 		}
 		other := colours[1-i].name
-		if res.VisionOK && namesWord(res.Excerpt, other) {
+		// Whole words as the backend matched the expected colour
+		// (openai.MatchExpect), so both judge an answer alike.
+		if _, named := openai.MatchExpect(res.Excerpt, []string{other}); res.VisionOK && named {
 			res.VisionOK = false
 			notes = append(notes, label+fmt.Sprintf("the answer also names %q, the other challenge colour: not proof of sight", other))
 		}

@@ -176,3 +176,41 @@ func TestProbeVisionChallenge(t *testing.T) {
 		}
 	}
 }
+
+// answering is a VisionProber that counts every image as seen and answers
+// the first image with its text, the others with the colour asked for.
+type answering string
+
+func (a answering) ProbeVision(_ context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
+	if slices.Contains(req.Expect, "red") {
+		return sdk.ProbeResult{VisionOK: true, Excerpt: string(a)}, nil
+	}
+	return sdk.ProbeResult{VisionOK: true, Excerpt: "It is " + req.Expect[0] + "."}, nil
+}
+
+// TestChallengeOtherColourNamed: an answer that also names the other
+// challenge colour, as a whole word as the backends match the expected
+// one (openai.MatchExpect), is not proof of sight; a word that merely
+// contains it is no naming.
+func TestChallengeOtherColourNamed(t *testing.T) {
+	p := challengePalette()
+	red, blue := p[0], p[2]
+	for _, tt := range []struct {
+		answer string
+		want   bool
+	}{
+		{"It is red.", true},
+		{"Red, or maybe Blue.", false},
+		{"red (not blue)", false},
+		{"red, bluer than none", true},
+		{"red; see figure blue2", true},
+	} {
+		res, err := askChallenge(context.Background(), answering(tt.answer), sdk.ProbeRequest{}, [2]challengeColour{red, blue})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.VisionOK != tt.want {
+			t.Errorf("answer %q: VisionOK = %v, want %v (notes %q)", tt.answer, res.VisionOK, tt.want, res.Notes)
+		}
+	}
+}
