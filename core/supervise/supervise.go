@@ -104,10 +104,11 @@ func (s *Supervisor) lock(ctx context.Context, port int) (*safefile.Lock, error)
 // Current returns the state of the server on port when it is alive, else
 // nil; a state whose process is gone (or is another process now) is
 // cleared. While an activation holds the port's lock, Current reads the
-// state without waiting and clears nothing.
+// state without waiting and clears nothing. With no state file, it creates
+// nothing (no folder, no lock file): a question leaves no trace.
 func (s *Supervisor) Current(ctx context.Context, port int) (*State, error) {
 	path := s.StatePath(port)
-	if err := mkdirFor(path); err != nil {
+	if st, err := readState(path); err != nil || st == nil {
 		return nil, err
 	}
 	fl, locked, err := safefile.TryLock(path + ".lock")
@@ -117,6 +118,7 @@ func (s *Supervisor) Current(ctx context.Context, port int) (*State, error) {
 	if locked {
 		defer fl.Unlock()
 	}
+	// Read again: an activation may have changed it before the lock.
 	st, err := readState(path)
 	if err != nil || st == nil {
 		return nil, err

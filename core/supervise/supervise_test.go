@@ -3,6 +3,8 @@ package supervise
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -117,5 +119,20 @@ func TestGPUMemory(t *testing.T) {
 	}
 	if _, err := GPUMemory(context.Background()); err == nil {
 		t.Errorf("GPUMemory() of garbage: no error")
+	}
+}
+
+// TestCurrentWithoutStateCreatesNothing: asking what runs on a port that
+// has no state file answers nil and creates neither the state folder nor
+// a lock file.
+func TestCurrentWithoutStateCreatesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	s := New(Options{StateFile: filepath.Join(dir, "active_vllm.json")})
+	st, err := s.Current(context.Background(), DefaultPort)
+	if err != nil || st != nil {
+		t.Fatalf("Current() = %+v, %v, want nil, nil", st, err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Current() left %s behind (stat error %v)", dir, err)
 	}
 }
