@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -91,7 +92,7 @@ func (h *Host) found(cands []candidate) (out []Plugin, used map[string]int) {
 	}
 	for _, c := range cands {
 		p := Plugin{Name: c.name, Path: c.path, Protocols: []int{}, Implements: []string{}}
-		if _, v, ok := ParseFileName(c.path); ok {
+		if _, v, ok := splitFileName(filepath.Base(c.path), h.goos); ok { // as discovery read it
 			p.FileVersion = v
 		}
 		if sum, err := h.fileSHA256(c.path); err == nil {
