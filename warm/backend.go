@@ -99,42 +99,73 @@ func clone(v sdk.Resolution) sdk.Resolution {
 	return v
 }
 
-// Health implements sdk.HealthChecker for plugins that answer it.
+// The optional calls and the lifecycle calls are passed on to the plugin,
+// which answers ErrNotImplemented for those it lacks.
+var (
+	_ sdk.HealthChecker  = (*backend)(nil)
+	_ sdk.ModelLister    = (*backend)(nil)
+	_ sdk.VisionProber   = (*backend)(nil)
+	_ sdk.ArtifactLister = (*backend)(nil)
+	_ sdk.ServerRunner   = (*backend)(nil)
+	_ sdk.ModelLoader    = (*backend)(nil)
+)
+
+// pass makes the call f on the plugin's backend as the interface T and
+// reports its outcome to the member; a backend lacking T answers an error
+// naming call and wrapping sdk.ErrNotImplemented. f is a method expression
+// such as sdk.HealthChecker.Health.
+func pass[T, Req, Res any](ctx context.Context, w *backend, call string, f func(T, context.Context, Req) (Res, error), req Req) (Res, error) {
+	impl, ok := w.b.(T)
+	if !ok {
+		var zero Res
+		return zero, fmt.Errorf("%s: %w", call, sdk.ErrNotImplemented)
+	}
+	v, err := f(impl, ctx, req)
+	return v, w.observe(err)
+}
+
+// Health implements sdk.HealthChecker.
 func (w *backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.HealthStatus, error) {
-	impl, ok := w.b.(sdk.HealthChecker)
-	if !ok {
-		return sdk.HealthStatus{}, fmt.Errorf("%s: %w", sdk.CallHealth, sdk.ErrNotImplemented)
-	}
-	v, err := impl.Health(ctx, req)
-	return v, w.observe(err)
+	return pass(ctx, w, sdk.CallHealth, sdk.HealthChecker.Health, req)
 }
 
-// ListModels implements sdk.ModelLister for plugins that answer it.
+// ListModels implements sdk.ModelLister.
 func (w *backend) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk.ServedModel, error) {
-	impl, ok := w.b.(sdk.ModelLister)
-	if !ok {
-		return nil, fmt.Errorf("%s: %w", sdk.CallListModels, sdk.ErrNotImplemented)
-	}
-	v, err := impl.ListModels(ctx, req)
-	return v, w.observe(err)
+	return pass(ctx, w, sdk.CallListModels, sdk.ModelLister.ListModels, req)
 }
 
-// ProbeVision implements sdk.VisionProber for plugins that answer it.
+// ProbeVision implements sdk.VisionProber.
 func (w *backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
-	impl, ok := w.b.(sdk.VisionProber)
-	if !ok {
-		return sdk.ProbeResult{}, fmt.Errorf("%s: %w", sdk.CallProbeVision, sdk.ErrNotImplemented)
-	}
-	v, err := impl.ProbeVision(ctx, req)
-	return v, w.observe(err)
+	return pass(ctx, w, sdk.CallProbeVision, sdk.VisionProber.ProbeVision, req)
 }
 
-// Artifacts implements sdk.ArtifactLister for plugins that answer it.
+// Artifacts implements sdk.ArtifactLister.
 func (w *backend) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk.ArtifactSet, error) {
-	impl, ok := w.b.(sdk.ArtifactLister)
-	if !ok {
-		return sdk.ArtifactSet{}, fmt.Errorf("%s: %w", sdk.CallArtifacts, sdk.ErrNotImplemented)
-	}
-	v, err := impl.Artifacts(ctx, req)
-	return v, w.observe(err)
+	return pass(ctx, w, sdk.CallArtifacts, sdk.ArtifactLister.Artifacts, req)
+}
+
+// ServerCommand implements sdk.ServerRunner.
+func (w *backend) ServerCommand(ctx context.Context, req sdk.ServerCommandRequest) (sdk.ServerCommand, error) {
+	return pass(ctx, w, sdk.CallServerCommand, sdk.ServerRunner.ServerCommand, req)
+}
+
+// LoadModel implements sdk.ModelLoader.
+func (w *backend) LoadModel(ctx context.Context, req sdk.LoadModelRequest) (sdk.LoadedModel, error) {
+	return pass(ctx, w, "LoadModel", sdk.ModelLoader.LoadModel, req)
+}
+
+// UnloadModel implements sdk.ModelLoader.
+func (w *backend) UnloadModel(ctx context.Context, req sdk.LoadModelRequest) error {
+	_, err := pass(ctx, w, "UnloadModel", unloadModel, req)
+	return err
+}
+
+// unloadModel is sdk.ModelLoader.UnloadModel with a result, for pass.
+func unloadModel(l sdk.ModelLoader, ctx context.Context, req sdk.LoadModelRequest) (struct{}, error) {
+	return struct{}{}, l.UnloadModel(ctx, req)
+}
+
+// LoadedModels implements sdk.ModelLoader.
+func (w *backend) LoadedModels(ctx context.Context, req sdk.LoadedModelsRequest) ([]sdk.LoadedModel, error) {
+	return pass(ctx, w, "LoadedModels", sdk.ModelLoader.LoadedModels, req)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -24,13 +25,20 @@ import (
 
 func TestMain(m *testing.M) {
 	plugintest.ServeIfNamed(servetest.Name, servetest.New())
+	plugintest.ServeIfNamed(lifeName, lifeBackend{})
 	os.Exit(m.Run())
 }
 
 // newPool returns a Pool that finds only the test plugin.
 func newPool(t *testing.T, opts Options) *Pool {
 	t.Helper()
-	dir := filepath.Dir(plugintest.CopySelf(t, servetest.Name))
+	return newPoolOf(t, servetest.Name, opts)
+}
+
+// newPoolOf returns a Pool that finds only the test plugin named name.
+func newPoolOf(t *testing.T, name string, opts Options) *Pool {
+	t.Helper()
+	dir := filepath.Dir(plugintest.CopySelf(t, name))
 	opts.Host = pluginhost.Options{Dirs: []string{dir}, Getenv: func(string) string { return "" }, StartTimeout: 20 * time.Second}
 	p := New(opts)
 	t.Cleanup(func() { _ = p.Close() })
@@ -239,5 +247,89 @@ func TestMisnamedPluginIsAFailedStart(t *testing.T) {
 	t.Cleanup(func() { _ = p.Close() })
 	if b, err := p.Backend(context.Background(), "liar"); !errors.Is(err, pluginhost.ErrNameMismatch) {
 		t.Fatalf("Backend(liar) = %v, %v; want a failed start with ErrNameMismatch", b, err)
+	}
+}
+
+// lifeName is the test plugin with the lifecycle calls (servetest has
+// none); TestMain serves it.
+const lifeName = "warmlife"
+
+// lifeBackend answers every lifecycle call with its process id, so a test
+// can tell the plugin answered and not the pool.
+type lifeBackend struct{}
+
+func (lifeBackend) Info(context.Context) (sdk.Info, error) {
+	return sdk.Info{Name: lifeName, Version: "1", DefaultPort: 9}, nil
+}
+
+func (lifeBackend) Resolve(_ context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
+	return sdk.Resolution{Endpoint: "http://127.0.0.1:9/v1", InternalModelID: req.Entry.Name}, nil
+}
+
+func (lifeBackend) ServerCommand(_ context.Context, req sdk.ServerCommandRequest) (sdk.ServerCommand, error) {
+	return sdk.ServerCommand{Argv: []string{"serve", req.Entry.Name, fmt.Sprint(os.Getpid())}, ServedModelID: req.Entry.Name}, nil
+}
+
+func (lifeBackend) LoadModel(_ context.Context, req sdk.LoadModelRequest) (sdk.LoadedModel, error) {
+	return sdk.LoadedModel{ID: fmt.Sprintf("%s@%d", req.Entry.Name, os.Getpid())}, nil
+}
+
+func (lifeBackend) UnloadModel(_ context.Context, req sdk.LoadModelRequest) error {
+	return fmt.Errorf("unloading %s: %w", req.Entry.Name, sdk.ErrModelNotFound)
+}
+
+func (lifeBackend) LoadedModels(context.Context, sdk.LoadedModelsRequest) ([]sdk.LoadedModel, error) {
+	return []sdk.LoadedModel{{ID: fmt.Sprintf("loaded@%d", os.Getpid())}}, nil
+}
+
+// TestLifecycleCallsReachThePlugin: the backend a Pool hands out passes
+// the lifecycle calls (sdk.ServerRunner, sdk.ModelLoader) on to the plugin,
+// as core.Activate and core.Loaded find them by type assertion; a plugin
+// without them answers ErrNotImplemented through the pool.
+func TestLifecycleCallsReachThePlugin(t *testing.T) {
+	p := newPoolOf(t, lifeName, Options{})
+	ctx := context.Background()
+	b, err := p.Backend(ctx, lifeName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := sdk.Entry{Name: "m", Backend: lifeName}
+
+	r, ok := b.(sdk.ServerRunner)
+	if !ok {
+		t.Fatalf("the pool's backend %T is not an sdk.ServerRunner", b)
+	}
+	cmd, err := r.ServerCommand(ctx, sdk.ServerCommandRequest{Entry: entry, Host: "127.0.0.1", Port: 9})
+	if err != nil {
+		t.Fatalf("ServerCommand = %v", err)
+	}
+	if len(cmd.Argv) != 3 || cmd.Argv[1] != "m" || cmd.Argv[2] == fmt.Sprint(os.Getpid()) || cmd.ServedModelID != "m" {
+		t.Errorf("ServerCommand = %+v, want the plugin's answer for m", cmd)
+	}
+	pid := cmd.Argv[len(cmd.Argv)-1]
+
+	l, ok := b.(sdk.ModelLoader)
+	if !ok {
+		t.Fatalf("the pool's backend %T is not an sdk.ModelLoader", b)
+	}
+	loaded, err := l.LoadModel(ctx, sdk.LoadModelRequest{Entry: entry})
+	if err != nil || loaded.ID != "m@"+pid {
+		t.Errorf("LoadModel = %+v, %v; want m@%s from the plugin", loaded, err, pid)
+	}
+	if err := l.UnloadModel(ctx, sdk.LoadModelRequest{Entry: entry}); !errors.Is(err, sdk.ErrModelNotFound) {
+		t.Errorf("UnloadModel = %v, want the plugin's ErrModelNotFound", err)
+	}
+	all, err := l.LoadedModels(ctx, sdk.LoadedModelsRequest{})
+	if err != nil || len(all) != 1 || all[0].ID != "loaded@"+pid {
+		t.Errorf("LoadedModels = %+v, %v; want [loaded@%s] from the plugin", all, err, pid)
+	}
+
+	plain := newPool(t, Options{})
+	sb, err := plain.Backend(ctx, servetest.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.(sdk.ServerRunner).ServerCommand(ctx, sdk.ServerCommandRequest{Entry: entry}); !errors.Is(err, sdk.ErrNotImplemented) {
+		t.Errorf("ServerCommand on a plugin without it = %v, want ErrNotImplemented", err)
 	}
 }
