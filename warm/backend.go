@@ -52,8 +52,8 @@ func (w *backend) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Reso
 	if err := w.observe(err); err != nil {
 		return v, err
 	}
-	w.store(key, v)
-	return clone(v), nil
+	w.store(key, v) // stores a copy: v is the caller's alone
+	return v, nil
 }
 
 // cacheKey identifies a resolve request by its content.

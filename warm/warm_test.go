@@ -69,6 +69,14 @@ func TestResolveCachedPerContentAndStart(t *testing.T) {
 	if servetest.Note(again.Notes, "call") != servetest.Note(first.Notes, "call") {
 		t.Errorf("second Resolve of the same entry = call %s, want the cached call %s", servetest.Note(again.Notes, "call"), servetest.Note(first.Notes, "call"))
 	}
+	// The cache keeps its own copy: callers changing their answers
+	// (the first one, not from the cache, and a cached one) change nothing.
+	pid := first.Notes[0]
+	first.Notes[0], again.Notes[0] = "changed by a caller", "changed by a caller"
+	if third := resolve(t, p, request("a", `{"name":"a"}`, false)); third.Notes[0] != pid {
+		t.Errorf("cached Resolve = notes %q, want %q first: a caller's change reached the cache", third.Notes, pid)
+	}
+	first.Notes[0] = pid
 	edited := resolve(t, p, request("a", `{"name":"a","port":1}`, false))
 	if servetest.Note(edited.Notes, "call") == servetest.Note(first.Notes, "call") {
 		t.Error("Resolve of an edited entry came from the cache")
