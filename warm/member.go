@@ -17,8 +17,10 @@ type member struct {
 	p    *Pool
 	name string
 
-	// start serialises starts: one caller starts, the others wait for it.
-	start sync.Mutex
+	// start serialises starts: one caller starts, the others wait for it
+	// (or for their ctx to end). It is a semaphore of capacity 1: holding
+	// it is having sent to it.
+	start chan struct{}
 
 	mu       sync.Mutex
 	closed   bool
@@ -38,15 +40,12 @@ func (m *member) backend(ctx context.Context) (sdk.Backend, error) {
 	}
 	// Wait for a start in progress instead of starting twice, but give up
 	// when ctx ends.
-	locked := make(chan struct{})
-	go func() { m.start.Lock(); close(locked) }()
 	select {
-	case <-locked:
+	case m.start <- struct{}{}:
 	case <-ctx.Done():
-		go func() { <-locked; m.start.Unlock() }()
 		return nil, fmt.Errorf("starting plugin %s: %w", m.name, ctx.Err())
 	}
-	defer m.start.Unlock()
+	defer func() { <-m.start }()
 	if b, ok := m.running(); ok {
 		return b, nil
 	}

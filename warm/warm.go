@@ -131,18 +131,26 @@ func (p *Pool) Collect(ch chan<- prometheus.Metric) {
 // failure. Other errors are the plugin host's (pluginhost.ErrPluginNotFound,
 // *pluginhost.PluginError, ...), or ErrClosed.
 func (p *Pool) Backend(ctx context.Context, name string) (sdk.Backend, error) {
+	m, err := p.member(name)
+	if err != nil {
+		return nil, err
+	}
+	return m.backend(ctx)
+}
+
+// member returns backend name's member, adding it on first use.
+func (p *Pool) member(name string) (*member, error) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.closed {
-		p.mu.Unlock()
 		return nil, fmt.Errorf("backend %s: %w", name, ErrClosed)
 	}
 	m := p.members[name]
 	if m == nil {
-		m = &member{p: p, name: name}
+		m = &member{p: p, name: name, start: make(chan struct{}, 1)}
 		p.members[name] = m
 	}
-	p.mu.Unlock()
-	return m.backend(ctx)
+	return m, nil
 }
 
 // Close stops every plugin and waits for them to be gone. Later calls to

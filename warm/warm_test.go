@@ -341,3 +341,22 @@ func TestLifecycleCallsReachThePlugin(t *testing.T) {
 		t.Errorf("ServerCommand on a plugin without it = %v, want ErrNotImplemented", err)
 	}
 }
+
+// TestWaitForStartEndsWithCtx: a caller waiting for another caller's start
+// of the same plugin gives up when its ctx ends; once that start is over,
+// the next caller starts the plugin.
+func TestWaitForStartEndsWithCtx(t *testing.T) {
+	p := newPool(t, Options{})
+	m, err := p.member(servetest.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.start <- struct{}{} // another caller's start in progress
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if b, err := p.Backend(ctx, servetest.Name); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Backend while another start is in progress = %v, %v; want the ctx's DeadlineExceeded", b, err)
+	}
+	<-m.start // that start ends
+	resolve(t, p, request("a", `{}`, false))
+}
