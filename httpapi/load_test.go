@@ -191,3 +191,54 @@ func TestLoadKillAndEdit(t *testing.T) {
 	}
 	t.Logf("%d ok, %d 502 (in flight at the kill)", ok.Load(), gateways.Load())
 }
+
+// stalledWriter is a client that does not read: Write blocks until
+// release is closed.
+type stalledWriter struct {
+	*httptest.ResponseRecorder
+	writing chan struct{} // closed when Write is first called
+	release chan struct{}
+	once    sync.Once
+}
+
+func (w *stalledWriter) Write(p []byte) (int, error) {
+	w.once.Do(func() { close(w.writing) })
+	<-w.release
+	return w.ResponseRecorder.Write(p)
+}
+
+// TestSlowClientDoesNotHoldModels: GET /v1/models writes its answer
+// without holding the models cache's lock, so a client that does not read
+// holds up no other client.
+func TestSlowClientDoesNotHoldModels(t *testing.T) {
+	h, _, _ := corpus(t, Options{})
+	slow := &stalledWriter{ResponseRecorder: httptest.NewRecorder(), writing: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.ServeHTTP(slow, httptest.NewRequest("GET", "/v1/models", nil))
+	}()
+	<-slow.writing
+	other := make(chan int, 1)
+	go func() {
+		code, _ := call(t, h, "GET", "/v1/models", "")
+		other <- code
+	}()
+	select {
+	case code := <-other:
+		if code != http.StatusOK {
+			t.Errorf("GET /v1/models beside a stalled client = %d, want 200", code)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("GET /v1/models waited for a client that does not read")
+		close(slow.release)
+		<-other
+		<-done
+		return
+	}
+	close(slow.release)
+	<-done
+	if slow.Code != http.StatusOK || slow.Body.Len() == 0 {
+		t.Errorf("the stalled client's answer = %d, %d bytes", slow.Code, slow.Body.Len())
+	}
+}

@@ -50,26 +50,36 @@ type modelRow struct {
 // listModels answers every entry, deprecated ones too, sorted by name. The
 // encoded answer is kept until the registry's entries change.
 func (h *handler) listModels(w http.ResponseWriter, r *http.Request) {
-	entries := h.l.Registry().Entries(r.Context())
-	c := &h.models
+	body, err := h.models.answer(h.l.Registry().Entries(r.Context()))
+	if err != nil {
+		writeError(w, err, "")
+		return
+	}
+	writeRaw(w, http.StatusOK, body)
+}
+
+// answer returns the encoded GET /v1/models answer for entries, encoding
+// it when the cache holds another state's. The lock is held only for that:
+// a slow client does not hold up the others.
+func (c *modelsCache) answer(entries []*registry.Entry) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.body == nil || !slices.Equal(c.entries, entries) {
-		rows := make([]modelRow, len(entries))
-		for i, e := range entries {
-			rows[i] = modelRow{
-				Name: e.Name(), Backend: e.Backend(), Capabilities: e.Capabilities(),
-				Locked: e.VersionLock().Locked, VisionOK: visionOK(e), DisplayName: e.DisplayName(),
-			}
-		}
-		body, err := json.Marshal(rows)
-		if err != nil {
-			writeError(w, err, "")
-			return
-		}
-		c.entries, c.body = entries, body
+	if c.body != nil && slices.Equal(c.entries, entries) {
+		return c.body, nil // never changed in place: a new state gets a new body
 	}
-	writeRaw(w, http.StatusOK, c.body)
+	rows := make([]modelRow, len(entries))
+	for i, e := range entries {
+		rows[i] = modelRow{
+			Name: e.Name(), Backend: e.Backend(), Capabilities: e.Capabilities(),
+			Locked: e.VersionLock().Locked, VisionOK: visionOK(e), DisplayName: e.DisplayName(),
+		}
+	}
+	body, err := json.Marshal(rows)
+	if err != nil {
+		return nil, err
+	}
+	c.entries, c.body = entries, body
+	return body, nil
 }
 
 // visionOK is probes.vision.vision_ok, or nil when there is none.
