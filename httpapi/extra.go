@@ -75,7 +75,7 @@ func (h *handler) probeVision(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		writeDetail(w, http.StatusBadRequest, oneLine(err))
 		return
-	case !e.Capabilities()["vision"]:
+	case !e.HasCapability("vision"):
 		writeDetail(w, http.StatusBadRequest, fmt.Sprintf("Model '%s' is not vision-capable", req.name))
 		return
 	}

@@ -178,10 +178,9 @@ func missing(e *registry.Entry, name string, require []string) string {
 	if len(require) == 0 {
 		return ""
 	}
-	caps := e.Capabilities()
 	var miss []string
 	for _, c := range require {
-		if !caps[registry.CanonicalCapability(c)] {
+		if !e.HasCapability(c) {
 			miss = append(miss, c)
 		}
 	}
