@@ -89,6 +89,9 @@ type handler struct {
 	tokenSum [sha256.Size]byte
 	metrics  http.Handler
 	routes   map[string]route
+	// metricsRoute is the route GET /v1/models/{name}/metrics, which find
+	// matches outside the routes table.
+	metricsRoute route
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -107,7 +110,8 @@ func New(l *core.Loader, opts Options) http.Handler {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	h := &handler{l: l, opts: opts, log: log, tokenSum: sha256.Sum256([]byte(opts.Token)), routes: routeTable()}
+	h := &handler{l: l, opts: opts, log: log, tokenSum: sha256.Sum256([]byte(opts.Token)),
+		routes: routeTable(), metricsRoute: route{metricsRouteName, get((*handler).modelMetrics)}}
 	h.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "imageworks", Subsystem: "http", Name: "requests_total",
 		Help: "HTTP requests answered, by route and status code.",
@@ -168,7 +172,7 @@ func (h *handler) find(path string) (route, string, bool) {
 	}
 	if rest, ok := strings.CutPrefix(path, "/v1/models/"); ok {
 		if name, ok := strings.CutSuffix(rest, "/metrics"); ok && name != "" && !strings.Contains(name, "/") {
-			return route{metricsRouteName, get((*handler).modelMetrics)}, name, true
+			return h.metricsRoute, name, true
 		}
 	}
 	return route{}, "", false

@@ -21,9 +21,11 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if doc.OpenAPI != "3.1.0" {
 		t.Errorf("openapi = %q, want 3.1.0", doc.OpenAPI)
 	}
+	// The routes New serves: its table and the metrics route find matches.
+	h := New(nil, Options{}).(*handler)
 	served := map[string][]string{}
-	table := routeTable()
-	table[metricsRouteName] = route{metricsRouteName, get((*handler).modelMetrics)}
+	table := maps.Clone(h.routes)
+	table[h.metricsRoute.name] = h.metricsRoute
 	for path, rt := range table {
 		if path != rt.name {
 			t.Errorf("route %s is named %s", path, rt.name)
@@ -50,7 +52,6 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 	// The metrics route is matched by find, not the table: check it does.
-	h := &handler{routes: routeTable()}
 	if rt, name, ok := h.find("/v1/models/x/metrics"); !ok || rt.name != metricsRouteName || name != "x" {
 		t.Errorf("find(/v1/models/x/metrics) = %v %q %v", rt.name, name, ok)
 	}
