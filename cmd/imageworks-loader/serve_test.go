@@ -4,7 +4,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +19,6 @@ import (
 	"time"
 
 	"github.com/imageworks-ai/loader/core/registry/registrytest"
-	"github.com/imageworks-ai/loader/internal/standin"
 )
 
 // startServe starts `imageworks-loader serve` on the corpus with extra
@@ -29,6 +27,15 @@ func startServe(t *testing.T, env []string, args ...string) (*exec.Cmd, string) 
 	t.Helper()
 	dir := t.TempDir()
 	registrytest.CopyCorpus(t, dir)
+	return serveRegistry(t, dir, env, args...)
+}
+
+// serveRegistry starts `imageworks-loader serve --no-access-log` on the
+// registry in dir with extra arguments and environment, and returns it
+// with its base URL once it says where it listens (the test fails if it
+// never does).
+func serveRegistry(t *testing.T, dir string, env []string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
 	cmd := exec.Command("imageworks-loader", append([]string{"--registry-dir", dir, "serve", "--no-access-log"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	stderr, err := cmd.StderrPipe()
@@ -169,18 +176,9 @@ func TestServeNonLoopbackNeedsToken(t *testing.T) {
 // serve exits 0 afterwards.
 func TestServeDrainsInFlight(t *testing.T) {
 	dir := t.TempDir()
-	urlFile := filepath.Join(dir, "url")
 	reqFile := filepath.Join(dir, "requests")
-	srv := exec.Command("standin", "vllm", "--models", "m", "--fail", "slow", "--fail-path", "/v1/models",
-		"--delay", "1500ms", "--url-file", urlFile, "--requests-file", reqFile)
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
-	base, err := standin.WaitForFile(context.Background(), urlFile, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := startStandin(t, dir, "--models", "m", "--fail", "slow", "--fail-path", "/v1/models",
+		"--delay", "1500ms", "--requests-file", reqFile)
 	reg := filepath.Join(dir, "reg")
 	if err := os.Mkdir(reg, 0o755); err != nil {
 		t.Fatal(err)
@@ -189,20 +187,7 @@ func TestServeDrainsInFlight(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(reg, "model_registry.curated.json"), []byte(rec), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("imageworks-loader", "--registry-dir", reg, "serve", "--listen", "127.0.0.1:0", "--no-access-log")
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	var url string
-	for sc := bufio.NewScanner(stderr); sc.Scan(); {
-		if _, u, ok := strings.Cut(sc.Text(), "serving the registry on "); ok {
-			url = u
-			go func() { _, _ = io.Copy(io.Discard, stderr) }()
-			break
-		}
-	}
+	cmd, url := serveRegistry(t, reg, nil, "--listen", "127.0.0.1:0")
 	type answer struct {
 		code int
 		err  error
