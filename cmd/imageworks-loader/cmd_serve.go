@@ -57,6 +57,9 @@ func (c *ServeCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 		return err
 	}
 	defer l.Close()
+	// Serve opens its own Loader (over the pool), not a.opener's: the
+	// registry's keys must still be scrubbed from every log line.
+	a.secrets.addRegistry(life, l)
 
 	access := hclog.NewNullLogger()
 	if c.AccessLog {
