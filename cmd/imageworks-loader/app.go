@@ -173,7 +173,7 @@ func Main(args []string, env Env) int {
 		return exitBrokenPipe // the reader went away (| head): nothing to say
 	}
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "%s: %s\n", toolName, termText(secrets.redact(oneLine(err))))
+		fmt.Fprintf(env.Stderr, "%s: %s\n", toolName, termText(secrets.redact(flatLine(err))))
 		if sig != nil {
 			return exitInterrupt // a signal ended the work, whatever error that caused
 		}

@@ -51,10 +51,13 @@ func exitCode(err error) int {
 // URLs redacted (sdk.RedactText), line breaks shown as "; ", and any other
 // control character escaped (termText; a plugin's stderr or a server's
 // answer may hold terminal escapes).
-func oneLine(err error) string {
+func oneLine(err error) string { return termText(flatLine(err)) }
+
+// flatLine is oneLine before the escaping, for a caller that redacts more
+// first (Main scrubs the keys it knows, then escapes).
+func flatLine(err error) string {
 	msg := sdk.RedactText(strings.TrimSpace(err.Error()))
-	msg = strings.NewReplacer("\r\n", "; ", "\n", "; ").Replace(msg)
-	return termText(msg)
+	return strings.NewReplacer("\r\n", "; ", "\n", "; ").Replace(msg)
 }
 
 // statusError ends a command with a status and a message, after it has
