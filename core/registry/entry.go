@@ -67,6 +67,10 @@ type VersionLock struct {
 	// LastVerified is the RFC 3339 time of the last verification as
 	// stored; "" when null.
 	LastVerified string `json:"last_verified"`
+	// ExpectedFiles is the manifest the expected hash was pinned from
+	// (version_lock.expected_files); nil when not stored (a lock made by
+	// the earlier Python tool).
+	ExpectedFiles []ArtifactFile `json:"expected_files,omitempty"`
 }
 
 func newEntry(name string, cur, dis *record) *Entry {
@@ -200,20 +204,31 @@ func (e *Entry) Artifacts() Artifacts {
 		case "aggregate_sha256":
 			a.AggregateSHA256 = jsonraw.Str(val)
 		case "files":
-			if jsonraw.IsArray(val) {
-				jsonraw.EachElem(val, func(f []byte) bool {
-					if jsonraw.IsObject(f) {
-						p, _ := jsonraw.Member(f, "path")
-						h, _ := jsonraw.Member(f, "sha256")
-						a.Files = append(a.Files, ArtifactFile{Path: jsonraw.Str(p), SHA256: jsonraw.Str(h)})
-					}
-					return true
-				})
+			if f := artifactList(val); f != nil {
+				a.Files = f
 			}
 		}
 		return true
 	})
 	return a
+}
+
+// artifactList reads a manifest (a list of {path, sha256} objects); nil
+// when v is not a list.
+func artifactList(v []byte) []ArtifactFile {
+	if !jsonraw.IsArray(v) {
+		return nil
+	}
+	out := []ArtifactFile{}
+	jsonraw.EachElem(v, func(f []byte) bool {
+		if jsonraw.IsObject(f) {
+			p, _ := jsonraw.Member(f, "path")
+			h, _ := jsonraw.Member(f, "sha256")
+			out = append(out, ArtifactFile{Path: jsonraw.Str(p), SHA256: jsonraw.Str(h)})
+		}
+		return true
+	})
+	return out
 }
 
 // AggregateSHA256 returns artifacts.aggregate_sha256 without decoding the
@@ -223,7 +238,9 @@ func (e *Entry) AggregateSHA256() string {
 	return jsonraw.Str(v)
 }
 
-// VersionLock returns the typed version_lock.
+// VersionLock returns the typed version_lock, reading a member of another
+// type as its zero value. Code that acts on the lock (verify, lock,
+// activate) uses CheckedVersionLock, which refuses such a value instead.
 func (e *Entry) VersionLock() VersionLock {
 	var vl VersionLock
 	v := e.get(keyVersionLock)
@@ -238,10 +255,43 @@ func (e *Entry) VersionLock() VersionLock {
 			vl.ExpectedAggregateSHA256 = jsonraw.Str(val)
 		case "last_verified":
 			vl.LastVerified = jsonraw.Str(val)
+		case "expected_files":
+			vl.ExpectedFiles = artifactList(val)
 		}
 		return true
 	})
 	return vl
+}
+
+// CheckedVersionLock is VersionLock for code that acts on the lock: a
+// version_lock that is not an object (or null), a locked that is not a
+// boolean, or an expected hash or pinned manifest of the wrong type is a
+// *FieldError naming the entry and the field, never read as "unlocked".
+func (e *Entry) CheckedVersionLock() (VersionLock, error) {
+	v := e.get(keyVersionLock)
+	msg := ""
+	switch {
+	case len(v) == 0 || jsonraw.IsNull(v):
+	case !jsonraw.IsObject(v):
+		msg = want(keyVersionLock, v, false, "an object")
+	default:
+		jsonraw.EachMember(v, func(k, val []byte) bool {
+			key := keyVersionLock + "." + jsonraw.Unquote(k)
+			switch jsonraw.Unquote(k) {
+			case "locked":
+				msg = want(key, val, jsonraw.IsBool(val), "a boolean")
+			case "expected_aggregate_sha256":
+				msg = want(key, val, jsonraw.IsString(val) || jsonraw.IsNull(val), "a string or null")
+			case "expected_files":
+				msg = artifactFiles(key, val)
+			}
+			return msg == ""
+		})
+	}
+	if msg != "" {
+		return VersionLock{}, &FieldError{Entry: e.name, Field: keyVersionLock, Msg: msg}
+	}
+	return e.VersionLock(), nil
 }
 
 // DownloadPath returns download_path, "" when missing or null.

@@ -60,7 +60,7 @@ func TestEntryAccessors(t *testing.T) {
 		{"RolePriority", fmt.Sprint(e.RolePriority()), "map[caption:5 keywords:-1]"},
 		{"Deprecated", e.Deprecated(), true},
 		{"Artifacts", fmt.Sprint(e.Artifacts()), "{abc [{a 1} {b/c 2}]}"},
-		{"VersionLock", fmt.Sprint(e.VersionLock()), "{true abc 2025-11-06T22:32:45+00:00}"},
+		{"VersionLock", fmt.Sprint(e.VersionLock()), "{true abc 2025-11-06T22:32:45+00:00 []}"},
 		{"DownloadPath", e.DownloadPath(), "/d"},
 		{"DownloadFiles", fmt.Sprint(e.DownloadFiles()), "[a b/c]"},
 		{"Field(unknown)", string(e.Field("unknown")), `{"kept": [1]}`},
@@ -79,7 +79,7 @@ func TestEntryAccessors(t *testing.T) {
 		{"bare Roles", fmt.Sprintf("%#v", b.Roles()), "[]string{}"},
 		{"bare RolePriority", len(b.RolePriority()), 0},
 		{"bare Artifacts", fmt.Sprintf("%#v", b.Artifacts().Files), "[]registry.ArtifactFile{}"},
-		{"bare VersionLock", fmt.Sprint(b.VersionLock()), "{false  }"},
+		{"bare VersionLock", fmt.Sprint(b.VersionLock()), "{false   []}"},
 		{"bare Field(display_name)", string(b.Field("display_name")), "null"},
 		{"bare BackendConfig", fmt.Sprint(b.BackendConfig()), "{ 0   [] }"},
 	}...)

@@ -29,7 +29,27 @@ var (
 	// renaming an entry, a record without name, a value that cannot be
 	// encoded).
 	ErrInvalidEdit = errors.New("invalid edit")
+	// ErrInvalidField: a stored field that a command acts on has the wrong
+	// type (a version_lock.locked that is not a boolean, say). *FieldError
+	// wraps it.
+	ErrInvalidField = errors.New("invalid field")
 )
+
+// FieldError reports a stored field of the wrong type that a command must
+// act on, so it cannot be read as its zero value. It wraps ErrInvalidField.
+type FieldError struct {
+	Entry string // the entry's name
+	Field string // the top-level key
+	Msg   string // what is wrong, naming the member path ("version_lock.locked: ...")
+}
+
+// Error names the entry and says what is wrong with the field.
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("entry %q: %s (fix the field in the registry file; `validate` lists every such problem)", e.Entry, e.Msg)
+}
+
+// Unwrap returns ErrInvalidField.
+func (e *FieldError) Unwrap() error { return ErrInvalidField }
 
 // ParseError reports a registry file that does not parse. Line and Column
 // are 1-based; Column counts characters.

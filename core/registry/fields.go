@@ -157,6 +157,7 @@ func fieldRows() []fieldDef {
 			"locked":                    boolean,
 			"expected_aggregate_sha256": strOrNull,
 			"last_verified":             timestampOrNull,
+			"expected_files":            artifactFiles,
 		})},
 		{keyProbes, run, object(true, map[string]fieldCheck{
 			"vision": oneOf("an object or null", jsonraw.IsObject, jsonraw.IsNull),

@@ -87,6 +87,20 @@ func (ed *Edit) ReplaceExpectedHash(old, hash string) (bool, error) {
 	return ed.setIf(precond{kind: preEquals, path: expectedHashPath(), val: val}, hash)
 }
 
+// SetExpectedHash sets version_lock.expected_aggregate_sha256 to hash
+// whatever is stored: the deliberate re-pin (`lock NAME --repin`) after a
+// user replaced a model's files on purpose. Pass the expected hash the
+// caller saw as seen ("" for none): it is a precondition of the whole
+// Update, checked again at Save, so a hash another process stored
+// meanwhile is kept and reported in SaveResult.Kept rather than replaced
+// unseen. Errors are those of Set.
+func (ed *Edit) SetExpectedHash(seen, hash string) (bool, error) {
+	if seen == "" {
+		return ed.SetExpectedHashIfAbsent(hash)
+	}
+	return ed.ReplaceExpectedHash(seen, hash)
+}
+
 // setIf sets value at p's path when p holds now, and records p for replay.
 func (ed *Edit) setIf(p precond, value any) (bool, error) {
 	if !p.holds(ed.Entry()) {

@@ -32,6 +32,17 @@ func (ed *Edit) SetArtifacts(a Artifacts) error {
 	return ed.Set(files, keyArtifacts, "files")
 }
 
+// SetExpectedFiles stores the manifest an expected hash was pinned from at
+// version_lock.expected_files, so a later drift report names what changed
+// since the pin even after unlocked verifies replaced artifacts.files. It
+// goes with every edit that sets the expected hash. Errors are those of Set.
+func (ed *Edit) SetExpectedFiles(files []ArtifactFile) error {
+	if files == nil {
+		files = []ArtifactFile{}
+	}
+	return ed.Set(files, keyVersionLock, "expected_files")
+}
+
 // VisionProbe is the record a vision probe leaves at probes.vision.
 type VisionProbe struct {
 	VisionOK     bool   `json:"vision_ok"`
