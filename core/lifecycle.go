@@ -117,6 +117,10 @@ func (l *Loader) Activate(ctx context.Context, name string, opts LifecycleOption
 	if err != nil {
 		return Active{}, err
 	}
+	// A lock field of the wrong type is refused, never read as unlocked.
+	if _, err := e.CheckedVersionLock(); err != nil {
+		return Active{}, err
+	}
 	b, err := l.backend(ctx, e.Backend())
 	if err != nil {
 		return Active{}, err

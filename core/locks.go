@@ -33,6 +33,12 @@ type LockState struct {
 	// LockKind is what the expected hash covers; omitted when none is
 	// stored.
 	LockKind LockKind `json:"lock_kind,omitempty"`
+	// PreviousExpectedAggregateSHA256 is the expected hash a re-pin
+	// replaced; omitted when there was none.
+	PreviousExpectedAggregateSHA256 string `json:"previous_expected_aggregate_sha256,omitempty"`
+	// PinsOnNextVerify is true when the entry is locked without an
+	// expected hash: the next verify pins what it finds.
+	PinsOnNextVerify bool `json:"pins_on_next_verify,omitempty"`
 	// Changed is false when the call found the lock already in the asked
 	// state and wrote nothing.
 	Changed bool `json:"changed"`
@@ -49,9 +55,14 @@ type LockOptions struct {
 	SetExpected bool
 	// Upgrade re-pins a legacy partial lock as a full one: only while the
 	// partial aggregate still matches the expected hash (so tampering is
-	// never blessed), the artifacts are hashed and their full aggregate
+	// never blessed), the whole model folder is hashed and its aggregate
 	// replaces the expected hash. A full lock is left as it is.
 	Upgrade bool
+	// Repin is the deliberate update after the model's files were
+	// replaced on purpose: hash the folder now, store that aggregate as
+	// expected even when another is stored, and lock. The previous expected
+	// hash is returned.
+	Repin bool
 	// Progress receives hashing progress in bytes; may be nil.
 	Progress func(done, total int64)
 }
@@ -60,27 +71,51 @@ type LockOptions struct {
 // to upgrade.
 var ErrNoExpectedHash = errors.New("no expected hash stored")
 
+// ErrLockOptions is wrapped when Lock is asked for more than one of
+// SetExpected, Upgrade and Repin.
+var ErrLockOptions = errors.New("set-expected, upgrade and repin exclude each other")
+
+// ErrRepinRaced is wrapped when a re-pin finds that another process changed
+// the expected hash while this one hashed: the other value is kept.
+var ErrRepinRaced = errors.New("the expected hash was changed by another process meanwhile")
+
 // Lock sets the entry's version lock and saves it in the discovered layer.
 // With SetExpected and no expected hash stored, the artifacts are hashed
 // first; an expected hash already stored, or stored by another process
 // while hashing, is kept (KeptExpected). With Upgrade, see LockOptions.
-// name may be a unique alias (see registry.Registry.Get).
+// With Repin, see LockOptions. Without an expected hash and without
+// SetExpected, PinsOnNextVerify says the next verify pins what it finds.
+// Whenever an expected hash is stored, the manifest it was computed from
+// is stored with it (version_lock.expected_files). name may be a unique
+// alias (see registry.Registry.Get).
 //
-// Errors wrap registry.ErrNotFound, registry.ErrAmbiguousAlias, the
+// Errors wrap registry.ErrNotFound, registry.ErrAmbiguousAlias,
+// registry.ErrInvalidField (a version_lock field of the wrong type), the
 // artifact package's errors, ErrCorruptArtifact (a file that does not match
-// its digest is never pinned), ErrNoExpectedHash, or the save's. A locked
-// entry whose files cannot be hashed, and an Upgrade whose partial aggregate
-// no longer matches, give a *artifact.LockViolationError; nothing is saved.
+// its digest is never pinned), ErrNoExpectedHash, ErrLockOptions,
+// ErrRepinRaced, or the save's. A locked entry whose files cannot be
+// hashed, and an Upgrade whose partial aggregate no longer matches, give a
+// *artifact.LockViolationError; nothing is saved.
 func (l *Loader) Lock(ctx context.Context, name string, opts LockOptions) (LockState, error) {
+	if n := btoi(opts.SetExpected) + btoi(opts.Upgrade) + btoi(opts.Repin); n > 1 {
+		return LockState{}, ErrLockOptions
+	}
 	e, err := l.reg.Get(ctx, name)
 	if err != nil {
 		return LockState{}, err
 	}
-	if opts.Upgrade {
-		return l.upgrade(ctx, e, opts)
+	vl, err := e.CheckedVersionLock()
+	if err != nil {
+		return LockState{}, err
 	}
-	vl := e.VersionLock()
-	st := LockState{Name: e.Name(), Locked: true, ExpectedAggregateSHA256: vl.ExpectedAggregateSHA256}
+	switch {
+	case opts.Upgrade:
+		return l.upgrade(ctx, e, opts)
+	case opts.Repin:
+		return l.repin(ctx, e, opts)
+	}
+	st := LockState{Name: e.Name(), Locked: true, ExpectedAggregateSHA256: vl.ExpectedAggregateSHA256,
+		PinsOnNextVerify: vl.ExpectedAggregateSHA256 == "" && !opts.SetExpected}
 	var res artifact.Result
 	hashed := false
 	if opts.SetExpected {
@@ -104,7 +139,7 @@ func (l *Loader) Lock(ctx context.Context, name string, opts LockOptions) (LockS
 	pinned := false
 	if hashed {
 		err = l.reg.Update(ctx, e.Name(), func(ed *registry.Edit) error {
-			if pinned, err = ed.SetExpectedHashIfAbsent(res.Aggregate); err != nil || !pinned {
+			if pinned, err = pinIfAbsent(ed, res); err != nil || !pinned {
 				return err
 			}
 			return l.setVerified(ed, res)
@@ -156,7 +191,7 @@ func (l *Loader) upgrade(ctx context.Context, e *registry.Entry, opts LockOption
 		if replaced, err = ed.ReplaceExpectedHash(vl.ExpectedAggregateSHA256, res.Aggregate); err != nil || !replaced {
 			return err
 		}
-		return l.setVerified(ed, res)
+		return l.setPinned(ed, res)
 	})
 	if err != nil {
 		return LockState{}, err
@@ -164,11 +199,79 @@ func (l *Loader) upgrade(ctx context.Context, e *registry.Entry, opts LockOption
 	return l.saveLock(ctx, st, !replaced)
 }
 
+// repin is Lock with Repin: the files are hashed now and their aggregate
+// becomes the expected hash, replacing the stored one, conditionally on it
+// being the one read (a change by another process meanwhile is kept and
+// reported with ErrRepinRaced). Files that cannot be hashed pin nothing.
+func (l *Loader) repin(ctx context.Context, e *registry.Entry, opts LockOptions) (LockState, error) {
+	vl := e.VersionLock()
+	res, err := l.hash(ctx, e, opts.Progress)
+	if err != nil {
+		return LockState{}, fmt.Errorf("re-pinning %q: %w", e.Name(), err)
+	}
+	st := LockState{Name: e.Name(), Locked: true, PreviousExpectedAggregateSHA256: vl.ExpectedAggregateSHA256}
+	err = l.reg.Update(ctx, e.Name(), func(ed *registry.Edit) error {
+		set, err := ed.SetExpectedHash(vl.ExpectedAggregateSHA256, res.Aggregate)
+		if err != nil || !set {
+			return err
+		}
+		if err := ed.SetLocked(true); err != nil {
+			return err
+		}
+		return l.setPinned(ed, res)
+	})
+	if err != nil {
+		return LockState{}, err
+	}
+	out, err := l.saveLock(ctx, st, false)
+	if err != nil {
+		return LockState{}, err
+	}
+	if out.KeptExpected || out.ExpectedAggregateSHA256 != res.Aggregate {
+		return LockState{}, fmt.Errorf("re-pinning %q: %w (now %s); nothing was re-pinned: check the files and run it again",
+			e.Name(), ErrRepinRaced, orNone(out.ExpectedAggregateSHA256))
+	}
+	return out, nil
+}
+
+// pinIfAbsent stages res's aggregate as the expected hash, with its
+// manifest, when none is stored (see registry.Edit.SetExpectedHashIfAbsent).
+func pinIfAbsent(ed *registry.Edit, res artifact.Result) (bool, error) {
+	pinned, err := ed.SetExpectedHashIfAbsent(res.Aggregate)
+	if err != nil || !pinned {
+		return pinned, err
+	}
+	return true, ed.SetExpectedFiles(registryFiles(res.Files))
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
 // setLocked stages version_lock.locked.
 func (l *Loader) setLocked(ctx context.Context, name string, locked bool) error {
 	return l.reg.Update(ctx, name, func(ed *registry.Edit) error {
 		return ed.SetLocked(locked)
 	})
+}
+
+// setPinned stages a hashing result whose aggregate was just staged as the
+// expected hash: its manifest as the pinned one, and as the artifacts.
+func (l *Loader) setPinned(ed *registry.Edit, res artifact.Result) error {
+	if err := ed.SetExpectedFiles(registryFiles(res.Files)); err != nil {
+		return err
+	}
+	return l.setVerified(ed, res)
 }
 
 // setVerified stages a hashing result as the entry's artifacts, stamped now.
@@ -206,7 +309,10 @@ func (l *Loader) Unlock(ctx context.Context, name string) (LockState, error) {
 	if err != nil {
 		return LockState{}, err
 	}
-	vl := e.VersionLock()
+	vl, err := e.CheckedVersionLock()
+	if err != nil {
+		return LockState{}, err
+	}
 	st := LockState{Name: e.Name(), Locked: false, ExpectedAggregateSHA256: vl.ExpectedAggregateSHA256,
 		LockKind: l.lockKind(ctx, e)}
 	if !vl.Locked {
@@ -239,11 +345,16 @@ func (l *Loader) timestamp() string {
 
 // setArtifacts stores a hashing result as the entry's artifacts.
 func setArtifacts(ed *registry.Edit, res artifact.Result) error {
-	files := make([]registry.ArtifactFile, len(res.Files))
-	for i, f := range res.Files {
-		files[i] = registry.ArtifactFile{Path: f.Path, SHA256: f.SHA256}
+	return ed.SetArtifacts(registry.Artifacts{AggregateSHA256: res.Aggregate, Files: registryFiles(res.Files)})
+}
+
+// registryFiles converts hashed files for storing.
+func registryFiles(fs []artifact.File) []registry.ArtifactFile {
+	out := make([]registry.ArtifactFile, len(fs))
+	for i, f := range fs {
+		out[i] = registry.ArtifactFile{Path: f.Path, SHA256: f.SHA256}
 	}
-	return ed.SetArtifacts(registry.Artifacts{AggregateSHA256: res.Aggregate, Files: files})
+	return out
 }
 
 // ErrCorruptArtifact is wrapped by errors reporting a file whose content
@@ -282,14 +393,10 @@ func (l *Loader) hash(ctx context.Context, e *registry.Entry, progress func(done
 // backend lists the files, with the digests they must have.
 func (l *Loader) artifactSource(ctx context.Context, e *registry.Entry) (artifact.Source, map[string]string, error) {
 	src := artifact.Source{
-		DownloadFiles: e.DownloadFiles(),
-		DownloadPath:  e.DownloadPath(),
-		ModelPath:     e.BackendConfig().ModelPath,
-		BaseDir:       l.reg.Dir(),
-		Home:          l.opts.Getenv("HOME"),
-	}
-	for _, f := range e.Artifacts().Files {
-		src.ManifestFiles = append(src.ManifestFiles, f.Path)
+		DownloadPath: e.DownloadPath(),
+		ModelPath:    e.BackendConfig().ModelPath,
+		BaseDir:      l.reg.Dir(),
+		Home:         l.opts.Getenv("HOME"),
 	}
 	if !isSchemePath(src.ModelPath) {
 		return src, nil, nil
@@ -311,7 +418,7 @@ func (l *Loader) artifactSource(ctx context.Context, e *registry.Entry) (artifac
 		paths[i] = f.Path
 		digests[f.Path] = f.SHA256
 	}
-	return artifact.Source{ManifestFiles: paths, ModelPath: set.Root, BaseDir: l.reg.Dir()}, digests, nil
+	return artifact.Source{Listed: paths, ModelPath: set.Root, BaseDir: l.reg.Dir()}, digests, nil
 }
 
 // isSchemePath reports whether p is a scheme form such as ollama:/name:tag

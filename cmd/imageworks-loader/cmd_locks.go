@@ -25,8 +25,13 @@ func (c *VerifyCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	if err != nil {
 		return a.reportViolation(err)
 	}
-	if v.LockKind == core.LockLegacyPartial {
+	switch {
+	case v.LockKind == core.LockLegacyPartial:
 		a.warnf("%s: legacy partial lock (made by the earlier Python tool): it holds, but it covers only the root config and tokenizer files, not the weights; run 'lock %s --upgrade' to pin every file", v.Name, v.Name)
+	case v.ToolFolders:
+		a.warnf("%s: the lock holds only with the files under .git/ and .cache/huggingface/ included, as the earlier Python tool hashed them; run 'lock %s --repin' to pin the model's files alone", v.Name, v.Name)
+	case v.Pinned:
+		a.warnf("%s: the lock had no expected hash; pinned %s", v.Name, v.AggregateSHA256)
 	}
 	return a.emit(v, func(w io.Writer) {
 		row(w, "NAME", "AGGREGATE_SHA256", "LAST_VERIFIED", "LOCKED", "LOCK_KIND")
@@ -82,19 +87,25 @@ type LockCmd struct {
 	Name        string `arg:"" help:"Logical model name."`
 	SetExpected bool   `name:"set-expected" xor:"pin" help:"Hash the files and store the aggregate as expected, unless one is stored already."`
 	Upgrade     bool   `name:"upgrade" xor:"pin" help:"Re-pin a legacy partial lock (made by the earlier Python tool) as a full one, only while it still holds."`
+	Repin       bool   `name:"repin" xor:"pin" help:"After replacing the model's files on purpose: hash them now, store that aggregate as expected (replacing the stored one) and lock; prints the previous one."`
 }
 
 // Run locks the entry. An --upgrade whose partial lock no longer holds is a
 // violation: its report on stdout, status 2, nothing saved.
 func (c *LockCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	bar := a.progressBar("hashing " + c.Name)
-	st, err := l.Lock(ctx, c.Name, core.LockOptions{SetExpected: c.SetExpected, Upgrade: c.Upgrade, Progress: bar.update})
+	st, err := l.Lock(ctx, c.Name, core.LockOptions{SetExpected: c.SetExpected, Upgrade: c.Upgrade, Repin: c.Repin, Progress: bar.update})
 	bar.finish()
 	if err != nil {
 		return a.reportViolation(err)
 	}
-	if st.KeptExpected {
+	switch {
+	case st.KeptExpected:
 		a.warnf("%s: kept the expected hash already stored (%s)", st.Name, st.ExpectedAggregateSHA256)
+	case c.Repin && st.PreviousExpectedAggregateSHA256 != "":
+		a.warnf("%s: re-pinned %s (was %s)", st.Name, st.ExpectedAggregateSHA256, st.PreviousExpectedAggregateSHA256)
+	case st.PinsOnNextVerify:
+		a.warnf("%s: locked without an expected hash: the next 'verify %s' pins whatever it finds; run 'lock %s --set-expected' to pin the files now", st.Name, st.Name, st.Name)
 	}
 	return a.emitLock(st)
 }

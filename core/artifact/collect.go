@@ -73,9 +73,9 @@ func Collect(ctx context.Context, src Source, opts Options) (Result, error) {
 	defer closeRoot()
 	var jobs []job
 	if p.paths == nil {
-		jobs, err = walk(ctx, fsys, p.root)
+		jobs, err = walk(ctx, fsys, p.root, ".", skipToolFolders)
 	} else {
-		jobs, err = list(fsys, p.root, p.paths, p.sel == FromDownload)
+		jobs, err = list(fsys, p.root, p.paths)
 	}
 	if err != nil {
 		return Result{}, err
@@ -95,6 +95,17 @@ func Collect(ctx context.Context, src Source, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	return Result{Root: p.root, Selection: p.sel, Files: files, Aggregate: agg, Bytes: total}, nil
+}
+
+// openModelFolder opens src's model folder ([Source.Root]) with opts.Open;
+// the returned func closes it.
+func openModelFolder(src Source, opts Options) (fs.FS, string, func(), error) {
+	root, err := src.Root()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	fsys, closeRoot, err := openRoot(opts, root)
+	return fsys, root, closeRoot, err
 }
 
 // openRoot opens the model folder with opts.Open (OSOpener when nil); the
@@ -139,9 +150,8 @@ type job struct {
 }
 
 // list stats every listed path without opening it. Absent files are
-// gathered into one *MissingFilesError; directories are skipped when
-// skipDirs (download lists may name them, as the reference allowed).
-func list(fsys fs.FS, root string, paths []string, skipDirs bool) ([]job, error) {
+// gathered into one *MissingFilesError.
+func list(fsys fs.FS, root string, paths []string) ([]job, error) {
 	var jobs []job
 	var missing []string
 	for _, name := range paths {
@@ -152,8 +162,6 @@ func list(fsys fs.FS, root string, paths []string, skipDirs bool) ([]job, error)
 				switch {
 				case fi.Mode().IsRegular():
 					jobs = append(jobs, job{path: name, open: target, info: fi})
-					continue
-				case fi.IsDir() && skipDirs:
 					continue
 				default:
 					err = fmt.Errorf("%w: is %s", ErrNotRegular, safefile.Kind(fi.Mode()))
@@ -172,19 +180,34 @@ func list(fsys fs.FS, root string, paths []string, skipDirs bool) ([]job, error)
 	return jobs, nil
 }
 
-// walk lists every regular file under the root, following links to
-// regular files inside it and skipping everything else.
-func walk(ctx context.Context, fsys fs.FS, root string) ([]job, error) {
+// skipToolFolders is the walk's folder filter for a model's files: the
+// tool folders at the root are left out.
+func skipToolFolders(name string) bool { return isToolFolder(name) }
+
+// walk lists every regular file under start (a folder of fsys, "." for the
+// root), following links to regular files inside the root and skipping
+// everything else, and every folder for which skip says so. A start that
+// does not exist gives no file.
+func walk(ctx context.Context, fsys fs.FS, root, start string, skip func(name string) bool) ([]job, error) {
 	var jobs []job
-	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, start, func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
+			if name == start && start != "." && isNotExist(err) {
+				return fs.SkipAll
+			}
 			return &PathError{Op: "walk", Root: root, Path: name, Err: err}
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if t := d.Type(); t.IsDir() || t&^fs.ModeSymlink != 0 {
-			return nil // folders are walked, special files skipped
+		if d.IsDir() {
+			if skip != nil && skip(name) {
+				return fs.SkipDir
+			}
+			return nil // folders are walked
+		}
+		if d.Type()&^fs.ModeSymlink != 0 {
+			return nil // special files are skipped
 		}
 		if err := CheckPath(name); err != nil {
 			return &PathError{Op: "walk", Root: root, Path: name, Err: err}
@@ -211,6 +234,42 @@ func walk(ctx context.Context, fsys fs.FS, root string) ([]job, error) {
 		return nil
 	})
 	return jobs, err
+}
+
+// CollectToolFolders hashes the files Collect's walk leaves out, those
+// under [ToolFolders] of src's model folder, and returns them with their
+// own aggregate and [FromToolFolders] as the Selection. The earlier Python
+// tool's walk included them, so an expected hash it stored may cover them
+// (see "Which files" in the registry format); they are small, and hashed
+// only when a lock does not hold without them. No such folder gives a
+// Result with no files and no error. Errors are Collect's, but for the
+// empty set.
+func CollectToolFolders(ctx context.Context, src Source, opts Options) (Result, error) {
+	fsys, root, closeRoot, err := openModelFolder(src, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	defer closeRoot()
+	var jobs []job
+	for _, dir := range ToolFolders() {
+		found, err := walk(ctx, fsys, root, dir, nil)
+		if err != nil {
+			return Result{}, err
+		}
+		jobs = append(jobs, found...)
+	}
+	if len(jobs) == 0 {
+		return Result{Root: root, Selection: FromToolFolders}, nil
+	}
+	files, total, err := hashAll(ctx, fsys, root, jobs, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	agg, err := Aggregate(files)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Root: root, Selection: FromToolFolders, Files: files, Aggregate: agg, Bytes: total}, nil
 }
 
 // bufSize is each worker's read buffer: large enough to amortise system

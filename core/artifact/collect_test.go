@@ -61,6 +61,7 @@ func TestCollectSelection(t *testing.T) {
 		return filesOf(m)
 	}
 	dlFiles := filesOf(map[string]string{"x.bin": "X", "y.bin": "Y"})
+	all := sub("a.bin", "b.bin", "logs/run.log", "dl/x.bin", "dl/y.bin")
 	tests := []struct {
 		name     string
 		src      Source
@@ -69,19 +70,20 @@ func TestCollectSelection(t *testing.T) {
 		want     []File
 	}{
 		{"walk, relative to registry dir", Source{ModelPath: "model", BaseDir: base},
-			FromWalk, filepath.Join(base, "model"), sub("a.bin", "b.bin", "logs/run.log", "dl/x.bin", "dl/y.bin")},
+			FromWalk, filepath.Join(base, "model"), all},
 		{"walk, home expanded", Source{ModelPath: "~/models/m", Home: home, BaseDir: base},
-			FromWalk, filepath.Join(home, "models", "m"), sub("a.bin", "b.bin", "logs/run.log", "dl/x.bin", "dl/y.bin")},
-		{"manifest wins over download and walk", Source{ManifestFiles: []string{"b.bin", "a.bin", "a.bin"},
-			DownloadFiles: []string{"x.bin"}, DownloadPath: filepath.Join(base, "model", "dl"), ModelPath: "model", BaseDir: base},
-			FromManifest, filepath.Join(base, "model"), sub("a.bin", "b.bin")},
-		{"manifest under download_path when model_path is not local", Source{ManifestFiles: []string{"x.bin"},
+			FromWalk, filepath.Join(home, "models", "m"), all},
+		{"listed files under model_path", Source{Listed: []string{"b.bin", "a.bin", "a.bin"},
+			DownloadPath: filepath.Join(base, "model", "dl"), ModelPath: "model", BaseDir: base},
+			FromListed, filepath.Join(base, "model"), sub("a.bin", "b.bin")},
+		{"listed files under download_path when model_path is not local", Source{Listed: []string{"x.bin"},
 			DownloadPath: "model/dl", ModelPath: "ollama:/m:tag", BaseDir: base},
-			FromManifest, filepath.Join(base, "model", "dl"), dlFiles[:1]},
-		{"download files, directories skipped", Source{DownloadFiles: []string{"y.bin", "x.bin", "."}[:2],
-			DownloadPath: "model/dl", ModelPath: "model", BaseDir: base},
-			FromDownload, filepath.Join(base, "model", "dl"), dlFiles},
-		{"download_files without download_path walks", Source{DownloadFiles: []string{"x.bin"}, ModelPath: filepath.Join(base, "model", "dl")},
+			FromListed, filepath.Join(base, "model", "dl"), dlFiles[:1]},
+		{"model_path wins over download_path", Source{DownloadPath: "model/dl", ModelPath: "model", BaseDir: base},
+			FromWalk, filepath.Join(base, "model"), all},
+		{"download_path walked without model_path", Source{DownloadPath: "model/dl", BaseDir: base},
+			FromWalk, filepath.Join(base, "model", "dl"), dlFiles},
+		{"download_path walked when model_path is a scheme form", Source{DownloadPath: "model/dl", ModelPath: "ollama:/m:tag", BaseDir: base},
 			FromWalk, filepath.Join(base, "model", "dl"), dlFiles},
 	}
 	for _, tt := range tests {
@@ -101,17 +103,62 @@ func TestCollectSelection(t *testing.T) {
 	}
 }
 
-func TestCollectDownloadListSkipsDirectories(t *testing.T) {
+func TestCollectListedFolderRefused(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"x.bin": "X", "sub/y.bin": "Y"})
-	res, err := Collect(context.Background(), Source{DownloadFiles: []string{"x.bin", "sub"}, DownloadPath: dir}, Options{})
-	want := filesOf(map[string]string{"x.bin": "X"})
-	if err != nil || !reflect.DeepEqual(res.Files, want) {
-		t.Errorf("Collect(download list with a folder) = %v, %v, want %v, nil", res.Files, err, want)
-	}
-	_, err = Collect(context.Background(), Source{ManifestFiles: []string{"x.bin", "sub"}, ModelPath: dir}, Options{})
+	_, err := Collect(context.Background(), Source{Listed: []string{"x.bin", "sub"}, ModelPath: dir}, Options{})
 	if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), `"sub"`) {
-		t.Errorf("Collect(manifest with a folder) error = %v, want ErrNotRegular naming \"sub\"", err)
+		t.Errorf("Collect(listed files with a folder) error = %v, want ErrNotRegular naming \"sub\"", err)
+	}
+}
+
+// TestCollectToolFolders: the walk leaves out .git/ and .cache/huggingface/
+// at the root only (the published vector holds with them present), and
+// CollectToolFolders hashes exactly what it left out.
+func TestCollectToolFolders(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, demoTree())
+	tool := map[string]string{".git/HEAD": "ref: refs/heads/main\n", ".git/objects/ab/cd": "blob",
+		".cache/huggingface/download/config.json.metadata": "etag"}
+	writeTree(t, dir, tool)
+	kept := map[string]string{".cache/other/x": "kept", "sub/.git/y": "kept too"}
+	writeTree(t, dir, kept)
+	res, err := Collect(context.Background(), Source{ModelPath: dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range res.Files {
+		paths = append(paths, f.Path)
+	}
+	want := []string{".cache/other/x", "config.json", "sub/.git/y", "sub/tokenizer.json", "weights.bin"}
+	if !reflect.DeepEqual(paths, want) {
+		t.Errorf("Collect walked %v, want %v (tool folders at the root left out, nothing else)", paths, want)
+	}
+	for p := range kept {
+		if err := os.Remove(filepath.Join(dir, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res, err = Collect(context.Background(), Source{ModelPath: dir}, Options{}); err != nil || res.Aggregate != demoAggregate {
+		t.Errorf("Collect(demo with tool folders) = %s, %v, want the published vector %s", res.Aggregate, err, demoAggregate)
+	}
+	tres, err := CollectToolFolders(context.Background(), Source{ModelPath: dir}, Options{})
+	if err != nil || tres.Selection != FromToolFolders || !reflect.DeepEqual(tres.Files, filesOf(tool)) {
+		t.Errorf("CollectToolFolders = %v, %q, %v, want %v", tres.Files, tres.Selection, err, filesOf(tool))
+	}
+	for _, f := range tres.Files {
+		if !InToolFolder(f.Path) {
+			t.Errorf("InToolFolder(%q) = false, want true", f.Path)
+		}
+	}
+	if InToolFolder("sub/.git/y") || InToolFolder(".cache/other/x") || InToolFolder(".gitignore") {
+		t.Error("InToolFolder is true outside the tool folders at the root")
+	}
+	empty := t.TempDir()
+	writeTree(t, empty, demoTree())
+	if tres, err := CollectToolFolders(context.Background(), Source{ModelPath: empty}, Options{}); err != nil || len(tres.Files) != 0 {
+		t.Errorf("CollectToolFolders(no tool folders) = %v, %v, want no files and no error", tres.Files, err)
 	}
 }
 
@@ -128,10 +175,10 @@ func TestCollectMissing(t *testing.T) {
 	}{
 		{"missing folder", Source{ModelPath: gone}, gone, os.ErrNotExist},
 		{"folder is a file", Source{ModelPath: notDir}, notDir, nil},
-		{"missing folder with manifest", Source{ManifestFiles: []string{"a.bin"}, ModelPath: gone}, gone, nil},
+		{"missing folder with manifest", Source{Listed: []string{"a.bin"}, ModelPath: gone}, gone, nil},
 		{"scheme model_path", Source{ModelPath: "ollama:/qwen3:8b"}, "ollama:/qwen3:8b", ErrNoLocalPath},
 		{"empty model_path", Source{}, "model_path", ErrNoLocalPath},
-		{"manifest files gone", Source{ManifestFiles: []string{"a.bin", "b.bin", "c/d.bin"}, ModelPath: dir}, "b.bin, c/d.bin", nil},
+		{"manifest files gone", Source{Listed: []string{"a.bin", "b.bin", "c/d.bin"}, ModelPath: dir}, "b.bin, c/d.bin", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,7 +191,7 @@ func TestCollectMissing(t *testing.T) {
 			}
 		})
 	}
-	_, err := Collect(context.Background(), Source{ManifestFiles: []string{"a.bin", "b.bin"}, ModelPath: dir}, Options{})
+	_, err := Collect(context.Background(), Source{Listed: []string{"a.bin", "b.bin"}, ModelPath: dir}, Options{})
 	var me *MissingFilesError
 	if !errors.As(err, &me) || !slices.Equal(me.Paths, []string{"b.bin"}) || me.Root != dir {
 		t.Errorf("Collect(manifest with b.bin gone) error = %#v, want *MissingFilesError{%q, [b.bin]}", err, dir)
@@ -173,7 +220,7 @@ func TestCollectSymlinksInside(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(res.Files, want) {
 		t.Errorf("Collect(folder with inner links) = %v, %v, want %v, nil", res.Files, err, want)
 	}
-	res, err = Collect(context.Background(), Source{ModelPath: dir, ManifestFiles: []string{"dirlink/cfg.json", "alias.bin"}}, Options{})
+	res, err = Collect(context.Background(), Source{ModelPath: dir, Listed: []string{"dirlink/cfg.json", "alias.bin"}}, Options{})
 	want = filesOf(map[string]string{"dirlink/cfg.json": "C", "alias.bin": "W"})
 	if err != nil || !reflect.DeepEqual(res.Files, want) {
 		t.Errorf("Collect(manifest through inner links) = %v, %v, want %v, nil", res.Files, err, want)

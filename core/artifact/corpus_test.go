@@ -66,7 +66,7 @@ func TestCorpusForeignPaths(t *testing.T) {
 			for i, f := range e.Artifacts.Files {
 				paths[i] = f.Path
 			}
-			src := Source{ManifestFiles: paths, DownloadFiles: e.DownloadFiles, DownloadPath: e.DownloadPath,
+			src := Source{Listed: paths, DownloadPath: e.DownloadPath,
 				ModelPath: e.BackendConfig.ModelPath, BaseDir: t.TempDir(), Home: t.TempDir()}
 			_, err := Collect(context.Background(), src, Options{})
 			if !errors.Is(err, ErrArtifactsMissing) {

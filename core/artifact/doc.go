@@ -23,14 +23,19 @@
 //
 // # Which files
 //
-// [Collect] picks files in contract order: the entry's manifest
-// (artifacts.files) when non-empty, re-hashing exactly those paths; else the
-// download_files under download_path; else every regular file under
-// backend_config.model_path, walked recursively (symbolic links to regular
-// files inside the folder count under the link's name; links to directories
-// are not followed; devices, FIFOs and sockets are skipped and never opened).
-// A leading "~" is expanded against [Source.Home] and relative roots are
-// resolved against [Source.BaseDir], the registry directory.
+// [Collect] hashes the model folder ([Source.Root]: backend_config.model_path
+// when it names a local folder, else download_path) as a tree: every
+// regular file under it, recursively, except the download tools' folders
+// at its root, ".git" and ".cache/huggingface" ([ToolFolders]; the earlier
+// Python tool's walk included them, and [CollectToolFolders] hashes them
+// for that comparison). A file that appears in the folder is part of the
+// model, so a lock covers it. Symbolic links to regular files inside the
+// folder count under the link's name; links to directories are not
+// followed; devices, FIFOs and sockets are skipped and never opened. Only a
+// backend's own list ([Source.Listed], an Ollama model's blobs) limits what
+// is hashed; the registry's artifacts.files records the last hash and never
+// does. A leading "~" is expanded against [Source.Home] and relative roots
+// are resolved against [Source.BaseDir], the registry directory.
 //
 // # Safety
 //

@@ -58,18 +58,14 @@ func LegacyPartialAggregate(files []File) string {
 // exist as regular files at the root of src.ModelPath, as the earlier Python
 // tool did, and returns them with [LegacyPartialAggregate] as the Result's
 // Aggregate ("" when none exists) and [FromLegacyPartial] as its Selection.
-// Only ModelPath, BaseDir and Home of src are used. These files are small,
-// so this is cheap beside [Collect].
+// The folder is src's model folder ([Source.Root]); src.Listed is not
+// used. These files are small, so this is cheap beside [Collect].
 //
 // Errors: a model_path naming no local folder, or a missing folder, wraps
 // ErrArtifactsMissing; a covered name that is a link leading outside the
 // folder wraps ErrUnsafePath; ctx's error; read errors as a *PathError.
 func CollectLegacyPartial(ctx context.Context, src Source, opts Options) (Result, error) {
-	root, err := src.resolveRoot(src.ModelPath, "model_path")
-	if err != nil {
-		return Result{}, err
-	}
-	fsys, closeRoot, err := openRoot(opts, root)
+	fsys, root, closeRoot, err := openModelFolder(src, opts)
 	if err != nil {
 		return Result{}, err
 	}

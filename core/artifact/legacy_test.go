@@ -71,8 +71,8 @@ func TestLegacyPartialFormula(t *testing.T) {
 	}
 }
 
-// TestCollectEmptyFolder: an empty folder, or one whose download list names
-// only folders, is an error naming the folder, never the empty-input hash.
+// TestCollectEmptyFolder: an empty folder (as model_path or download_path)
+// is an error naming the folder, never the empty-input hash.
 func TestCollectEmptyFolder(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
@@ -80,7 +80,7 @@ func TestCollectEmptyFolder(t *testing.T) {
 	}
 	for _, src := range []Source{
 		{ModelPath: dir},
-		{DownloadPath: dir, DownloadFiles: []string{"sub"}},
+		{DownloadPath: dir},
 	} {
 		res, err := Collect(context.Background(), src, Options{})
 		if !errors.Is(err, ErrArtifactsMissing) || !errors.Is(err, ErrNoFiles) || !strings.Contains(err.Error(), dir) {

@@ -40,7 +40,7 @@ func TestCollectRefusesUnsafeManifestPaths(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
 			rec := &recorder{next: OSOpener}
-			src := Source{ManifestFiles: []string{"ok.bin", tt.path}, ModelPath: model}
+			src := Source{Listed: []string{"ok.bin", tt.path}, ModelPath: model}
 			_, err := Collect(context.Background(), src, Options{Open: rec.open})
 			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), quoteVerb(tt.path)) {
 				t.Errorf("Collect(manifest [ok.bin %q]) error = %v, want %v naming the path", tt.path, err, tt.want)
@@ -91,7 +91,7 @@ func TestCollectRefusesSymlinkEscape(t *testing.T) {
 		for _, name := range []string{"leak.bin", "sub/leak2.bin", "abs.bin", "out/secret.txt"} {
 			t.Run(tree.name+"/manifest "+name, func(t *testing.T) {
 				rec := &recorder{next: tree.open}
-				_, err := Collect(context.Background(), Source{ManifestFiles: []string{"ok.bin", name}, ModelPath: model}, Options{Open: rec.open})
+				_, err := Collect(context.Background(), Source{Listed: []string{"ok.bin", name}, ModelPath: model}, Options{Open: rec.open})
 				if !errors.Is(err, ErrUnsafePath) || !strings.Contains(err.Error(), `"`+name+`"`) {
 					t.Errorf("Collect(manifest [ok.bin %s]) error = %v, want ErrUnsafePath naming %q", name, err, name)
 				}
@@ -153,7 +153,7 @@ func TestCollectNeverOpensSpecialFiles(t *testing.T) {
 	}
 	for _, name := range []string{"pipe", "pipelink"} {
 		rec := &recorder{next: OSOpener}
-		_, err = Collect(ctx, Source{ModelPath: dir, ManifestFiles: []string{name, "ok.bin"}}, Options{Open: rec.open})
+		_, err = Collect(ctx, Source{ModelPath: dir, Listed: []string{name, "ok.bin"}}, Options{Open: rec.open})
 		if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), `"`+name+`"`) {
 			t.Errorf("Collect(manifest [%s ok.bin]) error = %v, want ErrNotRegular naming it", name, err)
 		}

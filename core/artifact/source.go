@@ -10,13 +10,13 @@ import (
 
 // Source says where an entry's files are, in the registry's own terms.
 type Source struct {
-	// ManifestFiles are the paths of the entry's artifacts.files, relative
-	// to the model folder. When non-empty, exactly these files are hashed.
-	ManifestFiles []string
-	// DownloadFiles are the entry's download_files, relative to
-	// DownloadPath; used when there is no manifest.
-	DownloadFiles []string
-	// DownloadPath is the entry's download_path.
+	// Listed, when non-empty, are exactly the files to hash, relative to
+	// the model folder: a backend names them (an Ollama model's blobs).
+	// The registry's artifacts.files is never such a list: it records the
+	// last hash and never limits what is hashed.
+	Listed []string
+	// DownloadPath is the entry's download_path: the model folder when
+	// ModelPath names none.
 	DownloadPath string
 	// ModelPath is backend_config.model_path: a local folder, or a scheme
 	// form such as "ollama:/name:tag", which names no local folder.
@@ -32,18 +32,36 @@ type Source struct {
 // FileRule names the rule that chose the files (Result.Selection).
 type FileRule string
 
-// Selection is the former name of FileRule.
-//
-// Deprecated: use FileRule; core.Selection is a model selection, which
-// this is not.
-type Selection = FileRule
-
-// The three selection rules, in contract order.
+// The selection rules, in contract order.
 const (
-	FromManifest FileRule = "manifest"       // artifacts.files under the model folder
-	FromDownload FileRule = "download_files" // download_files under download_path
-	FromWalk     FileRule = "walk"           // every regular file under model_path
+	FromListed FileRule = "listed" // files a backend lists, under its root
+	FromWalk   FileRule = "walk"   // every regular file of the model folder but its tool folders
+	// FromToolFolders is the selection of [CollectToolFolders]: the files
+	// of the tool folders a walk leaves out.
+	FromToolFolders FileRule = "tool_folders"
 )
+
+// ToolFolders returns, sorted, the folders at the root of a model folder
+// that belong to download tools rather than to the model, which a walk
+// leaves out: ".cache/huggingface" and ".git".
+func ToolFolders() []string { return []string{".cache/huggingface", ".git"} }
+
+// isToolFolder reports whether the slash-separated name is one of
+// [ToolFolders].
+func isToolFolder(name string) bool {
+	return name == ".git" || name == ".cache/huggingface"
+}
+
+// InToolFolder reports whether p, a path relative to the model folder,
+// lies inside one of [ToolFolders].
+func InToolFolder(p string) bool {
+	for _, f := range ToolFolders() {
+		if strings.HasPrefix(p, f+"/") {
+			return true
+		}
+	}
+	return false
+}
 
 // plan is what Collect will do: hash paths (or walk, when paths is nil)
 // under root.
@@ -54,32 +72,31 @@ type plan struct {
 }
 
 // plan picks the rule and root per the contract and checks every listed
-// path before anything is opened. A manifest resolves against the model
-// folder (model_path, or download_path when model_path is not local).
+// path before anything is opened. Listed files resolve against the model
+// folder (model_path, or download_path when model_path is not local); so
+// does the walk, so pinning and checking always use the same root.
 func (s Source) plan() (plan, error) {
-	switch {
-	case len(s.ManifestFiles) > 0:
-		rootSpec := s.ModelPath
-		if !isLocal(rootSpec) && s.DownloadPath != "" {
-			rootSpec = s.DownloadPath
-		}
-		root, err := s.resolveRoot(rootSpec, "model_path")
-		if err != nil {
-			return plan{}, err
-		}
-		paths, err := checkList(root, s.ManifestFiles)
-		return plan{root: root, sel: FromManifest, paths: paths}, err
-	case len(s.DownloadFiles) > 0 && s.DownloadPath != "":
-		root, err := s.resolveRoot(s.DownloadPath, "download_path")
-		if err != nil {
-			return plan{}, err
-		}
-		paths, err := checkList(root, s.DownloadFiles)
-		return plan{root: root, sel: FromDownload, paths: paths}, err
-	default:
-		root, err := s.resolveRoot(s.ModelPath, "model_path")
-		return plan{root: root, sel: FromWalk}, err
+	root, err := s.Root()
+	if err != nil {
+		return plan{}, err
 	}
+	if len(s.Listed) > 0 {
+		paths, err := checkList(root, s.Listed)
+		return plan{root: root, sel: FromListed, paths: paths}, err
+	}
+	return plan{root: root, sel: FromWalk}, nil
+}
+
+// Root is the model folder, absolute and clean: backend_config.model_path
+// when it names a local folder, else download_path when set. Errors wrap
+// ErrArtifactsMissing and ErrNoLocalPath when neither names a local folder,
+// or ErrInvalidPath.
+func (s Source) Root() (string, error) {
+	noModel := strings.TrimSpace(s.ModelPath) == "" || !isLocal(s.ModelPath)
+	if noModel && strings.TrimSpace(s.DownloadPath) != "" {
+		return s.resolveRoot(s.DownloadPath, "download_path")
+	}
+	return s.resolveRoot(s.ModelPath, "model_path")
 }
 
 // resolveRoot turns a registry path into an absolute, clean local path.
