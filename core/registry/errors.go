@@ -107,13 +107,3 @@ func (e *DuplicateError) Error() string {
 
 // Unwrap returns ErrDuplicate.
 func (e *DuplicateError) Unwrap() error { return ErrDuplicate }
-
-// syntaxError is a scan failure at a byte offset; the layer loader turns it
-// into a *ParseError with line and column.
-type syntaxError struct {
-	off int
-	msg string
-}
-
-// Error returns the message without the position.
-func (e *syntaxError) Error() string { return e.msg }
