@@ -46,7 +46,7 @@ func TestEncodeValue(t *testing.T) {
 		{json.RawMessage(` { "k" : [ 1 , "\u00e9" ] } `), `{"k":[1,"é"]}`},
 		{probe{true, []string{}, "<&>"}, `{"vision_ok":true,"notes":[],"html":"<&>"}`},
 		{(*probe)(nil), "null"},
-		{stored{LatencyMS: 12, When: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), Ptr: &inner{[]byte("hi")}, M: map[string]float64{"b": 1, "a": 0.5}},
+		{stored{LatencyMS: 12, When: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), Ptr: &inner{[]byte("hi")}, M: map[string]float64{"b": 1, "a": 0.5}, Skip: "x", private: 7},
 			`{"latency_ms":12.0,"when":"2025-01-02T03:04:05Z","Ptr":{"B":"aGk="},"m":{"a":0.5,"b":1.0},"arr":[0,0]}`},
 		{withEmbedded{inner{nil}, 1}, `{"B":null,"X":1}`},
 		{map[int]string{2: "b", 1: "a"}, `{"1":"a","2":"b"}`},
