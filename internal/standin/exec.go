@@ -91,7 +91,7 @@ func ServerMain(kind Kind, args []string) int {
 // serverFlags reads the address and served id from a real command line.
 func serverFlags(kind Kind, args []string) (host, port, id string, err error) {
 	want := []string{"serve"}
-	names := map[string]*string{}
+	var names map[string]*string
 	switch kind {
 	case VLLM:
 		names = map[string]*string{"--host": &host, "--port": &port, "--served-model-name": &id}
