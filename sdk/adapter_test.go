@@ -406,7 +406,6 @@ func (onlyRequired) Resolve(context.Context, sdk.ResolveRequest) (sdk.Resolution
 // sdk.Unimplemented and lists nothing.
 type legacyRequired struct {
 	sdk.Unimplemented //nolint:staticcheck // the deprecated way, on purpose
-	onlyRequired
 }
 
 func (legacyRequired) Info(context.Context) (sdk.Info, error) { return sdk.Info{Name: "min"}, nil }
