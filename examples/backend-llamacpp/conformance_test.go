@@ -20,9 +20,10 @@ func TestConformance(t *testing.T) {
 // TestConformanceBinary builds the plugin and runs the kit against it
 // through the loader's real plugin host.
 func TestConformanceBinary(t *testing.T) {
+	// go test puts its own GOROOT/bin first on the test's PATH.
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("finding the go command: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "imageworks-backend-llamacpp")
 	if runtime.GOOS == "windows" {
