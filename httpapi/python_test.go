@@ -97,8 +97,10 @@ func TestPythonSelect(t *testing.T) {
 		{body: `{"name": "nope"}`, code: 404, wantDetail: `"Model 'nope' not found in registry"`},
 		{body: `{"name": "nope", "require_capabilities": ["vision"]}`, code: 404, wantDetail: `"Model 'nope' not found in registry"`},
 		{body: `{"name": "` + gemma + `", "require_capabilities": ["Vision", "audio"]}`, code: 409, wantDetail: "Model '" + gemma + "' is missing required capabilities: Vision, audio"},
-		{body: `{"name": "` + gemma + `", "require_capabilities": ["vision", "text", "audio"]}`, code: 409, wantDetail: "Model '" + gemma + "' is missing required capabilities: Vision, audio"},
-		{body: `{"name": "` + gemma + `", "require_capabilities": ["teleportation"]}`, code: 409, wantDetail: "Model '" + gemma + "' is missing required capabilities: Teleportation"},
+		// As the client spelled them: the Python service changes no letter.
+		{body: `{"name": "` + gemma + `", "require_capabilities": ["vision", "text", "audio"]}`, code: 409, wantDetail: "Model '" + gemma + "' is missing required capabilities: vision, audio"},
+		{body: `{"name": "` + gemma + `", "require_capabilities": ["vision"]}`, code: 409, wantDetail: "Model '" + gemma + "' is missing required capabilities: vision"},
+		{body: `{"name": "` + gemma + `", "require_capabilities": ["teleportation"]}`, code: 409, wantDetail: "Model '" + gemma + "' is missing required capabilities: teleportation"},
 	}
 	for _, tt := range tests {
 		code, body := call(t, h, "POST", "/v1/select", tt.body)

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/imageworks-ai/loader/core"
 	"github.com/imageworks-ai/loader/core/registry"
@@ -172,8 +170,8 @@ func (h *handler) selectModel(w http.ResponseWriter, r *http.Request) {
 }
 
 // missing returns the Python service's 409 detail when entry e (called
-// name) lacks capabilities of require, else "". Capabilities are listed as
-// the client spelled them, the first letter of the list capitalised.
+// name) lacks capabilities of require, else "". Capabilities are listed
+// exactly as the client spelled them.
 func missing(e *registry.Entry, name string, require []string) string {
 	if len(require) == 0 {
 		return ""
@@ -187,7 +185,7 @@ func missing(e *registry.Entry, name string, require []string) string {
 	if len(miss) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("Model '%s' is missing required capabilities: %s", name, upperFirst(strings.Join(miss, ", ")))
+	return fmt.Sprintf("Model '%s' is missing required capabilities: %s", name, strings.Join(miss, ", "))
 }
 
 // selectCached answers a select by name from the select cache, filling it
@@ -210,12 +208,6 @@ func (h *handler) selectCached(w http.ResponseWriter, r *http.Request, e *regist
 	}
 	h.selects.put(e, epoch, body)
 	writeRaw(w, http.StatusOK, body)
-}
-
-// upperFirst capitalises the first letter of s.
-func upperFirst(s string) string {
-	r, n := utf8.DecodeRuneInString(s)
-	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // verify is POST /v1/verify {name}: the Python service's answer, with the
