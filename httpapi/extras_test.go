@@ -3,8 +3,11 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -51,10 +54,39 @@ func TestSelectByRoleAndLive(t *testing.T) {
 	if code != 200 || live["up"] != true || live["served"] != true {
 		t.Errorf("POST /v1/select live = %d %s, want a live check that found it served", code, out)
 	}
-	// By name the answer keeps the Python service's four keys.
-	_, out = call(t, h, "POST", "/v1/select", `{"name": "cap-a"}`)
-	if m := decode[map[string]any](t, out); len(m) != 4 {
-		t.Errorf("POST /v1/select by name = %s, want exactly the Python service's keys", out)
+}
+
+// TestSelectSameKeys holds select by name and by role to one answer: the
+// Python service's four keys and logical_name (plus notes and live when a
+// live check was asked for), from the cache or not.
+func TestSelectSameKeys(t *testing.T) {
+	dir := writeCurated(t, `[{"name": "cap-a", "backend": "servetest", "capabilities": {"vision": true}, "roles": ["caption"], "model_aliases": ["the-captioner"]}]`)
+	plain, _, _ := handlerFor(t, dir, Options{})
+	var epoch atomic.Uint64
+	cached, _, _ := handlerFor(t, dir, Options{Epoch: epoch.Load})
+	keys := func(h http.Handler, body string) string {
+		t.Helper()
+		code, out := call(t, h, "POST", "/v1/select", body)
+		m := decode[map[string]any](t, out)
+		if code != 200 || m["logical_name"] != "cap-a" {
+			t.Fatalf("POST /v1/select %s = %d %s, want 200 with logical_name cap-a", body, code, out)
+		}
+		return strings.Join(slices.Sorted(maps.Keys(m)), ",")
+	}
+	const want, wantLive = "backend,capabilities,endpoint,internal_model_id,logical_name", "backend,capabilities,endpoint,internal_model_id,live,logical_name,notes"
+	for _, h := range []http.Handler{plain, cached} {
+		for _, tt := range []struct{ body, want string }{
+			{`{"name": "cap-a"}`, want},
+			{`{"name": "cap-a"}`, want}, // the cached answer, when there is a cache
+			{`{"name": "the-captioner"}`, want},
+			{`{"role": "caption"}`, want},
+			{`{"name": "cap-a", "live": true}`, wantLive},
+			{`{"role": "caption", "live": true}`, wantLive},
+		} {
+			if got := keys(h, tt.body); got != tt.want {
+				t.Errorf("POST /v1/select %s answers keys %s, want %s", tt.body, got, tt.want)
+			}
+		}
 	}
 }
 

@@ -83,7 +83,8 @@ func TestPythonSelect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantSel, _ := json.Marshal(map[string]any{"endpoint": sel.Endpoint, "backend": sel.Backend, "internal_model_id": sel.InternalModelID, "capabilities": sel.Capabilities})
+	// The Python service's four keys, and the logical name every select answers.
+	wantSel, _ := json.Marshal(map[string]any{"logical_name": gemma, "endpoint": sel.Endpoint, "backend": sel.Backend, "internal_model_id": sel.InternalModelID, "capabilities": sel.Capabilities})
 	tests := []struct {
 		body       string
 		code       int

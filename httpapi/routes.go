@@ -93,11 +93,12 @@ func visionOK(e *registry.Entry) *bool {
 	return p.Vision.VisionOK
 }
 
-// selection is POST /v1/select's answer: the Python service's four fields,
-// plus the logical name for a role selection and the live check when one
-// was asked for.
+// selection is POST /v1/select's answer, by name and by role alike: the
+// Python service's four fields, the logical name (the entry chosen: for a
+// role, or for a name given as an alias, the one a client cannot know),
+// and the backend's notes and the live check when one was asked for.
 type selection struct {
-	LogicalName     string          `json:"logical_name,omitempty"`
+	LogicalName     string          `json:"logical_name"`
 	Endpoint        string          `json:"endpoint"`
 	Backend         string          `json:"backend"`
 	InternalModelID string          `json:"internal_model_id"`
@@ -157,11 +158,8 @@ func (h *handler) selectModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := selection{
-		Endpoint: sel.Endpoint, Backend: sel.Backend, InternalModelID: sel.InternalModelID,
-		Capabilities: sel.Capabilities, Live: sel.Live,
-	}
-	if role != "" && f.null("name") {
-		out.LogicalName = sel.LogicalName
+		LogicalName: sel.LogicalName, Endpoint: sel.Endpoint, Backend: sel.Backend,
+		InternalModelID: sel.InternalModelID, Capabilities: sel.Capabilities, Live: sel.Live,
 	}
 	if live {
 		out.Notes = sel.Notes
@@ -201,7 +199,7 @@ func (h *handler) selectCached(w http.ResponseWriter, r *http.Request, e *regist
 		writeError(w, err, name)
 		return
 	}
-	body, err := json.Marshal(selection{Endpoint: sel.Endpoint, Backend: sel.Backend, InternalModelID: sel.InternalModelID, Capabilities: sel.Capabilities})
+	body, err := json.Marshal(selection{LogicalName: sel.LogicalName, Endpoint: sel.Endpoint, Backend: sel.Backend, InternalModelID: sel.InternalModelID, Capabilities: sel.Capabilities})
 	if err != nil {
 		writeError(w, err, name)
 		return
