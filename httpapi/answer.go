@@ -14,6 +14,7 @@ import (
 	"github.com/imageworks-ai/loader/core/artifact"
 	"github.com/imageworks-ai/loader/core/pluginhost"
 	"github.com/imageworks-ai/loader/core/registry"
+	"github.com/imageworks-ai/loader/sdk"
 )
 
 // writeJSON answers status with v as compact JSON (as Starlette's
@@ -86,7 +87,11 @@ func pyRepr(s string) string {
 	return b.String()
 }
 
-// status maps a core error to its HTTP status and detail, for name.
+// status maps a core error to its HTTP status and detail, for name: the
+// CLI's classes of failure, each with its status (unknown 404; capability,
+// ambiguous alias, corrupt artifact or lock violation 409; a plugin
+// missing, untrusted, crashed or unreachable 502; a model server down or
+// not serving the model 503).
 func status(err error, name string) (int, string) {
 	var lv *artifact.LockViolationError
 	var mbe *http.MaxBytesError
@@ -95,7 +100,7 @@ func status(err error, name string) (int, string) {
 		return http.StatusNotFound, notFoundDetail(name)
 	case errors.As(err, &lv):
 		return http.StatusConflict, fmt.Sprintf("Version lock violation: expected %s got %s", lv.Expected, lv.Actual)
-	case errors.Is(err, core.ErrCapability), errors.Is(err, core.ErrCorruptArtifact):
+	case errors.Is(err, core.ErrCapability), errors.Is(err, core.ErrCorruptArtifact), errors.Is(err, registry.ErrAmbiguousAlias):
 		return http.StatusConflict, oneLine(err)
 	case errors.Is(err, artifact.ErrArtifactsMissing):
 		return http.StatusNotFound, oneLine(err)
@@ -103,6 +108,8 @@ func status(err error, name string) (int, string) {
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf("request body too large (limit %d bytes)", mbe.Limit)
 	case backendFailure(err):
 		return http.StatusBadGateway, oneLine(err)
+	case serverDown(err):
+		return http.StatusServiceUnavailable, oneLine(err)
 	}
 	return http.StatusInternalServerError, oneLine(err)
 }
@@ -113,6 +120,13 @@ func backendFailure(err error) bool {
 	var pe *pluginhost.PluginError
 	return errors.As(err, &pe) || errors.Is(err, pluginhost.ErrPluginNotFound) ||
 		errors.Is(err, core.ErrUnknownBackend) || errors.Is(err, pluginhost.ErrHostClosed)
+}
+
+// serverDown reports whether err says a model server is down, unreachable
+// or does not serve the model: a live check's finding, or a backend's
+// sdk.ErrUnavailable.
+func serverDown(err error) bool {
+	return errors.Is(err, core.ErrServerDown) || errors.Is(err, core.ErrNotServed) || errors.Is(err, sdk.ErrUnavailable)
 }
 
 // writeError answers err as status maps it.

@@ -23,6 +23,7 @@ import (
 
 func TestMain(m *testing.M) {
 	plugintest.ServeIfNamed(servetest.Name, servetest.New())
+	plugintest.ServeIfNamed(crashName, crashing{})
 	os.Exit(m.Run())
 }
 

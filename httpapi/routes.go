@@ -107,10 +107,24 @@ type selection struct {
 	Live            *core.LiveCheck `json:"live,omitempty"`
 }
 
+// selectionOf is the answer for sel; live says a live check was asked for.
+func selectionOf(sel core.Selection, live bool) selection {
+	out := selection{
+		LogicalName: sel.LogicalName, Endpoint: sel.Endpoint, Backend: sel.Backend,
+		InternalModelID: sel.InternalModelID, Capabilities: sel.Capabilities, Live: sel.Live,
+	}
+	if live {
+		out.Notes = sel.Notes
+	}
+	return out
+}
+
 // selectModel is POST /v1/select: by name ({name, require_capabilities})
 // as the Python service, or by role ({role, prefer, require_capabilities});
-// "live": true adds a live check, and a model found down or not served is
-// a 503.
+// "live": true adds a live check. Every failure has its status (see
+// status): an unknown name 404, a missing capability 409, a plugin that is
+// missing, untrusted or crashed 502, and a model found down or not served
+// 503.
 func (h *handler) selectModel(w http.ResponseWriter, r *http.Request) {
 	f := readObject(w, r)
 	if f == nil {
@@ -125,46 +139,39 @@ func (h *handler) selectModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	opts := core.SelectOptions{Live: live}
-	var (
-		sel core.Selection
-		err error
-	)
 	if role != "" && f.null("name") {
-		opts.Require, opts.Prefer = require, prefer
-		sel, err = h.l.SelectRole(ctx, role, opts)
-	} else {
-		e, err := h.l.Registry().Get(ctx, name)
-		if err != nil {
-			writeError(w, err, name)
-			return
-		}
-		if d := missing(e, name, require); d != "" {
-			writeDetail(w, http.StatusConflict, d)
-			return
-		}
-		if !live && h.opts.Epoch != nil {
-			h.selectCached(w, r, e, name)
-			return
-		}
-		sel, err = h.l.Select(ctx, name, opts)
+		sel, err := h.l.SelectRole(ctx, role, core.SelectOptions{Require: require, Prefer: prefer, Live: live})
+		writeSelection(w, sel, err, "", live)
+		return
+	}
+	e, err := h.l.Registry().Get(ctx, name)
+	if err != nil {
+		writeError(w, err, name)
+		return
+	}
+	if d := missing(e, name, require); d != "" {
+		writeDetail(w, http.StatusConflict, d)
+		return
+	}
+	if !live && h.opts.Epoch != nil {
+		h.selectCached(w, r, e, name)
+		return
+	}
+	sel, err := h.l.Select(ctx, name, core.SelectOptions{Live: live})
+	writeSelection(w, sel, err, name, live)
+}
+
+// writeSelection answers a select of name ("" for a role) that returned
+// sel and err; live says a live check was asked for.
+func writeSelection(w http.ResponseWriter, sel core.Selection, err error, name string, live bool) {
+	if err == nil {
+		err = sel.LiveProblem()
 	}
 	if err != nil {
 		writeError(w, err, name)
 		return
 	}
-	if err := sel.LiveProblem(); err != nil {
-		writeDetail(w, http.StatusServiceUnavailable, oneLine(err))
-		return
-	}
-	out := selection{
-		LogicalName: sel.LogicalName, Endpoint: sel.Endpoint, Backend: sel.Backend,
-		InternalModelID: sel.InternalModelID, Capabilities: sel.Capabilities, Live: sel.Live,
-	}
-	if live {
-		out.Notes = sel.Notes
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, selectionOf(sel, live))
 }
 
 // missing returns the Python service's 409 detail when entry e (called
@@ -199,7 +206,7 @@ func (h *handler) selectCached(w http.ResponseWriter, r *http.Request, e *regist
 		writeError(w, err, name)
 		return
 	}
-	body, err := json.Marshal(selection{LogicalName: sel.LogicalName, Endpoint: sel.Endpoint, Backend: sel.Backend, InternalModelID: sel.InternalModelID, Capabilities: sel.Capabilities})
+	body, err := json.Marshal(selectionOf(sel, false))
 	if err != nil {
 		writeError(w, err, name)
 		return
