@@ -23,11 +23,19 @@ run: build
 	$(LOADER) select internlm2-chat-7b
 	$(LOADER) metrics demo-tiny
 
-## test: vet, the whole suite (the libraries under the race detector; with the Python example plugin when python3-grpcio and python3-grpc-tools are installed), fuzzing for a few seconds, the example plugin module
+## test: vet (go vet and staticcheck, the example modules too), the whole suite (the libraries under the race detector; with the Python example plugin when python3-grpcio and python3-grpc-tools are installed), fuzzing for a few seconds, the example plugin module
 test: vet unit fuzz example-test
 
+# staticcheck at a fixed version through the module proxy: `go run pkg@version`
+# builds it from its own go.mod (cached after the first run), so a machine
+# with only Go runs it, and its dependencies stay out of the project's go.mod.
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# The example plugins are modules of their own: ./... does not reach them.
+EXAMPLE_MODULES := examples/backend-llamacpp examples/backend-tgi
 vet:
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
+	for m in $(EXAMPLE_MODULES); do (cd $$m && $(GO) vet ./... && $(STATICCHECK) ./...) || exit 1; done
 
 # The CLI package's tests run the CLI, its plugins and stand-in servers as
 # processes, hundreds of times: under the race detector each start costs
@@ -47,8 +55,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzImportListing$$' -fuzztime $(FUZZTIME) ./core
 
 example-test:
-	cd examples/backend-llamacpp && $(GO) test -count=1 ./...
-	cd examples/backend-tgi && $(GO) test -count=1 ./...
+	for m in $(EXAMPLE_MODULES); do (cd $$m && $(GO) test -count=1 ./...) || exit 1; done
 
 ## test-ollama: opt-in, not part of `test`: the CLI and plugins against a real Ollama serving a
 ## tiny model. Builds a CPU-only Ollama first when REAL_OLLAMA_DIR has none (about 12 minutes
