@@ -17,18 +17,26 @@ import (
 	"github.com/imageworks-ai/loader/sdk"
 )
 
-// writeJSON answers status with v as compact JSON (as Starlette's
-// JSONResponse: no HTML escaping, no final newline).
+// writeJSON answers status with v as encodeJSON encodes it.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := encodeJSON(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"detail":"encoding the answer failed"}`)
+	}
+	writeRaw(w, status, body)
+}
+
+// encodeJSON encodes v as compact JSON as Starlette's JSONResponse does:
+// no HTML escaping, no final newline. Cached answers are encoded by it
+// too, so they are the bytes an uncached one would be.
+func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		status = http.StatusInternalServerError
-		buf.Reset()
-		buf.WriteString(`{"detail":"encoding the answer failed"}`)
+		return nil, err
 	}
-	writeRaw(w, status, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // writeRaw answers status with body, already JSON.

@@ -199,3 +199,26 @@ func TestSelectCache(t *testing.T) {
 		t.Errorf("a live select was answered from the cache")
 	}
 }
+
+// TestCachedAnswersNotHTMLEscaped: the cached answers (GET /v1/models, a
+// select with the select cache) are the bytes an uncached select gives,
+// with &, < and > as they are, as Starlette writes them.
+func TestCachedAnswersNotHTMLEscaped(t *testing.T) {
+	const name = "a&b <x>"
+	dir := writeCurated(t, `[{"name": "a&b <x>", "backend": "servetest"}]`)
+	plain, _, _ := handlerFor(t, dir, Options{})
+	var epoch atomic.Uint64
+	cached, _, _ := handlerFor(t, dir, Options{Epoch: epoch.Load})
+	_, want := call(t, plain, "POST", "/v1/select", `{"name": "a&b <x>"}`)
+	if !strings.Contains(string(want), `"logical_name":"`+name+`"`) {
+		t.Fatalf("uncached select = %s, want the name unescaped", want)
+	}
+	for range 2 { // filling the cache, then from it
+		if _, got := call(t, cached, "POST", "/v1/select", `{"name": "a&b <x>"}`); string(got) != string(want) {
+			t.Errorf("cached select = %s, want %s", got, want)
+		}
+	}
+	if _, got := call(t, cached, "GET", "/v1/models", ""); !strings.Contains(string(got), `"name":"`+name+`"`) {
+		t.Errorf("GET /v1/models = %s, want the name unescaped", got)
+	}
+}

@@ -72,7 +72,7 @@ func (c *modelsCache) answer(entries []*registry.Entry) ([]byte, error) {
 			Locked: e.VersionLock().Locked, VisionOK: visionOK(e), DisplayName: e.DisplayName(),
 		}
 	}
-	body, err := json.Marshal(rows)
+	body, err := encodeJSON(rows)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func (h *handler) selectCached(w http.ResponseWriter, r *http.Request, e *regist
 		writeError(w, err, name)
 		return
 	}
-	body, err := json.Marshal(selectionOf(sel, false))
+	body, err := encodeJSON(selectionOf(sel, false))
 	if err != nil {
 		writeError(w, err, name)
 		return
