@@ -122,7 +122,7 @@ func serve(b Backend, env serveEnv) int {
 func serveDebug(b Backend, name, prog string, env serveEnv) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	line, done, err := serveDebugWith(ctx, b, name, newLogger(env.stderr, env.getenv(wire.LogLevelEnv), ctx))
+	line, done, err := serveDebugWith(ctx, b, name, newLogger(env.stderr, env.getenv(wire.LogLevelEnv), ctx), nil)
 	if err != nil {
 		fmt.Fprintf(env.stderr, "%s: %v\n", prog, err)
 		return 1
@@ -149,13 +149,24 @@ func ServeDebug(ctx context.Context, b Backend) (reattach string, done <-chan st
 	if info.Name == "" {
 		return "", nil, errors.New("serving backend in debug mode: info: backend has no name")
 	}
-	return serveDebugWith(ctx, b, info.Name, newLogger(os.Stderr, os.Getenv(wire.LogLevelEnv), ctx))
+	watch := wire.WatchFrom(ctx)
+	out, level := io.Writer(os.Stderr), os.Getenv(wire.LogLevelEnv)
+	if watch != nil {
+		out = watch.Log
+		if l := hclog.LevelFromString(level); l > hclog.Error {
+			level = hclog.Error.String()
+		}
+	}
+	return serveDebugWith(ctx, b, info.Name, newLogger(out, level, ctx), watch)
 }
 
-func serveDebugWith(ctx context.Context, b Backend, name string, logger hclog.Logger) (string, <-chan struct{}, error) {
+func serveDebugWith(ctx context.Context, b Backend, name string, logger hclog.Logger, watch *wire.Watch) (string, <-chan struct{}, error) {
 	reattachCh := make(chan *plugin.ReattachConfig, 1)
 	closeCh := make(chan struct{})
 	cfg := serveConfig(b, logger)
+	if watch != nil && watch.Begin != nil {
+		cfg.GRPCServer = grpcServerFunc(grpc.ChainUnaryInterceptor(watchCalls(watch.Begin)))
+	}
 	cfg.Test = &plugin.ServeTestConfig{
 		Context:          ctx,
 		ReattachConfigCh: reattachCh,
@@ -178,10 +189,25 @@ func serveConfig(b Backend, logger hclog.Logger) *plugin.ServeConfig {
 	return &plugin.ServeConfig{
 		HandshakeConfig:  wire.Handshake(),
 		VersionedPlugins: wire.PluginSets(newGRPCServer(b, logger), nil),
-		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
-			return grpc.NewServer(append(opts, grpc.MaxRecvMsgSize(maxRecvMsgSize))...)
-		},
-		Logger: logger,
+		GRPCServer:       grpcServerFunc(),
+		Logger:           logger,
+	}
+}
+
+// grpcServerFunc returns the function making the plugin's gRPC server, with
+// go-plugin's options, the protocol's message size and extra.
+func grpcServerFunc(extra ...grpc.ServerOption) func([]grpc.ServerOption) *grpc.Server {
+	return func(opts []grpc.ServerOption) *grpc.Server {
+		opts = append(opts, grpc.MaxRecvMsgSize(maxRecvMsgSize))
+		return grpc.NewServer(append(opts, extra...)...)
+	}
+}
+
+// watchCalls is the interceptor telling a Watch's Begin of every call.
+func watchCalls(begin func() (end func())) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		defer begin()()
+		return handler(ctx, req)
 	}
 }
 

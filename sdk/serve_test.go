@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/imageworks-ai/loader/sdk"
 	"github.com/imageworks-ai/loader/sdk/host"
+	"github.com/imageworks-ai/loader/sdk/internal/wire"
 )
 
 // pluginEnv, when set in a test binary's environment, makes the binary a
@@ -231,6 +233,70 @@ func TestServeDebugInProcess(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Error("ServeDebug still serving 10s after its context was cancelled")
+	}
+}
+
+// panicky panics in Resolve.
+type panicky struct{ testBackend }
+
+func (panicky) Resolve(context.Context, sdk.ResolveRequest) (sdk.Resolution, error) {
+	panic("panicky: boom")
+}
+
+// watchLog is a Watch's Log that also notes, at each call's end, whether
+// the record of a recovered panic had been written by then.
+type watchLog struct {
+	mu             sync.Mutex
+	buf            bytes.Buffer
+	begun          int
+	endsWithRecord []bool
+}
+
+func (w *watchLog) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *watchLog) begin() func() {
+	w.mu.Lock()
+	w.begun++
+	w.mu.Unlock()
+	return func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.endsWithRecord = append(w.endsWithRecord, strings.Contains(w.buf.String(), `"@message":"backend panicked"`))
+	}
+}
+
+// TestServeDebugWatched: a wire.Watch in ServeDebug's context gets the
+// plugin's log lines, with the record of a recovered panic even when
+// logging is off, and hears of each call's start and of its end, after
+// what the call logged was written.
+func TestServeDebugWatched(t *testing.T) {
+	t.Setenv("IMAGEWORKS_PLUGIN_LOG_LEVEL", "off")
+	w := &watchLog{}
+	ctx, cancel := context.WithCancel(wire.WithWatch(context.Background(), &wire.Watch{Log: w, Begin: w.begin}))
+	defer cancel()
+	line, _, err := sdk.ServeDebug(ctx, panicky{})
+	if err != nil {
+		t.Fatalf("ServeDebug() error = %v", err)
+	}
+	configs, err := host.ParseReattach(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newClient(t, &plugin.ClientConfig{Reattach: configs["testbe"]})
+	if _, err := b.Resolve(ctx, sdk.ResolveRequest{Entry: sdk.Entry{Name: "m"}}); !errors.Is(err, host.ErrPanicked) {
+		t.Fatalf("Resolve() error = %v, want one wrapping host.ErrPanicked", err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if log := w.buf.String(); !strings.Contains(log, `"@message":"backend panicked"`) || !strings.Contains(log, `"call":"Resolve"`) {
+		t.Errorf("Watch.Log got %q, want the record of Resolve's panic", log)
+	}
+	if w.begun == 0 || len(w.endsWithRecord) != w.begun || !w.endsWithRecord[len(w.endsWithRecord)-1] {
+		t.Errorf("Watch.Begin: %d calls begun, ends seeing the record %v, want every call ended, the last after its record", w.begun, w.endsWithRecord)
 	}
 }
 
