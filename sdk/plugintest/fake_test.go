@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/imageworks-ai/loader/sdk"
 )
@@ -42,6 +43,10 @@ type fake struct {
 	// crashes makes Health panic in a goroutine of its own, which no one
 	// recovers: the process dies with a Go panic trace on stderr.
 	crashes bool
+	// panicsOnCancel makes Health (and so Resolve's live check) panic a
+	// moment after its context was cancelled in flight: sdk.Serve
+	// recovers, but the caller is gone and never sees the failed call.
+	panicsOnCancel bool
 	// liveErrors makes Resolve fail with ErrUnavailable for a down server
 	// instead of reporting Live.Up false.
 	liveErrors bool
@@ -153,6 +158,10 @@ func (f fake) Health(ctx context.Context, req sdk.HealthRequest) (sdk.HealthStat
 		go func() { panic("fake: crashing on purpose") }()
 	}
 	err := f.get(ctx, strings.TrimSuffix(req.Endpoint, "/v1")+"/health")
+	if ctx.Err() != nil && f.panicsOnCancel {
+		time.Sleep(300 * time.Millisecond) // the caller is long gone
+		panic("fake: Health panics once cancelled")
+	}
 	if ctx.Err() != nil {
 		return sdk.HealthStatus{}, ctx.Err()
 	}

@@ -49,10 +49,16 @@
 //   - HealthModels: every Health answer, of a server that is down and of a
 //     stand-in answering like a healthy OpenAI-compatible server, holds one
 //     status per model asked, with its id, in request order.
-//   - Panics: no call panicked in the plugin during the run (sdk.Serve
-//     recovers such a panic and marks the failed call), and, with
-//     RunBinary, the plugin's stderr shows no Go panic trace (a panic in a
-//     goroutine of the plugin's own, which kills it).
+//   - Panics: no call panicked in the plugin during the run, not even one
+//     the kit had cancelled and stopped waiting for: no call failed with a
+//     panic sdk.Serve recovered, and the plugin logged no "backend
+//     panicked" (sdk.Serve's record of such a panic, which alone shows one
+//     in a call whose caller is gone); with RunBinary, its stderr shows no
+//     Go panic trace either (a panic in a goroutine of the plugin's own,
+//     which kills it). The check first lets the calls the kit gave up on
+//     finish: in process it waits until the plugin serves no call; a
+//     binary's calls cannot be seen, so it waits until the promptness
+//     (WithPromptness) has passed since the kit last cancelled one.
 //
 // The checks never need a real model server: they use closed ports and
 // local stand-in servers only.
@@ -73,6 +79,7 @@ import (
 	"github.com/imageworks-ai/loader/core/pluginhost"
 	"github.com/imageworks-ai/loader/sdk"
 	"github.com/imageworks-ai/loader/sdk/host"
+	"github.com/imageworks-ai/loader/sdk/internal/wire"
 )
 
 // Option changes what the kit checks.
@@ -116,7 +123,8 @@ func newConfig(opts []Option) config {
 // host-side adapter. Failures are reported through t.
 func Run(t *testing.T, b sdk.Backend, opts ...Option) {
 	t.Helper()
-	runChecks(t, newSuite(serveInProcess(t, b), newConfig(opts), &panics{}))
+	p := &panics{}
+	runChecks(t, newSuite(serveInProcess(t, b, p), newConfig(opts), p))
 }
 
 // RunBinary checks the plugin executable at path through the real plugin
@@ -150,7 +158,7 @@ func startBinary(t *testing.T, path string) (host.Remote, *panics) {
 		Dirs:          []string{dir},
 		ExecutableDir: dir,
 		Getenv:        isolatedGetenv,
-		Logger:        (&stderrWatch{p: p}).logger(),
+		Logger:        (&logWatch{p: p}).logger(),
 	})
 	t.Cleanup(func() {
 		if err := h.Close(); err != nil {
@@ -196,9 +204,14 @@ func nameFromPath(path string) (string, error) {
 
 // serveInProcess serves b with sdk.ServeDebug and returns the host-side
 // adapter connected to it through go-plugin. Both stop when the test ends.
-func serveInProcess(t *testing.T, b sdk.Backend) host.Remote {
+// The plugin's log records, which still go to stderr, and the calls it
+// serves are watched for p.
+func serveInProcess(t *testing.T, b sdk.Backend, p *panics) host.Remote {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(wire.WithWatch(context.Background(), &wire.Watch{
+		Log:   &logWatch{p: p, tee: os.Stderr},
+		Begin: p.calls.watchPlugin(),
+	}))
 	line, done, err := sdk.ServeDebug(ctx, b)
 	if err != nil {
 		cancel()

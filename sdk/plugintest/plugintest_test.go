@@ -1,6 +1,7 @@
 package plugintest
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/imageworks-ai/loader/sdk"
+	"github.com/imageworks-ai/loader/sdk/host"
 )
 
 // The test binary doubles as a plugin: started as imageworks-backend-fake
@@ -17,6 +19,7 @@ import (
 func TestMain(m *testing.M) {
 	ServeIfNamed("fake", fake{name: "fake"})
 	ServeIfNamed("fake-crasher", fake{name: "fake-crasher", crashes: true})
+	ServeIfNamed("fake-cancel-panicker", fake{name: "fake-cancel-panicker", panicsOnCancel: true})
 	os.Exit(m.Run())
 }
 
@@ -76,7 +79,7 @@ func TestChecksFindDefects(t *testing.T) {
 		{"no per-model statuses", fake{name: "fake", noModelStatuses: true}, "HealthModels", "one status per model asked"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newSuite(serveInProcess(t, tc.backend), newConfig([]Option{WithPromptness(time.Second)}), &panics{})
+			s := inProcess(t, tc.backend, WithPromptness(time.Second))
 			problems, err := s.checkInfo()
 			if err != nil {
 				t.Fatalf("checkInfo() error = %v", err)
@@ -103,7 +106,7 @@ func TestChecksFindDefects(t *testing.T) {
 }
 
 func TestWithName(t *testing.T) {
-	s := newSuite(serveInProcess(t, fake{name: "fake"}), newConfig([]Option{WithName("other")}), &panics{})
+	s := inProcess(t, fake{name: "fake"}, WithName("other"))
 	problems, err := s.checkInfo()
 	if err != nil || len(problems) != 1 || !strings.Contains(problems[0], `want "other"`) {
 		t.Errorf("checkInfo() with WithName(other) = %q, %v, want one problem naming %q", problems, err, "other")
@@ -149,6 +152,14 @@ func TestNameFromPath(t *testing.T) {
 	}
 }
 
+// inProcess returns a suite checking b served in this process, watched as
+// Run watches it.
+func inProcess(t *testing.T, b sdk.Backend, opts ...Option) *suite {
+	t.Helper()
+	p := &panics{}
+	return newSuite(serveInProcess(t, b, p), newConfig(opts), p)
+}
+
 // runNamed runs the checks named, in order, and returns their problems.
 func runNamed(s *suite, names ...string) []string {
 	var problems []string
@@ -175,7 +186,7 @@ func containsProblem(problems []string, want string) bool {
 // although sdk.Serve turned the panic into a failed call that the other
 // checks accept.
 func TestPanicFailsInProcess(t *testing.T) {
-	s := newSuite(serveInProcess(t, fake{name: "fake", panics: true}), newConfig([]Option{WithPromptness(time.Second)}), &panics{})
+	s := inProcess(t, fake{name: "fake", panics: true}, WithPromptness(time.Second))
 	if _, err := s.checkInfo(); err != nil {
 		t.Fatal(err)
 	}
@@ -211,8 +222,62 @@ func TestPanicFailsBinary(t *testing.T) {
 	t.Errorf("Panics = %q, want the Go panic on the plugin's stderr reported", problems)
 }
 
+// TestCancelledPanicFails: a Health that panics only once its call was
+// cancelled in flight, which the kit's own Cancellation check does, fails
+// the Panics check, in process and as a binary, although the panic
+// reaches no caller: the plugin's "backend panicked" records show it, and
+// the check lets the abandoned calls finish before it reports.
+func TestCancelledPanicFails(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		suite func(t *testing.T) *suite
+	}{
+		{"in process", func(t *testing.T) *suite {
+			return inProcess(t, fake{name: "fake", panicsOnCancel: true}, WithPromptness(time.Second))
+		}},
+		{"binary", func(t *testing.T) *suite {
+			b, p := startBinary(t, CopySelf(t, "fake-cancel-panicker"))
+			return newSuite(b, newConfig([]Option{WithPromptness(time.Second)}), p)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.suite(t)
+			if _, err := s.checkInfo(); err != nil {
+				t.Fatal(err)
+			}
+			if p := runNamed(s, "Cancellation"); len(p) != 0 {
+				t.Fatalf("Cancellation = %q, want no problem (the calls return promptly)", p)
+			}
+			p := runNamed(s, "Panics")
+			for _, call := range []string{"Health", "Resolve"} {
+				if !containsProblem(p, call+"() panicked in the plugin: fake: Health panics once cancelled") {
+					t.Errorf("Panics = %q, want %s's panic after its cancellation reported", p, call)
+				}
+			}
+		})
+	}
+}
+
+// TestPanicReportedOnce: a panic both a failed call and the plugin's log
+// record show is reported once, as the record says it.
+func TestPanicReportedOnce(t *testing.T) {
+	p := &panics{}
+	p.note("ListModels", fmt.Errorf("ListModels: %w", host.ErrPanicked))
+	w := &logWatch{p: p}
+	fmt.Fprintln(w, `{"@level":"error","@message":"backend panicked","call":"ListModels","panic":"boom","stack":"..."}`)
+	p.note("Health", fmt.Errorf("Health: %w", host.ErrPanicked))
+	got := p.list()
+	want := []string{
+		`ListModels() panicked in the plugin: boom (the plugin logged "backend panicked")`,
+		"Health() panicked in the plugin: Health: plugin panicked",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("list() = %q, want %q", got, want)
+	}
+}
+
 func TestNoPanicNoProblem(t *testing.T) {
-	s := newSuite(serveInProcess(t, fake{name: "fake"}), newConfig(nil), &panics{})
+	s := inProcess(t, fake{name: "fake"})
 	if _, err := s.checkInfo(); err != nil {
 		t.Fatal(err)
 	}

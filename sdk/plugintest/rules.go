@@ -93,8 +93,10 @@ func sameIDs(got []sdk.ModelStatus, want []string) bool {
 	return true
 }
 
-// checkPanics reports every panic seen so far in the run.
+// checkPanics reports every panic seen in the run, once the calls the kit
+// gave up on can have finished in the plugin (see inflight.settle).
 func (s *suite) checkPanics() []string {
+	s.panics.calls.settle(s.cfg.prompt)
 	return s.panics.list()
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 
@@ -17,30 +18,56 @@ import (
 
 // panics records every sign of a panic seen while the checks run: calls
 // that failed because the plugin's code panicked (sdk.Serve recovers and
-// marks them, see host.ErrPanicked) and, for a binary, Go panic traces on
-// its stderr.
+// marks them, see host.ErrPanicked), the "backend panicked" records
+// sdk.Serve logs as it recovers (which alone show a panic in a call the
+// kit had given up on), and, for a binary, Go panic traces on its stderr.
+// calls tracks the calls in flight, so that the Panics check can let them
+// finish first.
 type panics struct {
-	mu   sync.Mutex
-	seen []string
+	mu    sync.Mutex
+	seen  []panicSign
+	calls inflight
 }
 
-func (p *panics) add(s string) {
+// panicSign is one sign of a panic: msg says what was seen; call names the
+// call that panicked, when known; logged is true for a plugin's own record.
+type panicSign struct {
+	call   string
+	msg    string
+	logged bool
+}
+
+func (p *panics) add(s panicSign) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.seen = append(p.seen, s)
 }
 
-// list returns what was seen, in order.
+// list returns what was seen, in order. A failed call is left out when the
+// plugin logged a panic of the same call: that record says more (and says
+// it once).
 func (p *panics) list() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return append([]string(nil), p.seen...)
+	logged := map[string]bool{}
+	for _, s := range p.seen {
+		if s.logged {
+			logged[s.call] = true
+		}
+	}
+	var out []string
+	for _, s := range p.seen {
+		if s.logged || s.call == "" || !logged[s.call] {
+			out = append(out, s.msg)
+		}
+	}
+	return out
 }
 
 // note records err when it says the plugin panicked in call.
 func (p *panics) note(call string, err error) {
 	if errors.Is(err, host.ErrPanicked) {
-		p.add(fmt.Sprintf("%s() panicked in the plugin: %v", call, err))
+		p.add(panicSign{call: call, msg: fmt.Sprintf("%s() panicked in the plugin: %v", call, err)})
 	}
 }
 
@@ -52,63 +79,67 @@ type watched struct {
 	p *panics
 }
 
-func (w watched) Info(ctx context.Context) (sdk.Info, error) {
-	v, err := w.b.Info(ctx)
-	w.p.note("Info", err)
+// watchCall makes one call through w, which is counted in flight and its
+// error checked for a panic; f makes the call with ctx.
+func watchCall[T any](ctx context.Context, w watched, call string, f func(context.Context) (T, error)) (T, error) {
+	end := w.p.calls.begin()
+	v, err := f(ctx)
+	end(ctx)
+	w.p.note(call, err)
 	return v, err
+}
+
+func (w watched) Info(ctx context.Context) (sdk.Info, error) {
+	return watchCall(ctx, w, "Info", w.b.Info)
 }
 
 func (w watched) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Resolution, error) {
-	v, err := w.b.Resolve(ctx, req)
-	w.p.note("Resolve", err)
-	return v, err
+	return watchCall(ctx, w, "Resolve", func(ctx context.Context) (sdk.Resolution, error) { return w.b.Resolve(ctx, req) })
 }
 
 func (w watched) Health(ctx context.Context, req sdk.HealthRequest) (sdk.HealthStatus, error) {
-	v, err := w.b.Health(ctx, req)
-	w.p.note(sdk.CallHealth, err)
-	return v, err
+	return watchCall(ctx, w, sdk.CallHealth, func(ctx context.Context) (sdk.HealthStatus, error) { return w.b.Health(ctx, req) })
 }
 
 func (w watched) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk.ServedModel, error) {
-	v, err := w.b.ListModels(ctx, req)
-	w.p.note(sdk.CallListModels, err)
-	return v, err
+	return watchCall(ctx, w, sdk.CallListModels, func(ctx context.Context) ([]sdk.ServedModel, error) { return w.b.ListModels(ctx, req) })
 }
 
 func (w watched) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
-	v, err := w.b.ProbeVision(ctx, req)
-	w.p.note(sdk.CallProbeVision, err)
-	return v, err
+	return watchCall(ctx, w, sdk.CallProbeVision, func(ctx context.Context) (sdk.ProbeResult, error) { return w.b.ProbeVision(ctx, req) })
 }
 
 func (w watched) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk.ArtifactSet, error) {
-	v, err := w.b.Artifacts(ctx, req)
-	w.p.note(sdk.CallArtifacts, err)
-	return v, err
+	return watchCall(ctx, w, sdk.CallArtifacts, func(ctx context.Context) (sdk.ArtifactSet, error) { return w.b.Artifacts(ctx, req) })
 }
 
-// stderrWatch is the output of the logger the kit gives the plugin host:
-// go-plugin logs each line of the plugin's stderr through it, the first
-// line of a Go panic trace ("panic: ...", "fatal error: ...") at error
-// level. (A panic sdk.Serve recovered comes back marked in the call's error
-// instead.)
-type stderrWatch struct {
+// logWatch reads a plugin's log lines for signs of a panic: sdk.Serve's
+// "backend panicked" record of a panic it recovered, and the first line of
+// a Go panic trace ("panic: ...", "fatal error: ..."). For a binary it is
+// the output of the logger the kit gives the plugin host, through which
+// go-plugin logs each of the plugin's log records and stderr lines (a
+// trace's at error level); in process it is where sdk.ServeDebug writes
+// the plugin's own JSON log lines, and then it passes them on to tee.
+type logWatch struct {
 	p       *panics
+	tee     io.Writer // may be nil
 	mu      sync.Mutex
 	partial []byte
 }
 
 // logger returns the hclog logger, at error level (so that plugins keep
 // their own default level), writing JSON lines to w.
-func (w *stderrWatch) logger() hclog.Logger {
+func (w *logWatch) logger() hclog.Logger {
 	return hclog.New(&hclog.LoggerOptions{Name: "plugintest", Level: hclog.Error, Output: w, JSONFormat: true})
 }
 
-// Write reads the logger's JSON lines; it never fails.
-func (w *stderrWatch) Write(b []byte) (int, error) {
+// Write reads JSON log lines; it never fails.
+func (w *logWatch) Write(b []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.tee != nil {
+		_, _ = w.tee.Write(b)
+	}
 	w.partial = append(w.partial, b...)
 	for {
 		i := bytes.IndexByte(w.partial, '\n')
@@ -120,15 +151,28 @@ func (w *stderrWatch) Write(b []byte) (int, error) {
 	}
 }
 
-func (w *stderrWatch) line(b []byte) {
+// recoveredMsg is the message of the record sdk.Serve logs as it recovers
+// a panic in a call (keys "call" and "panic").
+const recoveredMsg = "backend panicked"
+
+func (w *logWatch) line(b []byte) {
 	var entry struct {
 		Message string `json:"@message"`
+		Call    string `json:"call"`
+		Panic   string `json:"panic"`
 	}
 	if json.Unmarshal(b, &entry) != nil {
 		return
 	}
 	msg := entry.Message
-	if strings.HasPrefix(msg, "panic: ") || strings.HasPrefix(msg, "fatal error: ") {
-		w.p.add(fmt.Sprintf("the plugin's stderr shows a Go panic: %q", msg))
+	switch {
+	case msg == recoveredMsg:
+		w.p.add(panicSign{
+			call:   entry.Call,
+			msg:    fmt.Sprintf("%s() panicked in the plugin: %s (the plugin logged %q)", entry.Call, entry.Panic, recoveredMsg),
+			logged: true,
+		})
+	case strings.HasPrefix(msg, "panic: ") || strings.HasPrefix(msg, "fatal error: "):
+		w.p.add(panicSign{msg: fmt.Sprintf("the plugin's stderr shows a Go panic: %q", msg)})
 	}
 }
