@@ -195,6 +195,7 @@ func TestAdapterRoundTrip(t *testing.T) {
 		command: sdk.ServerCommand{
 			Argv: []string{"vllm", "serve", "/models/qwen"}, Env: []string{"VLLM_LOGGING_LEVEL=INFO"}, Dir: "/srv",
 			Ready: sdk.ReadyCheck{Path: "/health", Status: 204}, ServedModelID: "qwen", Warnings: []string{"--seed given twice"},
+			Secrets: []sdk.Secret{"hf_marked_by_plugin"},
 		},
 		loaded: []sdk.LoadedModel{
 			{ID: "llava:latest", SizeBytes: 5 << 30, VRAMBytes: 4 << 30, ExpiresAt: time.Date(2026, 12, 1, 10, 30, 0, 123456789, time.UTC)},

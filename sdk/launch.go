@@ -56,6 +56,13 @@ type ServerCommand struct {
 	// Warnings are short remarks about the command (a flag given twice, a
 	// default an extra argument overrides), in order.
 	Warnings []string
+	// Secrets are credentials the command carries in Argv or Env (a token
+	// the backend adds itself, say), which the host must never print or
+	// store: it masks them in the server log's command line, in errors and
+	// in warnings. The values of secret flags (see IsSecretFlag: --api-key,
+	// --api-keys, --hf-token, ...) need not be listed; the host finds them
+	// itself. Hosts older than this field ignore it.
+	Secrets []Secret
 }
 
 // ReadyCheck is an HTTP GET on the server that answers Status once it is

@@ -75,8 +75,13 @@ func credentialName(name string) bool {
 // RedactSecrets returns s with every occurrence of each non-empty secret
 // replaced by Masked: as it is, and in the forms a server echoing it back
 // may use (percent-encoded in a URL query or path, escaped in a JSON
-// string). "Bearer KEY" thus becomes "Bearer xxxxx".
+// string). "Bearer KEY" thus becomes "Bearer xxxxx". Longer secrets go
+// first, so that a key that begins another leaves none of it behind.
 func RedactSecrets(s string, secrets ...Secret) string {
+	if len(secrets) > 1 {
+		secrets = slices.Clone(secrets)
+		slices.SortStableFunc(secrets, func(a, b Secret) int { return len(b) - len(a) })
+	}
 	for _, sec := range secrets {
 		k := sec.Reveal()
 		if k == "" {

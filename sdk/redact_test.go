@@ -72,3 +72,13 @@ func TestRedactEchoedBasicCredential(t *testing.T) {
 		t.Errorf("RedactText() = %q, still shows the Basic credential", got)
 	}
 }
+
+// A key that begins another is replaced after it, so no tail of the longer
+// one is left behind whatever order the keys come in.
+func TestRedactSecretsLongestFirst(t *testing.T) {
+	in := "keys sk-1 and sk-1234567"
+	want := "keys xxxxx and xxxxx"
+	if got := sdk.RedactSecrets(in, "sk-1", "sk-1234567"); got != want {
+		t.Errorf("RedactSecrets(%q, short, long) = %q, want %q", in, got, want)
+	}
+}

@@ -33,6 +33,7 @@ func (s *grpcServer) ServerCommand(ctx context.Context, req *pb.ServerCommandReq
 		ReadyStatus:   int32(cmd.Ready.Status),
 		ServedModelId: cmd.ServedModelID,
 		Warnings:      cmd.Warnings,
+		Secrets:       revealAll(cmd.Secrets),
 	}, nil
 }
 
@@ -76,6 +77,19 @@ func (s *grpcServer) LoadedModels(ctx context.Context, req *pb.LoadedModelsReque
 		out.Models = append(out.Models, loadedModelToPB(m))
 	}
 	return out, nil
+}
+
+// revealAll returns the secrets' values, for the one message that carries
+// them to the host.
+func revealAll(secrets []Secret) []string {
+	if len(secrets) == 0 {
+		return nil
+	}
+	out := make([]string, len(secrets))
+	for i, s := range secrets {
+		out[i] = s.Reveal()
+	}
+	return out
 }
 
 func loadModelRequestFromPB(r *pb.LoadModelRequest) LoadModelRequest {

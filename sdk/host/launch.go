@@ -31,6 +31,7 @@ func (g *grpcClient) ServerCommand(ctx context.Context, req sdk.ServerCommandReq
 		Ready:         sdk.ReadyCheck{Path: r.GetReadyPath(), Status: int(r.GetReadyStatus())},
 		ServedModelID: r.GetServedModelId(),
 		Warnings:      r.GetWarnings(),
+		Secrets:       secretsOf(r.GetSecrets()),
 	}, nil
 }
 
@@ -62,6 +63,18 @@ func (g *grpcClient) LoadedModels(ctx context.Context, req sdk.LoadedModelsReque
 		out = append(out, loadedModelFromPB(m))
 	}
 	return out, nil
+}
+
+// secretsOf types the credentials a plugin marked.
+func secretsOf(values []string) []sdk.Secret {
+	if len(values) == 0 {
+		return nil
+	}
+	out := make([]sdk.Secret, len(values))
+	for i, v := range values {
+		out[i] = sdk.Secret(v)
+	}
+	return out
 }
 
 func loadModelRequestToPB(req sdk.LoadModelRequest) *pb.LoadModelRequest {

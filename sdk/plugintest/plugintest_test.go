@@ -1,6 +1,7 @@
 package plugintest
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"runtime"
@@ -283,5 +284,50 @@ func TestNoPanicNoProblem(t *testing.T) {
 	}
 	if p := runNamed(s, "Implements", "Panics"); len(p) != 0 {
 		t.Errorf("Implements, Panics = %q, want no problem", p)
+	}
+}
+
+// runner is fake with a ServerCommand whose Secrets are marked honestly,
+// or, with stray, hold a value the command does not carry.
+type runner struct {
+	fake
+	stray bool
+}
+
+func (r runner) Info(ctx context.Context) (sdk.Info, error) {
+	info, err := r.fake.Info(ctx)
+	info.Implements = append(info.Implements, sdk.CallServerCommand)
+	slices.Sort(info.Implements)
+	return info, err
+}
+
+func (r runner) ServerCommand(_ context.Context, req sdk.ServerCommandRequest) (sdk.ServerCommand, error) {
+	cmd := sdk.ServerCommand{
+		Argv:    []string{"server", req.Entry.Config.ModelPath, "--auth", "tok-in-argv"},
+		Env:     []string{"SERVER_TOKEN=tok-in-env"},
+		Ready:   sdk.ReadyCheck{Path: "/health"},
+		Secrets: []sdk.Secret{"tok-in-argv", "tok-in-env"},
+	}
+	if r.stray {
+		cmd.Secrets = append(cmd.Secrets, "tok-nowhere")
+	}
+	return cmd, nil
+}
+
+// TestServerSecretsCheck: the kit accepts credentials a ServerCommand marks
+// in its Argv or Env and reports one it marks but does not carry.
+func TestServerSecretsCheck(t *testing.T) {
+	for _, tc := range []struct {
+		stray bool
+		want  int
+	}{{false, 0}, {true, 1}} {
+		s := inProcess(t, runner{fake: fake{name: "fake"}, stray: tc.stray})
+		if _, err := s.checkInfo(); err != nil {
+			t.Fatalf("checkInfo() error = %v", err)
+		}
+		problems := s.checkServerSecrets()
+		if len(problems) != tc.want || tc.want > 0 && !strings.Contains(problems[0], "Secrets[2] is in neither Argv nor Env") {
+			t.Errorf("checkServerSecrets() with stray %v = %q, want %d problem(s)", tc.stray, problems, tc.want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 
 	"github.com/imageworks-ai/loader/sdk"
@@ -17,6 +18,7 @@ func ruleChecks() []check {
 	return []check{
 		{"ResolveLive", (*suite).checkResolveLive},
 		{"HealthModels", (*suite).checkHealthModels},
+		{"ServerSecrets", (*suite).checkServerSecrets},
 		{"Panics", (*suite).checkPanics},
 	}
 }
@@ -37,6 +39,35 @@ func (s *suite) checkResolveLive() []string {
 		p = append(p, fmt.Sprintf("Resolve(live, port %d).Live = nil, want what the live check found (Up false)", port))
 	case res.Live != nil && res.Live.Up:
 		p = append(p, fmt.Sprintf("Resolve(live, port %d).Live.Up = true with nothing listening, want false", port))
+	}
+	return p
+}
+
+// checkServerSecrets wants every credential a ServerCommand answer marks
+// (sdk.ServerCommand.Secrets) to be a non-empty value the command carries
+// in Argv or Env: the host masks those, so a value marked by mistake hides
+// nothing and means the real credential goes unmasked.
+func (s *suite) checkServerSecrets() []string {
+	if !s.implements(sdk.CallServerCommand) {
+		return nil
+	}
+	ctx, cancel := callContext()
+	defer cancel()
+	e := s.entry(sdk.BackendConfig{ModelPath: "/models/conformance-model"})
+	cmd, err := s.b.ServerCommand(ctx, sdk.ServerCommandRequest{Entry: e, Host: "127.0.0.1", Port: 24001})
+	if err != nil {
+		return nil // judged by Implements
+	}
+	var p []string
+	for i, sec := range cmd.Secrets {
+		v := sec.Reveal()
+		carried := func(a string) bool { return strings.Contains(a, v) }
+		switch {
+		case v == "":
+			p = append(p, fmt.Sprintf("ServerCommand().Secrets[%d] is empty, want only credentials the command carries", i))
+		case !slices.ContainsFunc(cmd.Argv, carried) && !slices.ContainsFunc(cmd.Env, carried):
+			p = append(p, fmt.Sprintf("ServerCommand().Secrets[%d] is in neither Argv nor Env, want only credentials the command carries", i))
+		}
 	}
 	return p
 }

@@ -1604,6 +1604,13 @@ type ServerCommandResponse struct {
 	ReadyStatus   int32    `protobuf:"varint,5,opt,name=ready_status,json=readyStatus,proto3" json:"ready_status,omitempty"`
 	ServedModelId string   `protobuf:"bytes,6,opt,name=served_model_id,json=servedModelId,proto3" json:"served_model_id,omitempty"`
 	Warnings      []string `protobuf:"bytes,7,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	// Credentials the command carries in argv or env, which the host never
+	// prints or stores (it masks them in the server log's command line and
+	// in messages). The values of secret flags (--api-key, --api-keys,
+	// --hf-token, --NAME-key, --NAME-secret, --NAME-token, --NAME-password)
+	// need not be listed: the host finds them itself. Added after version 1
+	// shipped: an older host ignores it, an older plugin sends none.
+	Secrets       []string `protobuf:"bytes,8,rep,name=secrets,proto3" json:"secrets,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1683,6 +1690,13 @@ func (x *ServerCommandResponse) GetServedModelId() string {
 func (x *ServerCommandResponse) GetWarnings() []string {
 	if x != nil {
 		return x.Warnings
+	}
+	return nil
+}
+
+func (x *ServerCommandResponse) GetSecrets() []string {
+	if x != nil {
+		return x.Secrets
 	}
 	return nil
 }
@@ -2074,7 +2088,7 @@ const file_imageworks_backend_v1_backend_proto_rawDesc = "" +
 	"\x14ServerCommandRequest\x122\n" +
 	"\x05entry\x18\x01 \x01(\v2\x1c.imageworks.backend.v1.EntryR\x05entry\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12\x12\n" +
-	"\x04port\x18\x03 \x01(\x05R\x04port\"\xd5\x01\n" +
+	"\x04port\x18\x03 \x01(\x05R\x04port\"\xef\x01\n" +
 	"\x15ServerCommandResponse\x12\x12\n" +
 	"\x04argv\x18\x01 \x03(\tR\x04argv\x12\x10\n" +
 	"\x03env\x18\x02 \x03(\tR\x03env\x12\x10\n" +
@@ -2083,7 +2097,8 @@ const file_imageworks_backend_v1_backend_proto_rawDesc = "" +
 	"ready_path\x18\x04 \x01(\tR\treadyPath\x12!\n" +
 	"\fready_status\x18\x05 \x01(\x05R\vreadyStatus\x12&\n" +
 	"\x0fserved_model_id\x18\x06 \x01(\tR\rservedModelId\x12\x1a\n" +
-	"\bwarnings\x18\a \x03(\tR\bwarnings\"{\n" +
+	"\bwarnings\x18\a \x03(\tR\bwarnings\x12\x18\n" +
+	"\asecrets\x18\b \x03(\tR\asecrets\"{\n" +
 	"\x10LoadModelRequest\x122\n" +
 	"\x05entry\x18\x01 \x01(\v2\x1c.imageworks.backend.v1.EntryR\x05entry\x12\x1a\n" +
 	"\bendpoint\x18\x02 \x01(\tR\bendpoint\x12\x17\n" +
