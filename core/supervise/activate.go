@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/imageworks-ai/loader/internal/safefile"
+	"github.com/imageworks-ai/loader/sdk"
 )
 
 // Launch is what to run for an entry and how to tell it is ready.
@@ -47,6 +48,17 @@ type Launch struct {
 	// Waiting, when set, is called at each readiness poll with the time
 	// waited so far.
 	Waiting func(waited time.Duration)
+	// Secrets are credentials Argv or Env carry besides the values of
+	// secret flags (sdk.SecretArgs finds those). Both are masked in the
+	// command line written to the log and in the log lines a StartError
+	// quotes.
+	Secrets []sdk.Secret
+}
+
+// secrets are every credential l's command carries: its secret flags'
+// values and l.Secrets.
+func (l Launch) secrets() []sdk.Secret {
+	return append(sdk.SecretArgs(l.Argv), l.Secrets...)
 }
 
 // Activation is what Activate did.
@@ -164,18 +176,24 @@ type running struct {
 	status error // the exit status, once exited is closed
 }
 
-// start runs l in its own session with its output in its log file.
+// start runs l in its own session with its output in its log file, which
+// only the user may read (0600, also when an older run left it 0644): a
+// server may print its own arguments. The command line written first has
+// l's credentials masked (sdk.RedactArgs).
 func (s *Supervisor) start(l Launch) (*running, error) {
 	logPath := s.LogPath(l.Port)
 	if err := mkdirFor(logPath); err != nil {
 		return nil, err
 	}
-	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening server log: %w", err)
 	}
 	defer logf.Close()
-	fmt.Fprintf(logf, "# %s: %s %q\n", s.opts.Now().UTC().Format(time.RFC3339), l.LogicalName, l.Argv)
+	if err := logf.Chmod(0o600); err != nil {
+		return nil, fmt.Errorf("opening server log: %w", err)
+	}
+	fmt.Fprintf(logf, "# %s: %s %q\n", s.opts.Now().UTC().Format(time.RFC3339), l.LogicalName, sdk.RedactArgs(l.Argv, l.Secrets...))
 	cmd := exec.Command(l.Argv[0], l.Argv[1:]...)
 	environ := os.Environ
 	if s.opts.Environ != nil {
@@ -234,7 +252,12 @@ func (s *Supervisor) waitReady(ctx context.Context, l Launch, r *running) error 
 	tick := time.NewTimer(wait)
 	defer tick.Stop()
 	fail := func(reason string) error {
-		return &StartError{Name: l.LogicalName, Port: l.Port, Reason: reason, LogFile: r.state.LogFile, LogTail: logTail(r.state.LogFile, LogTailLines)}
+		tail := logTail(r.state.LogFile, LogTailLines)
+		secrets := l.secrets()
+		for i, line := range tail {
+			tail[i] = sdk.RedactSecrets(line, secrets...)
+		}
+		return &StartError{Name: l.LogicalName, Port: l.Port, Reason: reason, LogFile: r.state.LogFile, LogTail: tail}
 	}
 	for {
 		if ready(ctx, s.opts.HTTPClient, url, want) {
