@@ -73,6 +73,7 @@ type Registry struct {
 	cur, dis *layer   // as last read from disk (cur is nil in single-file mode)
 	changes  []change // staged, not yet saved
 	view     *view
+	gen      uint64 // counts the views built, for Generation
 }
 
 // view is the merged state: the layers with the staged changes applied.
@@ -307,7 +308,28 @@ func (r *Registry) checkLayers(cur, dis *layer) error {
 func (r *Registry) setBase(cur, dis *layer) {
 	r.cur, r.dis = cur, dis
 	nd, _, _ := applyChanges(cur, dis, r.changes, r.curatedPath(), false)
-	r.view = buildView(cur, nd)
+	r.setView(buildView(cur, nd))
+}
+
+// setView makes v the merged state; Generation changes with it.
+func (r *Registry) setView(v *view) {
+	r.view = v
+	r.gen++
+}
+
+// Generation returns a number that changes whenever the merged entries
+// may have: a layer re-read, an edit staged, a save. Layers changed on
+// disk are re-read first, as Entries does (a failed re-read is logged and
+// the previous state kept). It lets a caller keep something derived from
+// the entries (a list of their credentials, say) without listing them on
+// every call.
+func (r *Registry) Generation(ctx context.Context) uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.revalidate(ctx); err != nil {
+		r.log.Warn("registry changed on disk but could not be re-read; using the previous state", "error", err)
+	}
+	return r.gen
 }
 
 // stale reports whether a layer file changed on disk since it was read.
@@ -382,7 +404,7 @@ func (r *Registry) stage(chs ...change) error {
 		return err
 	}
 	r.changes = append(r.changes, chs...)
-	r.view = buildView(r.view.cur, nd)
+	r.setView(buildView(r.view.cur, nd))
 	return nil
 }
 

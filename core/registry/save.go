@@ -129,7 +129,7 @@ func (r *Registry) save(ctx context.Context) (SaveResult, error) {
 	}
 	r.changes = nil
 	r.cur, r.dis = cur, nd
-	r.view = buildView(cur, nd)
+	r.setView(buildView(cur, nd))
 	if r.single != "" {
 		return res, nil
 	}
@@ -338,16 +338,19 @@ func sameContent(f io.Reader, old []byte) (bool, error) {
 }
 
 // withoutCredentials returns rec, an entry's merged record as the snapshot
-// holds it, with a backend_config.base_url (or a host given as a whole URL)
-// that carries a password or a credential-like query value replaced by its
-// redacted form (sdk.RedactURL): the snapshot is a file the tool writes,
-// and no file the tool writes stores a credential. The curated layer, which
-// people write, keeps the URL as it is; clients reach the server through
-// select, which reads the layers.
+// holds it, with its credentials masked: a backend_config.base_url (or a
+// host given as a whole URL) that carries a password or a credential-like
+// query value is replaced by its redacted form (sdk.RedactURL), and the
+// value of each secret flag in backend_config.extra_args (--api-key KEY,
+// --hf-token=TOKEN; see sdk.IsSecretFlag) by sdk.Masked. The snapshot is a
+// file the tool writes for other programs to read, and no such file
+// stores a credential. The curated layer, which people write, keeps its
+// values as they are, and so does the discovered layer, the runtime state
+// activate and select read.
 //
 // The value is replaced as a member, whatever JSON spelling the layer used
 // for it (escaped slashes, \u escapes); the new record is a copy, and ok
-// is false (nothing to do) when neither value holds a credential.
+// is false (nothing to do) when no value holds a credential.
 func withoutCredentials(e *Entry, rec []byte) (out []byte, ok bool) {
 	bc := e.BackendConfig()
 	for _, f := range []struct{ key, url string }{{"base_url", bc.BaseURL}, {"host", bc.Host}} {
@@ -358,5 +361,42 @@ func withoutCredentials(e *Entry, rec []byte) (out []byte, ok bool) {
 			rec, ok = setPath(rec, 1, []string{keyBackendConfig, f.key}, jsonraw.AppendQuoted(nil, red)), true
 		}
 	}
+	if len(sdk.SecretArgs(bc.ExtraArgs)) > 0 {
+		if args, found := extraArgsOf(rec); found {
+			rec, ok = setPath(rec, 1, []string{keyBackendConfig, "extra_args"}, redactedArgs(args, sdk.RedactArgs(bc.ExtraArgs))), true
+		}
+	}
 	return rec, ok
+}
+
+// extraArgsOf returns the raw backend_config.extra_args of rec, the member
+// BackendConfig reads (the last of its name).
+func extraArgsOf(rec []byte) ([]byte, bool) {
+	bc, ok := jsonraw.Member(rec, keyBackendConfig)
+	if !ok || !jsonraw.IsObject(bc) {
+		return nil, false
+	}
+	args, ok := jsonraw.Member(bc, "extra_args")
+	return args, ok && jsonraw.IsArray(args)
+}
+
+// redactedArgs returns the JSON array raw (extra_args) with its string
+// elements replaced, in order, by strs (its strings as sdk.RedactArgs
+// masked them); other elements stay as they were.
+func redactedArgs(raw []byte, strs []string) []byte {
+	out := []byte{'['}
+	i := 0
+	jsonraw.EachElem(raw, func(v []byte) bool {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		if jsonraw.IsString(v) && i < len(strs) {
+			out = jsonraw.AppendQuoted(out, strs[i])
+			i++
+		} else {
+			out = append(out, v...)
+		}
+		return true
+	})
+	return append(out, ']')
 }
