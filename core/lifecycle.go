@@ -152,6 +152,7 @@ func (l *Loader) Activate(ctx context.Context, name string, opts LifecycleOption
 		ReadyStatus:   cmd.Ready.Status,
 		Endpoint:      endpoint,
 		Waiting:       opts.Waiting,
+		Secrets:       cmd.Secrets,
 	})
 	if err != nil {
 		return Active{}, fmt.Errorf("activating %q: %w", name, err)

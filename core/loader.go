@@ -23,6 +23,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -89,6 +90,8 @@ type Loader struct {
 	mu     sync.Mutex
 	host   *pluginhost.Host // started on first use of a plugin
 	closed bool
+
+	secrets atomic.Pointer[secretCache] // what Secrets found last
 }
 
 // Open loads the registry named by opts and returns a Loader. Errors wrap

@@ -15,9 +15,11 @@ var (
 )
 
 // ServerCommand implements sdk.ServerRunner. The command may need the
-// entry's credentials, so only the error is scrubbed.
+// entry's credentials, so only the error is scrubbed: of the base URL's
+// and of the secret flags' values in extra_args (sdk.SecretArgs).
 func (b *pluginBackend) ServerCommand(ctx context.Context, req sdk.ServerCommandRequest) (sdk.ServerCommand, error) {
-	return call(ctx, b, sdk.CallServerCommand, b.h.callTimeout, callSecrets("", req.Entry.Config.BaseURL), keepAnswer,
+	secrets := append(callSecrets("", req.Entry.Config.BaseURL), sdk.SecretArgs(req.Entry.Config.ExtraArgs)...)
+	return call(ctx, b, sdk.CallServerCommand, b.h.callTimeout, secrets, keepAnswer,
 		func(ctx context.Context) (sdk.ServerCommand, error) { return b.inst.backend.ServerCommand(ctx, req) })
 }
 

@@ -204,6 +204,9 @@ func (b *fakeBackend) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.
 type echoBackend struct{ fakeBackend }
 
 func (b *echoBackend) ServerCommand(_ context.Context, req sdk.ServerCommandRequest) (sdk.ServerCommand, error) {
+	if args := req.Entry.Config.ExtraArgs; len(args) > 0 {
+		return sdk.ServerCommand{}, fmt.Errorf("cannot serve with extra_args %q", args)
+	}
 	return sdk.ServerCommand{Argv: []string{"server", "--upstream", req.Entry.Config.BaseURL}}, nil
 }
 

@@ -78,4 +78,10 @@ func TestLifecycleCallsScrubbed(t *testing.T) {
 	if err != nil || len(cmd.Argv) != 3 || cmd.Argv[2] != endpoint {
 		t.Errorf("ServerCommand() = %+v, %v, want the argv as the plugin built it", cmd, err)
 	}
+	// A key in extra_args (--api-key KEY) that the plugin's error quotes.
+	const argKey = "sk-extra-args-key"
+	args := sdk.Entry{Config: sdk.BackendConfig{ExtraArgs: []string{"--api-key", argKey}}}
+	if _, err := r.ServerCommand(ctx, sdk.ServerCommandRequest{Entry: args}); err == nil || strings.Contains(err.Error(), argKey) || !strings.Contains(err.Error(), "--api-key") {
+		t.Errorf("ServerCommand(extra_args --api-key) error = %v, want the plugin's message without the key", err)
+	}
 }
