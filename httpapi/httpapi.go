@@ -17,6 +17,7 @@ import (
 	"crypto/subtle"
 	_ "embed"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ import (
 
 	"github.com/imageworks-ai/loader/core"
 	"github.com/imageworks-ai/loader/core/registry"
+	"github.com/imageworks-ai/loader/sdk"
 )
 
 // OpenAPI is the OpenAPI 3.1 document of the API, as served at
@@ -66,8 +68,10 @@ type Options struct {
 	// backend source. Nil means writes go through the shared Loader.
 	OpenWriter func(ctx context.Context) (*core.Loader, error)
 	// Logger receives the access log (one Info line per request: method,
-	// path, route, status, bytes, duration; never bodies or tokens) and
-	// errors. Nil discards them.
+	// path, route, status, bytes, duration; never bodies or tokens, and
+	// the path scrubbed of the token and of the registry's credentials as
+	// Loader.Secrets lists them at that moment) and errors. Nil discards
+	// them.
 	Logger hclog.Logger
 	// Collectors are registered with the handler's metrics registry beside
 	// its own (a warm.Pool's plugin counters, say).
@@ -209,9 +213,21 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.requests.WithLabelValues(label, strconv.Itoa(rec.status)).Inc()
 	h.latency.WithLabelValues(label).Observe(d.Seconds())
 	if h.log.IsInfo() {
-		h.log.Info("request", "method", r.Method, "path", r.URL.Path, "route", label,
+		h.log.Info("request", "method", r.Method, "path", h.scrubbed(r, r.URL.Path), "route", label,
 			"status", rec.status, "bytes", rec.bytes, "duration", d, "remote", r.RemoteAddr)
 	}
+}
+
+// scrubbed is s, from r, fit for the access log: the registry's
+// credentials as they are now (core.Loader.Secrets: a key added to the
+// registry since the last request is known), and the bearer token,
+// replaced by sdk.Masked.
+func (h *handler) scrubbed(r *http.Request, s string) string {
+	secrets := h.l.Secrets(context.WithoutCancel(r.Context()))
+	if h.opts.Token != "" {
+		secrets = append(slices.Clip(secrets), sdk.Secret(h.opts.Token))
+	}
+	return sdk.RedactSecrets(s, secrets...)
 }
 
 // allow lists a route's methods for the Allow header.
