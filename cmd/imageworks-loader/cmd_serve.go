@@ -58,14 +58,15 @@ func (c *ServeCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 	}
 	defer l.Close()
 	// Serve opens its own Loader (over the pool), not a.opener's: the
-	// registry's keys must still be scrubbed from every log line.
-	a.secrets.addRegistry(life, l)
+	// registry's keys must still be scrubbed from every log line, also the
+	// keys of entries added while it serves (see scrubbing).
+	a.secrets.setLive(l.Secrets(life))
 
 	access := hclog.NewNullLogger()
 	if c.AccessLog {
-		access = hclog.New(&hclog.LoggerOptions{Name: toolName + ".http", Level: hclog.Info, Output: a.Env.Stderr})
+		access = hclog.New(&hclog.LoggerOptions{Name: toolName + ".http", Level: hclog.Info, Output: termLines{a.Env.Stderr, a.secrets}})
 	}
-	h := httpapi.New(l, httpapi.Options{
+	api := httpapi.New(l, httpapi.Options{
 		Version:    version,
 		Token:      token,
 		ImageRoot:  c.ImageRoot,
@@ -75,7 +76,7 @@ func (c *ServeCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 		Epoch:      pool.Epoch,
 	})
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           scrubbing(api, l, a.secrets),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
@@ -102,6 +103,17 @@ func (c *ServeCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 	}
 	<-served
 	return nil
+}
+
+// scrubbing is h, which first brings the stderr scrub's list of the
+// registry's credentials up to date: the registry is re-read when its
+// files change, and a key it gains must be masked in every line logged
+// from then on (the access log's path is scrubbed by httpapi itself).
+func scrubbing(h http.Handler, l *core.Loader, secrets *knownSecrets) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secrets.setLive(l.Secrets(context.WithoutCancel(r.Context())))
+		h.ServeHTTP(w, r)
+	})
 }
 
 // token reads the bearer token: --token-file, else IMAGEWORKS_API_TOKEN.

@@ -18,6 +18,7 @@ type knownSecrets struct {
 
 	mu   sync.Mutex
 	keys []sdk.Secret
+	live []sdk.Secret // the serving registry's credentials as last seen (setLive)
 }
 
 // add records a key; empty ones are ignored.
@@ -38,11 +39,21 @@ func (k *knownSecrets) addVar(name string) {
 	}
 }
 
-// addRegistry records the keys of every entry of l's registry.
+// addRegistry records the credentials of every entry of l's registry
+// (core.Loader.Secrets: api_key_env values, secret flags' values in
+// extra_args, URL credentials).
 func (k *knownSecrets) addRegistry(ctx context.Context, l *core.Loader) {
-	for _, e := range l.Registry().Entries(ctx) {
-		k.addVar(e.BackendConfig().APIKeyEnv)
-	}
+	k.add(l.Secrets(ctx)...)
+}
+
+// setLive replaces the credentials of a registry that may change while the
+// process runs (serve's), as core.Loader.Secrets lists them now. Unlike
+// add it forgets the previous list, and it costs no search: serve calls it
+// on every request.
+func (k *knownSecrets) setLive(secrets []sdk.Secret) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.live = secrets
 }
 
 // redact is sdk.RedactText with the known keys; safe on a nil receiver.
@@ -52,5 +63,8 @@ func (k *knownSecrets) redact(s string) string {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return sdk.RedactText(s, k.keys...)
+	if len(k.live) == 0 {
+		return sdk.RedactText(s, k.keys...)
+	}
+	return sdk.RedactText(s, append(slices.Clip(k.keys), k.live...)...)
 }
