@@ -108,6 +108,9 @@ func lifecycleOf(ctx context.Context, b sdk.Backend, backend string) (lifecycle,
 // its server (vLLM, LMDeploy, ...), its server becomes the one on the
 // slot's port, any other stopped first (see supervise.Supervisor.Activate);
 // for one that loads models (Ollama), the model is loaded and kept loaded.
+// name may be an alias of the entry; what is recorded and returned is the
+// entry's own name, so activating the running entry by any of its names
+// keeps its server.
 //
 // Errors: an unknown name wraps registry.ErrNotFound; a backend with
 // neither wraps ErrNoLifecycle; a busy port wraps supervise.ErrPortInUse;
@@ -140,7 +143,8 @@ func (l *Loader) Activate(ctx context.Context, name string, opts LifecycleOption
 	}
 	endpoint := "http://" + net.JoinHostPort(supervise.DialHost(host), strconv.Itoa(port)) + "/v1"
 	act, err := supervise.New(opts.Supervisor).Activate(ctx, supervise.Launch{
-		LogicalName:   name,
+		LogicalName:   e.Name(),
+		Aliases:       e.Aliases(),
 		ServedModelID: cmd.ServedModelID,
 		Backend:       e.Backend(),
 		Host:          host,
@@ -169,7 +173,8 @@ func (l *Loader) Activate(ctx context.Context, name string, opts LifecycleOption
 
 // Deactivate stops the server on the slot's port (name "" or an entry the
 // host runs a server for; with a name, that entry must be the active
-// one, else the error wraps supervise.ErrNotActive), or unloads name's
+// one, by its own name or an alias, else the error wraps
+// supervise.ErrNotActive), or unloads name's
 // model from its server (Ollama). It returns what was stopped or unloaded,
 // or nil when nothing ran.
 func (l *Loader) Deactivate(ctx context.Context, name string, opts LifecycleOptions) (*Active, error) {
@@ -189,14 +194,22 @@ func (l *Loader) Deactivate(ctx context.Context, name string, opts LifecycleOpti
 		if lc.loader != nil {
 			return l.unload(ctx, b, lc.loader, e)
 		}
+		return stopServer(ctx, e.Name(), e.Aliases(), opts)
 	}
-	return StopServer(ctx, name, opts)
+	return StopServer(ctx, "", opts)
 }
 
 // StopServer stops the server on the slot's port without a registry; with
-// name set, it must serve that entry (see Loader.Deactivate).
+// name set, it must serve that entry, by its own name (see
+// Loader.Deactivate, which also knows its aliases).
 func StopServer(ctx context.Context, name string, opts LifecycleOptions) (*Active, error) {
-	st, err := supervise.New(opts.Supervisor).Deactivate(ctx, opts.port(), name)
+	return stopServer(ctx, name, nil, opts)
+}
+
+// stopServer is StopServer where a state recording one of aliases names
+// the entry too.
+func stopServer(ctx context.Context, name string, aliases []string, opts LifecycleOptions) (*Active, error) {
+	st, err := supervise.New(opts.Supervisor).Deactivate(ctx, opts.port(), name, aliases...)
 	if err != nil || st == nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,8 +23,13 @@ import (
 
 // Launch is what to run for an entry and how to tell it is ready.
 type Launch struct {
-	// LogicalName is the registry entry served.
+	// LogicalName is the registry entry served: its own name, which the
+	// state records.
 	LogicalName string
+	// Aliases are other names of the entry (its model_aliases): a state
+	// that records one of them (an older version of this tool wrote the
+	// name as the user typed it) names this entry too.
+	Aliases []string
 	// ServedModelID is the id the server serves the model as.
 	ServedModelID string
 	// Backend is the entry's backend.
@@ -102,7 +108,13 @@ func (s *Supervisor) Activate(ctx context.Context, l Launch) (Activation, error)
 		return Activation{}, err
 	}
 	if st != nil && s.alive(*st) {
-		if st.LogicalName == l.LogicalName && st.Port == l.Port && (st.Ready == nil || *st.Ready) {
+		if names(*st, l.LogicalName, l.Aliases) && st.Port == l.Port && (st.Ready == nil || *st.Ready) {
+			if st.LogicalName != l.LogicalName {
+				st.LogicalName = l.LogicalName
+				if err := writeState(path, *st); err != nil {
+					return Activation{}, err
+				}
+			}
 			return Activation{State: *st, Reused: true}, nil
 		}
 		s.stop(*st)
@@ -142,10 +154,10 @@ func (s *Supervisor) Activate(ctx context.Context, l Launch) (Activation, error)
 }
 
 // Deactivate stops the server on port and clears its state. With name
-// set, the server must serve that entry, else the error wraps
-// ErrNotActive. It returns the state of the server stopped, or nil when
-// none ran.
-func (s *Supervisor) Deactivate(ctx context.Context, port int, name string) (*State, error) {
+// set, the server must serve that entry (a state recording one of aliases,
+// the entry's other names, does), else the error wraps ErrNotActive. It
+// returns the state of the server stopped, or nil when none ran.
+func (s *Supervisor) Deactivate(ctx context.Context, port int, name string, aliases ...string) (*State, error) {
 	fl, err := s.lock(ctx, port)
 	if err != nil {
 		return nil, err
@@ -162,11 +174,18 @@ func (s *Supervisor) Deactivate(ctx context.Context, port int, name string) (*St
 		}
 		return nil, clearState(path)
 	}
-	if name != "" && st.LogicalName != name {
+	if name != "" && !names(*st, name, aliases) {
 		return nil, fmt.Errorf("%q on port %d: %w (%q is)", name, port, ErrNotActive, st.LogicalName)
 	}
 	s.stop(*st)
 	return st, clearState(path)
+}
+
+// names reports whether st records the entry called name, by that name or
+// one of its aliases (spaces around the recorded name ignored).
+func names(st State, name string, aliases []string) bool {
+	rec := strings.TrimSpace(st.LogicalName)
+	return rec == name || slices.Contains(aliases, rec)
 }
 
 // running is a server this process started.
