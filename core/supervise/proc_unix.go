@@ -31,7 +31,9 @@ func (s *Supervisor) alive(st State) bool {
 
 // stop ends the server st names and every process of its group: SIGTERM,
 // then SIGKILL after the stop timeout. A process that is not the one st
-// names is never signalled.
+// names is never signalled. A process that has exited counts as stopped
+// even while its parent has not reaped it (a zombie): where PID 1 is no
+// init, reaping can take seconds, and nothing is left to wait for.
 func (s *Supervisor) stop(st State) {
 	pgid := st.PID
 	if s.alive(st) {
@@ -41,29 +43,43 @@ func (s *Supervisor) stop(st State) {
 			s.waitGone(st, 5*time.Second)
 		}
 	}
-	// The leader is gone; what is left of its group gets SIGKILL. While
-	// the leader's pid is unused, no new group can have its id.
+	// The leader has exited (it may be a zombie); what is left of its
+	// group gets SIGKILL. While the group has a member, no new process or
+	// group can have its id.
 	if _, exists := procStart(pgid); exists {
 		return
 	}
-	if syscall.Kill(-pgid, 0) == nil {
+	if groupLive(pgid) {
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		deadline := time.Now().Add(5 * time.Second)
-		for syscall.Kill(-pgid, 0) == nil && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
+		s.poll(5*time.Second, func() bool { return !groupLive(pgid) })
 	}
 }
 
 // waitGone waits up to d for st's process to end and reports whether it
 // did.
 func (s *Supervisor) waitGone(st State, d time.Duration) bool {
+	return s.poll(d, func() bool { return !s.alive(st) })
+}
+
+// firstStopPoll is the first pause of poll: a server that exits at once on
+// SIGTERM is seen gone within a few milliseconds.
+const firstStopPoll = time.Millisecond
+
+// maxStopPoll bounds poll's pause.
+const maxStopPoll = 20 * time.Millisecond
+
+// poll asks done until it is true or d passes, pausing firstStopPoll
+// first and twice as long each time after, up to maxStopPoll (or
+// PollInterval when shorter); it reports whether done became true.
+func (s *Supervisor) poll(d time.Duration, done func() bool) bool {
 	deadline := time.Now().Add(d)
-	for s.alive(st) {
+	pause := firstStopPoll
+	for !done() {
 		if time.Now().After(deadline) {
 			return false
 		}
-		time.Sleep(min(s.opts.PollInterval, 20*time.Millisecond))
+		time.Sleep(pause)
+		pause = min(2*pause, maxStopPoll, s.opts.PollInterval)
 	}
 	return true
 }
