@@ -18,8 +18,15 @@ import (
 
 // Usage is the command line Main understands.
 const Usage = `usage: standin vllm|lmdeploy|ollama|openai [flags]
+       standin serve MODEL --host H --port P --served-model-name ID [...]
+       standin serve api_server MODEL --server-name H --server-port P --model-name ID [...]
 
-Serves a stand-in of the server until interrupted or killed.
+Serves a stand-in of the server until interrupted or killed. The two serve
+forms are vLLM's and LMDeploy's own command lines (what the bundled plugins
+run for activate): set an entry's backend_config.executable to this program
+and activate runs it in place of vllm or lmdeploy. They serve the one model
+ID (flags they do not know are skipped) and steer by environment:
+STANDIN_BEHAVIOUR, STANDIN_ARGS_FILE, STANDIN_READY_AFTER.
 
 flags:
   --models IDS        models served, comma-separated (repeatable)
@@ -59,7 +66,16 @@ func (l *listFlag) Set(v string) error {
 // line, 1 when the server cannot start. A test binary can expose it as a
 // command: testscript.Main(m, map[string]func(){"standin": func() {
 // os.Exit(standin.Main(os.Args[1:])) }}).
+//
+// "serve ..." is vLLM's command line and "serve api_server ..." LMDeploy's
+// (see ServerMain).
 func Main(args []string) int {
+	if len(args) > 0 && args[0] == "serve" {
+		if len(args) > 1 && args[1] == "api_server" {
+			return ServerMain(LMDeploy, args)
+		}
+		return ServerMain(VLLM, args)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return Run(ctx, args, os.Stdout, os.Stderr)

@@ -6,6 +6,13 @@
 //
 // It prints the server's root URL on stdout. Flags are those of
 // standin.Main (run it with --help to see them).
+//
+// It also takes vLLM's and LMDeploy's own command lines, so that an entry
+// whose backend_config.executable names it can be activated without a GPU
+// (docs/lifecycle.md):
+//
+//	standin serve MODEL --host H --port P --served-model-name ID
+//	standin serve api_server MODEL --server-name H --server-port P --model-name ID
 package main
 
 import (
