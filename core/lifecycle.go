@@ -114,7 +114,8 @@ func lifecycleOf(ctx context.Context, b sdk.Backend, backend string) (lifecycle,
 //
 // Errors: an unknown name wraps registry.ErrNotFound; a backend with
 // neither wraps ErrNoLifecycle; a busy port wraps supervise.ErrPortInUse;
-// a server that fails to start is a *supervise.StartError.
+// a server that fails to start is a *supervise.StartError; a server
+// program not found is a *supervise.NoExecutableError.
 func (l *Loader) Activate(ctx context.Context, name string, opts LifecycleOptions) (Active, error) {
 	e, err := l.reg.Get(ctx, name)
 	if err != nil {
@@ -158,6 +159,11 @@ func (l *Loader) Activate(ctx context.Context, name string, opts LifecycleOption
 		Waiting:       opts.Waiting,
 		Secrets:       cmd.Secrets,
 	})
+	var ne *supervise.NoExecutableError
+	if errors.As(err, &ne) {
+		// Every bundled backend takes its program from there.
+		return Active{}, fmt.Errorf("activating %q: %w; set backend_config.executable to its path", name, err)
+	}
 	if err != nil {
 		return Active{}, fmt.Errorf("activating %q: %w", name, err)
 	}

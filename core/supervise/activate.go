@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -86,7 +87,8 @@ type Activation struct {
 //
 // Errors: a port taken by a process the state file does not name wraps
 // ErrPortInUse (nothing is stopped); a server that exits or is not ready
-// within the start timeout is stopped and reported as *StartError; when
+// within the start timeout is stopped and reported as *StartError; a
+// program that is not there is a *NoExecutableError; when
 // ctx ends first the server is stopped and ctx's error returned. In every
 // failure the state file names no server.
 func (s *Supervisor) Activate(ctx context.Context, l Launch) (Activation, error) {
@@ -224,6 +226,9 @@ func (s *Supervisor) start(l Launch) (*running, error) {
 	newSession(cmd)
 	now := s.opts.Now()
 	if err := cmd.Start(); err != nil {
+		if missingProgram(cmd, err) {
+			return nil, &NoExecutableError{Program: l.Argv[0], Err: err}
+		}
 		return nil, fmt.Errorf("starting server for %q: %w", l.LogicalName, err)
 	}
 	r := &running{exited: make(chan struct{})}
@@ -244,6 +249,25 @@ func (s *Supervisor) start(l Launch) (*running, error) {
 		LogFile:       logPath,
 	}
 	return r, nil
+}
+
+// missingProgram reports whether starting cmd failed for want of its
+// program: a bare name not on PATH, or no file at the path (not a missing
+// working directory, nor a script whose interpreter is missing).
+func missingProgram(cmd *exec.Cmd, err error) bool {
+	if errors.Is(err, exec.ErrNotFound) {
+		return true
+	}
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || pe.Op != "fork/exec" || !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	path := cmd.Path
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(cmd.Dir, path)
+	}
+	_, serr := os.Stat(path)
+	return errors.Is(serr, fs.ErrNotExist)
 }
 
 // DialHost is the address a client reaches a server listening on host at:

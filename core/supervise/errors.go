@@ -3,6 +3,7 @@ package supervise
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 )
 
@@ -52,3 +53,23 @@ func (e *StartError) Error() string {
 
 // Unwrap returns ErrStartFailed.
 func (e *StartError) Unwrap() error { return ErrStartFailed }
+
+// NoExecutableError reports a server program that is not there: a bare
+// name not found on PATH, or no file at the path given.
+type NoExecutableError struct {
+	// Program is the command's first word, as given.
+	Program string
+	// Err is what starting it returned.
+	Err error
+}
+
+// Error names the program and where it was looked for.
+func (e *NoExecutableError) Error() string {
+	if filepath.Base(e.Program) == e.Program {
+		return fmt.Sprintf("server executable %q not found on PATH", e.Program)
+	}
+	return fmt.Sprintf("server executable %q not found", e.Program)
+}
+
+// Unwrap returns the error starting the program returned.
+func (e *NoExecutableError) Unwrap() error { return e.Err }
