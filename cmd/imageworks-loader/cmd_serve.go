@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/imageworks-ai/loader/core"
 	"github.com/imageworks-ai/loader/httpapi"
+	"github.com/imageworks-ai/loader/internal/portholder"
 	"github.com/imageworks-ai/loader/warm"
 )
 
@@ -24,7 +27,7 @@ const envAPIToken = "IMAGEWORKS_API_TOKEN"
 
 // ServeCmd is `serve`.
 type ServeCmd struct {
-	Listen    string        `default:"127.0.0.1:8765" help:"Address to listen on. Anything but a loopback address needs a token (IMAGEWORKS_API_TOKEN or --token-file)."`
+	Listen    string        `default:"127.0.0.1:8765" help:"Address to listen on: HOST:PORT, :PORT (every interface) or a bare PORT (127.0.0.1:PORT). Anything but a loopback address needs a token (IMAGEWORKS_API_TOKEN or --token-file)."`
 	TokenFile string        `name:"token-file" type:"path" help:"File holding the bearer token every route but /healthz then requires (instead of IMAGEWORKS_API_TOKEN)."`
 	ImageRoot string        `name:"image-root" type:"path" help:"Folder a probe's image_path must lie in; without it image_path is refused (send the image in the body instead)."`
 	AccessLog bool          `name:"access-log" default:"true" negatable:"" help:"One log line per request on stderr (never bodies or tokens)."`
@@ -38,8 +41,9 @@ func (c *ServeCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 	if err != nil {
 		return err
 	}
-	if token == "" && !loopback(c.Listen) {
-		return fmt.Errorf("--listen %s is not a loopback address: set a bearer token first (%s or --token-file)", c.Listen, envAPIToken)
+	addr := listenAddr(c.Listen)
+	if token == "" && !loopback(addr) {
+		return fmt.Errorf("--listen %s is not a loopback address: set a bearer token first (%s or --token-file)", addr, envAPIToken)
 	}
 	if c.ImageRoot != "" {
 		if fi, err := os.Stat(c.ImageRoot); err != nil || !fi.IsDir() {
@@ -83,16 +87,16 @@ func (c *ServeCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          a.Log.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
 	}
-	ln, err := net.Listen("tcp", c.Listen)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listening on %s: %w", c.Listen, err)
+		return listenError(ctx, addr, err)
 	}
 	fmt.Fprintf(a.Env.Stderr, "%s: serving the registry on http://%s\n", toolName, ln.Addr())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
 	case err := <-served:
-		return fmt.Errorf("serving on %s: %w", c.Listen, err)
+		return fmt.Errorf("serving on %s: %w", addr, err)
 	case <-ctx.Done():
 	}
 	dctx, cancel := context.WithTimeout(life, c.Drain)
@@ -130,6 +134,47 @@ func (c *ServeCmd) token(getenv func(string) string) (string, error) {
 		return "", errors.New("--token-file " + c.TokenFile + ": the file is empty")
 	}
 	return tok, nil
+}
+
+// listenAddr is the address --listen names: a bare port number is that
+// port on 127.0.0.1 (":PORT" keeps its usual meaning, every interface).
+func listenAddr(listen string) string {
+	if _, err := strconv.ParseUint(listen, 10, 16); err == nil {
+		return net.JoinHostPort("127.0.0.1", listen)
+	}
+	return listen
+}
+
+// busyPortError is a --listen address whose port another process holds.
+type busyPortError struct {
+	addr, port string
+	holder     string // "pid N (NAME)", or "" when unknown
+	err        error
+}
+
+func (e *busyPortError) Error() string {
+	by := "another process"
+	if e.holder != "" {
+		by = e.holder
+	}
+	return fmt.Sprintf("--listen %s: port %s is already in use by %s", e.addr, e.port, by)
+}
+
+func (e *busyPortError) Unwrap() error { return e.err }
+
+// listenError words a failure to listen on addr: a port in use is named
+// with the process holding it where /proc shows it (internal/portholder).
+func listenError(ctx context.Context, addr string, err error) error {
+	_, port, splitErr := net.SplitHostPort(addr)
+	n, atoiErr := strconv.Atoi(port)
+	if !errors.Is(err, syscall.EADDRINUSE) || splitErr != nil || atoiErr != nil {
+		return fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	busy := &busyPortError{addr: addr, port: port, err: err}
+	if h, ok := portholder.Find(ctx, n); ok {
+		busy.holder = fmt.Sprintf("pid %d (%s)", h.PID, h.Name)
+	}
+	return busy
 }
 
 // loopback reports whether addr (host:port) listens on loopback only:

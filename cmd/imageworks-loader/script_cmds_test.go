@@ -49,6 +49,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 		"appendbyte":  cmdAppendByte,
 		"pyplugin":    cmdPyPlugin,
 		"hostport":    cmdHostPort,
+		"waithttp":    cmdWaitHTTP,
 	}
 	for name, f := range lifecycleCmds() {
 		cmds[name] = f

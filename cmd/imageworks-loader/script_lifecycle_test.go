@@ -48,15 +48,19 @@ func cmdJSONSet(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], got)
 }
 
-// occupy PORT: listens on 127.0.0.1:PORT until the script ends, as a
-// process the tool did not start.
+// occupy PORT [PIDVAR]: listens on 127.0.0.1:PORT until the script ends,
+// as a process the tool did not start (the test process, whose pid PIDVAR
+// is set to).
 func cmdOccupy(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: occupy PORT")
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: occupy PORT [PIDVAR]")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:"+args[0])
 	ts.Check(err)
 	ts.Defer(func() { ln.Close() })
+	if len(args) == 2 {
+		ts.Setenv(args[1], strconv.Itoa(os.Getpid()))
+	}
 }
 
 // [!] alive PID: the process runs (and is no zombie).
