@@ -133,6 +133,11 @@ type Config struct {
 	// request's Authorization header (as some proxies and debug builds
 	// do). No real server shape requires it.
 	EchoAuth bool
+	// ChunkDelay is waited before each chunk of a streamed answer that
+	// carries text (a chat's role chunk and each word; each word of a
+	// completion), so a client sees chunks arrive apart. Zero streams at
+	// once.
+	ChunkDelay time.Duration
 }
 
 // Request is a request a stand-in received.

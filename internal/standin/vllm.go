@@ -130,6 +130,10 @@ func (s *Server) openAIChat(w http.ResponseWriter, r *http.Request, rejectBlindI
 		images = append(images, b)
 	}
 	text := answer(m, images)
+	if req.Stream {
+		s.streamChat(w, r, req, text)
+		return
+	}
 	msg := map[string]any{"role": "assistant", "content": text}
 	switch s.kind {
 	case VLLM:
