@@ -56,6 +56,7 @@ func (s *Server) lmdeployHandler() http.Handler {
 		}
 		s.openAIChat(w, r, false)
 	})
+	s.addTextRoutes(mux, true)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if !s.authorized(w, r) {
 			return

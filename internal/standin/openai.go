@@ -8,10 +8,10 @@ import (
 
 // openAIHandler is a plain OpenAI-compatible server, copied from Ollama's
 // /v1 layer as seen against a real Ollama (docs/backend-apis.md, "Other
-// OpenAI-compatible servers"): GET /v1/models and POST
-// /v1/chat/completions only, no /health and no /version (404 "404 page not
-// found"), no key checked, and an image sent to a model that cannot see is
-// answered with text rather than refused.
+// OpenAI-compatible servers"): GET /v1/models, POST /v1/chat/completions,
+// /v1/completions and /v1/embeddings only, no /health and no /version (404
+// "404 page not found"), no key checked, and an image sent to a model that
+// cannot see is answered with text rather than refused.
 func (s *Server) openAIHandler() http.Handler {
 	mux := http.NewServeMux()
 	s.ollamaV1(mux, func(m *Model) string { return m.ID })
@@ -37,6 +37,7 @@ func (s *Server) ollamaV1(mux *http.ServeMux, id func(*Model) string) {
 	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
 		s.openAIChat(w, r, false)
 	})
+	s.addTextRoutes(mux, false)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusNotFound)

@@ -38,6 +38,7 @@ func (s *Server) vllmHandler() http.Handler {
 		}
 		s.openAIChat(w, r, true)
 	})
+	s.addTextRoutes(mux, true)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		if !s.authorized(w, r) {
 			return
