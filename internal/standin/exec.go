@@ -77,6 +77,13 @@ func ServerMain(kind Kind, args []string) int {
 			cfg.Fail.Path = "/health"
 		}
 	}
+	closeLog, err := applyEnv(&cfg, os.Getenv)
+	if err != nil {
+		ln.Close()
+		fmt.Fprintf(stderr, "%s: %v\n", kind, err)
+		return 2
+	}
+	defer closeLog()
 	s := start(kind, cfg, ln)
 	defer s.Close()
 	if d > 0 && behaviour == "" {

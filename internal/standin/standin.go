@@ -3,9 +3,12 @@
 // the differences between server versions, so that plugins and the CLI can
 // be tested without GPUs. A stand-in serves the configured models, answers
 // chat questions (a vision model describes the colour of the image it is
-// sent; a text-only one answers blind), checks API keys like the real
-// server, can fail on demand (500, bad JSON, slow), and records every
-// request it receives so that tests can assert what was sent.
+// sent; a text-only one answers blind), whole or streamed as server-sent
+// events one word a chunk (Config.ChunkDelay apart), answers
+// /v1/completions and /v1/embeddings (Embed), checks API keys like the
+// real server, can fail on demand (500, bad JSON, slow), and records every
+// request it receives so that tests can assert what was sent (Requests,
+// and Config.BodyLog's exact bodies).
 //
 // A stand-in also runs by hand, serving until interrupted (Main, Usage):
 //
@@ -138,6 +141,11 @@ type Config struct {
 	// completion), so a client sees chunks arrive apart. Zero streams at
 	// once.
 	ChunkDelay time.Duration
+	// BodyLog, when set, receives one JSON line per request received,
+	// before any failure is applied: {"method":...,"path":...,"body":...}
+	// with the body as a JSON string (exact for UTF-8 bodies). Writes are
+	// serialised by the server; read it after Close.
+	BodyLog io.Writer
 }
 
 // Request is a request a stand-in received.
@@ -289,6 +297,7 @@ func (s *Server) record(h http.Handler) http.Handler {
 		rec := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body}
 		s.mu.Lock()
 		s.reqs = append(s.reqs, rec)
+		logBody(s.cfg.BodyLog, rec)
 		on := s.onReq
 		s.mu.Unlock()
 		if on != nil {
