@@ -332,7 +332,7 @@ func applyChanges(cur, dis *layer, changes []change, curFile string, strict bool
 			}
 		case changeRemove:
 			if crec != nil && cur != nil {
-				err = fmt.Errorf("entry %q is in the curated layer %s: %w", ch.name, curFile, ErrCuratedField)
+				err = &CuratedEntryError{Entry: ch.name, File: curFile}
 				break
 			}
 			if drec == nil {

@@ -461,9 +461,15 @@ func (r *Registry) Add(ctx context.Context, record json.RawMessage) error {
 	return r.stage(change{kind: changeAdd, name: name, rec: rec})
 }
 
-// Remove stages the removal of an entry's discovered record(s). Errors: one
-// wrapping ErrNotFound for an unknown name; one wrapping ErrCuratedField for
-// an entry of the curated layer (people remove those).
+// Remove stages the removal of an entry's discovered record(s); name may be
+// a unique alias, as for Get. Save applies it to the layers as they are
+// then: an entry another writer removed meanwhile fails the save with
+// ErrNotFound, one the curated file defines by then with a
+// *CuratedEntryError, and another writer's changes to other entries are
+// kept. Errors: one wrapping ErrNotFound for an unknown name; an
+// *AliasError for an ambiguous alias; a *CuratedEntryError (wrapping
+// ErrCuratedField, naming the curated file) for an entry of the curated
+// layer (people remove those).
 func (r *Registry) Remove(ctx context.Context, name string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
