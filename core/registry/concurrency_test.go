@@ -25,6 +25,8 @@ func TestMain(m *testing.M) {
 		os.Exit(m.Run())
 	case "lock":
 		os.Exit(helperLock(os.Getenv("REGISTRY_TEST_DIR"), strings.Split(os.Getenv("REGISTRY_TEST_NAMES"), ",")))
+	case "remove":
+		os.Exit(helperRemove(os.Getenv("REGISTRY_TEST_DIR"), strings.Split(os.Getenv("REGISTRY_TEST_NAMES"), ",")))
 	case "churn":
 		os.Exit(helperChurn(os.Getenv("REGISTRY_TEST_DIR")))
 	}
