@@ -49,6 +49,10 @@ type CLI struct {
 	Plugins     PluginsCmd                `cmd:"" help:"List backend plugins, or pin them with 'plugins lock'."`
 	Backends    BackendsCmd               `cmd:"" help:"Health of every backend endpoint in the registry."`
 	Import      ImportCmd                 `cmd:"" help:"Add the models a running server serves to the discovered layer."`
+	Init        InitCmd                   `cmd:"" help:"Make a registry: create the folder and the layers it lacks (never overwrites)."`
+	Add         AddCmd                    `cmd:"" help:"Add an entry to the discovered layer."`
+	Set         SetCmd                    `cmd:"" help:"Change fields of an entry in the discovered layer: KEY=VALUE..."`
+	Rm          RmCmd                     `cmd:"" help:"Remove an entry of the discovered layer."`
 	Serve       ServeCmd                  `cmd:"" help:"Answer the registry's API over HTTP, with warm plugins."`
 	Validate    ValidateCmd               `cmd:"" help:"Strict checks of the registry files."`
 	Activate    ActivateCmd               `cmd:"" aliases:"activate-model" help:"Make a model the active one: start its server on the slot's port (or load it, for Ollama)."`
@@ -173,6 +177,7 @@ func Main(args []string, env Env) int {
 		return exitBrokenPipe // the reader went away (| head): nothing to say
 	}
 	if err != nil {
+		err = registryHint(err, &cli.Globals)
 		fmt.Fprintf(env.Stderr, "%s: %s\n", toolName, termText(secrets.redact(flatLine(err))))
 		if sig != nil {
 			return exitInterrupt // a signal ended the work, whatever error that caused
