@@ -71,12 +71,7 @@ func Collect(ctx context.Context, src Source, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	defer closeRoot()
-	var jobs []job
-	if p.paths == nil {
-		jobs, err = walk(ctx, fsys, p.root, ".", skipToolFolders)
-	} else {
-		jobs, err = list(fsys, p.root, p.paths)
-	}
+	jobs, err := p.jobs(ctx, fsys)
 	if err != nil {
 		return Result{}, err
 	}
@@ -95,6 +90,14 @@ func Collect(ctx context.Context, src Source, opts Options) (Result, error) {
 		return Result{}, err
 	}
 	return Result{Root: p.root, Selection: p.sel, Files: files, Aggregate: agg, Bytes: total}, nil
+}
+
+// jobs lists the files the plan selects in fsys, its opened root.
+func (p plan) jobs(ctx context.Context, fsys fs.FS) ([]job, error) {
+	if p.paths == nil {
+		return walk(ctx, fsys, p.root, ".", skipToolFolders)
+	}
+	return list(fsys, p.root, p.paths)
 }
 
 // openModelFolder opens src's model folder ([Source.Root]) with opts.Open;
