@@ -67,14 +67,16 @@ func TestDependencyDirection(t *testing.T) {
 			"a plugin author's sdk stands alone"},
 		{"sdk/plugintest", nil, []string{"core/registry", "core/artifact", "core/supervise", "httpapi", "warm", "cmd", "plugins"},
 			"the kit drives plugins through the real host (core/pluginhost) and nothing else of core"},
-		{"core", nil, []string{"httpapi", "warm", "cmd", "plugins", "examples", "internal/standin"},
+		{"core", nil, []string{"httpapi", "warm", "gateway", "cmd", "plugins", "examples", "internal/standin"},
 			"core is a library below the CLI and the server"},
 		{"plugins", nil, []string{"core", "httpapi", "warm", "cmd"},
 			"a plugin is built on the sdk only, as a third party's would be"},
-		{"httpapi", nil, []string{"cmd", "warm", "plugins"},
+		{"httpapi", nil, []string{"cmd", "warm", "gateway", "plugins"},
 			"the HTTP API is mounted by cmd and takes its backends from a core.BackendSource"},
 		{"warm", nil, []string{"cmd", "httpapi", "plugins"},
 			"the pool is a backend source, below the server"},
+		{"gateway", nil, []string{"cmd", "httpapi", "warm", "plugins"},
+			"the gateway is a handler over a core.Loader, mounted by cmd"},
 	}
 	pkgs := modulePackages(t)
 	for _, p := range pkgs {

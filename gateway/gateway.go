@@ -1,0 +1,308 @@
+package gateway
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/imageworks-ai/loader/core"
+	"github.com/imageworks-ai/loader/core/supervise"
+)
+
+// Defaults for Options.
+const (
+	// DefaultIdleTTL suits a workstation: a model nobody asked for in half
+	// an hour gives its GPU memory back.
+	DefaultIdleTTL = 30 * time.Minute
+	// DefaultQueueWait bounds how long a request waits for a start or a
+	// swap: the time a large model takes to load.
+	DefaultQueueWait = supervise.DefaultStartTimeout
+	// DefaultMaxBody bounds a request body (images included).
+	DefaultMaxBody = 64 << 20
+	// DefaultMaxImageBytes is the Python chat proxy's image limit.
+	DefaultMaxImageBytes = 6_000_000
+	// DefaultFlushEvery is how often measured performance is saved.
+	DefaultFlushEvery = 30 * time.Second
+	// readyPoll is how often a starting server is polled once the first
+	// quick polls are over: a swap costs its load time plus at most this.
+	readyPoll = 50 * time.Millisecond
+)
+
+// Options configure a Gateway.
+type Options struct {
+	// Lifecycle is the base of every start and stop: the supervisor's
+	// state folder and timeouts, and the default slot's port (used by
+	// entries without backend_config.port) and host.
+	Lifecycle core.LifecycleOptions
+	// IdleTTL stops a server the gateway started after this long unused;
+	// 0 means never. Negative means DefaultIdleTTL.
+	IdleTTL time.Duration
+	// TTL overrides IdleTTL per entry (by logical name).
+	TTL map[string]time.Duration
+	// Pinned entries are started with the gateway and never swapped out
+	// or stopped while it runs.
+	Pinned []string
+	// QueueWait bounds a request's wait for a start or swap (0: default).
+	QueueWait time.Duration
+	// Token, when set, is the bearer token every route but /v1/health
+	// requires.
+	Token string
+	// MaxBody and MaxImageBytes bound a request (0: defaults).
+	MaxBody, MaxImageBytes int64
+	// FlushEvery is how often measured performance is saved (0: default).
+	FlushEvery time.Duration
+	// Transport forwards requests to the servers; nil means a transport
+	// with no overall timeout (answers stream for as long as they take).
+	Transport http.RoundTripper
+	// Logger gets one line per start, swap, stop and refusal.
+	Logger hclog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Gateway is the http.Handler of one OpenAI-compatible address for every
+// model of a core.Loader. Close it to stop the servers it started.
+type Gateway struct {
+	l       *core.Loader
+	opts    Options
+	log     hclog.Logger
+	metrics *metrics
+	perf    *perfBuffer
+	mux     *http.ServeMux
+	started time.Time
+
+	mu     sync.Mutex
+	tab    *table
+	slots  map[string]*slot
+	kinds  map[string]core.LifecycleKind // by backend
+	stamps map[string]verified           // by entry: the last verify that held
+
+	stop chan struct{}
+	done sync.WaitGroup
+}
+
+// verified is a verify that held, and the file stamp it was made at.
+type verified struct{ stamp, expected string }
+
+// New returns a gateway over l. Its background work (idle stops, saving
+// performance, starting pinned entries) runs until Close. A pinned entry
+// or a TTL's entry that the registry does not name is an error.
+func New(ctx context.Context, l *core.Loader, opts Options) (*Gateway, error) {
+	if opts.IdleTTL < 0 {
+		opts.IdleTTL = DefaultIdleTTL
+	}
+	if opts.QueueWait <= 0 {
+		opts.QueueWait = DefaultQueueWait
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.MaxImageBytes <= 0 {
+		opts.MaxImageBytes = DefaultMaxImageBytes
+	}
+	if opts.FlushEvery <= 0 {
+		opts.FlushEvery = DefaultFlushEvery
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	if opts.Lifecycle.Supervisor.PollInterval <= 0 {
+		opts.Lifecycle.Supervisor.PollInterval = readyPoll
+	}
+	if opts.Transport == nil {
+		opts.Transport = defaultTransport()
+	}
+	g := &Gateway{l: l, opts: opts, log: opts.Logger, metrics: newMetrics(), perf: newPerfBuffer(),
+		started: opts.Now(), slots: map[string]*slot{}, kinds: map[string]core.LifecycleKind{},
+		stamps: map[string]verified{}, stop: make(chan struct{})}
+	if err := g.resolveNames(ctx); err != nil {
+		return nil, err
+	}
+	g.mux = http.NewServeMux()
+	g.mux.HandleFunc("GET /v1/models", g.models)
+	g.mux.HandleFunc("GET /v1/health", g.health)
+	g.mux.HandleFunc("GET /v1/metrics", g.metricsSummary)
+	g.mux.Handle("GET /metrics", g.metrics.handler())
+	for _, p := range []string{"/v1/chat/completions", "/v1/completions", "/v1/embeddings"} {
+		g.mux.HandleFunc("POST "+p, g.proxy)
+	}
+	g.done.Add(2)
+	go g.janitor()
+	go g.flusher()
+	if len(opts.Pinned) > 0 {
+		g.done.Add(1)
+		go g.startPinned()
+	}
+	return g, nil
+}
+
+// resolveNames turns the pinned entries and the TTLs' keys into logical
+// names (they may be given as aliases or display ids).
+func (g *Gateway) resolveNames(ctx context.Context) error {
+	t := g.table(ctx)
+	name := func(what, n string) (string, error) {
+		rt, err := t.lookup(n)
+		if err != nil {
+			return "", fmt.Errorf("%s %q: no such model in the registry", what, n)
+		}
+		return rt.Name, nil
+	}
+	pinned := make([]string, 0, len(g.opts.Pinned))
+	for _, p := range g.opts.Pinned {
+		n, err := name("pinned model", p)
+		if err != nil {
+			return err
+		}
+		pinned = append(pinned, n)
+	}
+	ttl := make(map[string]time.Duration, len(g.opts.TTL))
+	for k, d := range g.opts.TTL {
+		n, err := name("idle TTL of model", k)
+		if err != nil {
+			return err
+		}
+		ttl[n] = d
+	}
+	g.opts.Pinned, g.opts.TTL = pinned, ttl
+	return nil
+}
+
+// ServeHTTP checks the bearer token, then routes.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.opts.Token != "" && r.URL.Path != "/v1/health" && !g.authorised(r) {
+		writeError(w, refuse(http.StatusUnauthorized, errUnauthorized, "Missing or invalid bearer token"))
+		return
+	}
+	g.mux.ServeHTTP(w, r)
+}
+
+func (g *Gateway) authorised(r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(g.opts.Token)) == 1
+}
+
+// table returns the routing table, rebuilt when the registry changed.
+func (g *Gateway) table(ctx context.Context) *table {
+	gen := g.l.Generation(ctx)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.tab == nil || g.tab.gen != gen {
+		g.tab = buildTable(gen, g.l.Models(ctx))
+	}
+	return g.tab
+}
+
+func (g *Gateway) models(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, g.table(r.Context()).modelsAnswer())
+}
+
+func (g *Gateway) health(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "uptime_seconds": int64(g.opts.Now().Sub(g.started).Seconds())})
+}
+
+// Close stops the background work, saves the performance measured so far
+// and stops every server the gateway started (pinned ones too); servers
+// it found running are left as they are. Serve's drain should end first,
+// so no request is in flight.
+func (g *Gateway) Close(ctx context.Context) error {
+	select {
+	case <-g.stop:
+		return nil
+	default:
+	}
+	close(g.stop)
+	g.done.Wait()
+	var errs []error
+	if err := g.flushPerformance(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	g.mu.Lock()
+	slots := make([]*slot, 0, len(g.slots))
+	for _, s := range g.slots {
+		slots = append(slots, s)
+	}
+	g.mu.Unlock()
+	for _, s := range slots {
+		s.mu.Lock()
+		cur := s.current
+		s.mu.Unlock()
+		if cur != nil && cur.started {
+			if err := g.stopServer(ctx, s, cur); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// janitor stops idle servers.
+func (g *Gateway) janitor() {
+	defer g.done.Done()
+	every := time.Second
+	if ttl := g.opts.IdleTTL; ttl > 0 && ttl/4 < every {
+		every = max(ttl/4, 10*time.Millisecond)
+	}
+	for _, ttl := range g.opts.TTL {
+		if ttl > 0 && ttl/4 < every {
+			every = max(ttl/4, 10*time.Millisecond)
+		}
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-g.stop:
+			return
+		case <-t.C:
+		}
+		g.mu.Lock()
+		slots := make([]*slot, 0, len(g.slots))
+		for _, s := range g.slots {
+			slots = append(slots, s)
+		}
+		g.mu.Unlock()
+		for _, s := range slots {
+			if _, err := s.idleStop(context.Background(), g.opts.Now(), g.stopServer); err != nil {
+				g.log.Warn("stopping an idle server failed", "slot", s.key, "error", err)
+			}
+		}
+	}
+}
+
+// startPinned starts every pinned entry, so the first request finds it
+// ready.
+func (g *Gateway) startPinned() {
+	defer g.done.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-g.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	for _, name := range g.opts.Pinned {
+		rt, err := g.table(ctx).lookup(name)
+		if err != nil {
+			g.log.Error("a pinned model is not in the registry", "model", name)
+			continue
+		}
+		ls, err := g.ready(ctx, rt)
+		if err != nil {
+			g.log.Error("starting a pinned model failed", "model", name, "error", err)
+			continue
+		}
+		ls.release(g.opts.Now())
+	}
+}
