@@ -54,6 +54,7 @@ type CLI struct {
 	Set         SetCmd                    `cmd:"" help:"Change fields of an entry in the discovered layer: KEY=VALUE..."`
 	Rm          RmCmd                     `cmd:"" help:"Remove an entry of the discovered layer."`
 	Serve       ServeCmd                  `cmd:"" help:"Answer the registry's API over HTTP, with warm plugins."`
+	Gateway     GatewayCmd                `cmd:"" help:"One OpenAI-compatible address for every model: starts, swaps and stops servers on demand."`
 	Validate    ValidateCmd               `cmd:"" help:"Strict checks of the registry files."`
 	Activate    ActivateCmd               `cmd:"" aliases:"activate-model" help:"Make a model the active one: start its server on the slot's port (or load it, for Ollama)."`
 	Deactivate  DeactivateCmd             `cmd:"" help:"Stop the slot's server, or unload a model."`

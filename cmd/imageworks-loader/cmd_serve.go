@@ -79,10 +79,20 @@ func (c *ServeCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 		Collectors: []prometheus.Collector{pool},
 		Epoch:      pool.Epoch,
 	})
+	return listenAndServe(ctx, a, scrubbing(api, l, a.secrets), addr, c.Drain, 2*time.Minute, "serving the registry on http://%s")
+}
+
+// listenAndServe serves h on addr (its one line on stderr, announce with
+// the address) until ctx ends, then lets in-flight requests finish for up
+// to drain and returns nil; a failure to listen or serve is its error.
+// readTimeout bounds reading a whole request (0: the handler sets its own
+// read deadline, as the gateway does: a connection-wide one would cancel
+// answers that stream for longer).
+func listenAndServe(ctx context.Context, a *App, h http.Handler, addr string, drain, readTimeout time.Duration, announce string) error {
 	srv := &http.Server{
-		Handler:           scrubbing(api, l, a.secrets),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
+		ReadTimeout:       readTimeout,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          a.Log.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
@@ -91,7 +101,7 @@ func (c *ServeCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 	if err != nil {
 		return listenError(ctx, addr, err)
 	}
-	fmt.Fprintf(a.Env.Stderr, "%s: serving the registry on http://%s\n", toolName, ln.Addr())
+	fmt.Fprintf(a.Env.Stderr, "%s: "+announce+"\n", toolName, ln.Addr())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -99,10 +109,10 @@ func (c *ServeCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 		return fmt.Errorf("serving on %s: %w", addr, err)
 	case <-ctx.Done():
 	}
-	dctx, cancel := context.WithTimeout(life, c.Drain)
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), drain)
 	defer cancel()
 	if err := srv.Shutdown(dctx); err != nil {
-		a.Log.Warn("in-flight requests did not finish in time; closing them", "drain", c.Drain)
+		a.Log.Warn("in-flight requests did not finish in time; closing them", "drain", drain)
 		_ = srv.Close()
 	}
 	<-served
@@ -122,16 +132,21 @@ func scrubbing(h http.Handler, l *core.Loader, secrets *knownSecrets) http.Handl
 
 // token reads the bearer token: --token-file, else IMAGEWORKS_API_TOKEN.
 func (c *ServeCmd) token(getenv func(string) string) (string, error) {
-	if c.TokenFile == "" {
+	return readToken(c.TokenFile, getenv)
+}
+
+// readToken reads a bearer token from file, else IMAGEWORKS_API_TOKEN.
+func readToken(file string, getenv func(string) string) (string, error) {
+	if file == "" {
 		return strings.TrimSpace(getenv(envAPIToken)), nil
 	}
-	data, _, err := safefile.ReadFile(c.TokenFile) // a FIFO or device is refused, never waited on
+	data, _, err := safefile.ReadFile(file) // a FIFO or device is refused, never waited on
 	if err != nil {
 		return "", fmt.Errorf("--token-file: %w", err)
 	}
 	tok := strings.TrimSpace(string(data))
 	if tok == "" {
-		return "", errors.New("--token-file " + c.TokenFile + ": the file is empty")
+		return "", errors.New("--token-file " + file + ": the file is empty")
 	}
 	return tok, nil
 }
