@@ -152,9 +152,9 @@ func (c *CurrentCmd) Run(ctx context.Context, a *App, open openLoader) error {
 			return err
 		}
 		return a.emit(loaded, func(w io.Writer) {
-			row(w, "LOGICAL_NAME", "SERVED_MODEL_ID", "ENDPOINT", "VRAM_BYTES")
+			row(w, "LOGICAL_NAME", "SERVED_MODEL_ID", "ENDPOINT", "VRAM")
 			for _, m := range loaded {
-				row(w, m.LogicalName, m.ServedModelID, m.Endpoint, m.VRAMBytes)
+				row(w, m.LogicalName, m.ServedModelID, m.Endpoint, humanBytes(m.VRAMBytes))
 			}
 		})
 	}
@@ -165,7 +165,8 @@ func (c *CurrentCmd) Run(ctx context.Context, a *App, open openLoader) error {
 	return a.emitActive(act)
 }
 
-// emitActive prints act, or null (table: "none").
+// emitActive prints act, or null (table: "none"); the table gives sizes
+// in binary units (4.4 GiB), JSON in bytes and MiB as stored.
 func (a *App) emitActive(act *core.Active) error {
 	return a.emit(act, func(w io.Writer) {
 		if act == nil {
@@ -174,8 +175,11 @@ func (a *App) emitActive(act *core.Active) error {
 		}
 		row(w, "LOGICAL_NAME", "SERVED_MODEL_ID", "BACKEND", "PORT", "PID", "ENDPOINT")
 		row(w, act.LogicalName, act.ServedModelID, act.Backend, act.Port, act.PID, act.Endpoint)
+		if act.VRAMBytes > 0 {
+			fmt.Fprintf(w, "VRAM: %s\n", humanBytes(act.VRAMBytes))
+		}
 		for _, g := range act.GPUs {
-			fmt.Fprintf(w, "GPU %d (%s): %d of %d MiB used\n", g.Index, g.Name, g.MemoryUsedMiB, g.MemoryTotalMiB)
+			fmt.Fprintf(w, "GPU %d (%s): %s of %s used\n", g.Index, termText(g.Name), humanBytes(int64(g.MemoryUsedMiB)<<20), humanBytes(int64(g.MemoryTotalMiB)<<20))
 		}
 	})
 }

@@ -25,8 +25,12 @@ func (c *ProbeVisionCmd) Run(ctx context.Context, a *App, l *core.Loader) error 
 	rep, err := l.ProbeVision(ctx, c.Name, core.ProbeOptions{ImagePath: c.Image, Prompt: c.Prompt})
 	if rep.Ran() {
 		if perr := a.emit(rep, func(w io.Writer) {
-			row(w, "NAME", "VISION_OK", "LATENCY_MS", "NOTES")
-			row(w, rep.Name, rep.VisionOK, rep.LatencyMS, strings.Join(rep.Notes, "; "))
+			row(w, "NAME", "VISION_OK", "LATENCY_MS", "MODEL")
+			row(w, rep.Name, rep.VisionOK, rep.LatencyMS, rep.Model)
+			if len(rep.Notes) > 0 {
+				fmt.Fprintln(w)
+				details(w, "notes", rep.Notes...)
+			}
 		}); perr != nil {
 			return perr
 		}
@@ -50,13 +54,25 @@ func (c *BackendsCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 		return err
 	}
 	if err := a.emit(rows, func(w io.Writer) {
-		row(w, "BACKEND", "ENDPOINT", "UP", "VERSION", "SERVED", "NOT_SERVED", "NOTES")
+		row(w, "BACKEND", "ENDPOINT", "UP", "VERSION", "SERVED", "NOT_SERVED")
+		for _, r := range rows {
+			row(w, r.Backend, r.Endpoint, r.Up, r.Version, r.Served, r.NotServed)
+		}
+		// Notes below the rows, wrapped, each endpoint's under its name.
+		first := true
 		for _, r := range rows {
 			notes := slices.Clone(r.Notes)
 			if r.Error != "" {
 				notes = append(notes, r.Error)
 			}
-			row(w, r.Backend, r.Endpoint, r.Up, r.Version, r.Served, r.NotServed, strings.Join(notes, "; "))
+			if len(notes) == 0 {
+				continue
+			}
+			if first {
+				fmt.Fprintln(w)
+				first = false
+			}
+			details(w, r.Backend+" "+r.Endpoint, notes...)
 		}
 	}); err != nil {
 		return err
@@ -128,6 +144,10 @@ func (c *ImportCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	})
 	if err != nil {
 		return err
+	}
+	if len(added) == 0 {
+		// Still [] on stdout: a script reading it sees an empty list.
+		a.warnf("nothing new: the registry already lists every model the %s server serves", c.Backend)
 	}
 	return a.emit(added, func(w io.Writer) {
 		row(w, "NAME", "BACKEND", "SERVED_MODEL_ID", "ENDPOINT")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 
@@ -35,7 +36,7 @@ func (c *VerifyCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	}
 	return a.emit(v, func(w io.Writer) {
 		row(w, "NAME", "AGGREGATE_SHA256", "LAST_VERIFIED", "LOCKED", "LOCK_KIND")
-		row(w, v.Name, v.AggregateSHA256, v.LastVerified, v.Locked, string(v.LockKind))
+		row(w, v.Name, shortHash(v.AggregateSHA256), v.LastVerified, v.Locked, string(v.LockKind))
 	})
 }
 
@@ -67,7 +68,13 @@ func (a *App) reportViolation(err error) error {
 	}
 	if perr := a.emit(r, func(w io.Writer) {
 		row(w, "NAME", "EXPECTED_AGGREGATE_SHA256", "ACTUAL_AGGREGATE_SHA256", "CHANGED", "MISSING", "ADDED")
-		row(w, r.Name, r.Expected, r.Actual, r.Changed, r.Missing, r.Added)
+		row(w, r.Name, shortHash(r.Expected), shortHash(r.Actual), len(r.Changed), len(r.Missing), len(r.Added))
+		if len(r.Changed)+len(r.Missing)+len(r.Added) > 0 {
+			fmt.Fprintln(w)
+		}
+		details(w, "changed", r.Changed...)
+		details(w, "missing", r.Missing...)
+		details(w, "added", r.Added...)
 	}); perr != nil {
 		return errors.Join(err, perr)
 	}
@@ -127,7 +134,7 @@ func (c *UnlockCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 func (a *App) emitLock(st core.LockState) error {
 	return a.emit(st, func(w io.Writer) {
 		row(w, "NAME", "LOCKED", "EXPECTED_AGGREGATE_SHA256", "LOCK_KIND", "CHANGED")
-		row(w, st.Name, st.Locked, st.ExpectedAggregateSHA256, string(st.LockKind), st.Changed)
+		row(w, st.Name, st.Locked, shortHash(st.ExpectedAggregateSHA256), string(st.LockKind), st.Changed)
 	})
 }
 

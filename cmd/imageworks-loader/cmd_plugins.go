@@ -26,17 +26,66 @@ func (c *PluginsListCmd) Run(ctx context.Context, a *App, l *core.Loader) error 
 		return err
 	}
 	if err := a.emit(ps, func(w io.Writer) {
-		row(w, "NAME", "VERSION", "PROTOCOLS", "IMPLEMENTS", "DESCRIPTION", "PATH", "SHA256", "PROBLEM", "NOTES")
-		for _, p := range ps {
-			row(w, p.Name, p.Version, fmt.Sprint(p.Protocols), strings.Join(p.Implements, ","), p.Description, p.Path, p.SHA256, p.Problem, strings.Join(p.Notes, "; "))
-		}
 		if len(ps) == 0 {
 			row(w, "none found")
+			return
 		}
+		pluginsTable(w, ps)
 	}); err != nil {
 		return err
 	}
 	return pluginProblems(ps)
+}
+
+// pluginsTable writes one short row per plugin (hash shortened, status
+// one word), then, below the rows, each plugin's problem, notes,
+// description and calls, wrapped: the rows stay within a terminal's width
+// whatever those say. JSON carries them all whole.
+func pluginsTable(w io.Writer, ps []pluginhost.Plugin) {
+	row(w, "NAME", "VERSION", "PROTOCOLS", "SHA256", "STATUS", "PATH")
+	for _, p := range ps {
+		path := p.Path
+		if p.Attached {
+			path = "(attached)"
+		}
+		row(w, p.Name, p.Version, fmt.Sprint(p.Protocols), shortHash(p.SHA256), pluginStatus(p), path)
+	}
+	first := true
+	for _, p := range ps {
+		var texts []string
+		if p.Problem != "" {
+			texts = append(texts, "problem: "+p.Problem)
+		}
+		for _, n := range p.Notes {
+			texts = append(texts, "note: "+n)
+		}
+		if p.Description != "" {
+			texts = append(texts, p.Description)
+		}
+		if len(p.Implements) > 0 {
+			texts = append(texts, "implements "+strings.Join(p.Implements, ", "))
+		}
+		if len(texts) == 0 {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w)
+			first = false
+		}
+		details(w, p.Name, texts...)
+	}
+}
+
+// pluginStatus is a plugin's state in one word: ok, shadowed (another of
+// its name is used) or problem (named below the table).
+func pluginStatus(p pluginhost.Plugin) string {
+	switch {
+	case p.Shadowed:
+		return "shadowed"
+	case p.Problem != "":
+		return "problem"
+	}
+	return "ok"
 }
 
 // pluginProblems ends `plugins list` with exit 3 naming every plugin in

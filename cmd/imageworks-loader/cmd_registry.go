@@ -39,10 +39,7 @@ func (c *MetricsCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 		if err != nil {
 			return err
 		}
-		return a.emit(m, func(w io.Writer) {
-			row(w, "NAME", "LOCKED", "AGGREGATE_SHA256", "LOCK_KIND")
-			row(w, m.Name, m.Locked, m.AggregateSHA256, string(m.LockKind))
-		})
+		return a.emit(m, func(w io.Writer) { metricsTable(w, m) })
 	}
 	rows := l.Metrics(ctx)
 	return a.emit(rows, func(w io.Writer) {

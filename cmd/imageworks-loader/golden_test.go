@@ -27,6 +27,7 @@ func TestGolden(t *testing.T) {
 		{"select-help", []string{"select", "--help"}, 0},
 		{"list-table", []string{"--registry-dir", reg, "--output", "table", "list", "--all"}, 0},
 		{"metrics-table", []string{"--registry-dir", reg, "-o", "table", "metrics"}, 0},
+		{"metrics-name-table", []string{"--registry-dir", reg, "-o", "table", "metrics", "demo-tiny"}, 0},
 		{"list-json", []string{"--registry-dir", reg, "list", "--role", "caption"}, 0},
 	}
 	for _, tt := range tests {

@@ -10,6 +10,7 @@
 package lmdeploy
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -76,6 +77,16 @@ func New(opts ...Option) *Backend {
 		openai.WithClientOptions(b.client...),
 	)
 	return b
+}
+
+// Description is the one line Info gives, shown by `imageworks-loader plugins`.
+const Description = "LMDeploy's OpenAI-compatible api_server (lmdeploy serve api_server)"
+
+// Info describes the backend, with its Description. It never fails.
+func (b *Backend) Info(ctx context.Context) (sdk.Info, error) {
+	info, err := b.Backend.Info(ctx)
+	info.Description = Description
+	return info, err
 }
 
 var (

@@ -93,13 +93,17 @@ func New(opts ...Option) *Backend {
 
 var _ sdk.Backend = (*Backend)(nil)
 
-// Info describes the backend. It never fails.
+// Description is the one line Info gives, shown by `imageworks-loader plugins`.
+const Description = "Ollama (ollama serve): its OpenAI-compatible /v1 and its model store"
+
+// Info describes the backend, with its Description. It never fails.
 func (b *Backend) Info(context.Context) (sdk.Info, error) {
 	return sdk.Info{
 		Name:        Name,
 		Version:     Version,
 		Protocols:   []int{sdk.ProtocolVersion},
 		DefaultPort: DefaultPort,
+		Description: Description,
 	}, nil
 }
 

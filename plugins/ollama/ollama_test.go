@@ -56,7 +56,7 @@ func closedURL(t *testing.T) string {
 func TestInfo(t *testing.T) {
 	b := New()
 	info, err := b.Info(context.Background())
-	want := sdk.Info{Name: "ollama", Version: Version, Protocols: []int{sdk.ProtocolVersion}, DefaultPort: 11434}
+	want := sdk.Info{Name: "ollama", Version: Version, Protocols: []int{sdk.ProtocolVersion}, DefaultPort: 11434, Description: Description}
 	if err != nil || !reflect.DeepEqual(info, want) {
 		t.Errorf("Info() = %+v, %v, want %+v", info, err, want)
 	}

@@ -12,6 +12,7 @@
 package vllm
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -82,6 +83,16 @@ func New(opts ...Option) *Backend {
 		openai.WithClientOptions(b.client...),
 	)
 	return b
+}
+
+// Description is the one line Info gives, shown by `imageworks-loader plugins`.
+const Description = "vLLM's OpenAI-compatible server (vllm serve)"
+
+// Info describes the backend, with its Description. It never fails.
+func (b *Backend) Info(ctx context.Context) (sdk.Info, error) {
+	info, err := b.Backend.Info(ctx)
+	info.Description = Description
+	return info, err
 }
 
 var (

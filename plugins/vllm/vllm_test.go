@@ -53,7 +53,7 @@ func closedURL(t *testing.T) string {
 func TestInfo(t *testing.T) {
 	b := New()
 	info, err := b.Info(context.Background())
-	want := sdk.Info{Name: "vllm", Version: Version, Protocols: []int{sdk.ProtocolVersion}, DefaultPort: 8000}
+	want := sdk.Info{Name: "vllm", Version: Version, Protocols: []int{sdk.ProtocolVersion}, DefaultPort: 8000, Description: Description}
 	if err != nil || !reflect.DeepEqual(info, want) {
 		t.Errorf("Info() = %+v, %v, want %+v", info, err, want)
 	}
