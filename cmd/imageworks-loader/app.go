@@ -155,9 +155,7 @@ func Main(args []string, env Env) int {
 	if done {
 		return code
 	}
-	app.Log = hclog.New(&hclog.LoggerOptions{
-		Name: toolName, Level: hclog.LevelFromString(cli.LogLevel), Output: termLines{env.Stderr, secrets},
-	})
+	app.Log = newLogger(hclog.LevelFromString(cli.LogLevel), env.Stderr, secrets)
 	defer app.close()
 
 	ctx, stop := withEndingSignals(context.Background())

@@ -36,7 +36,7 @@ func TestServeScrubsRegistryKeys(t *testing.T) {
 	a := &App{
 		Globals: &Globals{RegistryDir: dir},
 		Env:     Env{Stdout: &stderr, Stderr: &stderr, Getenv: getenv},
-		Log:     hclog.New(&hclog.LoggerOptions{Output: termLines{&stderr, secrets}}),
+		Log:     newLogger(hclog.Warn, &stderr, secrets),
 		secrets: secrets,
 	}
 	// An ended ctx: serve opens the registry, listens, and drains at once.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"strconv"
 	"strings"
 	"unicode"
@@ -53,28 +52,4 @@ func needsEscape(s string) bool {
 // unsafeRune reports a rune a terminal acts on instead of showing.
 func unsafeRune(r rune) bool {
 	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029'
-}
-
-// termLines is an io.Writer for diagnostics (the logger's output): lines
-// are scrubbed of the known secrets and pass through termText, the
-// newlines that end them kept.
-type termLines struct {
-	w       io.Writer
-	secrets *knownSecrets
-}
-
-func (t termLines) Write(p []byte) (int, error) {
-	lines := strings.SplitAfter(string(p), "\n")
-	var b strings.Builder
-	for _, l := range lines {
-		body, nl := strings.CutSuffix(l, "\n")
-		b.WriteString(termText(t.secrets.redact(body)))
-		if nl {
-			b.WriteByte('\n')
-		}
-	}
-	if _, err := io.WriteString(t.w, b.String()); err != nil {
-		return 0, err
-	}
-	return len(p), nil
 }

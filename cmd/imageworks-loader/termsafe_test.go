@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/imageworks-ai/loader/sdk"
 )
 
@@ -25,15 +27,16 @@ func TestTermText(t *testing.T) {
 	}
 }
 
-func TestTermLines(t *testing.T) {
+func TestLoggerLines(t *testing.T) {
 	var buf bytes.Buffer
-	w := termLines{&buf, &knownSecrets{keys: []sdk.Secret{"K3Y"}}}
-	in := "2026 [WARN] plugin said: \x1b[31mred\x1b[0m\n2026 [WARN] second Bearer K3Y\r\n"
-	if n, err := w.Write([]byte(in)); n != len(in) || err != nil {
-		t.Fatalf("Write() = %d, %v", n, err)
-	}
-	if got, want := buf.String(), "2026 [WARN] plugin said: \\x1b[31mred\\x1b[0m\n2026 [WARN] second Bearer xxxxx\\r\n"; got != want {
-		t.Errorf("termLines wrote %q, want %q", got, want)
+	log := newLogger(hclog.Warn, &buf, &knownSecrets{keys: []sdk.Secret{"K3Y"}})
+	log.Named("plugins").Warn("plugin said: \x1b[31mred\x1b[0m", "line", "two\nlines")
+	log.Error("second Bearer K3Y", "n", 2)
+	log.Info("not shown at warn")
+	want := "imageworks-loader: plugins: plugin said: \\x1b[31mred\\x1b[0m: line=two\\nlines\n" +
+		"imageworks-loader: error: second Bearer xxxxx: n=2\n"
+	if got := buf.String(); got != want {
+		t.Errorf("logger wrote %q, want %q", got, want)
 	}
 }
 
