@@ -177,7 +177,7 @@ func Main(args []string, env Env) int {
 	}
 	if err != nil {
 		err = registryHint(err, &cli.Globals)
-		fmt.Fprintf(env.Stderr, "%s: %s\n", toolName, termText(secrets.redact(flatLine(err))))
+		printError(env.Stderr, err, secrets)
 		if sig != nil {
 			return exitInterrupt // a signal ended the work, whatever error that caused
 		}

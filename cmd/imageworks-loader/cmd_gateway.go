@@ -72,7 +72,7 @@ func (c *GatewayCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 	}
 	var h http.Handler = gw
 	if c.AccessLog {
-		h = accessLog(gw, hclog.New(&hclog.LoggerOptions{Name: toolName + ".gateway", Level: hclog.Info, Output: termLines{a.Env.Stderr, a.secrets}}))
+		h = accessLog(gw, newLogger(hclog.Info, a.Env.Stderr, a.secrets).Named("gateway"))
 	}
 	err = listenAndServe(ctx, a, scrubbing(h, l, a.secrets), addr, c.Drain, 0, "gateway on http://%s/v1")
 	// Drained (or never listening): save what was measured and stop the

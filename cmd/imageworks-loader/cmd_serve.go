@@ -68,7 +68,7 @@ func (c *ServeCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 
 	access := hclog.NewNullLogger()
 	if c.AccessLog {
-		access = hclog.New(&hclog.LoggerOptions{Name: toolName + ".http", Level: hclog.Info, Output: termLines{a.Env.Stderr, a.secrets}})
+		access = newLogger(hclog.Info, a.Env.Stderr, a.secrets).Named("http")
 	}
 	api := httpapi.New(l, httpapi.Options{
 		Version:    version,

@@ -92,7 +92,7 @@ func TestServeScrubsKeysAddedWhileServing(t *testing.T) {
 	a := &App{
 		Globals: &Globals{RegistryDir: dir},
 		Env:     Env{Stdout: io.Discard, Stderr: &stderr, Getenv: getenv},
-		Log:     hclog.New(&hclog.LoggerOptions{Output: termLines{&stderr, secrets}}),
+		Log:     newLogger(hclog.Warn, &stderr, secrets),
 		secrets: secrets,
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -55,9 +55,11 @@ func oneLine(err error) string { return termText(flatLine(err)) }
 
 // flatLine is oneLine before the escaping, for a caller that redacts more
 // first (Main scrubs the keys it knows, then escapes).
-func flatLine(err error) string {
-	msg := sdk.RedactText(strings.TrimSpace(err.Error()))
-	return strings.NewReplacer("\r\n", "; ", "\n", "; ").Replace(msg)
+func flatLine(err error) string { return flatText(strings.TrimSpace(err.Error())) }
+
+// flatText is flatLine of a message.
+func flatText(msg string) string {
+	return strings.NewReplacer("\r\n", "; ", "\n", "; ").Replace(sdk.RedactText(msg))
 }
 
 // statusError ends a command with a status and a message, after it has
