@@ -84,7 +84,7 @@ func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions)
 	shown := sdk.RedactURL(endpoint)
 	models, err := callListModels(ctx, b, backend, sdk.ListModelsRequest{Endpoint: endpoint, APIKey: opts.APIKey})
 	if err != nil {
-		return nil, fmt.Errorf("listing models of %s at %s: %w", backend, shown, err)
+		return nil, fmt.Errorf("listing models of %s%s: %w", backend, atServer(err, shown), err)
 	}
 	secrets := append(sdk.URLSecrets(endpoint), opts.APIKey)
 	out, recs, err := planImport(ctx, l.reg.Entries(ctx), models, importTarget{

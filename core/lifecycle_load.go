@@ -24,7 +24,7 @@ func (l *Loader) load(ctx context.Context, b sdk.Backend, ml sdk.ModelLoader, e 
 	}
 	m, err := ml.LoadModel(ctx, sdk.LoadModelRequest{Entry: entry, Endpoint: res.Endpoint, APIKey: l.apiKey(e)})
 	if err != nil {
-		return Active{}, fmt.Errorf("activating %q: %w", entry.Name, err)
+		return Active{}, fmt.Errorf("activating %q with backend %q: %w", entry.Name, backend, err)
 	}
 	out := Active{LogicalName: entry.Name, ServedModelID: m.ID, Backend: backend, Port: portOf(res.Endpoint), Endpoint: res.Endpoint, VRAMBytes: m.VRAMBytes}
 	addGPUs(ctx, &out)
@@ -39,7 +39,7 @@ func (l *Loader) unload(ctx context.Context, b sdk.Backend, ml sdk.ModelLoader, 
 		return nil, err
 	}
 	if err := ml.UnloadModel(ctx, sdk.LoadModelRequest{Entry: entry, Endpoint: res.Endpoint, APIKey: l.apiKey(e)}); err != nil {
-		return nil, fmt.Errorf("deactivating %q: %w", entry.Name, err)
+		return nil, fmt.Errorf("deactivating %q with backend %q: %w", entry.Name, backend, err)
 	}
 	return &Active{LogicalName: entry.Name, ServedModelID: res.InternalModelID, Backend: backend, Port: portOf(res.Endpoint), Endpoint: res.Endpoint}, nil
 }
@@ -89,7 +89,7 @@ func (l *Loader) Loaded(ctx context.Context, backend string) ([]Active, error) {
 	for _, s := range servers {
 		models, err := ml.LoadedModels(ctx, sdk.LoadedModelsRequest{Endpoint: s.endpoint, APIKey: s.key})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("listing the models %s has loaded%s: %w", backend, atServer(err, sdk.RedactURL(s.endpoint)), err)
 		}
 		for _, m := range models {
 			out = append(out, Active{LogicalName: loadedName(s.names, m.ID), ServedModelID: m.ID, Backend: backend, Port: portOf(s.endpoint), Endpoint: s.endpoint, VRAMBytes: m.VRAMBytes})

@@ -68,7 +68,7 @@ func (b *Backend) ModelsDir() (string, error) {
 	}
 	home, err := b.homeDir()
 	if err != nil {
-		return "", fmt.Errorf("ollama: finding the model store (OLLAMA_MODELS unset): %w", err)
+		return "", fmt.Errorf("finding the model store (OLLAMA_MODELS unset): %w", err)
 	}
 	return filepath.Join(home, ".ollama", "models"), nil
 }
@@ -102,7 +102,7 @@ func (b *Backend) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk.
 	}
 	ref, err := ParseRef(name)
 	if err != nil {
-		return sdk.ArtifactSet{}, fmt.Errorf("ollama: artifacts of %q: %w", req.Entry.Name, err)
+		return sdk.ArtifactSet{}, err
 	}
 	st, err := b.storeFor(req.Entry)
 	if err != nil {
@@ -111,28 +111,28 @@ func (b *Backend) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (sdk.
 	path := findFold(filepath.Join(st.dir, "manifests"), ref.Host, ref.Namespace, ref.Model, ref.Tag)
 	data, _, err := safefile.ReadFile(path) // a FIFO there is refused, not waited on
 	if errors.Is(err, fs.ErrNotExist) {
-		return sdk.ArtifactSet{}, fmt.Errorf("ollama: model %s is not in the local store %s (%s): no manifest %s: %w", ref, st.dir, st.how(), path, sdk.ErrModelNotFound)
+		return sdk.ArtifactSet{}, fmt.Errorf("model %s is not in the local store %s (%s): no manifest %s: %w", ref, st.dir, st.how(), path, sdk.ErrModelNotFound)
 	}
 	if err != nil {
-		return sdk.ArtifactSet{}, fmt.Errorf("ollama: reading manifest of %s: %w", ref, err)
+		return sdk.ArtifactSet{}, fmt.Errorf("reading manifest of %s: %w", ref, err)
 	}
 	var m manifest
 	if err := json.Unmarshal(data, &m); err != nil {
-		return sdk.ArtifactSet{}, fmt.Errorf("ollama: manifest %s of %s: %w", path, ref, err)
+		return sdk.ArtifactSet{}, fmt.Errorf("manifest %s of %s: %w", path, ref, err)
 	}
 	layers := m.Layers
 	if m.Config != nil && m.Config.Digest != "" {
 		layers = append([]layer{*m.Config}, layers...)
 	}
 	if len(layers) == 0 {
-		return sdk.ArtifactSet{}, fmt.Errorf("ollama: manifest %s of %s lists no blobs", path, ref)
+		return sdk.ArtifactSet{}, fmt.Errorf("manifest %s of %s lists no blobs", path, ref)
 	}
 	set := sdk.ArtifactSet{Root: filepath.Join(st.dir, "blobs")}
 	seen := map[string]bool{}
 	for _, l := range layers {
 		sm := digestRE.FindStringSubmatch(l.Digest)
 		if sm == nil {
-			return sdk.ArtifactSet{}, fmt.Errorf("ollama: manifest %s of %s: digest %q is not sha256:<64 hex>", path, ref, l.Digest)
+			return sdk.ArtifactSet{}, fmt.Errorf("manifest %s of %s: digest %q is not sha256:<64 hex>", path, ref, l.Digest)
 		}
 		if seen[sm[1]] {
 			continue

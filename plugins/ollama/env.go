@@ -141,7 +141,7 @@ func (b *Backend) entryStore(e sdk.Entry) (dir string, ok bool, err error) {
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", false, fmt.Errorf("ollama: entry %q: backend_config.ollama_models is %s, want a string: %w", e.Name, raw, sdk.ErrBadRequest)
+		return "", false, fmt.Errorf("backend_config.ollama_models is %s, want a string: %w", raw, sdk.ErrBadRequest)
 	}
 	s = strings.TrimSpace(s)
 	switch {
@@ -150,11 +150,11 @@ func (b *Backend) entryStore(e sdk.Entry) (dir string, ok bool, err error) {
 	case s == "~" || strings.HasPrefix(s, "~/"):
 		home, err := b.homeDir()
 		if err != nil {
-			return "", false, fmt.Errorf("ollama: entry %q: backend_config.ollama_models %q: finding the home directory: %w", e.Name, s, err)
+			return "", false, fmt.Errorf("backend_config.ollama_models %q: finding the home directory: %w", s, err)
 		}
 		return filepath.Join(home, strings.TrimPrefix(s[1:], "/")), true, nil
 	case !filepath.IsAbs(s):
-		return "", false, fmt.Errorf("ollama: entry %q: backend_config.ollama_models %q is not an absolute path: %w", e.Name, s, sdk.ErrBadRequest)
+		return "", false, fmt.Errorf("backend_config.ollama_models %q is not an absolute path: %w", s, sdk.ErrBadRequest)
 	}
 	return filepath.Clean(s), true, nil
 }

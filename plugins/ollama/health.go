@@ -60,7 +60,7 @@ func (t tagModel) name() string {
 // cancelled context is returned as is.
 func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.HealthStatus, error) {
 	if strings.TrimSpace(req.Endpoint) == "" {
-		return sdk.HealthStatus{}, fmt.Errorf("ollama: health: no endpoint: %w", sdk.ErrBadRequest)
+		return sdk.HealthStatus{}, fmt.Errorf("no endpoint: %w", sdk.ErrBadRequest)
 	}
 	ctx, cancel := openai.CallContext(ctx, 0, openai.DefaultHealthTimeout)
 	defer cancel()
@@ -83,10 +83,10 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 	}
 	if err != nil {
 		if note, down := openai.ServerDown(err); down {
-			hs.Notes = append(hs.Notes, "ollama: "+note)
+			hs.Notes = append(hs.Notes, note)
 			return hs, nil
 		}
-		return sdk.HealthStatus{}, fmt.Errorf("ollama: health: %w", err)
+		return sdk.HealthStatus{}, err
 	}
 	hs.Up = true
 	hs.Version = v.Version
@@ -96,7 +96,7 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 			hs.Notes = append(hs.Notes, "listing models: "+note)
 			return hs, nil
 		}
-		return sdk.HealthStatus{}, fmt.Errorf("ollama: health: listing models: %w", err)
+		return sdk.HealthStatus{}, fmt.Errorf("listing models: %w", err)
 	}
 	for _, t := range tags.Models {
 		if n := t.name(); n != "" {
@@ -179,14 +179,14 @@ func contextLength(info map[string]any) int64 {
 // sdk.ErrBadRequest for an empty endpoint.
 func (b *Backend) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk.ServedModel, error) {
 	if strings.TrimSpace(req.Endpoint) == "" {
-		return nil, fmt.Errorf("ollama: listing models: no endpoint: %w", sdk.ErrBadRequest)
+		return nil, fmt.Errorf("no endpoint: %w", sdk.ErrBadRequest)
 	}
 	ctx, cancel := openai.CallContext(ctx, 0, openai.DefaultListTimeout)
 	defer cancel()
 	c := b.client(req.Endpoint, req.APIKey)
 	var tags tagsResponse
 	if _, err := c.GetJSON(ctx, "/api/tags", &tags); err != nil {
-		return nil, fmt.Errorf("ollama: listing models: %w", err)
+		return nil, err
 	}
 	out := make([]sdk.ServedModel, 0, len(tags.Models))
 	for _, t := range tags.Models {
@@ -203,7 +203,7 @@ func (b *Backend) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]
 		var show showResponse
 		if _, err := c.PostJSON(ctx, "/api/show", map[string]string{"model": name}, &show); err != nil {
 			if ctx.Err() != nil || errors.Is(err, sdk.ErrUnauthorized) {
-				return nil, fmt.Errorf("ollama: listing models: showing %q: %w", name, err)
+				return nil, fmt.Errorf("showing %q: %w", name, err)
 			}
 		} else {
 			m.Capabilities = capabilities(show.Capabilities)

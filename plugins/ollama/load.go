@@ -55,7 +55,7 @@ func (b *Backend) LoadModel(ctx context.Context, req sdk.LoadModelRequest) (sdk.
 	}
 	c := b.client(endpoint, req.APIKey)
 	if _, err := c.PostJSON(ctx, "/api/generate", generateRequest{Model: id, KeepAlive: -1}, nil); err != nil {
-		return sdk.LoadedModel{}, fmt.Errorf("ollama: loading %s: %w", id, err)
+		return sdk.LoadedModel{}, fmt.Errorf("model %s: %w", id, err)
 	}
 	loaded, err := b.LoadedModels(ctx, sdk.LoadedModelsRequest{Endpoint: endpoint, APIKey: req.APIKey})
 	if err != nil {
@@ -66,7 +66,7 @@ func (b *Backend) LoadModel(ctx context.Context, req sdk.LoadModelRequest) (sdk.
 			return m, nil
 		}
 	}
-	return sdk.LoadedModel{}, fmt.Errorf("ollama: %s was loaded but /api/ps does not list it: %w", id, sdk.ErrBadResponse)
+	return sdk.LoadedModel{}, fmt.Errorf("model %s was loaded but /api/ps does not list it: %w", id, sdk.ErrBadResponse)
 }
 
 // UnloadModel unloads the entry's model: POST /api/generate with
@@ -79,7 +79,7 @@ func (b *Backend) UnloadModel(ctx context.Context, req sdk.LoadModelRequest) err
 		return err
 	}
 	if _, err := b.client(endpoint, req.APIKey).PostJSON(ctx, "/api/generate", generateRequest{Model: id, KeepAlive: 0}, nil); err != nil {
-		return fmt.Errorf("ollama: unloading %s: %w", id, err)
+		return fmt.Errorf("model %s: %w", id, err)
 	}
 	return nil
 }
@@ -88,13 +88,13 @@ func (b *Backend) UnloadModel(ctx context.Context, req sdk.LoadModelRequest) err
 // has no ExpiresAt.
 func (b *Backend) LoadedModels(ctx context.Context, req sdk.LoadedModelsRequest) ([]sdk.LoadedModel, error) {
 	if strings.TrimSpace(req.Endpoint) == "" {
-		return nil, fmt.Errorf("ollama: loaded models: no endpoint: %w", sdk.ErrBadRequest)
+		return nil, fmt.Errorf("no endpoint: %w", sdk.ErrBadRequest)
 	}
 	ctx, cancel := openai.CallContext(ctx, 0, openai.DefaultHealthTimeout)
 	defer cancel()
 	var ps psResponse
 	if _, err := b.client(req.Endpoint, req.APIKey).GetJSON(ctx, "/api/ps", &ps); err != nil {
-		return nil, fmt.Errorf("ollama: loaded models: %w", err)
+		return nil, err
 	}
 	out := []sdk.LoadedModel{}
 	for _, m := range ps.Models {

@@ -56,7 +56,7 @@ const loadedModelThreshold = time.Second
 // bad JSON or 500 sdk.ErrBadResponse; 401 (a proxy) sdk.ErrUnauthorized.
 func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
 	if _, err := openai.ImageType(req.Image, req.MIMEType); err != nil {
-		return sdk.ProbeResult{}, fmt.Errorf("ollama: probe: %w", err)
+		return sdk.ProbeResult{}, err
 	}
 	ep := req.Endpoint
 	if strings.TrimSpace(ep) == "" {
@@ -79,7 +79,7 @@ func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.Pr
 	var show showResponse
 	r, err := c.PostJSON(ctx, "/api/show", map[string]string{"model": model}, &show)
 	if err != nil {
-		return sdk.ProbeResult{}, fmt.Errorf("ollama: probing model %q: %w", model, err)
+		return sdk.ProbeResult{}, fmt.Errorf("model %q: %w", model, err)
 	}
 	capsKnown := show.Capabilities != nil
 	if capsKnown && !slices.Contains(show.Capabilities, "vision") {
@@ -100,7 +100,7 @@ func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.Pr
 		res.LatencyMS = r.Latency.Milliseconds()
 	}
 	if err != nil {
-		return sdk.ProbeResult{}, fmt.Errorf("ollama: probing model %q: %w", model, err)
+		return sdk.ProbeResult{}, fmt.Errorf("model %q: %w", model, err)
 	}
 	if out.Model != "" {
 		res.Model = out.Model
@@ -120,7 +120,7 @@ func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.Pr
 	case req.Challenge != nil && len(req.Challenge.Image) > 0 && openai.HasExpect(req.Challenge.Expect):
 		ch := req.Challenge
 		if _, err := openai.ImageType(ch.Image, ch.MIMEType); err != nil {
-			return sdk.ProbeResult{}, fmt.Errorf("ollama: probe: challenge: %w", err)
+			return sdk.ProbeResult{}, fmt.Errorf("challenge: %w", err)
 		}
 		chPrompt := ch.Prompt
 		if strings.TrimSpace(chPrompt) == "" {
@@ -128,7 +128,7 @@ func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.Pr
 		}
 		chOut, _, err := b.chat(ctx, c, model, chPrompt, ch.Image)
 		if err != nil {
-			return sdk.ProbeResult{}, fmt.Errorf("ollama: probing model %q with the challenge image: %w", model, err)
+			return sdk.ProbeResult{}, fmt.Errorf("model %q with the challenge image: %w", model, err)
 		}
 		ok, note := openai.MatchNote(chOut.Message.Content, ch.Expect, "the challenge image")
 		res.VisionOK = ok

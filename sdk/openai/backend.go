@@ -119,7 +119,7 @@ func (b *Backend) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Reso
 	}
 	hs, err := b.Health(ctx, sdk.HealthRequest{Endpoint: res.Endpoint, Models: []string{res.InternalModelID}, APIKey: req.APIKey})
 	if err != nil {
-		return sdk.Resolution{}, fmt.Errorf("entry %q: live check: %w", req.Entry.Name, err)
+		return sdk.Resolution{}, fmt.Errorf("live check: %w", err)
 	}
 	res.Live = &hs
 	return res, nil
@@ -129,19 +129,20 @@ func (b *Backend) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.Reso
 // model, the first card's id its ID; LoRA adapters are models of their own
 // with Parent set (see GroupModels). Sorted by ID.
 //
-// Errors, prefixed by the backend's name, wrap sdk.ErrUnavailable
+// Errors (the request and what went wrong: the host names the backend and
+// the call) wrap sdk.ErrUnavailable
 // (unreachable, timeout, 503), sdk.ErrUnauthorized (401),
 // sdk.ErrBadResponse (bad JSON, 500), and sdk.ErrBadRequest for an empty
 // endpoint.
 func (b *Backend) ListModels(ctx context.Context, req sdk.ListModelsRequest) ([]sdk.ServedModel, error) {
 	if strings.TrimSpace(req.Endpoint) == "" {
-		return nil, fmt.Errorf("%s: listing models: no endpoint: %w", b.name, sdk.ErrBadRequest)
+		return nil, fmt.Errorf("no endpoint: %w", sdk.ErrBadRequest)
 	}
 	ctx, cancel := CallContext(ctx, 0, DefaultListTimeout)
 	defer cancel()
 	list, _, err := b.client(req.Endpoint, req.APIKey).Models(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%s: listing models: %w", b.name, err)
+		return nil, err
 	}
 	return GroupModels(list.Data), nil
 }

@@ -36,7 +36,7 @@ import (
 // context is returned wrapped.
 func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.HealthStatus, error) {
 	if strings.TrimSpace(req.Endpoint) == "" {
-		return sdk.HealthStatus{}, fmt.Errorf("%s: health: no endpoint: %w", b.name, sdk.ErrBadRequest)
+		return sdk.HealthStatus{}, fmt.Errorf("no endpoint: %w", sdk.ErrBadRequest)
 	}
 	ctx, cancel := CallContext(ctx, 0, DefaultHealthTimeout)
 	defer cancel()
@@ -62,12 +62,12 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 		default:
 			note, down := ServerDown(err)
 			if !down {
-				return sdk.HealthStatus{}, fmt.Errorf("%s: health: %w", b.name, err)
+				return sdk.HealthStatus{}, err
 			}
 			if st, ok := healthStatus(r.bodyOrNil()); ok {
 				note = st.note(b.healthRoute, r.StatusCode)
 			}
-			hs.Notes = append(hs.Notes, b.name+": "+note)
+			hs.Notes = append(hs.Notes, note)
 			return hs, nil
 		}
 	}
@@ -79,7 +79,7 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 		} else {
 			version, note, err := b.identify(ctx, root)
 			if err != nil {
-				return sdk.HealthStatus{}, fmt.Errorf("%s: health: %w", b.name, err)
+				return sdk.HealthStatus{}, err
 			}
 			identified, hs.Version = version != "", version
 			if note != "" {
@@ -92,12 +92,12 @@ func (b *Backend) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Health
 	if err != nil {
 		note, down := ServerDown(err)
 		if !down {
-			return sdk.HealthStatus{}, fmt.Errorf("%s: health: listing models: %w", b.name, err)
+			return sdk.HealthStatus{}, fmt.Errorf("listing models: %w", err)
 		}
 		if judged {
 			hs.Notes = append(hs.Notes, "listing models: "+note)
 		} else {
-			hs.Notes = append(hs.Notes, b.name+": "+note)
+			hs.Notes = append(hs.Notes, note)
 		}
 		return hs, nil
 	}
@@ -172,7 +172,7 @@ func (b *Backend) singleServed(ctx context.Context, root *Client, req sdk.Health
 		_, err := root.GetJSON(ctx, s.route, &info)
 		switch {
 		case ctx.Err() != nil:
-			return sdk.HealthStatus{}, fmt.Errorf("%s: health: %w", b.name, err)
+			return sdk.HealthStatus{}, err
 		case err != nil:
 			why = err.Error()
 		default:

@@ -36,7 +36,7 @@ import (
 func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.ProbeResult, error) {
 	mime, err := ImageType(req.Image, req.MIMEType)
 	if err != nil {
-		return sdk.ProbeResult{}, fmt.Errorf("%s: probe: %w", b.name, err)
+		return sdk.ProbeResult{}, err
 	}
 	endpoint, model, prompt := req.Endpoint, req.ModelID, req.Prompt
 	if strings.TrimSpace(endpoint) == "" {
@@ -66,7 +66,7 @@ func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.Pr
 			res.Notes = append(res.Notes, fmt.Sprintf("%s rejected the image: %s (the server says the model cannot see)", id.Kind, ae.Message))
 			return res, nil
 		}
-		return sdk.ProbeResult{}, fmt.Errorf("%s: probing model %q: %w", b.name, model, err)
+		return sdk.ProbeResult{}, fmt.Errorf("model %q: %w", model, err)
 	}
 	if out.Model != "" {
 		res.Model = out.Model
@@ -83,7 +83,7 @@ func (b *Backend) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk.Pr
 	if id := b.identity; id != nil && id.BlindImageError != "" {
 		version, note, err := b.identify(ctx, b.client(ServerRoot(endpoint), ""))
 		if err != nil {
-			return sdk.ProbeResult{}, fmt.Errorf("%s: probe: %w", b.name, err)
+			return sdk.ProbeResult{}, err
 		}
 		if version != "" {
 			res.VisionOK = true
@@ -106,14 +106,14 @@ func (b *Backend) challenge(ctx context.Context, api *Client, model, prompt stri
 	}
 	mime, err := ImageType(ch.Image, ch.MIMEType)
 	if err != nil {
-		return sdk.ProbeResult{}, fmt.Errorf("%s: probe: challenge: %w", b.name, err)
+		return sdk.ProbeResult{}, fmt.Errorf("challenge: %w", err)
 	}
 	if strings.TrimSpace(ch.Prompt) != "" {
 		prompt = ch.Prompt
 	}
 	out, _, err := api.ChatCompletion(ctx, NewImageChat(model, prompt, mime, ch.Image))
 	if err != nil {
-		return sdk.ProbeResult{}, fmt.Errorf("%s: probing model %q with the challenge image: %w", b.name, model, err)
+		return sdk.ProbeResult{}, fmt.Errorf("model %q with the challenge image: %w", model, err)
 	}
 	ok, note := MatchNote(out.Text(), ch.Expect, "the challenge image")
 	res.VisionOK = ok
