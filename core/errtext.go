@@ -1,7 +1,9 @@
 package core
 
 import (
+	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -19,4 +21,14 @@ func atServer(err error, shown string) string {
 		return ""
 	}
 	return " at " + shown
+}
+
+// activating wraps err, an activation's failure, with the entry's name
+// unless err's message already quotes it (supervise's errors do: "server
+// for "m" on port 24001 exited with status 1").
+func activating(name string, err error) error {
+	if strings.Contains(err.Error(), strconv.Quote(name)) {
+		return err
+	}
+	return fmt.Errorf("activating %q: %w", name, err)
 }

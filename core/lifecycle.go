@@ -165,7 +165,7 @@ func (l *Loader) Activate(ctx context.Context, name string, opts LifecycleOption
 		return Active{}, fmt.Errorf("activating %q: %w; set backend_config.executable to its path", name, err)
 	}
 	if err != nil {
-		return Active{}, fmt.Errorf("activating %q: %w", name, err)
+		return Active{}, activating(name, err)
 	}
 	out := activeOf(act.State)
 	out.Reused = act.Reused
