@@ -3,7 +3,11 @@ GO       ?= go
 BIN      := bin
 REGISTRY ?= configs
 FUZZTIME ?= 30000x
-LOADER   := $(BIN)/imageworks-loader --registry-dir $(REGISTRY)
+# run works on a scratch copy of REGISTRY under bin/ (ignored by git), so
+# commands that write (verify stamps last_verified) leave configs/ as
+# committed; each run starts from a fresh copy.
+SCRATCH  := $(BIN)/registry
+LOADER   := $(BIN)/imageworks-loader --registry-dir $(SCRATCH)
 
 .PHONY: all build run test vet unit fuzz example-test bench bench-serve bench-tools bench-select bench-verify generate clean test-ollama
 
@@ -14,14 +18,16 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN)/ ./cmd/...
 
-## run: the main job on the bundled registry: list it, then resolve models through the plugins
+## run: the main job on a scratch copy of the bundled registry (bin/registry): list it, resolve models through the plugins, verify the locked one
 run: build
+	rm -rf $(SCRATCH) && mkdir -p $(BIN) && cp -R $(REGISTRY) $(SCRATCH)
 	$(LOADER) --output table list --all
 	$(LOADER) --output table plugins
 	$(LOADER) select qwen2.5-vl-7b --require-vision
 	$(LOADER) select --role caption
 	$(LOADER) select internlm2-chat-7b
-	$(LOADER) metrics demo-tiny
+	$(LOADER) --output table verify demo-tiny
+	$(LOADER) --output table metrics demo-tiny
 
 ## test: vet (go vet and staticcheck, the example modules too), the whole suite (the libraries under the race detector; with the Python example plugin when python3-grpcio and python3-grpc-tools are installed), fuzzing for a few seconds, the example plugin module
 test: vet unit fuzz example-test
