@@ -66,7 +66,7 @@ func details(w io.Writer, label string, texts ...string) {
 			prefix = termText(label) + ": "
 			first = false
 		}
-		for i, line := range wrap(termText(t), tableWidth-len(prefix)) {
+		for i, line := range wrap(termText(t), tableWidth-len(prefix), tableWidth-4) {
 			if i > 0 {
 				prefix = "    "
 			}
@@ -75,12 +75,17 @@ func details(w io.Writer, label string, texts ...string) {
 	}
 }
 
-// wrap breaks s at spaces into lines of at most width bytes; a word
-// longer than width (a URL) gets a line of its own, whole.
-func wrap(s string, width int) []string {
+// wrap breaks s at spaces into lines of at most first bytes for the first
+// line and rest for the others; a word longer than that (a URL) gets a
+// line of its own, whole.
+func wrap(s string, first, rest int) []string {
 	var lines []string
 	var cur strings.Builder
 	for _, word := range strings.Fields(s) {
+		width := rest
+		if len(lines) == 0 {
+			width = first
+		}
 		if cur.Len() > 0 && cur.Len()+1+len(word) > width {
 			lines = append(lines, cur.String())
 			cur.Reset()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
@@ -45,5 +46,40 @@ func TestRowEscapes(t *testing.T) {
 	row(&buf, "a\nb", "\x1b[2J", []string{"x\ty"}, "")
 	if got, want := buf.String(), "a\\nb\t\\x1b[2J\tx\\ty\t-\n"; got != want {
 		t.Errorf("row() wrote %q, want %q", got, want)
+	}
+}
+
+func TestDetailsWraps(t *testing.T) {
+	var buf bytes.Buffer
+	long := strings.Repeat("word ", 60) + "http://" + strings.Repeat("x", 120)
+	details(&buf, "label", long, "", "second\x1b[2J")
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if !strings.HasPrefix(lines[0], "label: word") {
+		t.Errorf("details() first line = %q, want it to start with the label", lines[0])
+	}
+	for _, l := range lines {
+		if len(l) > tableWidth && !strings.Contains(l, "http://") {
+			t.Errorf("details() wrote a line of %d bytes, want at most %d: %q", len(l), tableWidth, l)
+		}
+	}
+	if got := lines[len(lines)-2]; got != "    http://"+strings.Repeat("x", 120) {
+		t.Errorf("details() = %q, want the URL whole on a line of its own", got)
+	}
+	if got, want := lines[len(lines)-1], `  second\x1b[2J`; got != want {
+		t.Errorf("details() last line = %q, want %q", got, want)
+	}
+}
+
+func TestHumanBytesAndShortHash(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 4683075271: "4.4 GiB", 3 << 40: "3.0 TiB"} {
+		if got := humanBytes(n); got != want {
+			t.Errorf("humanBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+	full := "966f88f1b512256ea45fefab54de413121f7a6a1141b56b2b215ffa09127725d"
+	for in, want := range map[string]string{full: "966f88f1b512", "sha256:" + full: "sha256:966f88f1b512", "": "", "not-a-hash-but-long-enough": "not-a-hash-but-long-enough"} {
+		if got := shortHash(in); got != want {
+			t.Errorf("shortHash(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
