@@ -62,10 +62,13 @@ type Imported struct {
 // control character or invalid UTF-8 is skipped (see ImportOptions.Warn),
 // so the registry always passes validation afterwards. The work is linear
 // in the number of served models and registered entries, and stops soon
-// after ctx ends. Errors come from the backend (ListModels), the save, or
-// ctx.
+// after ctx ends. Errors: an *UnknownBackendError (ErrUnknownBackend, with
+// the names close to it) when backend is no backend the Loader knows of
+// (not bundled, no plugin installed, no entry using it); the plugin host's
+// error when it is one but its plugin is missing or broken; the backend's
+// (ListModels), the save's, or ctx's.
 func (l *Loader) Import(ctx context.Context, backend string, opts ImportOptions) ([]Imported, error) {
-	b, err := l.backend(ctx, backend)
+	b, err := l.namedBackend(ctx, backend)
 	if err != nil {
 		return nil, err
 	}

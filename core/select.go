@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/imageworks-ai/loader/core/registry"
+	"github.com/imageworks-ai/loader/internal/suggest"
 	"github.com/imageworks-ai/loader/sdk"
 )
 
@@ -25,15 +26,22 @@ type CapabilityError struct {
 	Required []string
 	// Missing are the required capabilities the model lacks (Name set).
 	Missing []string
+	// Suggestions are, for a role no entry lists at all, the roles close
+	// to it, best first (see KnownRoles); empty otherwise.
+	Suggestions []string
+	// KnownRoles are, for a role no entry lists and nothing close to it,
+	// every role the entries list, sorted.
+	KnownRoles []string
 }
 
 // Error says which model or role lacks which capabilities.
 func (e *CapabilityError) Error() string {
 	if e.Role != "" {
-		if len(e.Required) == 0 {
-			return fmt.Sprintf("no model has role %q", e.Role)
+		msg := fmt.Sprintf("no model has role %q", e.Role)
+		if len(e.Required) > 0 {
+			msg += " with capabilities " + strings.Join(e.Required, ", ")
 		}
-		return fmt.Sprintf("no model has role %q with capabilities %s", e.Role, strings.Join(e.Required, ", "))
+		return suggest.Append(msg, e.Suggestions, e.KnownRoles)
 	}
 	return fmt.Sprintf("model %q lacks required capabilities: %s", e.Name, strings.Join(e.Missing, ", "))
 }
@@ -178,7 +186,8 @@ func missingCapabilities(caps map[string]bool, req []string) []string {
 // required capability (see RoleRequirements); preferred names are tried
 // first, in order; otherwise the highest role_priority[role] wins (missing
 // counts 0), ties broken by name. With no candidate the error is a
-// *CapabilityError naming the role and the requirements.
+// *CapabilityError naming the role and the requirements, with the roles
+// close to it when no entry lists the role at all.
 func ChooseForRole(entries []*registry.Entry, role string, prefer, require []string) (*registry.Entry, error) {
 	req := RoleRequirements(role, require)
 	var cands []*registry.Entry
@@ -196,7 +205,9 @@ func ChooseForRole(entries []*registry.Entry, role string, prefer, require []str
 		}
 	}
 	if len(cands) == 0 {
-		return nil, &CapabilityError{Role: role, Required: req}
+		ce := &CapabilityError{Role: role, Required: req}
+		roleHints(ce, entries)
+		return nil, ce
 	}
 	best := cands[0]
 	for _, e := range cands[1:] {
@@ -233,12 +244,17 @@ func rolePriority(e *registry.Entry, role string) int {
 }
 
 // Select resolves the model called name. It returns an error wrapping
-// registry.ErrNotFound for an unknown name, a *CapabilityError when the
-// entry lacks a required capability (checked before any backend is
+// registry.ErrNotFound for an unknown name (a *registry.NotFoundError with
+// the names close to it), an *UnknownCapabilityError for a required
+// capability no synonym and no entry knows, a *CapabilityError when the
+// entry lacks a required capability (both checked before any backend is
 // contacted), and the backend's errors otherwise.
 func (l *Loader) Select(ctx context.Context, name string, opts SelectOptions) (Selection, error) {
 	e, err := l.reg.Get(ctx, name)
 	if err != nil {
+		return Selection{}, err
+	}
+	if err := checkRequirements(opts.Require, func() []*registry.Entry { return l.reg.Entries(ctx) }); err != nil {
 		return Selection{}, err
 	}
 	caps := e.Capabilities()
@@ -249,21 +265,26 @@ func (l *Loader) Select(ctx context.Context, name string, opts SelectOptions) (S
 }
 
 // SelectRole resolves the best model for role (see ChooseForRole). A
-// preferred name may be a unique alias; one that names nothing is skipped.
-// It returns a *CapabilityError when no model qualifies, and a
+// preferred name may be a unique alias; one that names no entry is an
+// error wrapping registry.ErrNotFound (a *registry.NotFoundError with the
+// names close to it), as a typo there would otherwise go unnoticed. It
+// returns an *UnknownCapabilityError for a required capability no synonym
+// and no entry knows, a *CapabilityError when no model qualifies, and a
 // *registry.AliasError for a preferred alias of several entries.
 func (l *Loader) SelectRole(ctx context.Context, role string, opts SelectOptions) (Selection, error) {
 	prefer := make([]string, len(opts.Prefer))
 	for i, p := range opts.Prefer {
-		prefer[i] = p
-		switch e, err := l.reg.Get(ctx, p); {
-		case err == nil:
-			prefer[i] = e.Name()
-		case !errors.Is(err, registry.ErrNotFound):
-			return Selection{}, err
+		e, err := l.reg.Get(ctx, p)
+		if err != nil {
+			return Selection{}, fmt.Errorf("preferred model: %w", err)
 		}
+		prefer[i] = e.Name()
 	}
-	e, err := ChooseForRole(l.reg.Entries(ctx), role, prefer, opts.Require)
+	entries := l.reg.Entries(ctx)
+	if err := checkRequirements(opts.Require, func() []*registry.Entry { return entries }); err != nil {
+		return Selection{}, err
+	}
+	e, err := ChooseForRole(entries, role, prefer, opts.Require)
 	if err != nil {
 		return Selection{}, err
 	}

@@ -105,6 +105,10 @@ func status(err error, name string) (int, string) {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.Is(err, registry.ErrNotFound):
+		var nf *registry.NotFoundError
+		if name == "" && errors.As(err, &nf) {
+			name = nf.Name // a role select's preferred name
+		}
 		return http.StatusNotFound, notFoundDetail(name)
 	case errors.As(err, &lv):
 		return http.StatusConflict, fmt.Sprintf("Version lock violation: expected %s got %s", lv.Expected, lv.Actual)

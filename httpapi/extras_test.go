@@ -49,7 +49,13 @@ func TestSelectByRoleAndLive(t *testing.T) {
 			}
 		}
 	}
-	code, out := call(t, h, "POST", "/v1/select", `{"name": "cap-a", "live": true}`)
+	// A preferred name that names no entry is a 404 naming it, as an
+	// unknown name is (Python's detail text), not a silently skipped one.
+	code, out := call(t, h, "POST", "/v1/select", `{"role": "caption", "prefer": ["cap-c"]}`)
+	if want := `"\"Model 'cap-c' not found in registry\""`; code != 404 || decode[map[string]any](t, out)["detail"] != "\"Model 'cap-c' not found in registry\"" {
+		t.Errorf("POST /v1/select with an unknown preferred name = %d %s, want 404 with detail %s", code, out, want)
+	}
+	code, out = call(t, h, "POST", "/v1/select", `{"name": "cap-a", "live": true}`)
 	live, _ := decode[map[string]any](t, out)["live"].(map[string]any)
 	if code != 200 || live["up"] != true || live["served"] != true {
 		t.Errorf("POST /v1/select live = %d %s, want a live check that found it served", code, out)

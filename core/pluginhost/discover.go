@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -297,4 +298,26 @@ func (h *Host) Find(ctx context.Context, name string) (string, error) {
 		}
 	}
 	return "", &NotFoundError{Name: name, Executable: exe, Searched: dirs}
+}
+
+// Names returns the name of every backend a plugin is installed for: the
+// plugins attached through IMAGEWORKS_REATTACH_BACKENDS and the
+// executables on the search path, sorted, each once. It starts, hashes and
+// trusts nothing, so it is cheap enough for suggestions and completion.
+// Errors: a bad environment variable (as Backend and List report it), or
+// ctx's error.
+func (h *Host) Names(ctx context.Context) ([]string, error) {
+	if h.configErr != nil {
+		return nil, h.configErr
+	}
+	cands, err := discover(ctx, h.searchDirs(), h.goos)
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Collect(maps.Keys(h.reattach))
+	for _, c := range cands {
+		out = append(out, c.name)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }

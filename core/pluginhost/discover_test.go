@@ -264,3 +264,27 @@ func TestNotFoundErrorNamesEverything(t *testing.T) {
 		}
 	}
 }
+
+// TestNames: every installed backend once, sorted, from every folder;
+// files that are no plugin executables are left out; a bad environment
+// variable is the error Backend gives.
+func TestNames(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skipf("%s has no execute bits, which this test relies on", runtime.GOOS)
+	}
+	a, b := t.TempDir(), t.TempDir()
+	writeExec(t, a, ExecutablePrefix+"zeta", 0o755)
+	writeExec(t, a, ExecutablePrefix+"alpha_v1.0.0", 0o755)
+	writeExec(t, b, ExecutablePrefix+"alpha", 0o755)
+	writeExec(t, b, ExecutablePrefix+"plain", 0o644)
+	writeExec(t, b, "imageworks-loader", 0o755)
+	h := New(Options{Dirs: []string{a, b}, Getenv: testEnv{}.getenv, ExecutableDir: t.TempDir()})
+	got, err := h.Names(context.Background())
+	if err != nil || strings.Join(got, ",") != "alpha,zeta" {
+		t.Errorf("Names() = %q, %v; want [alpha zeta]", got, err)
+	}
+	bad := New(Options{Getenv: testEnv{EnvReattach: "{not json"}.getenv, ExecutableDir: t.TempDir()})
+	if _, err := bad.Names(context.Background()); err == nil || !strings.Contains(err.Error(), EnvReattach) {
+		t.Errorf("Names() with a bad %s error = %v, want one naming it", EnvReattach, err)
+	}
+}

@@ -72,3 +72,38 @@ func TestValidateReportsAliasClashes(t *testing.T) {
 		}
 	}
 }
+
+// TestNotFoundSuggests: an unknown name is a *NotFoundError (still
+// ErrNotFound) carrying the entry names and aliases close to it, the same
+// name but for case first; Update and Remove say the same.
+func TestNotFoundSuggests(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeFile(t, path(dir, registry.CuratedFile), aliasCurated)
+	r := mustOpen(t, dir, registry.Options{})
+	for _, tt := range []struct {
+		name string
+		want []string
+		msg  string
+	}{
+		{"Tiny:Latest", []string{"tiny:latest"}, `entry "Tiny:Latest": entry not found; did you mean "tiny:latest"?`},
+		{"tny", []string{"tiny"}, `entry "tny": entry not found; did you mean "tiny"?`}, // an alias counts
+		{"sharde", []string{"shared"}, ``},
+		{"zzzzzz", nil, `entry "zzzzzz": entry not found`},
+	} {
+		_, err := r.Get(ctx, tt.name)
+		var nf *registry.NotFoundError
+		if !errors.Is(err, registry.ErrNotFound) || !errors.As(err, &nf) || strings.Join(nf.Suggestions, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("Get(%q) = %v, want a *NotFoundError suggesting %q", tt.name, err, tt.want)
+			continue
+		}
+		if tt.msg != "" && err.Error() != tt.msg {
+			t.Errorf("Get(%q) error = %q, want %q", tt.name, err, tt.msg)
+		}
+	}
+	err := r.Remove(ctx, "B ")
+	var nf *registry.NotFoundError
+	if !errors.As(err, &nf) || len(nf.Suggestions) != 1 || nf.Suggestions[0] != "b" {
+		t.Errorf("Remove(%q) = %v, want a *NotFoundError suggesting \"b\"", "B ", err)
+	}
+}

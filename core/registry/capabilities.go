@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
@@ -12,6 +13,41 @@ import (
 // as a fresh array.
 func canonicalCaps() [7]string {
 	return [...]string{"text", "vision", "audio", "embedding", "tools", "thinking", "reasoning"}
+}
+
+// CanonicalCapabilities returns the keys every normalised capability map
+// holds, sorted: audio, embedding, reasoning, text, thinking, tools, vision.
+func CanonicalCapabilities() []string {
+	c := canonicalCaps()
+	out := c[:]
+	slices.Sort(out)
+	return out
+}
+
+// CapabilityNames returns every capability name the normalisation knows:
+// the canonical keys and all their synonyms, sorted. A stored key or a
+// required capability outside it is a custom one (kept as it is) or a typo.
+func CapabilityNames() []string {
+	out := []string{
+		"text", "language", "chat",
+		"vision", "visual", "multimodal", "mm", "image", "vl",
+		"audio", "speech", "voice", "asr", "tts",
+		"embedding", "embed", "text-embedding", "representation",
+		"tools", "tool_use", "tool-use", "tool_call", "tool-call", "toolcalls", "tool_calls",
+		"toolchoice", "tool_choice", "function_call", "function-call", "function_calls",
+		"function_calling", "function-calling", "function_tools", "functioncalling",
+		"toolcalling", "auto_tool_choice",
+		"reasoning",
+		"thinking", "reason", "think", "chain_of_thought", "cot", "reasoner", "o1", "o3", "r1", "deepseek",
+	}
+	slices.Sort(out)
+	return out
+}
+
+// KnownCapability reports whether name (any case, surrounding spaces
+// ignored) is a canonical capability or one of its synonyms.
+func KnownCapability(name string) bool {
+	return capabilitySynonym(strings.ToLower(strings.TrimSpace(name))) != ""
 }
 
 // capabilitySynonym maps a trimmed, lower-cased key to its canonical key.

@@ -110,3 +110,30 @@ func TestNormalizeCapabilitiesValues(t *testing.T) {
 		t.Errorf("CanonicalCapability of blank/unknown = %q/%q, want \"\"/whatever", registry.CanonicalCapability("  "), registry.CanonicalCapability("Whatever"))
 	}
 }
+
+// TestCapabilityNames: the list of known names is exactly the synonym
+// table (every name in it is known, every synonym is in it) and the
+// canonical keys are the normalised map's.
+func TestCapabilityNames(t *testing.T) {
+	var all []string
+	for _, keys := range synonyms {
+		all = append(all, keys...)
+	}
+	slices.Sort(all)
+	if got := registry.CapabilityNames(); !slices.Equal(got, all) {
+		t.Errorf("CapabilityNames() = %q, want %q", got, all)
+	}
+	for _, n := range all {
+		if !registry.KnownCapability(" " + upper(n)) {
+			t.Errorf("KnownCapability(%q) = false", n)
+		}
+	}
+	for _, n := range []string{"vison", "teleport", ""} {
+		if registry.KnownCapability(n) {
+			t.Errorf("KnownCapability(%q) = true", n)
+		}
+	}
+	if got := registry.CanonicalCapabilities(); !slices.Equal(got, canonical) {
+		t.Errorf("CanonicalCapabilities() = %q, want %q", got, canonical)
+	}
+}

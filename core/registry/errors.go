@@ -3,13 +3,16 @@ package registry
 import (
 	"errors"
 	"fmt"
+
+	"github.com/imageworks-ai/loader/internal/suggest"
 )
 
 // Sentinel errors. Errors returned by this package wrap one of them (or are
 // one of the error types below) and name the file, entry or field at fault;
 // match them with errors.Is.
 var (
-	// ErrNotFound: no entry has the requested name.
+	// ErrNotFound: no entry has the requested name. *NotFoundError wraps
+	// it, with the names close to the one asked for.
 	ErrNotFound = errors.New("entry not found")
 	// ErrAmbiguousAlias: no entry has the requested name and several list
 	// it in model_aliases. *AliasError wraps it.
@@ -107,3 +110,23 @@ func (e *DuplicateError) Error() string {
 
 // Unwrap returns ErrDuplicate.
 func (e *DuplicateError) Unwrap() error { return ErrDuplicate }
+
+// NotFoundError reports a name that no entry has and no entry lists as an
+// alias. It wraps ErrNotFound.
+type NotFoundError struct {
+	// Name is the name asked for, as given.
+	Name string
+	// Suggestions are the entry names and aliases closest to Name (the
+	// same name but for case first, then near misses), best first, at
+	// most three; empty when nothing is close.
+	Suggestions []string
+}
+
+// Error names the entry and, when some are close, what it may have meant:
+// `entry "X": entry not found; did you mean "x"?`.
+func (e *NotFoundError) Error() string {
+	return suggest.Append(fmt.Sprintf("entry %q: %v", e.Name, ErrNotFound), e.Suggestions, nil)
+}
+
+// Unwrap returns ErrNotFound.
+func (e *NotFoundError) Unwrap() error { return ErrNotFound }
