@@ -24,27 +24,67 @@ type Problem struct {
 	Entry string `json:"entry"`
 	// Message says what is wrong, without the position.
 	Message string `json:"message"`
+	// Severity is SeverityError for what breaks the registry or a lookup,
+	// SeverityWarning for what is probably a typo but may be meant (an
+	// unknown backend, capability key or role).
+	Severity string `json:"severity"`
 }
+
+// Problem severities.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+)
 
 // String returns "file:line:col: entry: message" ("file:line:col: message"
-// without an entry).
+// without an entry), with "warning: " before the message of a warning.
 func (p Problem) String() string {
-	if p.Entry == "" {
-		return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, p.Message)
+	msg := p.Message
+	if p.Severity == SeverityWarning {
+		msg = "warning: " + msg
 	}
-	return fmt.Sprintf("%s:%d:%d: %s: %s", p.File, p.Line, p.Column, p.Entry, p.Message)
+	if p.Entry == "" {
+		return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, p.Column, msg)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s: %s", p.File, p.Line, p.Column, p.Entry, msg)
 }
 
-// Validate checks the layered registry in dir strictly: parse errors,
+// ValidateOptions add checks of names to ValidateWith and
+// ValidateFileWith; a nil list skips its check. Their findings are
+// warnings, each with the known names close to the one found.
+type ValidateOptions struct {
+	// KnownBackends are the backend names an entry may have (the bundled
+	// backends and the plugins installed); any other is a warning.
+	KnownBackends []string
+	// KnownRoles are the roles the tool knows; a role in "roles" or a key
+	// of "role_priority" outside them (compared trimmed, case aside) is a
+	// warning, once per entry and role.
+	KnownRoles []string
+}
+
+// Validate is ValidateWith without the name checks of ValidateOptions.
+func Validate(ctx context.Context, dir string) ([]Problem, error) {
+	return ValidateWith(ctx, dir, ValidateOptions{})
+}
+
+// ValidateFile is ValidateFileWith without the name checks of
+// ValidateOptions.
+func ValidateFile(ctx context.Context, path string) ([]Problem, error) {
+	return ValidateFileWith(ctx, path, ValidateOptions{})
+}
+
+// ValidateWith checks the layered registry in dir strictly: parse errors,
 // elements that are not objects, missing or malformed names, entries
 // without a backend, duplicate names within a layer, runtime-owned fields in
 // the curated file, fields of the wrong type, and aliases (model_aliases)
-// claimed by several entries or equal to another entry's name. It reads and never writes;
+// claimed by several entries or equal to another entry's name, as errors;
+// capability keys that are neither canonical nor a synonym, and the names
+// opts checks, as warnings (see Problem.Severity). It reads and never writes;
 // a directory holding only a legacy model_registry.json is checked as a
 // single file. Problems come back sorted by file, line and column; the error
 // is for I/O failures (a FIFO or other non-regular file, a dangling link),
 // ErrNoRegistry, and ErrInterruptedSplit when a legacy split did not finish.
-func Validate(ctx context.Context, dir string) ([]Problem, error) {
+func ValidateWith(ctx context.Context, dir string, opts ValidateOptions) ([]Problem, error) {
 	r := &Registry{dir: dir}
 	if st, err := statStamp(r.path(SplitMarkerFile)); err != nil {
 		return nil, err
@@ -67,7 +107,7 @@ func Validate(ctx context.Context, dir string) ([]Problem, error) {
 		if st, err := statStamp(legacy); err != nil {
 			return nil, err
 		} else if st.exists {
-			return ValidateFile(ctx, legacy)
+			return ValidateFileWith(ctx, legacy, opts)
 		}
 		return nil, fmt.Errorf("registry directory %s: %w", dir, ErrNoRegistry)
 	}
@@ -78,6 +118,7 @@ func Validate(ctx context.Context, dir string) ([]Problem, error) {
 		ps = append(ps, vl.dupProblems()...)
 		for _, rec := range vl.recs() {
 			ps = append(ps, vl.recordProblems(rec, vl == cur)...)
+			ps = append(ps, vl.nameProblems(rec, opts, vl == dis && curatedBackend(cur, rec.name))...)
 		}
 	}
 	// Every entry needs a backend from one of its layers.
@@ -106,10 +147,11 @@ func Validate(ctx context.Context, dir string) ([]Problem, error) {
 	return ps, nil
 }
 
-// ValidateFile checks one registry file as single-file mode reads it: the
-// checks of Validate except layer ownership, every record needing a
-// backend. The error is for I/O failures and a missing file (ErrNoRegistry).
-func ValidateFile(ctx context.Context, path string) ([]Problem, error) {
+// ValidateFileWith checks one registry file as single-file mode reads it:
+// the checks of ValidateWith except layer ownership, every record needing
+// a backend. The error is for I/O failures and a missing file
+// (ErrNoRegistry).
+func ValidateFileWith(ctx context.Context, path string, opts ValidateOptions) ([]Problem, error) {
 	vl, err := readVLayer(ctx, path)
 	if err != nil {
 		return nil, err
@@ -121,6 +163,7 @@ func ValidateFile(ctx context.Context, path string) ([]Problem, error) {
 	ps = append(ps, vl.dupProblems()...)
 	for _, rec := range vl.recs() {
 		ps = append(ps, vl.recordProblems(rec, false)...)
+		ps = append(ps, vl.nameProblems(rec, opts, false)...)
 		if rec.named && !hasBackend(rec) {
 			ps = append(ps, vl.at(rec, -1, "entry has no \"backend\""))
 		}
@@ -155,7 +198,7 @@ func readVLayer(ctx context.Context, file string) (*vlayer, error) {
 	l, err := readLayer(ctx, file)
 	var pe *ParseError
 	if errors.As(err, &pe) {
-		vl.problems = append(vl.problems, Problem{File: file, Line: pe.Line, Column: pe.Column, Message: strings.TrimPrefix(pe.Err.Error(), ErrSyntax.Error()+": ")})
+		vl.problems = append(vl.problems, Problem{File: file, Line: pe.Line, Column: pe.Column, Message: strings.TrimPrefix(pe.Err.Error(), ErrSyntax.Error()+": "), Severity: SeverityError})
 		return vl, nil
 	}
 	if err != nil {
@@ -180,7 +223,14 @@ func (vl *vlayer) at(rec *record, fi int, format string, args ...any) Problem {
 		off += int(rec.fields[fi].KeyOff)
 	}
 	line, col := jsonraw.LineCol(vl.l.data, off)
-	return Problem{File: vl.file, Line: line, Column: col, Entry: rec.name, Message: fmt.Sprintf(format, args...)}
+	return Problem{File: vl.file, Line: line, Column: col, Entry: rec.name, Message: fmt.Sprintf(format, args...), Severity: SeverityError}
+}
+
+// warnAt is at for a warning.
+func (vl *vlayer) warnAt(rec *record, fi int, format string, args ...any) Problem {
+	p := vl.at(rec, fi, format, args...)
+	p.Severity = SeverityWarning
+	return p
 }
 
 func (vl *vlayer) dupProblems() []Problem {

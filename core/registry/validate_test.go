@@ -144,3 +144,55 @@ func TestTimestamps(t *testing.T) {
 		t.Errorf("Now() = %v, want the injected clock", r.Now())
 	}
 }
+
+// TestValidateNames: unknown capability keys, backends and roles are
+// warnings, each once and with the close names; a discovered record's
+// backend is not checked when the curated one sets the entry's; known
+// names (any case for roles and capabilities) pass.
+func TestValidateNames(t *testing.T) {
+	const curated = `[
+  {"name": "a", "backend": "vlm", "capabilities": {"vison": true, "Vision": true, "sparkle": true},
+   "roles": ["captoin", "Chat", "captoin"], "role_priority": {"captoin": 3, "keywrods": 1}},
+  {"name": "b", "backend": "ollama"}
+]`
+	const discovered = `[
+  {"name": "b", "backend": "olama"},
+  {"name": "c", "backend": "olama"}
+]`
+	dir := t.TempDir()
+	writeFile(t, path(dir, registry.CuratedFile), curated)
+	writeFile(t, path(dir, registry.DiscoveredFile), discovered)
+	opts := registry.ValidateOptions{KnownBackends: []string{"lmdeploy", "ollama", "vllm"}, KnownRoles: []string{"caption", "chat", "keywords"}}
+	ps, err := registry.ValidateWith(context.Background(), dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range ps {
+		if p.Severity != registry.SeverityWarning {
+			t.Errorf("problem %s is not a warning", p)
+		}
+		got = append(got, p.Entry+": "+p.Message)
+	}
+	want := []string{
+		`a: backend "vlm" is not bundled and no plugin imageworks-backend-vlm is installed; did you mean "vllm"?`,
+		`a: capability "vison" is no known capability (kept as a custom one); did you mean "vision"?`,
+		`a: capability "sparkle" is no known capability (kept as a custom one); known: audio, embedding, reasoning, text, thinking, tools, vision`,
+		`a: role "captoin" is no known role (fine if you mean a role of your own); did you mean "caption"?`,
+		`a: role "keywrods" is no known role (fine if you mean a role of your own); did you mean "keywords"?`,
+		`c: backend "olama" is not bundled and no plugin imageworks-backend-olama is installed; did you mean "ollama"?`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("ValidateWith() =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// Without the options only the capability keys are checked.
+	ps, err = registry.Validate(context.Background(), dir)
+	if err != nil || len(ps) != 2 {
+		t.Errorf("Validate() = %v, %v, want the two capability warnings", ps, err)
+	}
+	// Single-file mode checks the same.
+	ps, err = registry.ValidateFileWith(context.Background(), path(dir, registry.CuratedFile), opts)
+	if err != nil || len(ps) != 5 {
+		t.Errorf("ValidateFileWith() = %v, %v, want the curated file's five warnings", ps, err)
+	}
+}
