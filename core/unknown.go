@@ -117,32 +117,38 @@ func roleHints(e *CapabilityError, entries []*registry.Entry) {
 	}
 }
 
-// knownBackends lists every backend name this Loader knows of, sorted:
-// the bundled ones, its in-process backends, the plugins installed on
-// the search path and the backends registry entries use. ok is false when
-// the Loader's source is the caller's (it cannot be listed).
-func (l *Loader) knownBackends(ctx context.Context) (names []string, ok bool, err error) {
-	if l.opts.Source != nil {
-		return nil, false, nil
-	}
-	h, err := l.plugins()
-	if err != nil {
-		return nil, false, err
-	}
-	installed, err := h.Names(ctx)
-	if err != nil {
-		return nil, false, err
-	}
+// KnownBackends lists every backend name the Loader knows of, sorted: the
+// bundled ones, its in-process backends, the plugins installed on the
+// search path (found, never started) and the backends its entries use.
+// A caller's Options.Source cannot be listed: with one, the plugins are
+// left out. Errors: a bad plugin environment variable, ctx's error, or
+// ErrClosed.
+func (l *Loader) KnownBackends(ctx context.Context) ([]string, error) {
 	set := map[string]bool{}
-	for _, n := range slices.Concat(BundledBackends(), installed, slices.Collect(maps.Keys(l.opts.Backends))) {
-		set[n] = true
-	}
-	for _, e := range l.reg.Entries(ctx) {
-		if b := e.Backend(); b != "" {
-			set[b] = true
+	add := func(names ...string) {
+		for _, n := range names {
+			if n != "" {
+				set[n] = true
+			}
 		}
 	}
-	return slices.Sorted(maps.Keys(set)), true, nil
+	add(BundledBackends()...)
+	add(slices.Collect(maps.Keys(l.opts.Backends))...)
+	for _, e := range l.reg.Entries(ctx) {
+		add(e.Backend())
+	}
+	if l.opts.Source == nil {
+		h, err := l.plugins()
+		if err != nil {
+			return nil, err
+		}
+		installed, err := h.Names(ctx)
+		if err != nil {
+			return nil, err
+		}
+		add(installed...)
+	}
+	return slices.Sorted(maps.Keys(set)), nil
 }
 
 // namedBackend is backend for a name the caller typed (import's
@@ -154,8 +160,11 @@ func (l *Loader) namedBackend(ctx context.Context, name string) (sdk.Backend, er
 	if err == nil || !unknownBackend(err) {
 		return b, err
 	}
-	known, ok, kerr := l.knownBackends(ctx)
-	if kerr != nil || !ok || slices.Contains(known, name) {
+	if l.opts.Source != nil {
+		return nil, err // the caller's source may know names no one can list
+	}
+	known, kerr := l.KnownBackends(ctx)
+	if kerr != nil || slices.Contains(known, name) {
 		return nil, err
 	}
 	ue := &UnknownBackendError{Name: name, Suggestions: suggest.Closest(name, known)}

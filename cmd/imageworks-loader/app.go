@@ -147,7 +147,7 @@ func Main(args []string, env Env) int {
 	// Building the completion model costs a few milliseconds on every run:
 	// only a shell asking for completions (COMP_LINE set) pays for it.
 	if env.Getenv("COMP_LINE") != "" {
-		if code, done := completeIfAsked(parser, &exit); done {
+		if code, done := completeIfAsked(parser, env, &exit); done {
 			return code
 		}
 	}
@@ -221,9 +221,16 @@ func parse(parser *kong.Kong, args []string, exit *int) (kctx *kong.Context, cod
 	return kctx, 0, false
 }
 
-// completeIfAsked answers a shell's tab-completion request, if this is one.
-func completeIfAsked(parser *kong.Kong, exit *int) (code int, done bool) {
-	if exited, _ := catchExit(func() error { kongcompletion.Register(parser); return nil }); exited {
+// completeIfAsked answers a shell's tab-completion request, if this is
+// one: commands and flags, and the registry's names for the arguments
+// tagged `predictor:"..."` (see completer).
+func completeIfAsked(parser *kong.Kong, env Env, exit *int) (code int, done bool) {
+	c := &completer{env: env}
+	defer c.close()
+	if exited, _ := catchExit(func() error {
+		kongcompletion.Register(parser, kongcompletion.WithPredictors(c.predictors()))
+		return nil
+	}); exited {
 		return *exit, true
 	}
 	return 0, false

@@ -49,7 +49,7 @@ func pollInterval(wait time.Duration) time.Duration {
 // ActivateCmd is `activate NAME` (alias activate-model, whose --stop is
 // deactivate).
 type ActivateCmd struct {
-	Name string        `arg:"" optional:"" help:"Logical model name."`
+	Name string        `arg:"" optional:"" predictor:"model" help:"Logical model name."`
 	Stop bool          `help:"Stop the active server instead (the Python tool's activate-model --stop)."`
 	Wait time.Duration `env:"IMAGEWORKS_START_TIMEOUT" default:"180s" help:"How long the server may take to be ready."`
 	SlotFlags
@@ -104,7 +104,7 @@ func activate(ctx context.Context, a *App, l *core.Loader, name string, opts cor
 
 // DeactivateCmd is `deactivate [NAME]`.
 type DeactivateCmd struct {
-	Name string `arg:"" optional:"" help:"The model to deactivate; without it, whatever the slot serves."`
+	Name string `arg:"" optional:"" predictor:"model" help:"The model to deactivate; without it, whatever the slot serves."`
 	SlotFlags
 }
 
@@ -135,7 +135,7 @@ func deactivate(ctx context.Context, a *App, open openLoader, name string, f Slo
 
 // CurrentCmd is `current` (alias current-model).
 type CurrentCmd struct {
-	Backend string `help:"List what the servers of this backend's entries have loaded (Ollama) instead."`
+	Backend string `predictor:"backend" help:"List what the servers of this backend's entries have loaded (Ollama) instead."`
 	SlotFlags
 }
 

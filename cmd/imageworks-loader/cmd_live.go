@@ -14,7 +14,7 @@ import (
 
 // ProbeVisionCmd is `probe-vision NAME [IMAGE]`.
 type ProbeVisionCmd struct {
-	Name   string `arg:"" help:"Logical model name."`
+	Name   string `arg:"" predictor:"model" help:"Logical model name."`
 	Image  string `arg:"" optional:"" help:"Image to ask about; without one, a built-in challenge image whose content is known." type:"path"`
 	Prompt string `help:"Question to ask about IMAGE."`
 }
@@ -118,7 +118,7 @@ func healthStatus(rows []core.EndpointHealth) error {
 
 // ImportCmd is `import BACKEND`.
 type ImportCmd struct {
-	Backend   string `arg:"" help:"Backend name (vllm, ollama, lmdeploy, or a plugin's)."`
+	Backend   string `arg:"" predictor:"backend" help:"Backend name (vllm, ollama, lmdeploy, or a plugin's)."`
 	Endpoint  string `help:"Server base URL; default: the backend's default port on localhost."`
 	DryRun    bool   `name:"dry-run" help:"Print what would be added; write nothing."`
 	APIKeyEnv string `name:"api-key-env" help:"Environment variable holding the server's API key."`

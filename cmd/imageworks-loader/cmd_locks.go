@@ -13,7 +13,7 @@ import (
 
 // VerifyCmd is `verify NAME`.
 type VerifyCmd struct {
-	Name string `arg:"" help:"Logical model name."`
+	Name string `arg:"" predictor:"model" help:"Logical model name."`
 }
 
 // Run hashes the model's files and checks its lock. A violation prints its
@@ -91,7 +91,7 @@ func nonNil(s []string) []string {
 
 // LockCmd is `lock NAME`.
 type LockCmd struct {
-	Name        string `arg:"" help:"Logical model name."`
+	Name        string `arg:"" predictor:"model" help:"Logical model name."`
 	SetExpected bool   `name:"set-expected" xor:"pin" help:"Hash the files and store the aggregate as expected, unless one is stored already."`
 	Upgrade     bool   `name:"upgrade" xor:"pin" help:"Re-pin a legacy partial lock (made by the earlier Python tool) as a full one, only while it still holds."`
 	Repin       bool   `name:"repin" xor:"pin" help:"After replacing the model's files on purpose: hash them now, store that aggregate as expected (replacing the stored one) and lock; prints the previous one."`
@@ -119,7 +119,7 @@ func (c *LockCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 
 // UnlockCmd is `unlock NAME`.
 type UnlockCmd struct {
-	Name string `arg:"" help:"Logical model name."`
+	Name string `arg:"" predictor:"model" help:"Logical model name."`
 }
 
 // Run unlocks the entry.

@@ -12,7 +12,7 @@ import (
 
 // ListCmd is `list`.
 type ListCmd struct {
-	Role string `help:"Only entries that list this role."`
+	Role string `predictor:"role" help:"Only entries that list this role."`
 	All  bool   `help:"Include deprecated entries."`
 }
 
@@ -29,7 +29,7 @@ func (c *ListCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 
 // MetricsCmd is `metrics [NAME]`.
 type MetricsCmd struct {
-	Name string `arg:"" optional:"" help:"One entry: full hash, performance and probes."`
+	Name string `arg:"" optional:"" predictor:"model" help:"One entry: full hash, performance and probes."`
 }
 
 // Run prints every entry's lock state, or one entry's metrics.

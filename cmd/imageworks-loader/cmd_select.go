@@ -12,11 +12,11 @@ import (
 
 // SelectCmd is `select NAME` and `select --role ROLE`.
 type SelectCmd struct {
-	Name          string   `arg:"" optional:"" help:"Logical model name."`
-	Role          string   `help:"Pick the best model for this role instead of naming one."`
-	Prefer        []string `help:"With --role: names tried first, in order (repeatable)."`
+	Name          string   `arg:"" optional:"" predictor:"model" help:"Logical model name."`
+	Role          string   `predictor:"role" help:"Pick the best model for this role instead of naming one."`
+	Prefer        []string `predictor:"model" help:"With --role: names tried first, in order (repeatable)."`
 	RequireVision bool     `name:"require-vision" help:"The model must have vision."`
-	Require       []string `help:"Required capability (repeatable)."`
+	Require       []string `predictor:"capability" help:"Required capability (repeatable)."`
 	Live          bool     `help:"Also check that the server is up and serves the model."`
 	Activate      bool     `help:"First make the model the active one (see activate; settings from IMAGEWORKS_ACTIVE_*)."`
 }
