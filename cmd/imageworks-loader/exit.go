@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/imageworks-ai/loader/core"
 	"github.com/imageworks-ai/loader/core/artifact"
 	"github.com/imageworks-ai/loader/core/pluginhost"
 	"github.com/imageworks-ai/loader/internal/safefile"
@@ -35,6 +36,12 @@ func exitCode(err error) int {
 		// A FIFO or other special file where a file was expected is bad
 		// input, whichever part of the tool read it (even plugins.lock.json,
 		// which refuses every plugin).
+		return exitFailure
+	case errors.As(err, new(*core.UnknownBackendError)):
+		// A backend name that is no backend at all (import olama: not
+		// bundled, not installed, no entry uses it) is a usage mistake like
+		// an unknown model name, not a plugin problem; a known backend whose
+		// plugin is missing stays exit 3.
 		return exitFailure
 	}
 	var ec exitCoder

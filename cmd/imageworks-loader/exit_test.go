@@ -31,6 +31,10 @@ func TestExitCode(t *testing.T) {
 		// A plugin that cannot be used is a plugin problem, 3.
 		{fmt.Errorf("resolving %q: %w", "m", &pluginhost.PluginError{Plugin: "vllm", Err: pluginhost.ErrPluginUntrusted}), 3},
 		{fmt.Errorf("resolving %q: %w", "m", &pluginhost.NotFoundError{Name: "x"}), 3},
+		// A name that is no backend at all is a usage mistake, even should it
+		// also carry the plugin host's not-found error.
+		{&core.UnknownBackendError{Name: "olama"}, 1},
+		{errors.Join(&core.UnknownBackendError{Name: "olama"}, &pluginhost.NotFoundError{Name: "olama"}), 1},
 		{&pluginhost.PluginError{Plugin: "vllm", Err: fmt.Errorf("%w: Health", pluginhost.ErrPluginCrashed)}, 3},
 		{&pluginhost.PluginError{Plugin: "vllm", Err: context.Canceled}, 1},
 		{errors.New("anything else"), 1},
