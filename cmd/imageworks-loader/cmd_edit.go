@@ -35,14 +35,14 @@ func (c *InitCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 // AddCmd is `add NAME --backend B ...`.
 type AddCmd struct {
 	Name          string   `arg:"" help:"The new entry's name (not an existing entry's name or alias)."`
-	Backend       string   `required:"" help:"Backend serving it: vllm, ollama, lmdeploy, or a plugin's."`
+	Backend       string   `required:"" predictor:"backend" help:"Backend serving it: vllm, ollama, lmdeploy, or a plugin's."`
 	ModelPath     string   `name:"model-path" xor:"where" help:"backend_config.model_path: the model folder, or a scheme form such as ollama:/name:tag."`
 	BaseURL       string   `name:"base-url" xor:"where,port" help:"backend_config.base_url: the OpenAI-compatible URL of a server running elsewhere (no password or key in it; see --api-key-env)."`
 	Port          int      `xor:"port" help:"backend_config.port: the local server's port; default the backend's."`
 	APIKeyEnv     string   `name:"api-key-env" help:"backend_config.api_key_env: the variable holding the server's API key."`
 	ServedModelID string   `name:"served-model-id" help:"The id the server knows the model by; default the name."`
-	Role          []string `help:"A role (repeatable, in order)."`
-	Capability    []string `help:"A capability, stored as {\"CAP\": true} (repeatable): vision, tools, ..."`
+	Role          []string `predictor:"role" help:"A role (repeatable, in order)."`
+	Capability    []string `predictor:"capability" help:"A capability, stored as {\"CAP\": true} (repeatable): vision, tools, ..."`
 }
 
 // Run adds the entry to the discovered layer and prints it.
@@ -62,7 +62,7 @@ func (c *AddCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 
 // SetCmd is `set NAME KEY=VALUE...`.
 type SetCmd struct {
-	Name     string     `arg:"" help:"The entry (its name or a unique alias)."`
+	Name     string     `arg:"" predictor:"model" help:"The entry (its name or a unique alias)."`
 	Settings []keyValue `arg:"" name:"KEY=VALUE" help:"A dotted key path and its value, e.g. backend_config.port=8001."`
 }
 
@@ -123,7 +123,7 @@ func (kv *keyValue) Decode(ctx *kong.DecodeContext) error {
 
 // RmCmd is `rm NAME`.
 type RmCmd struct {
-	Name string `arg:"" help:"The entry (its name or a unique alias); only entries of the discovered layer."`
+	Name string `arg:"" predictor:"model" help:"The entry (its name or a unique alias); only entries of the discovered layer."`
 }
 
 type removed struct {

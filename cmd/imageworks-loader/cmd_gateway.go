@@ -20,7 +20,7 @@ type GatewayCmd struct {
 	TokenFile string            `name:"token-file" type:"path" help:"File holding the bearer token every route but /v1/health then requires (instead of IMAGEWORKS_API_TOKEN)."`
 	IdleTTL   time.Duration     `name:"idle-ttl" default:"30m" help:"Stop a server the gateway started after this long unused (0: never)."`
 	TTL       map[string]string `name:"ttl" mapsep:"," help:"An idle TTL of its own for a model, NAME=DURATION (repeatable)."`
-	Pin       []string          `name:"pin" help:"Start this model with the gateway and never swap it out or stop it while the gateway runs (repeatable)."`
+	Pin       []string          `name:"pin" predictor:"model" help:"Start this model with the gateway and never swap it out or stop it while the gateway runs (repeatable)."`
 	QueueWait time.Duration     `name:"queue-wait" default:"180s" help:"How long a request may wait for its model's server to start or swap in; past it, 503 with Retry-After."`
 	Wait      time.Duration     `env:"IMAGEWORKS_START_TIMEOUT" default:"180s" help:"How long a server may take to be ready."`
 	Drain     time.Duration     `default:"30s" help:"On SIGTERM or Ctrl-C, how long in-flight requests may finish before the gateway closes."`
