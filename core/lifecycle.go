@@ -136,7 +136,7 @@ func (l *Loader) Activate(ctx context.Context, name string, opts LifecycleOption
 	if lc.loader != nil {
 		return l.load(ctx, b, lc.loader, e)
 	}
-	entry := sdkEntry(e)
+	entry := l.sdkEntry(e)
 	port, host := opts.port(), opts.host()
 	cmd, err := lc.runner.ServerCommand(ctx, sdk.ServerCommandRequest{Entry: entry, Host: host, Port: port})
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 
 // load loads entry's model on its server and keeps it loaded.
 func (l *Loader) load(ctx context.Context, b sdk.Backend, ml sdk.ModelLoader, e *registry.Entry) (Active, error) {
-	entry, backend := sdkEntry(e), e.Backend()
+	entry, backend := l.sdkEntry(e), e.Backend()
 	res, err := b.Resolve(ctx, sdk.ResolveRequest{Entry: entry})
 	if err != nil {
 		return Active{}, err
@@ -33,7 +33,7 @@ func (l *Loader) load(ctx context.Context, b sdk.Backend, ml sdk.ModelLoader, e 
 
 // unload unloads entry's model from its server.
 func (l *Loader) unload(ctx context.Context, b sdk.Backend, ml sdk.ModelLoader, e *registry.Entry) (*Active, error) {
-	entry, backend := sdkEntry(e), e.Backend()
+	entry, backend := l.sdkEntry(e), e.Backend()
 	res, err := b.Resolve(ctx, sdk.ResolveRequest{Entry: entry})
 	if err != nil {
 		return nil, err
@@ -71,7 +71,7 @@ func (l *Loader) Loaded(ctx context.Context, backend string) ([]Active, error) {
 		if e.Backend() != backend {
 			continue
 		}
-		entry := sdkEntry(e)
+		entry := l.sdkEntry(e)
 		res, err := b.Resolve(ctx, sdk.ResolveRequest{Entry: entry})
 		if err != nil {
 			return nil, err

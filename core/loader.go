@@ -22,12 +22,14 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/imageworks-ai/loader/core/artifact"
 	"github.com/imageworks-ai/loader/core/pluginhost"
 	"github.com/imageworks-ai/loader/core/registry"
 	"github.com/imageworks-ai/loader/sdk"
@@ -198,8 +200,9 @@ func (l *Loader) apiKey(e *registry.Entry) sdk.Secret {
 	return sdk.Secret(l.opts.Getenv(env))
 }
 
-// sdkEntry converts a registry entry into what a backend sees.
-func sdkEntry(e *registry.Entry) sdk.Entry {
+// sdkEntry converts a registry entry into what a backend sees, its model
+// path absolute (see modelPath).
+func (l *Loader) sdkEntry(e *registry.Entry) sdk.Entry {
 	bc := e.BackendConfig()
 	return sdk.Entry{
 		Name:          e.Name(),
@@ -210,13 +213,32 @@ func sdkEntry(e *registry.Entry) sdk.Entry {
 			Host:      bc.Host,
 			Port:      bc.Port,
 			BaseURL:   bc.BaseURL,
-			ModelPath: bc.ModelPath,
+			ModelPath: l.modelPath(e),
 			ExtraArgs: bc.ExtraArgs,
 			APIKeyEnv: bc.APIKeyEnv,
 		},
 		Capabilities: e.Capabilities(),
 		Raw:          e.Raw(),
 	}
+}
+
+// modelPath is the model a backend is given for e: the folder verify
+// hashes (backend_config.model_path, else download_path), absolute, a
+// relative path resolved against the registry directory and a leading ~
+// against $HOME, so a server runs the same files whatever the working
+// directory. A scheme form (ollama:/name:tag) is given as written; so is a
+// path that cannot be resolved (~ without a home), for the backend to
+// report.
+func (l *Loader) modelPath(e *registry.Entry) string {
+	mp := e.BackendConfig().ModelPath
+	if isSchemePath(mp) || (strings.TrimSpace(mp) == "" && strings.TrimSpace(e.DownloadPath()) == "") {
+		return mp
+	}
+	root, err := artifact.Source{ModelPath: mp, DownloadPath: e.DownloadPath(), BaseDir: l.reg.Dir(), Home: l.opts.Getenv("HOME")}.Root()
+	if err != nil {
+		return mp
+	}
+	return root
 }
 
 // pluginPinPath is plugins.lock.json beside the registry files.

@@ -405,7 +405,7 @@ func (l *Loader) artifactSource(ctx context.Context, e *registry.Entry) (artifac
 	if err != nil {
 		return artifact.Source{}, nil, fmt.Errorf("artifacts of %q: %w", e.Name(), err)
 	}
-	set, err := callArtifacts(ctx, b, e.Backend(), sdk.ArtifactsRequest{Entry: sdkEntry(e)})
+	set, err := callArtifacts(ctx, b, e.Backend(), sdk.ArtifactsRequest{Entry: l.sdkEntry(e)})
 	if errors.Is(err, sdk.ErrNotImplemented) {
 		return src, nil, nil // Collect reports that the path names no folder
 	}

@@ -98,7 +98,7 @@ func (l *Loader) ProbeVision(ctx context.Context, name string, opts ProbeOptions
 		return ProbeReport{}, err
 	}
 	colours := drawChallenge(l.opts.Rand)
-	req := sdk.ProbeRequest{Entry: sdkEntry(e), APIKey: l.apiKey(e), Timeout: opts.Timeout}
+	req := sdk.ProbeRequest{Entry: l.sdkEntry(e), APIKey: l.apiKey(e), Timeout: opts.Timeout}
 	sel, err := l.resolve(ctx, e, false)
 	if err != nil {
 		return ProbeReport{}, err

@@ -297,7 +297,7 @@ func (l *Loader) resolve(ctx context.Context, e *registry.Entry, live bool) (Sel
 	if err != nil {
 		return Selection{}, fmt.Errorf("resolving %q: %w", e.Name(), err)
 	}
-	res, err := b.Resolve(ctx, sdk.ResolveRequest{Entry: sdkEntry(e), Live: live, APIKey: l.apiKey(e)})
+	res, err := b.Resolve(ctx, sdk.ResolveRequest{Entry: l.sdkEntry(e), Live: live, APIKey: l.apiKey(e)})
 	if err != nil {
 		return Selection{}, fmt.Errorf("resolving %q with backend %q: %w", e.Name(), e.Backend(), err)
 	}

@@ -64,7 +64,13 @@ type BackendConfig struct {
 	// wins over Host and Port. It arrives as written (untrimmed).
 	BaseURL string
 	// ModelPath is where the model comes from: a directory or file, or a
-	// backend's own reference ("ollama:/llava:latest"); may be "".
+	// backend's own reference ("ollama:/llava:latest"); may be "". The
+	// host gives a local path absolute: backend_config.model_path, else
+	// download_path, a relative one resolved against the registry
+	// directory (a leading ~ against $HOME), as verify resolves it, so a
+	// server started from any working directory runs the same files. A
+	// reference in a scheme form arrives as written, and Raw holds both
+	// fields as written.
 	ModelPath string
 	// ExtraArgs are extra server arguments the entry lists, in order.
 	ExtraArgs []string
