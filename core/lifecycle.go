@@ -22,13 +22,36 @@ type LifecycleOptions struct {
 	// Supervisor holds the state file, timeouts and clock of the servers
 	// the host runs.
 	Supervisor supervise.Options
-	// Port is the port of the server slot; 0 means supervise.DefaultPort.
+	// Port is the port of the server slot, where Activate runs the server
+	// of an entry whose backend_config gives no port; 0 means
+	// supervise.DefaultPort. An entry with a port runs there (see
+	// ActivationPort): its endpoint is then the one Select gives.
 	Port int
 	// Host is the address a server listens on; "" means 127.0.0.1.
 	Host string
 	// Waiting, when set, is called while Activate waits for a server to
 	// be ready, with the time waited so far.
 	Waiting func(waited time.Duration)
+	// Warn, when set, is told what ActiveModels left out (a backend or a
+	// server that did not answer); when nil, that is an error.
+	Warn func(msg string)
+}
+
+// ActivationPort is the port Activate runs the server of an entry with
+// backend_config.port p on: p when set, else the slot's port.
+func (o LifecycleOptions) ActivationPort(p int) int {
+	if p > 0 {
+		return p
+	}
+	return o.port()
+}
+
+// withState is o with the Loader's state file when o names none.
+func (l *Loader) withState(o LifecycleOptions) LifecycleOptions {
+	if o.Supervisor.StateFile == "" {
+		o.Supervisor.StateFile = l.stateFile()
+	}
+	return o
 }
 
 func (o LifecycleOptions) port() int {
@@ -105,8 +128,10 @@ func lifecycleOf(ctx context.Context, b sdk.Backend, backend string) (lifecycle,
 }
 
 // Activate makes the entry name the active model: for a backend that runs
-// its server (vLLM, LMDeploy, ...), its server becomes the one on the
-// slot's port, any other stopped first (see supervise.Supervisor.Activate);
+// its server (vLLM, LMDeploy, ...), its server becomes the one on its port
+// (backend_config.port, else the slot's; see ActivationPort), any other
+// there stopped first (see supervise.Supervisor.Activate), so entries
+// sharing a port share a slot;
 // for one that loads models (Ollama), the model is loaded and kept loaded.
 // name may be an alias of the entry; what is recorded and returned is the
 // entry's own name, so activating the running entry by any of its names
@@ -136,8 +161,9 @@ func (l *Loader) Activate(ctx context.Context, name string, opts LifecycleOption
 	if lc.loader != nil {
 		return l.load(ctx, b, lc.loader, e)
 	}
+	opts = l.withState(opts)
 	entry := l.sdkEntry(e)
-	port, host := opts.port(), opts.host()
+	port, host := opts.ActivationPort(e.BackendConfig().Port), opts.host()
 	cmd, err := lc.runner.ServerCommand(ctx, sdk.ServerCommandRequest{Entry: entry, Host: host, Port: port})
 	if err != nil {
 		return Active{}, fmt.Errorf("activating %q: %w", name, err)
@@ -177,13 +203,14 @@ func (l *Loader) Activate(ctx context.Context, name string, opts LifecycleOption
 	return out, nil
 }
 
-// Deactivate stops the server on the slot's port (name "" or an entry the
-// host runs a server for; with a name, that entry must be the active
-// one, by its own name or an alias, else the error wraps
-// supervise.ErrNotActive), or unloads name's
-// model from its server (Ollama). It returns what was stopped or unloaded,
-// or nil when nothing ran.
+// Deactivate stops the server on the slot's port (name ""), or the
+// server of the entry name on whichever port it runs (by its own name or
+// an alias; when none runs, the error wraps supervise.ErrNotActive and
+// names the entry's port), or unloads name's model from its server
+// (Ollama). It returns what was stopped or unloaded, or nil when nothing
+// ran.
 func (l *Loader) Deactivate(ctx context.Context, name string, opts LifecycleOptions) (*Active, error) {
+	opts = l.withState(opts)
 	if name != "" {
 		e, err := l.reg.Get(ctx, name)
 		if err != nil {
@@ -200,6 +227,14 @@ func (l *Loader) Deactivate(ctx context.Context, name string, opts LifecycleOpti
 		if lc.loader != nil {
 			return l.unload(ctx, b, lc.loader, e)
 		}
+		port, _, err := supervise.New(opts.Supervisor).Find(e.Name(), e.Aliases()...)
+		if err != nil {
+			return nil, err
+		}
+		if port == 0 {
+			port = opts.ActivationPort(e.BackendConfig().Port)
+		}
+		opts.Port = port
 		return stopServer(ctx, e.Name(), e.Aliases(), opts)
 	}
 	return StopServer(ctx, "", opts)
@@ -226,7 +261,32 @@ func stopServer(ctx context.Context, name string, aliases []string, opts Lifecyc
 // Current returns the server active on the slot's port, or nil; a state
 // whose process is gone is cleared (see supervise.Supervisor.Current).
 func (l *Loader) Current(ctx context.Context, opts LifecycleOptions) (*Active, error) {
-	return CurrentServer(ctx, opts)
+	return CurrentServer(ctx, l.withState(opts))
+}
+
+// CurrentServers returns the server active on every port that has a state
+// file, by port, without a registry; states whose process is gone are
+// cleared. Each carries the GPUs' memory, as CurrentServer's does.
+func CurrentServers(ctx context.Context, opts LifecycleOptions) ([]Active, error) {
+	out, err := servers(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	addGPUsAll(ctx, out)
+	return out, nil
+}
+
+// servers is CurrentServers without the GPUs.
+func servers(ctx context.Context, opts LifecycleOptions) ([]Active, error) {
+	states, err := supervise.New(opts.Supervisor).Servers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Active, len(states))
+	for i, st := range states {
+		out[i] = activeOf(st)
+	}
+	return out, nil
 }
 
 // CurrentServer is Loader.Current without a registry: the state file alone
@@ -255,12 +315,36 @@ func activeOf(st supervise.State) Active {
 	}
 }
 
+// addGPUsAll gives every model in as the GPUs' memory, asking nvidia-smi
+// once.
+func addGPUsAll(ctx context.Context, as []Active) {
+	if len(as) == 0 {
+		return
+	}
+	gpus, note := gpuMemory(ctx)
+	for i := range as {
+		as[i].GPUs = gpus
+		if note != "" {
+			as[i].Notes = append(as[i].Notes, note)
+		}
+	}
+}
+
 // addGPUs adds the GPUs' memory when nvidia-smi exists; a failing one is a
 // note, not an error.
 func addGPUs(ctx context.Context, a *Active) {
+	var note string
+	a.GPUs, note = gpuMemory(ctx)
+	if note != "" {
+		a.Notes = append(a.Notes, note)
+	}
+}
+
+// gpuMemory is the GPUs' memory, or a note saying why it is unknown.
+func gpuMemory(ctx context.Context) ([]supervise.GPU, string) {
 	gpus, err := supervise.GPUMemory(ctx)
 	if err != nil {
-		a.Notes = append(a.Notes, "GPU memory unknown: "+err.Error())
+		return gpus, "GPU memory unknown: " + err.Error()
 	}
-	a.GPUs = gpus
+	return gpus, ""
 }

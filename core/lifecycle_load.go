@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -56,10 +57,85 @@ func (l *Loader) Loaded(ctx context.Context, backend string) ([]Active, error) {
 	if err != nil {
 		return nil, err
 	}
-	ml := lc.loader
-	if ml == nil {
+	if lc.loader == nil {
 		return nil, fmt.Errorf("backend %q runs servers; see Current: %w", backend, ErrNoLifecycle)
 	}
+	return l.loaded(ctx, b, lc.loader, backend, nil)
+}
+
+// ActiveModels lists every model active: the server on every port that
+// has a state file, by port (see CurrentServers), then the models the
+// servers of every model-loading backend (Ollama) the registry's entries
+// name have loaded, by backend, endpoint and id (see Loaded). A backend
+// that cannot be asked, or a server that does not answer, is left out and
+// told to opts.Warn; with no Warn it is the error. With backend set, only
+// that backend's models are listed, and its failures are the error. Each
+// model carries the GPUs' memory.
+func (l *Loader) ActiveModels(ctx context.Context, backend string, opts LifecycleOptions) ([]Active, error) {
+	all, err := servers(ctx, l.withState(opts))
+	if err != nil {
+		return nil, err
+	}
+	out := []Active{}
+	for _, a := range all {
+		if backend == "" || a.Backend == backend {
+			out = append(out, a)
+		}
+	}
+	backends := []string{backend}
+	if backend == "" {
+		backends = nil
+		for _, e := range l.reg.Entries(ctx) {
+			if !slices.Contains(backends, e.Backend()) {
+				backends = append(backends, e.Backend())
+			}
+		}
+		slices.Sort(backends)
+	}
+	skip := func(err error) error {
+		if opts.Warn == nil || backend != "" {
+			return err
+		}
+		opts.Warn(err.Error() + "; its models are not listed")
+		return nil
+	}
+	for _, name := range backends {
+		loaded, err := l.loadedBy(ctx, name, skip)
+		if err != nil {
+			if err := skip(err); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, loaded...)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	addGPUsAll(ctx, out)
+	return out, nil
+}
+
+// loadedBy is what the servers of backend's entries have loaded, or none
+// when backend runs servers (its models are in the state file).
+func (l *Loader) loadedBy(ctx context.Context, backend string, skip func(error) error) ([]Active, error) {
+	b, err := l.backend(ctx, backend)
+	if err != nil {
+		return nil, fmt.Errorf("backend %q: %w", backend, err)
+	}
+	lc, err := lifecycleOf(ctx, b, backend)
+	if errors.Is(err, ErrNoLifecycle) || (err == nil && lc.loader == nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("backend %q: %w", backend, err)
+	}
+	return l.loaded(ctx, b, lc.loader, backend, skip)
+}
+
+// loaded lists what the servers of backend's entries have loaded. A server
+// that does not answer is passed to skip, which returns the error to end
+// with or nil to go on; nil skip ends with it.
+func (l *Loader) loaded(ctx context.Context, b sdk.Backend, ml sdk.ModelLoader, backend string, skip func(error) error) ([]Active, error) {
 	type server struct {
 		endpoint string
 		key      sdk.Secret
@@ -89,7 +165,14 @@ func (l *Loader) Loaded(ctx context.Context, backend string) ([]Active, error) {
 	for _, s := range servers {
 		models, err := ml.LoadedModels(ctx, sdk.LoadedModelsRequest{Endpoint: s.endpoint, APIKey: s.key})
 		if err != nil {
-			return nil, fmt.Errorf("listing the models %s has loaded%s: %w", backend, atServer(err, sdk.RedactURL(s.endpoint)), err)
+			err = fmt.Errorf("listing the models %s has loaded%s: %w", backend, atServer(err, sdk.RedactURL(s.endpoint)), err)
+			if skip == nil || ctx.Err() != nil {
+				return nil, err
+			}
+			if err := skip(err); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		for _, m := range models {
 			out = append(out, Active{LogicalName: loadedName(s.names, m.ID), ServedModelID: m.ID, Backend: backend, Port: portOf(s.endpoint), Endpoint: s.endpoint, VRAMBytes: m.VRAMBytes})

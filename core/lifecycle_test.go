@@ -85,3 +85,26 @@ func TestModelPathAbsolute(t *testing.T) {
 		t.Errorf("vllm command = %q, %v, want %s served", cmd.Argv, err, want["rel"])
 	}
 }
+
+// TestDefaultStateFile: the state file lives beside the registry
+// directory (in the folder holding it), absolute, whatever the working
+// directory; for a registry file, beside the file's folder.
+func TestDefaultStateFile(t *testing.T) {
+	root := t.TempDir()
+	want := filepath.Join(root, "_staging", "active_vllm.json")
+	for _, opts := range []Options{
+		{RegistryDir: filepath.Join(root, "configs")},
+		{RegistryFile: filepath.Join(root, "configs", "model_registry.json")},
+	} {
+		if got := DefaultStateFile(opts); got != want {
+			t.Errorf("DefaultStateFile(%+v) = %q, want %q", opts, got, want)
+		}
+	}
+	t.Chdir(root)
+	if got := DefaultStateFile(Options{}); got != want {
+		t.Errorf("DefaultStateFile(default ./configs) = %q, want %q", got, want)
+	}
+	if got := DefaultStateFile(Options{RegistryDir: "."}); got != filepath.Join(filepath.Dir(root), "_staging", "active_vllm.json") {
+		t.Errorf("DefaultStateFile(.) = %q, want beside %s", got, root)
+	}
+}

@@ -32,6 +32,7 @@ import (
 	"github.com/imageworks-ai/loader/core/artifact"
 	"github.com/imageworks-ai/loader/core/pluginhost"
 	"github.com/imageworks-ai/loader/core/registry"
+	"github.com/imageworks-ai/loader/core/supervise"
 	"github.com/imageworks-ai/loader/sdk"
 )
 
@@ -76,6 +77,35 @@ type Options struct {
 	// ReadOnly opens the registry without writing anything (no snapshot
 	// regeneration); for dry runs.
 	ReadOnly bool
+	// ActiveState is the state file of the servers Activate starts (see
+	// LifecycleOptions); Select reads it to answer with the endpoint an
+	// active model runs on. "" means DefaultStateFile(the options).
+	ActiveState string
+}
+
+// DefaultStateFile is the state file of the servers Activate starts when
+// the options name none: _staging/active_vllm.json in the folder that
+// holds the registry directory (for single-file mode, the registry file's
+// folder), made absolute. The earlier Python tool kept it there when run
+// from its repository root with configs/ as the registry, so both tools
+// share it, and every command finds it whatever the working directory.
+func DefaultStateFile(opts Options) string {
+	dir := opts.registryDir()
+	if opts.RegistryFile != "" {
+		dir = filepath.Dir(opts.RegistryFile)
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return filepath.Join(filepath.Dir(dir), filepath.FromSlash(supervise.DefaultStateFile))
+}
+
+// stateFile is the state file of the Loader's servers.
+func (l *Loader) stateFile() string {
+	if l.opts.ActiveState != "" {
+		return l.opts.ActiveState
+	}
+	return DefaultStateFile(l.opts)
 }
 
 // Loader is an open registry plus the backends that serve its entries. It is

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/imageworks-ai/loader/core/registry"
+	"github.com/imageworks-ai/loader/core/supervise"
 	"github.com/imageworks-ai/loader/internal/suggest"
 	"github.com/imageworks-ai/loader/sdk"
 )
@@ -291,15 +294,26 @@ func (l *Loader) SelectRole(ctx context.Context, role string, opts SelectOptions
 	return l.resolve(ctx, e, opts.Live)
 }
 
-// resolve asks e's backend how to reach it.
+// resolve asks e's backend how to reach it. When Activate's server for e
+// runs (see activeEndpoint), the backend is asked about that server: its
+// base_url is the server's.
 func (l *Loader) resolve(ctx context.Context, e *registry.Entry, live bool) (Selection, error) {
 	b, err := l.backend(ctx, e.Backend())
 	if err != nil {
 		return Selection{}, fmt.Errorf("resolving %q: %w", e.Name(), err)
 	}
-	res, err := b.Resolve(ctx, sdk.ResolveRequest{Entry: l.sdkEntry(e), Live: live, APIKey: l.apiKey(e)})
+	entry := l.sdkEntry(e)
+	endpoint, note := l.activeEndpoint(e)
+	if endpoint != "" {
+		entry.Config.BaseURL = endpoint
+	}
+	res, err := b.Resolve(ctx, sdk.ResolveRequest{Entry: entry, Live: live, APIKey: l.apiKey(e)})
 	if err != nil {
 		return Selection{}, fmt.Errorf("resolving %q with backend %q: %w", e.Name(), e.Backend(), err)
+	}
+	notes := res.Notes
+	if note != "" {
+		notes = append(notes, note)
 	}
 	return Selection{
 		LogicalName:     e.Name(),
@@ -307,7 +321,30 @@ func (l *Loader) resolve(ctx context.Context, e *registry.Entry, live bool) (Sel
 		Backend:         e.Backend(),
 		InternalModelID: res.InternalModelID,
 		Capabilities:    e.Capabilities(),
-		Notes:           res.Notes,
+		Notes:           notes,
 		Live:            liveCheck(res.Live, res.InternalModelID),
 	}, nil
+}
+
+// activeEndpoint is the base URL of the server Activate started for e,
+// when one runs and is ready (on any port, the state file's record of it
+// naming e), with a note saying so; else "" and no note. It only reads the
+// state: a state that cannot be read is a note, and the entry's own
+// endpoint is used.
+func (l *Loader) activeEndpoint(e *registry.Entry) (endpoint, note string) {
+	port, st, err := supervise.New(supervise.Options{StateFile: l.stateFile()}).Find(e.Name(), e.Aliases()...)
+	if err != nil {
+		return "", "active servers unknown: " + err.Error()
+	}
+	if st == nil || (st.Backend != "" && st.Backend != e.Backend()) {
+		return "", ""
+	}
+	if st.Port > 0 {
+		port = st.Port
+	}
+	endpoint = st.Endpoint
+	if endpoint == "" { // a state the Python tool wrote
+		endpoint = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + "/v1"
+	}
+	return endpoint, fmt.Sprintf("active: the server activate started on port %d (pid %d)", port, st.PID)
 }

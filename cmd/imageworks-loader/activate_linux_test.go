@@ -49,7 +49,7 @@ func TestActivateWaitShownOnlyOnTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	opts := SlotFlags{Port: freePort(t), StateFile: filepath.Join(dir, "state", "active.json"), StopTimeout: 5 * time.Second}.options(20 * time.Second)
+	opts := SlotFlags{Port: freePort(t), StateFile: filepath.Join(dir, "state", "active.json"), StopTimeout: 5 * time.Second}.options(&App{Globals: &Globals{}, Env: Env{Getenv: os.Getenv}}, 20*time.Second)
 	stop := func() {
 		if _, err := core.StopServer(ctx, "", opts); err != nil {
 			t.Error(err)

@@ -56,9 +56,9 @@ type CLI struct {
 	Serve       ServeCmd                  `cmd:"" help:"Answer the registry's API over HTTP, with warm plugins."`
 	Gateway     GatewayCmd                `cmd:"" help:"One OpenAI-compatible address for every model: starts, swaps and stops servers on demand."`
 	Validate    ValidateCmd               `cmd:"" help:"Strict checks of the registry files."`
-	Activate    ActivateCmd               `cmd:"" aliases:"activate-model" help:"Make a model the active one: start its server on the slot's port (or load it, for Ollama)."`
-	Deactivate  DeactivateCmd             `cmd:"" help:"Stop the slot's server, or unload a model."`
-	Current     CurrentCmd                `cmd:"" aliases:"current-model" help:"The model active on the slot's port."`
+	Activate    ActivateCmd               `cmd:"" aliases:"activate-model" help:"Make a model the active one: start its server on its backend_config.port, else the slot's (or load it, for Ollama)."`
+	Deactivate  DeactivateCmd             `cmd:"" help:"Stop the slot's server, or a model's wherever it runs, or unload a model."`
+	Current     CurrentCmd                `cmd:"" aliases:"current-model" help:"Every active model (servers on every port, models Ollama has loaded); --port P: the one on P."`
 	Version     VersionCmd                `cmd:"" help:"Print the version."`
 	Completion  kongcompletion.Completion `cmd:"" help:"Print shell code that enables tab completion."`
 }
@@ -111,6 +111,7 @@ func (a *App) loaderOptions() core.Options {
 		Getenv:          a.Env.Getenv,
 		Logger:          a.Log,
 		ReadOnly:        a.readOnly,
+		ActiveState:     a.Env.Getenv(envActiveState),
 	}
 }
 
@@ -137,7 +138,7 @@ func Main(args []string, env Env) int {
 		kong.Writers(env.Stdout, env.Stderr),
 		kong.Exit(func(code int) { exit = code; panic(exitPanic{}) }),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-		kong.Vars{"version": version},
+		kong.Vars{"version": version, "state_file_help": stateFileHelp},
 		kong.Bind(app),
 	)
 	if err != nil {

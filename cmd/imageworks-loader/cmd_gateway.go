@@ -58,8 +58,10 @@ func (c *GatewayCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 	}
 	defer l.Close()
 	a.secrets.setLive(l.Secrets(life))
+	lc := c.options(a, c.Wait)
+	lc.Supervisor.PollInterval = 0 // the gateway's own: a swap costs its load time plus at most 50 ms
 	gw, err := gateway.New(life, l, gateway.Options{
-		Lifecycle: c.options(c.Wait),
+		Lifecycle: lc,
 		IdleTTL:   c.IdleTTL,
 		TTL:       ttl,
 		Pinned:    c.Pin,

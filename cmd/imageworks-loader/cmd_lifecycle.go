@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/imageworks-ai/loader/core"
+	"github.com/imageworks-ai/loader/core/registry"
 	"github.com/imageworks-ai/loader/core/supervise"
 )
 
@@ -20,25 +23,37 @@ const (
 	envStopTimeout  = "IMAGEWORKS_STOP_TIMEOUT"
 )
 
+// stateFileHelp describes --state-file.
+const stateFileHelp = "State file of the servers (shared with the Python tool); default: _staging/active_vllm.json in the folder holding the registry directory."
+
 // SlotFlags say where the server slot's state lives and how long starting
 // and stopping may take.
 type SlotFlags struct {
-	Port        int           `env:"IMAGEWORKS_ACTIVE_PORT" default:"24001" help:"Port of the server slot."`
-	StateFile   string        `name:"state-file" env:"IMAGEWORKS_ACTIVE_STATE" default:"_staging/active_vllm.json" type:"path" help:"State file of the slot (shared with the Python tools)."`
+	Port        int           `env:"IMAGEWORKS_ACTIVE_PORT" default:"24001" help:"Port of the server slot (for entries whose backend_config gives no port)."`
+	StateFile   string        `name:"state-file" env:"IMAGEWORKS_ACTIVE_STATE" type:"path" help:"${state_file_help}"`
 	StopTimeout time.Duration `name:"stop-timeout" env:"IMAGEWORKS_STOP_TIMEOUT" default:"30s" help:"Time a stopped server has between SIGTERM and SIGKILL."`
 }
 
 // options are the core options of the flags, with start timeout wait.
-func (f SlotFlags) options(wait time.Duration) core.LifecycleOptions {
+func (f SlotFlags) options(a *App, wait time.Duration) core.LifecycleOptions {
 	return core.LifecycleOptions{
 		Port: f.Port,
 		Supervisor: supervise.Options{
-			StateFile:    f.StateFile,
+			StateFile:    a.stateFile(f.StateFile),
 			StartTimeout: wait,
 			StopTimeout:  f.StopTimeout,
 			PollInterval: pollInterval(wait),
 		},
 	}
+}
+
+// stateFile is the state file given, else the default beside the
+// registry (core.DefaultStateFile), whatever the working directory.
+func (a *App) stateFile(given string) string {
+	if given != "" {
+		return given
+	}
+	return core.DefaultStateFile(a.loaderOptions())
 }
 
 // pollInterval checks readiness often enough for a short start timeout.
@@ -72,7 +87,7 @@ func (c *ActivateCmd) Run(ctx context.Context, a *App, open openLoader) error {
 	if err != nil {
 		return err
 	}
-	act, err := activate(ctx, a, l, c.Name, c.SlotFlags.options(c.Wait))
+	act, err := activate(ctx, a, l, c.Name, c.SlotFlags.options(a, c.Wait))
 	if err != nil {
 		return err
 	}
@@ -119,13 +134,13 @@ func deactivate(ctx context.Context, a *App, open openLoader, name string, f Slo
 	var act *core.Active
 	var err error
 	if name == "" {
-		act, err = core.StopServer(ctx, "", f.options(0))
+		act, err = core.StopServer(ctx, "", f.options(a, 0))
 	} else {
 		var l *core.Loader
 		if l, err = open(); err != nil {
 			return err
 		}
-		act, err = l.Deactivate(ctx, name, f.options(0))
+		act, err = l.Deactivate(ctx, name, f.options(a, 0))
 	}
 	if err != nil {
 		return err
@@ -135,34 +150,53 @@ func deactivate(ctx context.Context, a *App, open openLoader, name string, f Slo
 
 // CurrentCmd is `current` (alias current-model).
 type CurrentCmd struct {
-	Backend string `predictor:"backend" help:"List what the servers of this backend's entries have loaded (Ollama) instead."`
-	SlotFlags
+	Port      int    `help:"Only the server on this port, printed as one object (null when none), as current printed before it listed every model."`
+	Backend   string `predictor:"backend" help:"Only the models of this backend (a list; for Ollama, what its servers have loaded)."`
+	StateFile string `name:"state-file" env:"IMAGEWORKS_ACTIVE_STATE" type:"path" help:"${state_file_help}"`
+	// StopTimeout is accepted, and unused, as before current had its own
+	// flags.
+	StopTimeout time.Duration `name:"stop-timeout" hidden:"" help:"Unused."`
 }
 
-// Run prints the active server, or null. Only --backend needs the
-// registry.
+// Run prints every active model as a list: the servers of every port,
+// then what the servers of the registry's Ollama entries have loaded. With
+// --port alone, the server on that port or null; with --backend, that
+// backend's models. Only the registry's models need it: where there is
+// none, current still lists the servers, and says what it left out.
 func (c *CurrentCmd) Run(ctx context.Context, a *App, open openLoader) error {
-	if c.Backend != "" {
-		l, err := open()
-		if err != nil {
-			return err
-		}
-		loaded, err := l.Loaded(ctx, c.Backend)
-		if err != nil {
-			return err
-		}
-		return a.emit(loaded, func(w io.Writer) {
-			row(w, "LOGICAL_NAME", "SERVED_MODEL_ID", "ENDPOINT", "VRAM")
-			for _, m := range loaded {
-				row(w, m.LogicalName, m.ServedModelID, m.Endpoint, humanBytes(m.VRAMBytes))
-			}
-		})
+	opts := core.LifecycleOptions{
+		Port:       c.Port,
+		Supervisor: supervise.Options{StateFile: a.stateFile(c.StateFile)},
+		Warn:       func(msg string) { a.warnf("%s", msg) },
 	}
-	act, err := core.CurrentServer(ctx, c.SlotFlags.options(0))
+	if c.Port > 0 && c.Backend == "" {
+		act, err := core.CurrentServer(ctx, opts)
+		if err != nil {
+			return err
+		}
+		return a.emitActive(act)
+	}
+	var list []core.Active
+	l, err := open()
+	switch {
+	case err == nil:
+		list, err = l.ActiveModels(ctx, c.Backend, opts)
+	case c.Backend == "" && errors.Is(err, registry.ErrNoRegistry):
+		a.warnf("%s; only the servers in %s are listed", oneLine(err), filepath.Dir(opts.Supervisor.StateFile))
+		list, err = core.CurrentServers(ctx, opts)
+	}
 	if err != nil {
 		return err
 	}
-	return a.emitActive(act)
+	if c.Port > 0 {
+		list = slices.DeleteFunc(list, func(m core.Active) bool { return m.Port != c.Port })
+	}
+	return a.emit(list, func(w io.Writer) {
+		row(w, "LOGICAL_NAME", "SERVED_MODEL_ID", "BACKEND", "PORT", "PID", "ENDPOINT", "VRAM")
+		for _, m := range list {
+			row(w, m.LogicalName, m.ServedModelID, m.Backend, m.Port, m.PID, m.Endpoint, humanBytes(m.VRAMBytes))
+		}
+	})
 }
 
 // emitActive prints act, or null (table: "none"); the table gives sizes
@@ -187,7 +221,7 @@ func (a *App) emitActive(act *core.Active) error {
 // slotFromEnv is SlotFlags and the start timeout as the environment sets
 // them, for select --activate.
 func slotFromEnv(getenv func(string) string) (SlotFlags, time.Duration, error) {
-	f := SlotFlags{Port: supervise.DefaultPort, StateFile: getenv(envActiveState)}
+	f := SlotFlags{Port: supervise.DefaultPort, StateFile: getenv(envActiveState)} // "": beside the registry
 	wait := supervise.DefaultStartTimeout
 	var errs []error
 	if v := getenv(envActivePort); v != "" {
@@ -217,7 +251,7 @@ func activateFromEnv(ctx context.Context, a *App, l *core.Loader, name string) (
 	if err != nil {
 		return nil, err
 	}
-	act, err := activate(ctx, a, l, name, f.options(wait))
+	act, err := activate(ctx, a, l, name, f.options(a, wait))
 	if err != nil {
 		return nil, err
 	}
