@@ -125,7 +125,7 @@ func (s *Supervisor) Activate(ctx context.Context, l Launch) (Activation, error)
 	if err := clearState(path); err != nil {
 		return Activation{}, err
 	}
-	if err := portFree(l.Host, l.Port); err != nil {
+	if err := s.portFreed(l.Host, l.Port, out.Stopped != nil); err != nil {
 		return Activation{}, err
 	}
 	run, err := s.start(l)
@@ -363,6 +363,26 @@ func portFree(host string, port int) error {
 		return fmt.Errorf("port %d: %w by a process this tool did not start (%v)", port, ErrPortInUse, errors.Unwrap(err))
 	}
 	return ln.Close()
+}
+
+// portFreeAfterStop bounds the wait for the port of a server just stopped:
+// its process group counts as gone once every member is a zombie, but the
+// kernel may release the listening socket a moment after that, while the
+// last thread is torn down.
+const portFreeAfterStop = 2 * time.Second
+
+// portFreed checks that port is free; right after stopping its server
+// (stopped) it polls briefly, from 1 ms doubling, before saying it is not.
+func (s *Supervisor) portFreed(host string, port int, stopped bool) error {
+	err := portFree(host, port)
+	if err == nil || !stopped {
+		return err
+	}
+	s.poll(portFreeAfterStop, func() bool {
+		err = portFree(host, port)
+		return err == nil
+	})
+	return err
 }
 
 // logTail returns the last n lines of the file at path.
