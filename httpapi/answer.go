@@ -112,7 +112,8 @@ func status(err error, name string) (int, string) {
 		return http.StatusNotFound, notFoundDetail(name)
 	case errors.As(err, &lv):
 		return http.StatusConflict, fmt.Sprintf("Version lock violation: expected %s got %s", lv.Expected, lv.Actual)
-	case errors.Is(err, core.ErrCapability), errors.Is(err, core.ErrCorruptArtifact), errors.Is(err, registry.ErrAmbiguousAlias):
+	case errors.Is(err, core.ErrCapability), errors.Is(err, core.ErrCorruptArtifact), errors.Is(err, registry.ErrAmbiguousAlias),
+		errors.Is(err, registry.ErrInvalidField):
 		return http.StatusConflict, oneLine(err)
 	case errors.Is(err, artifact.ErrArtifactsMissing):
 		return http.StatusNotFound, oneLine(err)

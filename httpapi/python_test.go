@@ -196,8 +196,9 @@ func TestPythonVerify(t *testing.T) {
 	dir := writeCurated(t, fmt.Sprintf(`[
   {"name": "m", "backend": "vllm", "backend_config": {"model_path": %q}},
   {"name": "locked", "backend": "vllm", "backend_config": {"model_path": %q}, "version_lock": {"locked": true, "expected_aggregate_sha256": "%s"}},
-  {"name": "gone", "backend": "vllm", "backend_config": {"model_path": "/nonexistent/model"}}
-]`, model, model, strings.Repeat("0", 64)))
+  {"name": "gone", "backend": "vllm", "backend_config": {"model_path": "/nonexistent/model"}},
+  {"name": "strlock", "backend": "vllm", "backend_config": {"model_path": %q}, "version_lock": {"locked": "true", "expected_aggregate_sha256": "%s"}}
+]`, model, model, strings.Repeat("0", 64), model, strings.Repeat("0", 64)))
 	h, l, _ := handlerFor(t, dir, Options{})
 	code, body := call(t, h, "POST", "/v1/verify", `{"name": "m"}`)
 	v := decode[map[string]string](t, body)
@@ -217,6 +218,10 @@ func TestPythonVerify(t *testing.T) {
 	}
 	if code, body = call(t, h, "POST", "/v1/verify", `{"name": "gone"}`); code != 404 {
 		t.Errorf("POST /v1/verify of an entry whose folder is missing = %d %s, want 404", code, body)
+	}
+	// A lock field of the wrong type is never read as unlocked: 409 naming it.
+	if code, body = call(t, h, "POST", "/v1/verify", `{"name": "strlock"}`); code != 409 || !strings.Contains(detailOf(t, body), "version_lock.locked must be a boolean") {
+		t.Errorf("POST /v1/verify of a lock with locked \"true\" = %d %s, want 409 naming version_lock.locked", code, body)
 	}
 }
 
