@@ -165,11 +165,10 @@ func (l *Loader) loaded(ctx context.Context, b sdk.Backend, ml sdk.ModelLoader, 
 	for _, s := range servers {
 		models, err := ml.LoadedModels(ctx, sdk.LoadedModelsRequest{Endpoint: s.endpoint, APIKey: s.key})
 		if err != nil {
-			err = fmt.Errorf("listing the models %s has loaded%s: %w", backend, atServer(err, sdk.RedactURL(s.endpoint)), err)
 			if skip == nil || ctx.Err() != nil {
-				return nil, err
+				return nil, fmt.Errorf("listing the models %s has loaded%s: %w", backend, atServer(err, sdk.RedactURL(s.endpoint)), err)
 			}
-			if err := skip(err); err != nil {
+			if err := skip(fmt.Errorf("%s server %s: %w", backend, sdk.RedactURL(s.endpoint), err)); err != nil {
 				return nil, err
 			}
 			continue
