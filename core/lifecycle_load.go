@@ -165,10 +165,11 @@ func (l *Loader) loaded(ctx context.Context, b sdk.Backend, ml sdk.ModelLoader, 
 	for _, s := range servers {
 		models, err := ml.LoadedModels(ctx, sdk.LoadedModelsRequest{Endpoint: s.endpoint, APIKey: s.key})
 		if err != nil {
+			err = fmt.Errorf("listing the models %s has loaded%s: %w", backend, atServer(err, sdk.RedactURL(s.endpoint)), err)
 			if skip == nil || ctx.Err() != nil {
-				return nil, fmt.Errorf("listing the models %s has loaded%s: %w", backend, atServer(err, sdk.RedactURL(s.endpoint)), err)
+				return nil, err
 			}
-			if err := skip(fmt.Errorf("%s server %s: %w", backend, sdk.RedactURL(s.endpoint), err)); err != nil {
+			if err := skip(err); err != nil {
 				return nil, err
 			}
 			continue
