@@ -19,6 +19,7 @@ const (
 	errLockViolation      = "lock_violation"
 	errSlotPinned         = "slot_pinned"
 	errQueueFull          = "queue_timeout"
+	errShuttingDown       = "shutting_down"
 	errBadRequest         = "invalid_request_error"
 	errUnauthorized       = "unauthorized"
 )

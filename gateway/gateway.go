@@ -83,6 +83,7 @@ type Gateway struct {
 	slots  map[string]*slot
 	kinds  map[string]core.LifecycleKind // by backend
 	stamps map[string]verified           // by entry: the last verify that held
+	closed bool                          // Close has begun: no slot is made any more
 
 	stop chan struct{}
 	done sync.WaitGroup
@@ -212,14 +213,18 @@ func (g *Gateway) health(w http.ResponseWriter, _ *http.Request) {
 
 // Close stops the background work, saves the performance measured so far
 // and stops every server the gateway started (pinned ones too); servers
-// it found running are left as they are. Serve's drain should end first,
-// so no request is in flight.
+// it found running are left as they are. Serve's drain should end first;
+// a request still waiting is refused (503), and a start under way is
+// waited for (within ctx) so that its server is stopped too. Only the
+// first call does anything.
 func (g *Gateway) Close(ctx context.Context) error {
-	select {
-	case <-g.stop:
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
 		return nil
-	default:
 	}
+	g.closed = true
+	g.mu.Unlock()
 	close(g.stop)
 	g.done.Wait()
 	var errs []error
@@ -233,13 +238,8 @@ func (g *Gateway) Close(ctx context.Context) error {
 	}
 	g.mu.Unlock()
 	for _, s := range slots {
-		s.mu.Lock()
-		cur := s.current
-		s.mu.Unlock()
-		if cur != nil && cur.started {
-			if err := g.stopServer(ctx, s, cur); err != nil {
-				errs = append(errs, err)
-			}
+		if err := s.close(ctx, g.stopServer); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)

@@ -37,8 +37,8 @@ func TestChatStartsOnDemand(t *testing.T) {
 		t.Fatalf("status %d: %s", resp.StatusCode, answer)
 	}
 	for h, want := range map[string]string{HeaderModel: "alpha", HeaderBackend: "vllm", HeaderServed: "alpha-served", HeaderAggregate: "abc123"} {
-		if got := resp.Header.Get(h); got != want {
-			t.Errorf("%s = %q, want %q", h, got, want)
+		if got := resp.Header.Values(h); len(got) != 1 || got[0] != want {
+			t.Errorf("%s = %q, want once %q", h, got, want)
 		}
 	}
 	if !strings.Contains(string(answer), `"model":"alpha-served"`) {
@@ -326,5 +326,36 @@ func TestToken(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Errorf("health without token: %d", resp.StatusCode)
+	}
+}
+
+// TestFailedSwapKeepsServer: a swap whose start fails before the running
+// server is stopped (a launch command the backend refuses) answers 424
+// and leaves that server running and tracked: it keeps answering, and
+// Close still stops it.
+func TestFailedSwapKeepsServer(t *testing.T) {
+	exe := standinExe(t, nil)
+	port := freePort(t)
+	f := newFixture(t, "["+entry("good", port, exe, "")+","+
+		fmt.Sprintf(`{"name": "broken", "backend": "vllm", "backend_config": {"port": %d, "model_path": "/models/b", "executable": %q, "gpu_memory_utilization": "lots"}}`, port, exe)+"]", "", Options{})
+	if resp, body := f.post("/v1/chat/completions", chat("good")); resp.StatusCode != 200 {
+		t.Fatalf("good: %d %s", resp.StatusCode, body)
+	}
+	before := f.current(port)
+	resp, body := f.post("/v1/chat/completions", chat("broken"))
+	if resp.StatusCode != 424 || errType(t, body) != "backend_unavailable" {
+		t.Errorf("broken: %d %s, want 424 backend_unavailable", resp.StatusCode, body)
+	}
+	if resp, body := f.post("/v1/chat/completions", chat("good")); resp.StatusCode != 200 {
+		t.Fatalf("good again: %d %s", resp.StatusCode, body)
+	}
+	if after := f.current(port); after == nil || after.PID != before.PID {
+		t.Fatalf("the server changed: %+v, then %+v", before, after)
+	}
+	if err := f.gw.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if syscall.Kill(before.PID, 0) == nil {
+		t.Errorf("server pid %d still runs after Close: the gateway lost track of it", before.PID)
 	}
 }

@@ -85,6 +85,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer func() { ls.release(g.opts.Now()) }()
+	setHeaders(w.Header(), rt, ls.run.served)
 	out, err := rewriteModel(body, ls.run.served)
 	if err != nil {
 		writeError(w, refuse(400, errBadRequest, "The request body is not a JSON object: "+err.Error()))
@@ -113,7 +114,12 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request) {
 		Transport:     g.opts.Transport,
 		FlushInterval: -1, // every chunk as it comes
 		ModifyResponse: func(resp *http.Response) error {
-			setHeaders(resp.Header, rt, ls.run.served)
+			// The headers are on w already (refusals carry them too);
+			// the proxy adds the server's to them, so a server's own
+			// would repeat or contradict them.
+			for _, h := range []string{HeaderModel, HeaderBackend, HeaderServed, HeaderAggregate} {
+				resp.Header.Del(h)
+			}
 			if resp.StatusCode < 300 {
 				resp.Body = meter.wrap(resp.Body)
 			}

@@ -28,6 +28,7 @@ type slot struct {
 	changed  chan struct{}
 	current  *running
 	busy     bool // a start, swap or stop is under way
+	closed   bool // the gateway is closing: nothing starts any more
 	inflight int
 	lastUsed time.Time
 	seq      uint64            // arrival numbers, for first-come order across models
@@ -95,6 +96,11 @@ func (s *slot) acquire(ctx context.Context, name string, wait time.Duration, sta
 	for {
 		cur := s.current
 		switch {
+		case s.closed:
+			delete(s.waiting, seq)
+			delete(s.admitted, seq)
+			s.mu.Unlock()
+			return nil, refuse(503, errShuttingDown, fmt.Sprintf("Model '%s' cannot be served: the gateway is shutting down", name))
 		case s.busy:
 		case cur != nil && cur.name == name:
 			if cur.pinned || s.admitted[seq] || !s.earlierOther(seq, name) {
@@ -110,8 +116,8 @@ func (s *slot) acquire(ctx context.Context, name string, wait time.Duration, sta
 			s.mu.Unlock()
 			return nil, refuse(409, errSlotPinned, fmt.Sprintf("Model '%s' shares port %d with '%s', which is pinned", name, s.port, cur.name))
 		case cur == nil || s.inflight == 0:
-			if s.earlierOther(seq, name) && s.waitingFor(seq) {
-				break // an earlier request for another entry swaps first
+			if s.earlierOther(seq, name) || s.admittedPending(cur) {
+				break // an earlier request for another entry swaps first; the admitted batch goes before any swap
 			}
 			delete(s.waiting, seq)
 			s.busy = true
@@ -157,11 +163,20 @@ func (s *slot) acquire(ctx context.Context, name string, wait time.Duration, sta
 	}
 }
 
-// waitingFor reports whether arrival seq is among the waiters (a request
-// that has never waited takes a free slot at once); the caller holds mu.
-func (s *slot) waitingFor(seq uint64) bool {
-	_, ok := s.waiting[seq]
-	return ok
+// admittedPending reports whether a waiter the start of cur admitted has
+// yet to take its lease: until it has, cur is not swapped out (else the
+// batch a swap admitted could lose the slot, and swap back in later); the
+// caller holds mu.
+func (s *slot) admittedPending(cur *running) bool {
+	if cur == nil {
+		return false
+	}
+	for q := range s.admitted {
+		if s.waiting[q] == cur.name {
+			return true
+		}
+	}
+	return false
 }
 
 // forget drops a waiter that gave up, and wakes the others: it may have
@@ -196,4 +211,39 @@ func (s *slot) idleStop(ctx context.Context, now time.Time, stop func(context.Co
 	}
 	s.notify()
 	return err == nil, err
+}
+
+// close refuses every request from now on (those waiting too), waits for
+// a start, swap or stop under way to end (or ctx), then stops the slot's
+// server when the gateway started it.
+func (s *slot) close(ctx context.Context, stop func(context.Context, *slot, *running) error) error {
+	s.mu.Lock()
+	s.closed = true
+	s.notify()
+	for s.busy {
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("closing %s: a start under way did not end: %w", s.key, ctx.Err())
+		}
+		s.mu.Lock()
+	}
+	cur := s.current
+	if cur == nil || !cur.started {
+		s.mu.Unlock()
+		return nil
+	}
+	s.busy = true
+	s.mu.Unlock()
+	err := stop(ctx, s, cur)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.busy = false
+	if err == nil {
+		s.current = nil
+	}
+	s.notify()
+	return err
 }

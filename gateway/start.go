@@ -31,6 +31,9 @@ func (g *Gateway) slotFor(ctx context.Context, rt *route) (*slot, error) {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.closed {
+		return nil, refuse(503, errShuttingDown, fmt.Sprintf("Model '%s' cannot be served: the gateway is shutting down", rt.Name))
+	}
 	s, ok := g.slots[key]
 	if !ok {
 		s = newSlot(key, port)
@@ -97,12 +100,21 @@ func (g *Gateway) start(ctx context.Context, s *slot, rt *route, prev *running) 
 	if err != nil {
 		g.metrics.refusal(rt.Name, "start_failed")
 		g.log.Error("starting a model failed", "model", rt.Name, "slot", s.key, "error", oneLine(err))
-		return nil, !swap, startRefusal(rt.Name, err)
+		// A start that failed before it stopped prev (a launch command
+		// the backend refused) leaves prev running: keep tracking it, so
+		// that it is still stopped when idle and at Close.
+		return nil, !swap || g.serves(ctx, prev), startRefusal(rt.Name, err)
 	}
 	g.metrics.start(rt.Name, swap)
 	g.log.Info("model ready", "model", rt.Name, "slot", s.key, "endpoint", act.Endpoint, "swapped_out", act.Stopped, "reused", act.Reused)
 	return &running{name: rt.Name, endpoint: act.Endpoint, served: act.ServedModelID, started: !act.Reused,
 		pinned: pinned, ttl: g.ttl(rt.Name)}, false, nil
+}
+
+// serves reports whether prev's server is still up and serving its model.
+func (g *Gateway) serves(ctx context.Context, prev *running) bool {
+	sel, err := g.l.Select(ctx, prev.name, core.SelectOptions{Live: true})
+	return err == nil && sel.Live != nil && sel.Live.Up && sel.Live.Served
 }
 
 // startRefusal is the chat proxy's answer to a failed start.
