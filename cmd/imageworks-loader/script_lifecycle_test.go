@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net"
@@ -9,12 +10,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/imageworks-ai/loader/internal/portholder"
 )
 
 // lifecycleCmds are the script commands of the lifecycle scripts.
@@ -30,6 +34,8 @@ func lifecycleCmds() map[string]func(ts *testscript.TestScript, neg bool, args [
 		"bystander": cmdBystander,
 		"reapstate": cmdReapState,
 		"within":    cmdWithin,
+		"httppost":  cmdHTTPPost,
+		"termport":  cmdTermPort,
 	}
 }
 
@@ -246,4 +252,56 @@ func execStatus(ts *testscript.TestScript, prog string, args ...string) int {
 		ts.Fatalf("%s: %v", prog, err)
 	}
 	return 0
+}
+
+// httppost URL FILE [STATUS]: POSTs FILE's content as JSON to URL, wants
+// STATUS (default 200), and leaves the answer on stdout as curl -i shows
+// it: the status line, the headers (one "Name: value" line each, sorted),
+// a blank line, the body.
+func cmdHTTPPost(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: httppost URL FILE [STATUS]")
+	}
+	want := http.StatusOK
+	if len(args) == 3 {
+		var err error
+		want, err = strconv.Atoi(args[2])
+		ts.Check(err)
+	}
+	c := &http.Client{Timeout: time.Minute}
+	resp, err := c.Post(args[0], "application/json", strings.NewReader(ts.ReadFile(args[1])))
+	ts.Check(err)
+	body := readAll(resp)
+	var b strings.Builder
+	b.WriteString(resp.Proto + " " + resp.Status + "\n")
+	names := make([]string, 0, len(resp.Header))
+	for k := range resp.Header {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		for _, v := range resp.Header[k] {
+			b.WriteString(k + ": " + v + "\n")
+		}
+	}
+	b.WriteString("\n" + body)
+	ts.Stdout().Write([]byte(b.String()))
+	if resp.StatusCode != want {
+		ts.Fatalf("POST %s: %s, want %d: %s", args[0], resp.Status, want, body)
+	}
+}
+
+// termport PORT: sends SIGTERM to the process listening on PORT (a
+// background command: testscript's kill knows only INT and KILL).
+func cmdTermPort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: termport PORT")
+	}
+	port, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	h, ok := portholder.Find(context.Background(), port)
+	if !ok {
+		ts.Fatalf("termport: no process found listening on port %d", port)
+	}
+	ts.Check(syscall.Kill(h.PID, syscall.SIGTERM))
 }
