@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -271,6 +272,13 @@ func TestIdleAndPinned(t *testing.T) {
 	if resp.StatusCode != 409 || errType(t, body) != "slot_pinned" {
 		t.Errorf("other model on the pinned port: %d %s", resp.StatusCode, body)
 	}
+	prom, err := http.Get(f.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := readAll(prom); !strings.Contains(text, `imageworks_gateway_refusals_total{model="other",reason="slot_pinned"} 1`) {
+		t.Errorf("the pinned refusal is not counted in /metrics:\n%s", text)
+	}
 	time.Sleep(500 * time.Millisecond)
 	if st := f.current(pport); st == nil || st.PID != pinned.PID {
 		t.Errorf("the pinned server changed: %+v", st)
@@ -358,4 +366,10 @@ func TestFailedSwapKeepsServer(t *testing.T) {
 	if syscall.Kill(before.PID, 0) == nil {
 		t.Errorf("server pid %d still runs after Close: the gateway lost track of it", before.PID)
 	}
+}
+
+func readAll(resp *http.Response) string {
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -81,7 +81,12 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, context.Canceled) {
 			return // the client went away
 		}
-		writeError(w, asAPIError(err))
+		e := asAPIError(err)
+		switch e.Type {
+		case errSlotPinned, errQueueFull, errShuttingDown: // the slot's own (starts count theirs)
+			g.metrics.refusal(rt.Name, e.Type)
+		}
+		writeError(w, e)
 		return
 	}
 	defer func() { ls.release(g.opts.Now()) }()
