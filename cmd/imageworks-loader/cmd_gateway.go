@@ -11,7 +11,6 @@ import (
 
 	"github.com/imageworks-ai/loader/core"
 	"github.com/imageworks-ai/loader/gateway"
-	"github.com/imageworks-ai/loader/warm"
 )
 
 // GatewayCmd is `gateway`.
@@ -49,15 +48,11 @@ func (c *GatewayCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 		ttl[name] = d
 	}
 	life := context.WithoutCancel(ctx)
-	pool := warm.New(warm.Options{Host: core.PluginHostOptions(opts), Logger: a.Log.Named("warm")})
-	defer pool.Close()
-	opts.Source = pool
-	l, err := core.Open(life, opts)
+	l, _, closeWarm, err := openWarm(life, a, opts)
 	if err != nil {
 		return err
 	}
-	defer l.Close()
-	a.secrets.setLive(l.Secrets(life))
+	defer closeWarm()
 	lc := c.options(a, c.Wait)
 	lc.Supervisor.PollInterval = 0 // the gateway's own: a swap costs its load time plus at most 50 ms
 	gw, err := gateway.New(life, l, gateway.Options{

@@ -53,18 +53,11 @@ func (c *ServeCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 	// The server's life is not ctx's: a signal starts the drain instead of
 	// killing the plugins under in-flight requests.
 	life := context.WithoutCancel(ctx)
-	pool := warm.New(warm.Options{Host: core.PluginHostOptions(opts), Logger: a.Log.Named("warm")})
-	defer pool.Close()
-	opts.Source = pool
-	l, err := core.Open(life, opts)
+	l, pool, closeWarm, err := openWarm(life, a, opts)
 	if err != nil {
 		return err
 	}
-	defer l.Close()
-	// Serve opens its own Loader (over the pool), not a.opener's: the
-	// registry's keys must still be scrubbed from every log line, also the
-	// keys of entries added while it serves (see scrubbing).
-	a.secrets.setLive(l.Secrets(life))
+	defer closeWarm()
 
 	access := hclog.NewNullLogger()
 	if c.AccessLog {
@@ -80,6 +73,22 @@ func (c *ServeCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 		Epoch:      pool.Epoch,
 	})
 	return listenAndServe(ctx, a, scrubbing(api, l, a.secrets), addr, c.Drain, 2*time.Minute, "serving the registry on http://%s")
+}
+
+// openWarm opens a Loader over a warm plugin pool, for a long-lived server
+// (serve, gateway): its own Loader, not a.opener's, so the registry's keys
+// are scrubbed from every log line, also the keys of entries added while
+// it serves (see scrubbing). close closes the Loader, then the pool.
+func openWarm(ctx context.Context, a *App, opts core.Options) (*core.Loader, *warm.Pool, func(), error) {
+	pool := warm.New(warm.Options{Host: core.PluginHostOptions(opts), Logger: a.Log.Named("warm")})
+	opts.Source = pool
+	l, err := core.Open(ctx, opts)
+	if err != nil {
+		pool.Close()
+		return nil, nil, nil, err
+	}
+	a.secrets.setLive(l.Secrets(ctx))
+	return l, pool, func() { l.Close(); pool.Close() }, nil
 }
 
 // listenAndServe serves h on addr (its one line on stderr, announce with
