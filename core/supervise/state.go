@@ -7,10 +7,10 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/imageworks-ai/loader/internal/pyfloat"
 	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
@@ -49,17 +49,15 @@ func (s State) Started() time.Time {
 	return time.Unix(int64(sec), int64(frac*1e9))
 }
 
-// PyFloat is a float64 that always encodes with a decimal point, as
-// Python's json writes a float (1729760000.0, not 1729760000).
+// PyFloat is a float64 that encodes as Python's json writes a float
+// (1729760000.0, not 1729760000; 1e+20, not 100000000000000000000), so a
+// state file the Python tool wrote is written back byte for byte.
 type PyFloat float64
 
-// MarshalJSON writes f with a decimal point.
+// MarshalJSON writes f as Python's repr(float) does (see internal/pyfloat).
+// An infinity or NaN is an error wrapping pyfloat.ErrNotFinite.
 func (f PyFloat) MarshalJSON() ([]byte, error) {
-	s := strconv.FormatFloat(float64(f), 'f', -1, 64)
-	if !strings.ContainsAny(s, ".eE") {
-		s += ".0"
-	}
-	return []byte(s), nil
+	return pyfloat.Append(nil, float64(f))
 }
 
 // readState reads the state file; a missing or empty file is no state.

@@ -14,11 +14,26 @@ import (
 	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
-func TestPyFloat(t *testing.T) {
-	for in, want := range map[float64]string{1729760000: "1729760000.0", 1729760000.25: "1729760000.25", 0: "0.0"} {
-		got, err := json.Marshal(PyFloat(in))
-		if err != nil || string(got) != want {
-			t.Errorf("Marshal(PyFloat(%v)) = %s, %v, want %s", in, got, err, want)
+// A started_at the Python tool wrote (json.dumps of time.time(), or any
+// float) is written back byte for byte: both spell a float as repr does.
+func TestPythonStartedAtRoundTrips(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "active_vllm.json")
+	for _, py := range []string{"1729760000.0", "1729760000.5", "1729760123.456789", "1731234567.8912346", "0.0", "1e+20", "1e-05"} {
+		in := `{"logical_name":"q","served_model_id":"q","port":24001,"pid":9,"started_at":` + py + `}`
+		if err := os.WriteFile(path, []byte(in), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		st, err := readState(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := writeState(path, *st); err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(path)
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(data, &raw); err != nil || string(raw["started_at"]) != py {
+			t.Errorf("started_at %s written back as %s (%v), want %s", py, raw["started_at"], err, py)
 		}
 	}
 }

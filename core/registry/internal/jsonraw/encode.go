@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/imageworks-ai/loader/internal/pyfloat"
 )
 
 // Encode encodes a Go value as compact JSON in the reference's spelling
@@ -39,11 +41,9 @@ func appendGo(dst []byte, v any) ([]byte, error) {
 	case uint64:
 		return strconv.AppendUint(dst, x, 10), nil
 	case float64:
-		s, err := PyFloat(x)
-		return append(dst, s...), err
+		return pyfloat.Append(dst, x)
 	case float32:
-		s, err := PyFloat(float64(x))
-		return append(dst, s...), err
+		return pyfloat.Append(dst, float64(x))
 	case json.Number:
 		if !IsNumber([]byte(x)) {
 			return nil, fmt.Errorf("invalid number %q", x)
@@ -139,8 +139,7 @@ func appendReflect(dst []byte, rv reflect.Value) ([]byte, error) {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		return strconv.AppendUint(dst, rv.Uint(), 10), nil
 	case reflect.Float32, reflect.Float64:
-		s, err := PyFloat(rv.Float())
-		return append(dst, s...), err
+		return pyfloat.Append(dst, rv.Float())
 	case reflect.Slice:
 		if rv.IsNil() {
 			return append(dst, "null"...), nil

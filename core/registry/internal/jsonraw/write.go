@@ -3,9 +3,6 @@ package jsonraw
 import (
 	"bytes"
 	"fmt"
-	"math"
-	"strconv"
-	"strings"
 )
 
 // This file writes JSON the way the reference (Python's json.dump with
@@ -46,68 +43,6 @@ func AppendQuoted(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
-}
-
-// pyFloat formats f as Python's repr does: the shortest round-tripping
-// digits, fixed notation for decimal exponents in [-4, 16), otherwise
-// scientific with a signed two-digit exponent, and always a '.0' or an
-// exponent so the value reads back as a float.
-func PyFloat(f float64) (string, error) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return "", fmt.Errorf("%v is not representable in JSON", f)
-	}
-	if f == 0 {
-		if math.Signbit(f) {
-			return "-0.0", nil
-		}
-		return "0.0", nil
-	}
-	s := strconv.FormatFloat(f, 'e', -1, 64) // [-]d[.ddd]e±dd
-	neg := s[0] == '-'
-	if neg {
-		s = s[1:]
-	}
-	epos := strings.IndexByte(s, 'e')
-	digits := strings.Replace(s[:epos], ".", "", 1)
-	exp, _ := strconv.Atoi(s[epos+1:])
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	switch {
-	case exp >= 16 || exp < -4:
-		b.WriteByte(digits[0])
-		if len(digits) > 1 {
-			b.WriteByte('.')
-			b.WriteString(digits[1:])
-		}
-		b.WriteByte('e')
-		if exp < 0 {
-			b.WriteByte('-')
-			exp = -exp
-		} else {
-			b.WriteByte('+')
-		}
-		if exp < 10 {
-			b.WriteByte('0')
-		}
-		b.WriteString(strconv.Itoa(exp))
-	case exp >= 0:
-		if len(digits) <= exp+1 {
-			b.WriteString(digits)
-			b.WriteString(strings.Repeat("0", exp+1-len(digits)))
-			b.WriteString(".0")
-		} else {
-			b.WriteString(digits[:exp+1])
-			b.WriteByte('.')
-			b.WriteString(digits[exp+1:])
-		}
-	default:
-		b.WriteString("0.")
-		b.WriteString(strings.Repeat("0", -exp-1))
-		b.WriteString(digits)
-	}
-	return b.String(), nil
 }
 
 // reformat appends the valid JSON value v in the reference layout, its first

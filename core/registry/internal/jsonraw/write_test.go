@@ -1,24 +1,34 @@
 package jsonraw
 
 import (
+	"errors"
+	"math"
 	"testing"
+
+	"github.com/imageworks-ai/loader/internal/pyfloat"
 )
 
-// Python's repr of the same floats (computed with CPython 3).
-func TestPyFloat(t *testing.T) {
+// Encode writes a float as Python's json.dumps does (see internal/pyfloat),
+// whichever way it reaches it: a float64, a float32, or a struct field.
+func TestEncodeFloatsAsPython(t *testing.T) {
+	type rec struct {
+		F float64 `json:"f"`
+	}
 	tests := []struct {
-		in   float64
+		in   any
 		want string
 	}{
-		{0, "0.0"}, {1, "1.0"}, {-2.5, "-2.5"}, {0.95, "0.95"}, {12.0, "12.0"},
-		{1e-05, "1e-05"}, {0.0001, "0.0001"}, {1.5e-7, "1.5e-07"}, {123456789.0, "123456789.0"},
-		{1e16, "1e+16"}, {1e15, "1000000000000000.0"}, {1.2345e20, "1.2345e+20"},
-		{0.30000000000000004, "0.30000000000000004"}, {1e300, "1e+300"}, {5e-324, "5e-324"},
+		{1e20, "1e+20"}, {0.00001, "1e-05"}, {100.0, "100.0"}, {float32(0.5), "0.5"},
+		{[]any{1e16, 1e15}, "[1e+16,1000000000000000.0]"},
+		{rec{F: 1.5e-7}, `{"f":1.5e-07}`},
 	}
 	for _, tt := range tests {
-		if got, err := PyFloat(tt.in); got != tt.want || err != nil {
-			t.Errorf("PyFloat(%v) = %q, %v, want %q", tt.in, got, err, tt.want)
+		if got, err := Encode(tt.in); string(got) != tt.want || err != nil {
+			t.Errorf("Encode(%#v) = %s, %v, want %s", tt.in, got, err, tt.want)
 		}
+	}
+	if got, err := Encode(rec{F: math.Inf(1)}); !errors.Is(err, pyfloat.ErrNotFinite) {
+		t.Errorf("Encode(+Inf) = %s, %v, want ErrNotFinite", got, err)
 	}
 }
 
