@@ -70,7 +70,7 @@ const rolesRegistry = `[
 
 func TestChooseForRole(t *testing.T) {
 	l := open(t, writeRegistry(t, rolesRegistry, ""), nil)
-	entries := l.Registry().Entries(context.Background())
+	entries := l.reg.Entries(context.Background())
 	tests := []struct {
 		role            string
 		prefer, require []string
@@ -364,7 +364,7 @@ func TestProbeVision(t *testing.T) {
 	if err != nil || !rep.VisionOK || !rep.Challenge || rep.Timestamp != "2026-11-25T12:30:45Z" || cb.probes != 2 || len(rep.ChallengeColours) != 2 {
 		t.Fatalf("ProbeVision(sees) = %+v, %v", rep, err)
 	}
-	e, err := l.Registry().Get(ctx, "sees")
+	e, err := l.reg.Get(ctx, "sees")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,7 +499,7 @@ func TestImport(t *testing.T) {
 	if lb.seenKey.Reveal() != "k-secret" {
 		t.Errorf("ListModels got key %q, want the one given", lb.seenKey.Reveal())
 	}
-	e, err := l.Registry().Get(ctx, "a-model:1b")
+	e, err := l.reg.Get(ctx, "a-model:1b")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,7 +88,7 @@ func TestAddSeesAnotherWritersEntry(t *testing.T) {
 	if _, err := l1.Add(ctx, NewEntry{Name: "m", Backend: "vllm"}); !errors.Is(err, ErrExists) {
 		t.Errorf("Add(m) after another writer stored m = %v, want ErrExists", err)
 	}
-	e, err := open(t, dir, nil).Registry().Get(ctx, "m")
+	e, err := open(t, dir, nil).reg.Get(ctx, "m")
 	if err != nil || e.Backend() != "ollama" {
 		t.Errorf("the other writer's m = %v, %v, want it kept", e, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/imageworks-ai/loader/core"
+	"github.com/imageworks-ai/loader/core/registry"
 	"github.com/imageworks-ai/loader/plugins/vllm"
 	"github.com/imageworks-ai/loader/sdk"
 )
@@ -81,4 +82,50 @@ func ExampleLoader_SelectRole() {
 	}
 	fmt.Println(sel.LogicalName, sel.Endpoint)
 	// Output: big-vl http://localhost:8002/v1
+}
+
+// Read entries: all of them, or one by name or alias. An entry never
+// changes in place, so its pointer can key a cache: a change makes a new
+// one.
+func ExampleLoader_Entry() {
+	dir := exampleRegistry(`[
+  {"name": "qwen-vl", "backend": "vllm", "model_aliases": ["qwen"], "capabilities": {"vision": true}},
+  {"name": "llama", "backend": "ollama"}
+]`)
+	defer os.RemoveAll(dir)
+
+	ctx := context.Background()
+	l, err := core.Open(ctx, core.Options{RegistryDir: dir})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer l.Close()
+	for _, e := range l.Entries(ctx) {
+		fmt.Println(e.Name(), e.Backend())
+	}
+
+	e, err := l.Entry(ctx, "qwen")
+	fmt.Println(e.Name(), e.HasCapability("vision"), err)
+	again, _ := l.Entry(ctx, "qwen-vl")
+	fmt.Println(again == e)
+
+	// Someone edits the file: the next call re-reads it.
+	edited := `[{"name": "qwen-vl", "display_name": "Qwen VL", "backend": "vllm", "capabilities": {"vision": true}}]`
+	if err := os.WriteFile(filepath.Join(dir, "model_registry.curated.json"), []byte(edited), 0o644); err != nil {
+		fmt.Println(err)
+		return
+	}
+	now, _ := l.Entry(ctx, "qwen-vl")
+	fmt.Println(now == e, now.DisplayName(), len(l.Entries(ctx)))
+
+	_, err = l.Entry(ctx, "Qwen-VL")
+	fmt.Println(errors.Is(err, registry.ErrNotFound), err)
+	// Output:
+	// llama ollama
+	// qwen-vl vllm
+	// qwen-vl true <nil>
+	// true
+	// false Qwen VL 1
+	// true entry "Qwen-VL": entry not found; did you mean "qwen-vl"?
 }

@@ -29,7 +29,7 @@ func TestImportAliases(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].Name != "tiny:latest" {
 		t.Fatalf("Import() = %+v, %v, want only tiny:latest", got, err)
 	}
-	e, err := l.Registry().Get(ctx, "tiny:latest")
+	e, err := l.reg.Get(ctx, "tiny:latest")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestImportNormalisesIDs(t *testing.T) {
 			t.Errorf("warning %q, want it to name %s escaped", warnings[i], w)
 		}
 	}
-	e, _ := l.Registry().Get(ctx, "spaced")
+	e, _ := l.reg.Get(ctx, "spaced")
 	if a := e.StoredAliases(); !slices.Equal(a, []string{"other"}) {
 		t.Errorf("model_aliases = %q, want [other]", a)
 	}

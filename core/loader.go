@@ -179,8 +179,23 @@ func (s hostSource) Backend(ctx context.Context, name string) (sdk.Backend, erro
 	return h.Backend(ctx, name)
 }
 
-// Registry returns the loaded registry, for reading entries directly.
-func (l *Loader) Registry() *registry.Registry { return l.reg }
+// Entries returns the registry's merged entries, deprecated ones too,
+// sorted by name. A layer changed on disk since it was read is re-read
+// first; if that fails the previous state is returned (Entry returns the
+// failure). An entry is read-only and never changes in place: an edit or
+// a re-read makes a new one, so a caller may key a cache by the pointer.
+// Edits go through Add, Set, Remove, Lock and the other writing methods.
+func (l *Loader) Entries(ctx context.Context) []*registry.Entry { return l.reg.Entries(ctx) }
+
+// Entry returns the entry named name (surrounding spaces ignored), else
+// the one entry that lists name in model_aliases, as Select finds it.
+// Errors: a *registry.NotFoundError (registry.ErrNotFound) with the
+// closest names as suggestions; a *registry.AliasError
+// (registry.ErrAmbiguousAlias) when several entries claim the alias; a
+// re-read failure (*registry.ParseError, I/O).
+func (l *Loader) Entry(ctx context.Context, name string) (*registry.Entry, error) {
+	return l.reg.Get(ctx, name)
+}
 
 // Close stops every plugin the Loader started. It is safe to call more
 // than once.

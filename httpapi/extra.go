@@ -67,7 +67,7 @@ func (h *handler) probeVision(w http.ResponseWriter, r *http.Request) {
 	}
 	opts := core.ProbeOptions{Image: req.image, Prompt: req.prompt, MaxImageBytes: h.opts.MaxImageBytes}
 	// The entry is checked first, as the Python service does.
-	e, err := h.l.Registry().Get(r.Context(), req.name)
+	e, err := h.l.Entry(r.Context(), req.name)
 	switch {
 	case errors.Is(err, registry.ErrNotFound):
 		writeDetail(w, http.StatusBadRequest, notFoundDetail(req.name))

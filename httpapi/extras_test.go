@@ -105,7 +105,7 @@ func TestLockUnlock(t *testing.T) {
 	if code != 200 || st["locked"] != true || len(fmt.Sprint(st["expected_aggregate_sha256"])) != 64 || st["changed"] != true {
 		t.Fatalf("POST /v1/lock = %d %s", code, out)
 	}
-	if e, _ := l.Registry().Get(context.Background(), "m"); !e.VersionLock().Locked {
+	if e, _ := l.Entry(context.Background(), "m"); !e.VersionLock().Locked {
 		t.Error("the lock is not seen by the shared loader")
 	}
 	code, out = call(t, h, "POST", "/v1/unlock", `{"name": "m"}`)

@@ -38,7 +38,7 @@ func TestPythonModels(t *testing.T) {
 	if err := json.Unmarshal(body, &rows); err != nil {
 		t.Fatal(err)
 	}
-	entries := l.Registry().Entries(context.Background())
+	entries := l.Entries(context.Background())
 	if len(rows) != len(entries) || len(rows) != 16 {
 		t.Fatalf("GET /v1/models has %d rows, want all %d entries", len(rows), len(entries))
 	}
@@ -206,7 +206,7 @@ func TestPythonVerify(t *testing.T) {
 		t.Fatalf("POST /v1/verify m = %d %s", code, body)
 	}
 	// The write went through the locked save: the shared loader sees it.
-	if e, _ := l.Registry().Get(context.Background(), "m"); e.AggregateSHA256() != v["aggregate_sha256"] {
+	if e, _ := l.Entry(context.Background(), "m"); e.AggregateSHA256() != v["aggregate_sha256"] {
 		t.Errorf("after verify the registry holds %q, want %q", e.AggregateSHA256(), v["aggregate_sha256"])
 	}
 	code, body = call(t, h, "POST", "/v1/verify", `{"name": "locked"}`)

@@ -48,7 +48,7 @@ type modelRow struct {
 // listModels answers every entry, deprecated ones too, sorted by name. The
 // encoded answer is kept until the registry's entries change.
 func (h *handler) listModels(w http.ResponseWriter, r *http.Request) {
-	body, err := h.models.answer(h.l.Registry().Entries(r.Context()))
+	body, err := h.models.answer(h.l.Entries(r.Context()))
 	if err != nil {
 		writeError(w, err, "")
 		return
@@ -144,7 +144,7 @@ func (h *handler) selectModel(w http.ResponseWriter, r *http.Request) {
 		writeSelection(w, sel, err, "", live)
 		return
 	}
-	e, err := h.l.Registry().Get(ctx, name)
+	e, err := h.l.Entry(ctx, name)
 	if err != nil {
 		writeError(w, err, name)
 		return
@@ -261,7 +261,7 @@ const noSamples = `{"rolling_samples":0}`
 // modelMetrics is GET /v1/models/{name}/metrics: the entry's stored
 // performance summary when it has samples, else {"rolling_samples":0}.
 func (h *handler) modelMetrics(w http.ResponseWriter, r *http.Request) {
-	e, err := h.l.Registry().Get(r.Context(), r.PathValue("name"))
+	e, err := h.l.Entry(r.Context(), r.PathValue("name"))
 	if err != nil {
 		writeRaw(w, http.StatusOK, []byte(noSamples))
 		return

@@ -108,7 +108,7 @@ func TestProbeImageInBody(t *testing.T) {
 	if code != 200 || rep["vision_ok"] != true || rep["name"] != "eye" {
 		t.Fatalf("probe with image_base64 = %d %s", code, out)
 	}
-	if e, _ := l.Registry().Get(t.Context(), "eye"); !strings.Contains(string(e.Field("probes")), `"vision_ok": true`) {
+	if e, _ := l.Entry(t.Context(), "eye"); !strings.Contains(string(e.Field("probes")), `"vision_ok": true`) {
 		t.Errorf("the probe was not saved: probes = %s", e.Field("probes"))
 	}
 	var form bytes.Buffer

@@ -97,7 +97,7 @@ func (c *completer) entries(complete.Args) []*registry.Entry {
 	if l == nil {
 		return nil
 	}
-	return l.Registry().Entries(ctx)
+	return l.Entries(ctx)
 }
 
 // models are the entries' names, deprecated ones included (select and
