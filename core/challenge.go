@@ -63,16 +63,6 @@ func ColourChallenge(name string) (c sdk.Challenge, ok bool) {
 	return sdk.Challenge{}, false
 }
 
-// ChallengeImage returns the solid red challenge.
-//
-// Deprecated: a single fixed colour lets a model that always answers "red"
-// pass; ProbeVision now asks two colours drawn at random. Use
-// ColourChallenge.
-func ChallengeImage() sdk.Challenge {
-	c, _ := ColourChallenge("red")
-	return c
-}
-
 func solidChallenge(p challengeColour) sdk.Challenge {
 	img := image.NewRGBA(image.Rect(0, 0, challengeSize, challengeSize))
 	for y := range challengeSize {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"image/png"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -278,22 +277,20 @@ func TestIsSchemePath(t *testing.T) {
 	}
 }
 
-func TestChallengeImage(t *testing.T) {
-	c := ChallengeImage()
-	img, err := png.Decode(bytes.NewReader(c.Image))
-	if err != nil {
-		t.Fatalf("challenge is not a PNG: %v", err)
+// redChallenge is the solid red colour challenge.
+func redChallenge(t *testing.T) sdk.Challenge {
+	t.Helper()
+	c, ok := ColourChallenge("red")
+	if !ok {
+		t.Fatal(`ColourChallenge("red") is not known`)
 	}
-	r, g, b, _ := img.At(128, 128).RGBA()
-	if r>>8 < 200 || g>>8 > 50 || b>>8 > 50 || c.MIMEType != "image/png" || !reflect.DeepEqual(c.Expect, []string{"red"}) {
-		t.Errorf("ChallengeImage() centre = %d,%d,%d %s expect %v, want red image/png [red]", r>>8, g>>8, b>>8, c.MIMEType, c.Expect)
-	}
+	return c
 }
 
 func TestLoadImage(t *testing.T) {
 	dir := t.TempDir()
 	pngPath := filepath.Join(dir, "ok.png")
-	if err := os.WriteFile(pngPath, ChallengeImage().Image, 0o644); err != nil {
+	if err := os.WriteFile(pngPath, redChallenge(t).Image, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	textPath := filepath.Join(dir, "text.png")
@@ -310,7 +307,7 @@ func TestLoadImage(t *testing.T) {
 		{"missing", ProbeOptions{ImagePath: filepath.Join(dir, "nope.png")}, ErrImageMissing},
 		{"too large", ProbeOptions{ImagePath: pngPath, MaxImageBytes: 10}, ErrImageTooLarge},
 		{"directory", ProbeOptions{ImagePath: dir}, ErrNotImage},
-		{"bytes", ProbeOptions{Image: ChallengeImage().Image}, nil},
+		{"bytes", ProbeOptions{Image: redChallenge(t).Image}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

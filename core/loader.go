@@ -307,11 +307,6 @@ func defaultGetenv(k string) string { return os.Getenv(k) }
 // written by PinPlugins) in the registry directory.
 const PluginPinFile = pluginhost.PinFileName
 
-// PluginLockFile is the former name of PluginPinFile.
-//
-// Deprecated: use PluginPinFile; "lock" alone means a version lock.
-const PluginLockFile = PluginPinFile
-
 // Plugins lists every plugin found on the search path, with what each
 // says of itself and any problem (each is started to ask), and, with the
 // Problem saying where it was looked for, every backend the registry's
@@ -358,8 +353,3 @@ func (l *Loader) PinPlugins(ctx context.Context) (string, error) {
 	path := l.pluginPinPath()
 	return path, h.WritePinFile(ctx, path)
 }
-
-// LockPlugins is the former name of PinPlugins.
-//
-// Deprecated: use PinPlugins; "lock" alone means a version lock.
-func (l *Loader) LockPlugins(ctx context.Context) (string, error) { return l.PinPlugins(ctx) }

@@ -36,10 +36,6 @@ type Options struct {
 	// PinFile is the plugin pin file's path (plugins.lock.json); pinning
 	// applies when the file exists. "" disables pinning.
 	PinFile string
-	// LockFile is the former name of PinFile, used when PinFile is "".
-	//
-	// Deprecated: use PinFile; "lock" alone means a version lock.
-	LockFile string
 	// Logger receives the host's and the plugins' logs; nil discards them.
 	// At debug or trace level, plugins log at that level too (unless
 	// IMAGEWORKS_PLUGIN_LOG_LEVEL says otherwise).
@@ -94,9 +90,6 @@ type slot struct {
 // IMAGEWORKS_PLUGIN_START_TIMEOUT or IMAGEWORKS_REATTACH_BACKENDS value is
 // reported by the first Backend or List call.
 func New(opts Options) *Host {
-	if opts.PinFile == "" {
-		opts.PinFile = opts.LockFile // the deprecated name still works
-	}
 	h := &Host{
 		opts:      opts,
 		getenv:    opts.Getenv,
@@ -284,16 +277,6 @@ func (h *Host) Close() error {
 	}
 	close(h.closeDone)
 	return h.closeErr
-}
-
-// CloseWhenDone closes the Host when ctx is done, so that cancelling ctx
-// (for example a context cancelled on SIGINT or SIGTERM) kills every
-// plugin. Calling stop prevents that; it reports whether it did.
-//
-// Deprecated: nothing calls it; core.Loader closes its Host itself. Use
-// context.AfterFunc(ctx, func() { h.Close() }).
-func (h *Host) CloseWhenDone(ctx context.Context) (stop func() bool) {
-	return context.AfterFunc(ctx, func() { _ = h.Close() })
 }
 
 // ensureSocketDir creates, once per Host, the private folder (mode 0700,

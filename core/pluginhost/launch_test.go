@@ -330,19 +330,6 @@ func TestCloseKillsProcessGroup(t *testing.T) {
 	}
 }
 
-func TestCloseWhenDone(t *testing.T) {
-	t.Parallel()
-	out := filepath.Join(t.TempDir(), "out")
-	h := newTestHost(t, testEnv{envOut: out}, installPlugins(t, ExecutablePrefix+"parent"))
-	ctx, cancel := context.WithCancel(context.Background())
-	h.CloseWhenDone(ctx)
-	if _, err := h.Backend(context.Background(), "parent"); err != nil {
-		t.Fatal(err)
-	}
-	cancel() // as a SIGINT handler's context would be
-	waitGone(t, reportedPids(t, out)...)
-}
-
 // A host process that gets SIGINT or SIGTERM leaves no plugin process
 // behind, children included.
 func TestSignalKillsPlugins(t *testing.T) {

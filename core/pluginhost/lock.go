@@ -21,26 +21,6 @@ import (
 // the registry folder. "Lock" alone means a model's version lock.
 const PinFileName = "plugins.lock.json"
 
-// LockFileName is the former name of PinFileName.
-//
-// Deprecated: use PinFileName.
-const LockFileName = PinFileName
-
-// LockFile is the former name of PinFile.
-//
-// Deprecated: use PinFile.
-type LockFile = PinFile
-
-// LockedPlugin is the former name of PinnedPlugin.
-//
-// Deprecated: use PinnedPlugin.
-type LockedPlugin = PinnedPlugin
-
-// ReadLockFile is the former name of ReadPinFile.
-//
-// Deprecated: use ReadPinFile.
-func ReadLockFile(ctx context.Context, path string) (*PinFile, error) { return ReadPinFile(ctx, path) }
-
 // lockFormat is the lock file's format version.
 const lockFormat = 1
 
@@ -192,11 +172,6 @@ func (h *Host) fileSHA256(path string) (string, error) {
 	h.mu.Unlock()
 	return sum, nil
 }
-
-// WriteLock is the former name of WritePinFile.
-//
-// Deprecated: use WritePinFile; "lock" alone means a version lock.
-func (h *Host) WriteLock(ctx context.Context, path string) error { return h.WritePinFile(ctx, path) }
 
 // WritePinFile writes a plugin pin file at path pinning every plugin found
 // (the one used for each backend name; attached plugins are not pinned):

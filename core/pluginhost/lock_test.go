@@ -99,7 +99,7 @@ func TestWritePinFile(t *testing.T) {
 	}
 	// The refusal is forgotten once the lock trusts the binary.
 	if _, err := h.Backend(context.Background(), "good"); err != nil {
-		t.Errorf("Backend(good) after WriteLock error = %v", err)
+		t.Errorf("Backend(good) after WritePinFile error = %v", err)
 	}
 	// Writing again changes nothing.
 	if err := h.WritePinFile(context.Background(), lockPath); err != nil {
@@ -199,7 +199,7 @@ func TestPinnedBinaryChanged(t *testing.T) {
 	copyFile(t, path)
 	out := filepath.Join(t.TempDir(), "out")
 	lockPath := filepath.Join(t.TempDir(), PinFileName)
-	if err := newTestHost(t, nil, dir).WriteLock(context.Background(), lockPath); err != nil {
+	if err := newTestHost(t, nil, dir).WritePinFile(context.Background(), lockPath); err != nil {
 		t.Fatal(err)
 	}
 	locked := sha256File(t, path)
@@ -243,7 +243,7 @@ func copyFile(t *testing.T, dst string) {
 
 // A failure to hash the binary after the lock check stays matchable.
 func TestMismatchKeepsCause(t *testing.T) {
-	h := New(Options{LockFile: filepath.Join(t.TempDir(), PinFileName)})
+	h := New(Options{PinFile: filepath.Join(t.TempDir(), PinFileName)})
 	missing := filepath.Join(t.TempDir(), ExecutablePrefix+"gone")
 	err := h.mismatch(missing, make([]byte, 32))
 	if !errors.Is(err, ErrPluginUntrusted) || !errors.Is(err, fs.ErrNotExist) {
@@ -270,7 +270,7 @@ func TestCancelledContext(t *testing.T) {
 		{"ReadPinFile", func() error { _, err := ReadPinFile(ctx, lockPath); return err }},
 		{"Find", func() error { _, err := h.Find(ctx, "good"); return err }},
 		{"List", func() error { _, err := h.List(ctx); return err }},
-		{"WriteLock", func() error { return h.WritePinFile(ctx, newLock) }},
+		{"WritePinFile", func() error { return h.WritePinFile(ctx, newLock) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -280,7 +280,7 @@ func TestCancelledContext(t *testing.T) {
 		})
 	}
 	if _, err := os.Stat(newLock); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("WriteLock(cancelled ctx) wrote %s, want nothing written", newLock)
+		t.Errorf("WritePinFile(cancelled ctx) wrote %s, want nothing written", newLock)
 	}
 	if got := readReports(t, out); len(got) != 0 {
 		t.Errorf("a cancelled call started a plugin: %q", got)
@@ -292,23 +292,12 @@ func TestCancelledContext(t *testing.T) {
 func TestCheckTrustCancelledIsNotDistrust(t *testing.T) {
 	lockPath := filepath.Join(t.TempDir(), PinFileName)
 	writeLock(t, lockPath, PinFile{Format: 1, Plugins: map[string]PinnedPlugin{}})
-	h := New(Options{LockFile: lockPath})
+	h := New(Options{PinFile: lockPath})
 	defer h.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := h.checkTrust(ctx, "good")
 	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrPluginUntrusted) {
 		t.Errorf("checkTrust(cancelled ctx) = %v, want context.Canceled and not ErrPluginUntrusted", err)
-	}
-}
-
-// TestDeprecatedLockFileOption: a host configured with the former field
-// name still pins, and PinFile wins over it.
-func TestDeprecatedLockFileOption(t *testing.T) {
-	if got := New(Options{LockFile: "old.json"}).opts.PinFile; got != "old.json" {
-		t.Errorf("New(Options{LockFile}).opts.PinFile = %q, want old.json", got)
-	}
-	if got := New(Options{LockFile: "old.json", PinFile: "new.json"}).opts.PinFile; got != "new.json" {
-		t.Errorf("New(Options{LockFile, PinFile}).opts.PinFile = %q, want new.json", got)
 	}
 }

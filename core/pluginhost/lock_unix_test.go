@@ -54,9 +54,9 @@ func TestPinningFailsClosed(t *testing.T) {
 				t.Errorf("the plugin ran under an unreadable lock file")
 			}
 			// Writing a new lock refuses too: fix or remove it first.
-			err = safefiletest.Within(t, func() error { return h.WriteLock(context.Background(), lockPath) })
+			err = safefiletest.Within(t, func() error { return h.WritePinFile(context.Background(), lockPath) })
 			if err == nil || !strings.Contains(err.Error(), lockPath) {
-				t.Errorf("WriteLock() = %v, want an error naming %s", err, lockPath)
+				t.Errorf("WritePinFile() = %v, want an error naming %s", err, lockPath)
 			}
 		})
 	}

@@ -29,11 +29,6 @@ const (
 	FlockFile = ".model_registry.lock"
 )
 
-// LockFile is the former name of FlockFile.
-//
-// Deprecated: use FlockFile; "lock" alone means a version lock.
-const LockFile = FlockFile
-
 // Options configure Open and OpenFile.
 type Options struct {
 	// Logger receives warnings (duplicates, migration, snapshot problems);
