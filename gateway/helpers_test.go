@@ -19,6 +19,7 @@ import (
 	"github.com/imageworks-ai/loader/core/supervise"
 	"github.com/imageworks-ai/loader/internal/safefile"
 	"github.com/imageworks-ai/loader/internal/standin"
+	"github.com/imageworks-ai/loader/plugins/ollama"
 	"github.com/imageworks-ai/loader/plugins/vllm"
 	"github.com/imageworks-ai/loader/sdk"
 )
@@ -78,7 +79,7 @@ type fixture struct {
 }
 
 // newFixture writes the curated layer (entries as JSON) and the
-// discovered one, opens a loader with the in-process vLLM backend and
+// discovered one, opens a loader with the in-process vLLM and Ollama backends and
 // starts a gateway. Close stops every server it started.
 func newFixture(t *testing.T, curated, discovered string, opts Options) *fixture {
 	t.Helper()
@@ -93,7 +94,7 @@ func newFixture(t *testing.T, curated, discovered string, opts Options) *fixture
 		write("model_registry.discovered.json", discovered)
 	}
 	ctx := context.Background()
-	l, err := core.Open(ctx, core.Options{RegistryDir: dir, Backends: map[string]sdk.Backend{"vllm": vllm.New()}})
+	l, err := core.Open(ctx, core.Options{RegistryDir: dir, Backends: map[string]sdk.Backend{"vllm": vllm.New(), "ollama": ollama.New()}})
 	if err != nil {
 		t.Fatal(err)
 	}
