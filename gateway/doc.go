@@ -18,9 +18,10 @@
 // Requests that wait longer than Options.QueueWait get a 503 with
 // Retry-After. A slot idle for its TTL is stopped; a pinned entry is
 // started at once and never swapped out or stopped while the gateway runs.
-// A server that was already up (started by `activate` or by hand) is used
-// as it is and left running at exit; the servers the gateway started are
-// stopped by Close.
+// A server that was already up (started by `activate` or by hand), or a
+// model its server (Ollama) had already loaded, is used as it is: never
+// stopped or unloaded by the gateway. What the gateway started or loaded
+// is stopped (unloaded) when idle for its TTL and by Close.
 //
 // # Gates
 //

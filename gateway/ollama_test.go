@@ -3,7 +3,9 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -135,5 +137,50 @@ func TestOllamaLoadsOnDemandAndUnloadsWhenIdle(t *testing.T) {
 	}
 	if got, want := generateBodies(srv), []string{load, unload, load, unload}; !slices.Equal(got, want) {
 		t.Errorf("POST /api/generate bodies = %q, want %q", got, want)
+	}
+}
+
+// TestOllamaModelLoadedBeforeIsLeftLoaded: a model Ollama had loaded
+// before the gateway needed it (by `activate`, by hand) is used as it is:
+// not loaded again, not unloaded when idle past the TTL nor at Close;
+// another model of the same server is loaded and unloaded as usual.
+func TestOllamaModelLoadedBeforeIsLeftLoaded(t *testing.T) {
+	srv := standin.NewOllama(standin.Config{Models: []standin.Model{{ID: "tiny"}, {ID: "other"}}})
+	t.Cleanup(srv.Close)
+	const ttl = 200 * time.Millisecond
+	var clock atomic.Int64
+	clock.Store(time.Date(2025, 5, 10, 8, 0, 0, 0, time.UTC).UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	f := newFixture(t, "["+ollamaEntry("tiny-model", "tiny", srv.Endpoint())+","+ollamaEntry("other-model", "other", srv.Endpoint())+"]", "",
+		Options{IdleTTL: ttl, Now: now})
+	// Loaded by hand (as `activate` does), named as Ollama lists it.
+	resp, err := http.Post(srv.URL+"/api/generate", "application/json", strings.NewReader(`{"model":"TINY:latest","keep_alive":-1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	for _, m := range []string{"tiny-model", "other-model"} {
+		resp, answer := f.post("/v1/chat/completions", chat(m))
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: status %d: %s", m, resp.StatusCode, answer)
+		}
+		if got := resp.Header.Get(HeaderModel); got != m {
+			t.Errorf("%s = %q, want %q", HeaderModel, got, m)
+		}
+	}
+	waitLoaded(t, srv, []string{"other:latest", "tiny:latest"}, time.Second)
+	f.settled()
+	clock.Add(int64(2 * ttl))
+	waitLoaded(t, srv, []string{"tiny:latest"}, 20*ttl)
+	if err := f.gw.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Loaded(); !slices.Equal(got, []string{"tiny:latest"}) {
+		t.Errorf("after Close Ollama has %q loaded, want tiny:latest (loaded before the gateway) alone", got)
+	}
+	want := []string{`{"model":"TINY:latest","keep_alive":-1}`, `{"model":"other","keep_alive":-1}`, `{"model":"other","keep_alive":0}`}
+	if got := generateBodies(srv); !slices.Equal(got, want) {
+		t.Errorf("POST /api/generate bodies = %q, want %q (tiny neither loaded again nor unloaded)", got, want)
 	}
 }

@@ -91,6 +91,12 @@ func (g *Gateway) start(ctx context.Context, s *slot, rt *route, prev *running) 
 			return &running{name: rt.Name, endpoint: sel.Endpoint, served: sel.InternalModelID, pinned: pinned, ttl: g.ttl(rt.Name)}, false, nil
 		}
 	}
+	if prev == nil && strings.HasPrefix(s.key, "load:") {
+		if a, ok := g.loadedAlready(ctx, rt); ok {
+			g.log.Info("using a model already loaded", "model", rt.Name, "endpoint", a.Endpoint)
+			return &running{name: rt.Name, endpoint: a.Endpoint, served: a.ServedModelID, pinned: pinned, ttl: g.ttl(rt.Name)}, false, nil
+		}
+	}
 	opts := g.opts.Lifecycle
 	if s.port > 0 {
 		opts.Port = s.port
@@ -115,6 +121,35 @@ func (g *Gateway) start(ctx context.Context, s *slot, rt *route, prev *running) 
 func (g *Gateway) serves(ctx context.Context, prev *running) bool {
 	sel, err := g.l.Select(ctx, prev.name, core.SelectOptions{Live: true})
 	return err == nil && sel.Live != nil && sel.Live.Up && sel.Live.Served
+}
+
+// loadedAlready is rt's model when its server (Ollama) has it loaded
+// before the gateway loads it: by `activate`, by hand or by a chat sent
+// there directly. The gateway then uses it as it is and never unloads it.
+// A server that cannot be asked is not an answer: the load that follows
+// tells what is wrong.
+func (g *Gateway) loadedAlready(ctx context.Context, rt *route) (core.Active, bool) {
+	sel, err := g.l.Select(ctx, rt.Name, core.SelectOptions{})
+	if err != nil {
+		return core.Active{}, false
+	}
+	loaded, err := g.l.Loaded(ctx, rt.Backend)
+	if err != nil {
+		return core.Active{}, false
+	}
+	latest := func(id string) string { // Ollama's names: any case, ":latest" implied
+		id = strings.ToLower(id)
+		if strings.Contains(id, ":") {
+			return id
+		}
+		return id + ":latest"
+	}
+	for _, a := range loaded {
+		if a.Endpoint == sel.Endpoint && latest(a.ServedModelID) == latest(sel.InternalModelID) {
+			return a, true
+		}
+	}
+	return core.Active{}, false
 }
 
 // startRefusal is the chat proxy's answer to a failed start.
