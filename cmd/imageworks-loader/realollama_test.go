@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,11 +40,13 @@ func TestRealOllama(t *testing.T) {
 	}
 	cmds := scriptCmds()
 	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"freeport": cmdFreePort,
-		"waithttp": cmdWaitHTTP,
-		"tinygguf": cmdTinyGGUF,
-		"sha256of": cmdSHA256Of,
-		"httpcode": cmdHTTPCode,
+		"freeport":  cmdFreePort,
+		"waithttp":  cmdWaitHTTP,
+		"tinygguf":  cmdTinyGGUF,
+		"sha256of":  cmdSHA256Of,
+		"httpcode":  cmdHTTPCode,
+		"awaitbody": cmdAwaitBody,
+		"sleep":     cmdSleep,
 	})
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/realollama",
@@ -139,4 +142,43 @@ func cmdHTTPCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got := strconv.Itoa(resp.StatusCode); got != args[1] {
 		ts.Fatalf("GET %s = %s, want %s", args[0], got, args[1])
 	}
+}
+
+// [!] awaitbody DURATION URL TEXT: polls GET URL until it answers 200 with
+// a body holding TEXT (with !: a body without it), failing after DURATION.
+func cmdAwaitBody(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: [!] awaitbody DURATION URL TEXT")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	start := time.Now()
+	c := &http.Client{Timeout: 5 * time.Second}
+	var last string
+	for {
+		resp, err := c.Get(args[1])
+		if err == nil {
+			last = readAll(resp)
+			if resp.StatusCode == http.StatusOK && strings.Contains(last, args[2]) != neg {
+				ts.Logf("awaitbody: after %v", time.Since(start).Round(10*time.Millisecond))
+				return
+			}
+		} else {
+			last = err.Error()
+		}
+		if time.Since(start) > d {
+			ts.Fatalf("GET %s: no body %s %q within %v (last: %s)", args[1], map[bool]string{false: "with", true: "without"}[neg], args[2], d, last)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// sleep DURATION: waits DURATION.
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
 }
