@@ -17,7 +17,12 @@ const (
 	// (Config.BodyLog): {"method":"POST","path":"/v1/chat/completions",
 	// "body":"..."}.
 	EnvBodyLog = "STANDIN_BODY_LOG"
+	// EnvChunkStamp: "1" stamps every streamed chunk (Config.ChunkStamp).
+	EnvChunkStamp = "STANDIN_CHUNK_STAMP"
 )
+
+// StampMember is the member Config.ChunkStamp adds to a streamed chunk.
+const StampMember = "standin_sent_unix_ns"
 
 // bodyLine is one line of Config.BodyLog.
 type bodyLine struct {
@@ -38,10 +43,18 @@ func logBody(w io.Writer, rec Request) {
 	w.Write(append(line, '\n'))
 }
 
-// applyEnv sets cfg's ChunkDelay and BodyLog from EnvChunkDelay and
-// EnvBodyLog. The returned function closes the log; it is never nil.
+// applyEnv sets cfg's ChunkDelay, ChunkStamp and BodyLog from
+// EnvChunkDelay, EnvChunkStamp and EnvBodyLog. The returned function
+// closes the log; it is never nil.
 func applyEnv(cfg *Config, getenv func(string) string) (closeLog func(), err error) {
 	closeLog = func() {}
+	switch v := getenv(EnvChunkStamp); v {
+	case "", "0":
+	case "1":
+		cfg.ChunkStamp = true
+	default:
+		return closeLog, fmt.Errorf("%s=%q: want 1 or 0", EnvChunkStamp, v)
+	}
 	if v := getenv(EnvChunkDelay); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {

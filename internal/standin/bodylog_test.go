@@ -123,7 +123,7 @@ func TestServerMainEnv(t *testing.T) {
 }
 
 func TestServerMainBadEnv(t *testing.T) {
-	for _, env := range []string{EnvChunkDelay + "=5 parsecs", EnvBodyLog + "=" + filepath.Join(t.TempDir(), "no", "such", "dir")} {
+	for _, env := range []string{EnvChunkDelay + "=5 parsecs", EnvChunkStamp + "=yes", EnvBodyLog + "=" + filepath.Join(t.TempDir(), "no", "such", "dir")} {
 		cmd := exec.Command(os.Args[0], "serve", "/models/qwen", "--port", "0")
 		cmd.Env = append(os.Environ(), "STANDIN_TEST_SERVER=vllm", env)
 		out, err := cmd.CombinedOutput()

@@ -159,7 +159,8 @@ func (s *Server) openAICompletion(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, out)
 		return
 	}
-	e := startSSE(w, r, s.config().ChunkDelay)
+	cfg := s.config()
+	e := startSSE(w, r, cfg.ChunkDelay, cfg.ChunkStamp)
 	for i := range prompts {
 		for _, word := range words(text) {
 			if !e.sendAfterDelay(object([]map[string]any{choice(i, word, nil)})) {

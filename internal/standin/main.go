@@ -26,7 +26,9 @@ forms are vLLM's and LMDeploy's own command lines (what the bundled plugins
 run for activate): set an entry's backend_config.executable to this program
 and activate runs it in place of vllm or lmdeploy. They serve the one model
 ID (flags they do not know are skipped) and steer by environment:
-STANDIN_BEHAVIOUR, STANDIN_ARGS_FILE, STANDIN_READY_AFTER.
+STANDIN_BEHAVIOUR, STANDIN_ARGS_FILE, STANDIN_READY_AFTER, STANDIN_CHUNK_DELAY,
+STANDIN_CHUNK_STAMP (1: every streamed chunk carries "standin_sent_unix_ns"),
+STANDIN_BODY_LOG.
 
 flags:
   --models IDS        models served, comma-separated (repeatable)

@@ -141,6 +141,12 @@ type Config struct {
 	// completion), so a client sees chunks arrive apart. Zero streams at
 	// once.
 	ChunkDelay time.Duration
+	// ChunkStamp adds to every streamed JSON chunk (chat and completion)
+	// a member "standin_sent_unix_ns": the wall clock, in Unix
+	// nanoseconds, just before the chunk is written. A client on the same
+	// host subtracts it from the time it reads the chunk: how long the
+	// chunk took from the server to it (through a proxy, say).
+	ChunkStamp bool
 	// BodyLog, when set, receives one JSON line per request received,
 	// before any failure is applied: {"method":...,"path":...,"body":...}
 	// with the body as a JSON string (exact for UTF-8 bodies). Writes are

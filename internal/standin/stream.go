@@ -17,16 +17,18 @@ type sse struct {
 	rc    *http.ResponseController
 	ctx   context.Context
 	delay time.Duration
+	stamp bool // Config.ChunkStamp
 }
 
 // startSSE sends the status and headers of a stream and flushes them, so a
 // client sees the answer begin before the first token. Chunks sent with
-// sendAfterDelay wait delay first.
-func startSSE(w http.ResponseWriter, r *http.Request, delay time.Duration) *sse {
+// sendAfterDelay wait delay first. With stamp set, every chunk carries
+// Config.ChunkStamp's member.
+func startSSE(w http.ResponseWriter, r *http.Request, delay time.Duration, stamp bool) *sse {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	e := &sse{w: w, rc: http.NewResponseController(w), ctx: r.Context(), delay: delay}
+	e := &sse{w: w, rc: http.NewResponseController(w), ctx: r.Context(), delay: delay, stamp: stamp}
 	e.rc.Flush()
 	return e
 }
@@ -49,6 +51,9 @@ func (e *sse) sendAfterDelay(v any) bool {
 // send writes v as one data event and flushes it. It reports false when
 // the write failed (the client went away).
 func (e *sse) send(v any) bool {
+	if m, ok := v.(map[string]any); ok && e.stamp {
+		m[StampMember] = time.Now().UnixNano()
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return false
@@ -91,7 +96,8 @@ func usage(prompt, completion int) map[string]int {
 // choices and the usage, and [DONE]. Config.ChunkDelay is waited before
 // the role chunk and before every word.
 func (s *Server) streamChat(w http.ResponseWriter, r *http.Request, req oaiChat, text string) {
-	e := startSSE(w, r, s.config().ChunkDelay)
+	cfg := s.config()
+	e := startSSE(w, r, cfg.ChunkDelay, cfg.ChunkStamp)
 	id := fmt.Sprintf("chatcmpl-%d", time.Now().UnixNano())
 	chunk := func(choices []map[string]any) map[string]any {
 		return map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": req.Model, "choices": choices}

@@ -230,3 +230,42 @@ func TestStreamChatErrorsStayJSON(t *testing.T) {
 		t.Errorf("chat without stream = %d %s, want one chat.completion", status, body)
 	}
 }
+
+// TestStreamChunkStamp checks that with ChunkStamp every streamed chunk of
+// a chat and of a completion carries the time it was written: between the
+// request and the read, rising chunk by chunk; without it, none does.
+func TestStreamChunkStamp(t *testing.T) {
+	for _, stamp := range []bool{true, false} {
+		s := NewVLLM(Config{ChunkStamp: stamp, ChunkDelay: 5 * time.Millisecond, Models: []Model{{ID: "m", Answer: "one two three"}}})
+		for _, tc := range []struct{ path, body string }{
+			{"/chat/completions", streamChatBody("m", `,"stream_options":{"include_usage":true}`)},
+			{"/completions", `{"model":"m","prompt":"x","stream":true}`},
+		} {
+			sent := time.Now().UnixNano()
+			_, events := postStream(t, s.Endpoint()+tc.path, "", tc.body)
+			prev := sent
+			for _, ev := range events {
+				if ev.data == "[DONE]" {
+					continue
+				}
+				var c map[string]any
+				if err := json.Unmarshal([]byte(ev.data), &c); err != nil {
+					t.Fatalf("%s: chunk %q: %v", tc.path, ev.data, err)
+				}
+				v, ok := c[StampMember].(float64)
+				if !stamp {
+					if ok {
+						t.Errorf("%s without ChunkStamp: chunk %s carries %s", tc.path, ev.data, StampMember)
+					}
+					continue
+				}
+				at := int64(v)
+				if !ok || at < prev || at > ev.at.UnixNano() {
+					t.Fatalf("%s: chunk %s: %s = %v, want a time after %d (the previous) and before its read %d", tc.path, ev.data, StampMember, c[StampMember], prev, ev.at.UnixNano())
+				}
+				prev = at
+			}
+		}
+		s.Close()
+	}
+}
