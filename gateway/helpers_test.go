@@ -58,7 +58,7 @@ func standinExe(t *testing.T, env map[string]string) string {
 	return path
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -70,7 +70,7 @@ func freePort(t *testing.T) int {
 
 // fixture is a registry, a loader over it and a gateway in front.
 type fixture struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	l    *core.Loader
 	gw   *Gateway
@@ -81,7 +81,7 @@ type fixture struct {
 // newFixture writes the curated layer (entries as JSON) and the
 // discovered one, opens a loader with the in-process vLLM and Ollama backends and
 // starts a gateway. Close stops every server it started.
-func newFixture(t *testing.T, curated, discovered string, opts Options) *fixture {
+func newFixture(t testing.TB, curated, discovered string, opts Options) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	write := func(name, data string) {
