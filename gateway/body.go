@@ -134,7 +134,9 @@ func isPlainASCII(s string) bool {
 // bytes of the data URLs among them (decoded size, estimated from the
 // base64 length).
 func images(messages json.RawMessage) (found bool, dataBytes int64) {
-	if len(messages) == 0 {
+	// Every image part spells "image" in its type or key, unless escaped:
+	// without either, there is nothing to decode.
+	if len(messages) == 0 || !bytes.Contains(messages, []byte("image")) && !bytes.Contains(messages, []byte(`\u`)) {
 		return false, 0
 	}
 	var msgs []struct {

@@ -235,16 +235,23 @@ func (b *meterBody) dataLine(line []byte) {
 	}
 }
 
+// completionTokens is usage.completion_tokens of the JSON object data, or
+// 0. Only the usage member is decoded: a whole answer is not.
 func completionTokens(data []byte) int64 {
-	var v struct {
-		Usage *struct {
-			CompletionTokens int64 `json:"completion_tokens"`
-		} `json:"usage"`
-	}
-	if json.Unmarshal(data, &v) != nil || v.Usage == nil {
+	if !bytes.Contains(data, []byte(`"completion_tokens"`)) || !json.Valid(data) {
 		return 0
 	}
-	return v.Usage.CompletionTokens
+	start, end, ok, err := memberSpan(data, "usage")
+	if err != nil || !ok {
+		return 0
+	}
+	var u struct {
+		CompletionTokens int64 `json:"completion_tokens"`
+	}
+	if json.Unmarshal(data[start:end], &u) != nil {
+		return 0
+	}
+	return u.CompletionTokens
 }
 
 // finish records the sample once, when the answer has been read whole.

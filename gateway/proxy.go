@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -62,7 +63,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request) {
 		writeError(w, refuse(400, errBadRequest, "The request body is not a JSON object: "+err.Error()))
 		return
 	}
-	rt, err := g.table(r.Context()).lookup(req.Model)
+	rt, err := g.lookup(r.Context(), req.Model)
 	if err != nil {
 		g.metrics.refusal(req.Model, "not_found")
 		writeError(w, asAPIError(err))
@@ -116,8 +117,14 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request) {
 				pr.Out.URL.User = u
 			}
 		},
-		Transport:     g.opts.Transport,
-		FlushInterval: -1, // every chunk as it comes
+		Transport: g.opts.Transport,
+		// 0, not -1: ReverseProxy flushes every write of an answer that
+		// is text/event-stream or has no Content-Length (every stream)
+		// by itself. -1 would also flush a whole answer of known length
+		// write by write, after flushing its headers alone from a timer
+		// goroutine: two writes to the client, not one.
+		FlushInterval: 0,
+		BufferPool:    g.buffers,
 		ModifyResponse: func(resp *http.Response) error {
 			// The headers are on w already (refusals carry them too);
 			// the proxy adds the server's to them, so a server's own
@@ -181,4 +188,25 @@ func asAPIError(err error) *apiError {
 		return e
 	}
 	return refuse(500, "internal_error", oneLine(err))
+}
+
+// proxyBufSize is the size of the buffers answers are copied through,
+// ReverseProxy's own.
+const proxyBufSize = 32 << 10
+
+// bufferPool lends the buffers answers are copied through, so a request
+// does not allocate (and the collector clear) 32 KiB of its own.
+type bufferPool struct{ p sync.Pool }
+
+func newBufferPool() *bufferPool {
+	return &bufferPool{p: sync.Pool{New: func() any { return make([]byte, proxyBufSize) }}}
+}
+
+func (b *bufferPool) Get() []byte { return b.p.Get().([]byte) }
+
+func (b *bufferPool) Put(buf []byte) {
+	if cap(buf) == proxyBufSize {
+		//lint:ignore SA6002 the slice header boxed is 24 bytes, against the 32 KiB a Get saves
+		b.p.Put(buf[:proxyBufSize])
+	}
 }

@@ -54,7 +54,7 @@ func (c *GatewayCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 	}
 	defer closeWarm()
 	lc := c.options(a, c.Wait)
-	lc.Supervisor.PollInterval = 0 // the gateway's own: a swap costs its load time plus at most 50 ms
+	lc.Supervisor.PollInterval = 0 // the gateway's own: a swap costs its load time plus at most 10 ms
 	gw, err := gateway.New(life, l, gateway.Options{
 		Lifecycle: lc,
 		IdleTTL:   c.IdleTTL,
