@@ -9,7 +9,7 @@ FUZZTIME ?= 30000x
 SCRATCH  := $(BIN)/registry
 LOADER   := $(BIN)/imageworks-loader --registry-dir $(SCRATCH)
 
-.PHONY: all build run test vet unit fuzz example-test bench bench-serve bench-tools bench-select bench-verify generate clean test-ollama
+.PHONY: all build run test vet unit fuzz example-test bench bench-serve bench-gateway bench-tools bench-select bench-verify generate clean test-ollama
 
 all: build
 
@@ -98,6 +98,12 @@ bench-verify: build bench-tools
 ## bench-serve: serve under wrk (32 connections) beside a bare net/http floor, then memory over a million selects (needs wrk)
 bench-serve: build
 	$(GO) run ./internal/servebench -loader $(BIN)/imageworks-loader -registry testdata/imageworks-registry
+
+## bench-gateway: the gateway's swap time, requests per second and streamed-chunk delay on a stand-in vLLM that loads in 300 ms,
+## beside the stand-in asked directly, a bare net/http ReverseProxy and, with LLAMA_SWAP=path (a llama-swap binary you built), llama-swap
+LLAMA_SWAP ?=
+bench-gateway: build
+	$(GO) run ./internal/gatewaybench -loader $(BIN)/imageworks-loader $(if $(LLAMA_SWAP),-llama-swap '$(LLAMA_SWAP)')
 
 ## generate: rebuild the gRPC code from proto/ (needs protoc: apt-get install protobuf-compiler)
 generate:

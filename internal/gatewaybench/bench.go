@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,8 @@ type target struct {
 	label          string
 	base           string // URL before /v1
 	modelA, modelB string // the names a request gives
+	swapper        int    // the swapper's pid (0: none, direct)
+	serverPort     int    // where the stand-in serving A listens
 }
 
 // served ids of the two models, as every answer names them.
@@ -30,6 +33,8 @@ type results struct {
 	coldStart []time.Duration // the stand-in: exec to ready, no swapper
 	swaps     map[string][]time.Duration
 	rps       map[string][]float64 // per round
+	cpu       map[string]cpuMeter  // CPU time of the requests-per-second runs
+	requests  map[string]int64     // answers of those runs
 	chunks    map[string][]time.Duration
 	order     []string // target labels, in report order
 }
@@ -61,7 +66,8 @@ func bench(ctx context.Context, c config, log io.Writer) (res results, err error
 		return res, err
 	}
 
-	res = results{swaps: map[string][]time.Duration{}, rps: map[string][]float64{}, chunks: map[string][]time.Duration{}}
+	res = results{swaps: map[string][]time.Duration{}, rps: map[string][]float64{}, chunks: map[string][]time.Duration{},
+		cpu: map[string]cpuMeter{}, requests: map[string]int64{}}
 	fmt.Fprintln(log, "timing the stand-in's own start ...")
 	if res.coldStart, err = coldStarts(ctx, standin, env, 5); err != nil {
 		return res, err
@@ -81,9 +87,15 @@ func bench(ctx context.Context, c config, log io.Writer) (res results, err error
 		return res, err
 	}
 	defer gw.stop(30 * time.Second)
-	gateway := target{label: "gateway", base: gwBase, modelA: "model-a", modelB: "model-b"}
-	direct := target{label: "direct", base: "http://127.0.0.1:" + strconv.Itoa(slotPort), modelA: servedA}
-	targets := []target{direct, gateway}
+	gateway := target{label: "gateway", base: gwBase, modelA: "model-a", modelB: "model-b", swapper: gw.cmd.Process.Pid, serverPort: slotPort}
+	direct := target{label: "direct", base: "http://127.0.0.1:" + strconv.Itoa(slotPort), modelA: servedA, serverPort: slotPort}
+	bare, bareBase, err := startBareProxy(direct.base)
+	if err != nil {
+		return res, err
+	}
+	defer bare.stop(5 * time.Second)
+	floor := target{label: "bare ReverseProxy", base: bareBase, modelA: servedA, swapper: bare.cmd.Process.Pid, serverPort: slotPort}
+	targets := []target{direct, floor, gateway}
 
 	var ls *proc
 	if c.llamaSwap != "" {
@@ -101,7 +113,8 @@ func bench(ctx context.Context, c config, log io.Writer) (res results, err error
 			return res, err
 		}
 		defer ls.stop(30 * time.Second)
-		targets = append(targets, target{label: "llama-swap", base: lsBase, modelA: "model-a", modelB: "model-b"})
+		targets = append(targets, target{label: "llama-swap", base: lsBase, modelA: "model-a", modelB: "model-b",
+			swapper: ls.cmd.Process.Pid, serverPort: aPort})
 	}
 	for _, t := range targets {
 		res.order = append(res.order, t.label)
@@ -118,7 +131,8 @@ func bench(ctx context.Context, c config, log io.Writer) (res results, err error
 
 	// Swaps, one swapper after the other: A first (a cold start, not
 	// counted), then B, A, B ...
-	for _, t := range targets[1:] {
+	swappers := slices.DeleteFunc(slices.Clone(targets), func(t target) bool { return t.modelB == "" })
+	for _, t := range swappers {
 		fmt.Fprintf(log, "swapping through %s ...\n", t.label)
 		d, err := swapTimes(ctx, t, c.swaps)
 		if err != nil {
@@ -128,7 +142,7 @@ func bench(ctx context.Context, c config, log io.Writer) (res results, err error
 	}
 	// Every swapper now serves A (the warm-up below makes sure); direct
 	// asks the gateway's stand-in, which serves A.
-	for _, t := range targets[1:] {
+	for _, t := range swappers {
 		if _, err := chat(ctx, t, t.modelA, servedA); err != nil {
 			return fail(err)
 		}
@@ -136,10 +150,14 @@ func bench(ctx context.Context, c config, log io.Writer) (res results, err error
 	fmt.Fprintf(log, "requests per second, %d clients, %d rounds of %s ...\n", c.clients, c.rounds, c.duration)
 	for round := 0; round < c.rounds; round++ {
 		for _, t := range targets {
-			r, err := throughput(ctx, t, c.clients, c.duration)
+			server := standinPID(standin, t.serverPort)
+			before := sample(t.swapper, server)
+			r, n, err := throughput(ctx, t, c.clients, c.duration)
 			if err != nil {
 				return fail(err)
 			}
+			res.cpu[t.label] = res.cpu[t.label].add(sample(t.swapper, server).sub(before))
+			res.requests[t.label] += n
 			res.rps[t.label] = append(res.rps[t.label], r)
 		}
 	}

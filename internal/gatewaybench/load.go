@@ -79,8 +79,9 @@ func swapTimes(ctx context.Context, t target, n int) ([]time.Duration, error) {
 
 // throughput runs clients clients sending non-streamed chats for A to t
 // back to back, each on its kept-alive connection, for warm-up + d, and
-// returns the answers per second of d. Any answer but 200 is an error.
-func throughput(ctx context.Context, t target, clients int, d time.Duration) (float64, error) {
+// returns the answers per second of d and the answers of the whole run.
+// Any answer but 200 is an error.
+func throughput(ctx context.Context, t target, clients int, d time.Duration) (float64, int64, error) {
 	const warm = 300 * time.Millisecond
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, DisableCompression: true}
 	defer tr.CloseIdleConnections()
@@ -89,7 +90,7 @@ func throughput(ctx context.Context, t target, clients int, d time.Duration) (fl
 	url := t.base + "/v1/chat/completions"
 	start := time.Now()
 	from, until := start.Add(warm), start.Add(warm+d)
-	var done atomic.Int64
+	var done, all atomic.Int64
 	var (
 		mu       sync.Mutex
 		firstErr error
@@ -118,6 +119,7 @@ func throughput(ctx context.Context, t target, clients int, d time.Duration) (fl
 					mu.Unlock()
 					return
 				}
+				all.Add(1)
 				if now := time.Now(); now.After(from) && !now.After(until) {
 					done.Add(1)
 				}
@@ -126,12 +128,12 @@ func throughput(ctx context.Context, t target, clients int, d time.Duration) (fl
 	}
 	wg.Wait()
 	if firstErr != nil {
-		return 0, firstErr
+		return 0, 0, firstErr
 	}
 	if err := ctx.Err(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return float64(done.Load()) / d.Seconds(), nil
+	return float64(done.Load()) / d.Seconds(), all.Load(), nil
 }
 
 // stampKey precedes the stand-in's stamp in a chunk.

@@ -44,6 +44,9 @@ import (
 )
 
 func main() {
+	if target := os.Getenv(envBareProxy); target != "" {
+		os.Exit(bareProxy(target))
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -30,7 +30,7 @@ type proc struct {
 }
 
 // maxTail is how many output lines a proc keeps for an error message.
-const maxTail = 20
+const maxTail = 6
 
 // startProc runs argv with env and reads its stdout and stderr until it
 // exits; each line goes to the tail and to line (which may be nil).

@@ -31,6 +31,20 @@ func report(w io.Writer, c config, r results) bool {
 	for _, l := range r.order {
 		fmt.Fprintf(w, "  %-34s %8.0f   %s\n", l, median(r.rps[l]), rounds(r.rps[l]))
 	}
+	fmt.Fprintln(w, "  CPU per answer (µs; from /proc, 10 ms ticks)  clients  swapper  stand-in")
+	for _, l := range r.order {
+		n := float64(max(r.requests[l], 1))
+		m := r.cpu[l]
+		per := func(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d.Microseconds())/n) }
+		swapper := per(m.swapper)
+		if l == "direct" {
+			swapper = "-"
+		}
+		if l == "bare ReverseProxy" {
+			l += " (its CPU under swapper)"
+		}
+		fmt.Fprintf(w, "  %-45s %7s  %7s  %8s\n", l, per(m.client), swapper, per(m.server))
+	}
 	fmt.Fprintf(w, "\nstreamed chunk, stand-in write to client read, %d answers (%d chunks) each:\n", c.streams, len(r.chunks["gateway"]))
 	for _, l := range r.order {
 		d := r.chunks[l]
