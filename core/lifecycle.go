@@ -35,6 +35,10 @@ type LifecycleOptions struct {
 	// Warn, when set, is told what ActiveModels left out (a backend or a
 	// server that did not answer); when nil, that is an error.
 	Warn func(msg string)
+	// NoGPUReport leaves Active.GPUs empty: Activate does not run
+	// nvidia-smi, which a caller that starts servers for requests (the
+	// gateway) would otherwise pay on every swap.
+	NoGPUReport bool
 }
 
 // ActivationPort is the port Activate runs the server of an entry with
@@ -159,7 +163,7 @@ func (l *Loader) Activate(ctx context.Context, name string, opts LifecycleOption
 		return Active{}, err
 	}
 	if lc.loader != nil {
-		return l.load(ctx, b, lc.loader, e)
+		return l.load(ctx, b, lc.loader, e, opts)
 	}
 	opts = l.withState(opts)
 	entry := l.sdkEntry(e)
@@ -199,7 +203,9 @@ func (l *Loader) Activate(ctx context.Context, name string, opts LifecycleOption
 		out.Stopped = act.Stopped.LogicalName
 	}
 	out.Warnings = cmd.Warnings
-	addGPUs(ctx, &out)
+	if !opts.NoGPUReport {
+		addGPUs(ctx, &out)
+	}
 	return out, nil
 }
 

@@ -17,7 +17,7 @@ import (
 // itself (Ollama).
 
 // load loads entry's model on its server and keeps it loaded.
-func (l *Loader) load(ctx context.Context, b sdk.Backend, ml sdk.ModelLoader, e *registry.Entry) (Active, error) {
+func (l *Loader) load(ctx context.Context, b sdk.Backend, ml sdk.ModelLoader, e *registry.Entry, opts LifecycleOptions) (Active, error) {
 	entry, backend := l.sdkEntry(e), e.Backend()
 	res, err := b.Resolve(ctx, sdk.ResolveRequest{Entry: entry})
 	if err != nil {
@@ -28,7 +28,9 @@ func (l *Loader) load(ctx context.Context, b sdk.Backend, ml sdk.ModelLoader, e 
 		return Active{}, fmt.Errorf("activating %q with backend %q: %w", entry.Name, backend, err)
 	}
 	out := Active{LogicalName: entry.Name, ServedModelID: m.ID, Backend: backend, Port: portOf(res.Endpoint), Endpoint: res.Endpoint, VRAMBytes: m.VRAMBytes}
-	addGPUs(ctx, &out)
+	if !opts.NoGPUReport {
+		addGPUs(ctx, &out)
+	}
 	return out, nil
 }
 

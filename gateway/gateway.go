@@ -121,6 +121,7 @@ func New(ctx context.Context, l *core.Loader, opts Options) (*Gateway, error) {
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
+	opts.Lifecycle.NoGPUReport = true // a swap must not wait on nvidia-smi
 	if opts.Lifecycle.Supervisor.PollInterval <= 0 {
 		opts.Lifecycle.Supervisor.PollInterval = readyPoll
 	}

@@ -373,3 +373,36 @@ func readAll(resp *http.Response) string {
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
 }
+
+// TestSwapRunsNoNvidiaSMI: a start for a request does not wait on
+// nvidia-smi (core's activate asks it for the GPUs' memory, which the
+// gateway does not use); the fake nvidia-smi on PATH proves activate would
+// have run it.
+func TestSwapRunsNoNvidiaSMI(t *testing.T) {
+	bin := t.TempDir()
+	marker := filepath.Join(t.TempDir(), "ran")
+	script := "#!/bin/sh\necho ran >> '" + marker + "'\necho '0, Fake GPU, 1, 2'\n"
+	if err := os.WriteFile(filepath.Join(bin, "nvidia-smi"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	exe := standinExe(t, nil)
+	port := freePort(t)
+	f := newFixture(t, "["+entry("g", port, exe, "")+"]", "", Options{})
+	if resp, body := f.post("/v1/chat/completions", chat("g")); resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the gateway's start ran nvidia-smi")
+	}
+	// The same activation outside the gateway does run it.
+	opts := f.opts.Lifecycle
+	opts.NoGPUReport = false
+	opts.Port = port
+	if _, err := f.l.Activate(context.Background(), "g", opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(marker); err != nil {
+		t.Errorf("activate did not run the fake nvidia-smi: %v", err)
+	}
+}
