@@ -89,8 +89,11 @@ func accessLog(h http.Handler, log hclog.Logger) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(sw, r)
-		log.Info(r.Method+" "+strings.SplitN(r.URL.RequestURI(), "?", 2)[0], "status", sw.status,
-			"ms", time.Since(start).Milliseconds(), "model", w.Header().Get(gateway.HeaderModel))
+		args := []any{"status", sw.status, "ms", time.Since(start).Milliseconds()}
+		if m := w.Header().Get(gateway.HeaderModel); m != "" {
+			args = append(args, "model", m)
+		}
+		log.Info(r.Method+" "+strings.SplitN(r.URL.RequestURI(), "?", 2)[0], args...)
 	})
 }
 
