@@ -28,16 +28,16 @@ func (m *replyMD) opts() []grpc.CallOption {
 	return []grpc.CallOption{grpc.Header(&m.header), grpc.Trailer(&m.trailer)}
 }
 
-// fromStatus is fromStatus for a call that collected m.
-func (m *replyMD) fromStatus(call string, err error) error {
-	return fromStatus(call, err, len(m.header) > 0 || len(m.trailer) > 0)
+// fromStatus is fromStatus for a call made with ctx that collected m.
+func (m *replyMD) fromStatus(ctx context.Context, call string, err error) error {
+	return fromStatus(call, err, len(m.header) > 0 || len(m.trailer) > 0, ctx.Err() != nil)
 }
 
 func (g *grpcClient) Info(ctx context.Context) (sdk.Info, error) {
 	var md replyMD
 	r, err := g.c.Info(ctx, &pb.InfoRequest{}, md.opts()...)
 	if err != nil {
-		return sdk.Info{}, md.fromStatus("Info", err)
+		return sdk.Info{}, md.fromStatus(ctx, "Info", err)
 	}
 	info := sdk.Info{
 		Name:        r.GetName(),
@@ -61,7 +61,7 @@ func (g *grpcClient) Resolve(ctx context.Context, req sdk.ResolveRequest) (sdk.R
 		ApiKey: req.APIKey.Reveal(),
 	}, md.opts()...)
 	if err != nil {
-		return sdk.Resolution{}, md.fromStatus("Resolve", err)
+		return sdk.Resolution{}, md.fromStatus(ctx, "Resolve", err)
 	}
 	res := sdk.Resolution{
 		Endpoint:        r.GetEndpoint(),
@@ -83,7 +83,7 @@ func (g *grpcClient) Health(ctx context.Context, req sdk.HealthRequest) (sdk.Hea
 		ApiKey:   req.APIKey.Reveal(),
 	}, md.opts()...)
 	if err != nil {
-		return sdk.HealthStatus{}, md.fromStatus("Health", err)
+		return sdk.HealthStatus{}, md.fromStatus(ctx, "Health", err)
 	}
 	return healthFromPB(r), nil
 }
@@ -95,7 +95,7 @@ func (g *grpcClient) ListModels(ctx context.Context, req sdk.ListModelsRequest) 
 		ApiKey:   req.APIKey.Reveal(),
 	}, md.opts()...)
 	if err != nil {
-		return nil, md.fromStatus("ListModels", err)
+		return nil, md.fromStatus(ctx, "ListModels", err)
 	}
 	var out []sdk.ServedModel
 	for _, m := range r.GetModels() {
@@ -147,7 +147,7 @@ func (g *grpcClient) ProbeVision(ctx context.Context, req sdk.ProbeRequest) (sdk
 	var md replyMD
 	r, err := g.c.ProbeVision(ctx, in, md.opts()...)
 	if err != nil {
-		return sdk.ProbeResult{}, md.fromStatus("ProbeVision", err)
+		return sdk.ProbeResult{}, md.fromStatus(ctx, "ProbeVision", err)
 	}
 	return sdk.ProbeResult{
 		VisionOK:     r.GetVisionOk(),
@@ -164,7 +164,7 @@ func (g *grpcClient) Artifacts(ctx context.Context, req sdk.ArtifactsRequest) (s
 	var md replyMD
 	r, err := g.c.Artifacts(ctx, &pb.ArtifactsRequest{Entry: entryToPB(req.Entry)}, md.opts()...)
 	if err != nil {
-		return sdk.ArtifactSet{}, md.fromStatus("Artifacts", err)
+		return sdk.ArtifactSet{}, md.fromStatus(ctx, "Artifacts", err)
 	}
 	set := sdk.ArtifactSet{Root: r.GetRoot()}
 	for _, f := range r.GetFiles() {

@@ -49,8 +49,9 @@ func sentinel(kind pb.ErrorKind) error {
 // fromStatus turns the error of a gRPC call into the error the Backend
 // method returns. answered reports whether the plugin sent the status
 // itself (response headers or trailers arrived), as opposed to the client
-// making it up because the connection failed.
-func fromStatus(call string, err error, answered bool) error {
+// making it up because the connection failed; cancelled whether the
+// caller's context had ended.
+func fromStatus(call string, err error, answered, cancelled bool) error {
 	st, ok := status.FromError(err)
 	if !ok {
 		return fmt.Errorf("%s: %w: %w", call, ErrTransport, err)
@@ -68,6 +69,12 @@ func fromStatus(call string, err error, answered bool) error {
 	}
 	switch st.Code() {
 	case codes.Canceled:
+		if !answered && !cancelled {
+			// Not the caller's cancellation: the client connection was
+			// closed under the call (go-plugin's Kill of a plugin that
+			// died; gRPC says "the client connection is closing").
+			return fmt.Errorf("%s: %w (%s: %s)", call, ErrTransport, st.Code(), st.Message())
+		}
 		return fmt.Errorf("%s: %w", call, context.Canceled)
 	case codes.DeadlineExceeded:
 		return fmt.Errorf("%s: %w", call, context.DeadlineExceeded)

@@ -9,9 +9,10 @@
 // plugin sent without an ErrorDetail (a plugin in another language) wraps
 // the sentinel nearest to its gRPC code (NOT_FOUND is sdk.ErrModelNotFound,
 // UNAVAILABLE sdk.ErrUnavailable, ...; see docs/plugin-protocol.md); a
-// cancelled or expired call wraps context.Canceled or
+// call its caller cancelled, or that expired, wraps context.Canceled or
 // context.DeadlineExceeded; only a failure of the connection itself (the
-// plugin crashed or hung up: no reply at all) wraps ErrTransport.
+// plugin crashed or hung up, or the connection was closed under the call:
+// no reply at all) wraps ErrTransport.
 package host
 
 import (

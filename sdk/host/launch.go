@@ -22,7 +22,7 @@ func (g *grpcClient) ServerCommand(ctx context.Context, req sdk.ServerCommandReq
 		Port:  int32(req.Port),
 	}, md.opts()...)
 	if err != nil {
-		return sdk.ServerCommand{}, md.fromStatus(sdk.CallServerCommand, err)
+		return sdk.ServerCommand{}, md.fromStatus(ctx, sdk.CallServerCommand, err)
 	}
 	return sdk.ServerCommand{
 		Argv:          r.GetArgv(),
@@ -39,7 +39,7 @@ func (g *grpcClient) LoadModel(ctx context.Context, req sdk.LoadModelRequest) (s
 	var md replyMD
 	r, err := g.c.LoadModel(ctx, loadModelRequestToPB(req), md.opts()...)
 	if err != nil {
-		return sdk.LoadedModel{}, md.fromStatus("LoadModel", err)
+		return sdk.LoadedModel{}, md.fromStatus(ctx, "LoadModel", err)
 	}
 	return loadedModelFromPB(r), nil
 }
@@ -47,7 +47,7 @@ func (g *grpcClient) LoadModel(ctx context.Context, req sdk.LoadModelRequest) (s
 func (g *grpcClient) UnloadModel(ctx context.Context, req sdk.LoadModelRequest) error {
 	var md replyMD
 	if _, err := g.c.UnloadModel(ctx, loadModelRequestToPB(req), md.opts()...); err != nil {
-		return md.fromStatus("UnloadModel", err)
+		return md.fromStatus(ctx, "UnloadModel", err)
 	}
 	return nil
 }
@@ -56,7 +56,7 @@ func (g *grpcClient) LoadedModels(ctx context.Context, req sdk.LoadedModelsReque
 	var md replyMD
 	r, err := g.c.LoadedModels(ctx, &pb.LoadedModelsRequest{Endpoint: req.Endpoint, ApiKey: req.APIKey.Reveal()}, md.opts()...)
 	if err != nil {
-		return nil, md.fromStatus("LoadedModels", err)
+		return nil, md.fromStatus(ctx, "LoadedModels", err)
 	}
 	var out []sdk.LoadedModel
 	for _, m := range r.GetModels() {
