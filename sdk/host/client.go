@@ -4,7 +4,9 @@ import (
 	"context"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/imageworks-ai/loader/sdk"
@@ -18,8 +20,8 @@ type grpcClient struct {
 
 var _ Remote = (*grpcClient)(nil)
 
-// replyMD collects the response metadata of one call: whatever the plugin
-// sent, headers or trailers, proves that the plugin itself answered.
+// replyMD collects the response metadata of one call, which tells a status
+// the plugin sent from one the client made up (answered).
 type replyMD struct {
 	header, trailer metadata.MD
 }
@@ -30,7 +32,27 @@ func (m *replyMD) opts() []grpc.CallOption {
 
 // fromStatus is fromStatus for a call made with ctx that collected m.
 func (m *replyMD) fromStatus(ctx context.Context, call string, err error) error {
-	return fromStatus(call, err, len(m.header) > 0 || len(m.trailer) > 0, ctx.Err() != nil)
+	return fromStatus(call, err, m.answered(err), ctx.Err() != nil)
+}
+
+// answered reports whether the status of err came from the plugin. A
+// status travels in the trailers, which hold at least the content type when
+// no headers went before them (how a gRPC server sends a failed unary
+// call). Headers alone prove less: a plugin killed after sending them leaves
+// the client to make up UNAVAILABLE (the connection broke) or INTERNAL (it
+// ended without trailers), which are no answer of the plugin's.
+func (m *replyMD) answered(err error) bool {
+	if len(m.trailer) > 0 {
+		return true
+	}
+	if len(m.header) == 0 {
+		return false
+	}
+	switch status.Code(err) {
+	case codes.Unavailable, codes.Internal:
+		return false
+	}
+	return true
 }
 
 func (g *grpcClient) Info(ctx context.Context) (sdk.Info, error) {

@@ -3,9 +3,17 @@ package host_test
 import (
 	"context"
 	"errors"
+	"net"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/stats"
+	"google.golang.org/grpc/status"
 
 	"github.com/imageworks-ai/loader/sdk"
 	"github.com/imageworks-ai/loader/sdk/host"
@@ -101,4 +109,97 @@ func TestCallerCancelIsCanceled(t *testing.T) {
 			t.Errorf("Resolve() with a cancelled context: error = %v, want context.Canceled and not ErrTransport", err)
 		}
 	})
+}
+
+// headerThenHang sends its response headers for every Resolve, closes sent,
+// and answers nothing more until its caller's context ends.
+type headerThenHang struct {
+	pb.UnimplementedBackendServer
+	sent chan struct{}
+}
+
+func (s *headerThenHang) Resolve(ctx context.Context, _ *pb.ResolveRequest) (*pb.ResolveResponse, error) {
+	if err := grpc.SendHeader(ctx, metadata.MD{}); err != nil {
+		return nil, err
+	}
+	close(s.sent)
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// headerSeen closes got when the client has read a call's response headers.
+type headerSeen struct {
+	got  chan struct{}
+	once sync.Once
+}
+
+func (h *headerSeen) TagRPC(ctx context.Context, _ *stats.RPCTagInfo) context.Context { return ctx }
+func (h *headerSeen) HandleRPC(_ context.Context, s stats.RPCStats) {
+	if _, ok := s.(*stats.InHeader); ok {
+		h.once.Do(func() { close(h.got) })
+	}
+}
+func (h *headerSeen) TagConn(ctx context.Context, _ *stats.ConnTagInfo) context.Context {
+	return ctx
+}
+func (h *headerSeen) HandleConn(context.Context, stats.ConnStats) {}
+
+// TestDiedAfterHeadersIsTransport: a plugin that dies after its response
+// headers went out but before its status sent no status: the UNAVAILABLE
+// the client makes up is a lost connection, not the plugin's
+// sdk.ErrUnavailable.
+func TestDiedAfterHeadersIsTransport(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &headerThenHang{sent: make(chan struct{})}
+	server := grpc.NewServer()
+	pb.RegisterBackendServer(server, srv)
+	go func() { _ = server.Serve(lis) }()
+	defer server.Stop()
+	seen := &headerSeen{got: make(chan struct{})}
+	conn, err := grpc.NewClient("passthrough:///"+lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithStatsHandler(seen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	raw, err := host.PluginSets()[1][host.PluginName].(plugin.GRPCPlugin).GRPCClient(context.Background(), nil, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := raw.(host.Remote)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := b.Resolve(context.Background(), sdk.ResolveRequest{})
+		errc <- err
+	}()
+	<-seen.got
+	server.Stop() // the plugin's connection ends with no status sent
+	if err := <-errc; !errors.Is(err, host.ErrTransport) || errors.Is(err, sdk.ErrUnavailable) {
+		t.Errorf("Resolve() of a plugin gone after its headers: error = %v, want ErrTransport and not sdk.ErrUnavailable", err)
+	}
+}
+
+// headerThenStatus sends its response headers, then fails with code.
+type headerThenStatus struct {
+	pb.UnimplementedBackendServer
+	code codes.Code
+}
+
+func (s *headerThenStatus) Resolve(ctx context.Context, _ *pb.ResolveRequest) (*pb.ResolveResponse, error) {
+	if err := grpc.SendHeader(ctx, metadata.MD{}); err != nil {
+		return nil, err
+	}
+	return nil, status.Error(s.code, "python says no")
+}
+
+// TestStatusAfterHeadersIsPlugins: a status of another code that the
+// plugin sends after its headers is still the plugin's error.
+func TestStatusAfterHeadersIsPlugins(t *testing.T) {
+	b, _ := dispensePlain(t, &headerThenStatus{code: codes.NotFound})
+	_, err := b.Resolve(context.Background(), sdk.ResolveRequest{})
+	if !errors.Is(err, sdk.ErrModelNotFound) || errors.Is(err, host.ErrTransport) || err.Error() != "python says no" {
+		t.Errorf("Resolve() error = %v, want the plugin's ErrModelNotFound", err)
+	}
 }

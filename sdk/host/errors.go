@@ -48,7 +48,7 @@ func sentinel(kind pb.ErrorKind) error {
 
 // fromStatus turns the error of a gRPC call into the error the Backend
 // method returns. answered reports whether the plugin sent the status
-// itself (response headers or trailers arrived), as opposed to the client
+// itself (replyMD.answered), as opposed to the client
 // making it up because the connection failed; cancelled whether the
 // caller's context had ended.
 func fromStatus(call string, err error, answered, cancelled bool) error {
