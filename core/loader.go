@@ -248,21 +248,19 @@ func (l *Loader) apiKey(e *registry.Entry) sdk.Secret {
 // sdkEntry converts a registry entry into what a backend sees, its model
 // path absolute (see modelPath).
 func (l *Loader) sdkEntry(e *registry.Entry) sdk.Entry {
-	bc := e.BackendConfig()
+	// A conversion, not a copy field by field: registry.BackendConfig and
+	// sdk.BackendConfig must have the same fields, so one added to either
+	// alone does not compile (registry.TestConfigRows ties the registry's
+	// to the backend_config table, sdk's round trip the sdk's to the wire).
+	cfg := sdk.BackendConfig(e.BackendConfig())
+	cfg.ModelPath = l.modelPath(e)
 	return sdk.Entry{
 		Name:          e.Name(),
 		DisplayName:   e.DisplayName(),
 		Backend:       e.Backend(),
 		ServedModelID: e.ServedModelID(),
-		Config: sdk.BackendConfig{
-			Host:      bc.Host,
-			Port:      bc.Port,
-			BaseURL:   bc.BaseURL,
-			ModelPath: l.modelPath(e),
-			ExtraArgs: bc.ExtraArgs,
-			APIKeyEnv: bc.APIKeyEnv,
-		},
-		Capabilities: e.Capabilities(),
+		Config:        cfg,
+		Capabilities:  e.Capabilities(),
 		Raw:          e.Raw(),
 	}
 }

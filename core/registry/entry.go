@@ -18,8 +18,10 @@ type Entry struct {
 	raw     []byte
 }
 
-// BackendConfig is the typed view of backend_config.
-// A key that is missing, null or of another type reads as the zero value.
+// BackendConfig is the typed view of backend_config: one field for each
+// typed row of the backend_config table (fields.go), its json tag the
+// row's key. A key that is missing, null or of another type reads as the
+// zero value.
 type BackendConfig struct {
 	// Host is the server's host name, or a URL starting with http:// or
 	// https://; "" means localhost.
@@ -124,20 +126,10 @@ func (e *Entry) BackendConfig() BackendConfig {
 		return BackendConfig{}
 	}
 	var bc BackendConfig
+	into := configDecoders()
 	jsonraw.EachMember(v, func(k, val []byte) bool {
-		switch jsonraw.Unquote(k) {
-		case "host":
-			bc.Host = jsonraw.Str(val)
-		case "port":
-			bc.Port = jsonraw.Int(val)
-		case "base_url":
-			bc.BaseURL = jsonraw.Str(val)
-		case "model_path":
-			bc.ModelPath = jsonraw.Str(val)
-		case "extra_args":
-			bc.ExtraArgs = jsonraw.StrList(val)
-		case "api_key_env":
-			bc.APIKeyEnv = jsonraw.Str(val)
+		if f := into[jsonraw.Unquote(k)]; f != nil {
+			f(&bc, val)
 		}
 		return true
 	})

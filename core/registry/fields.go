@@ -11,6 +11,15 @@ import (
 // Validate checks it. A typed accessor on Entry, or a typed edit on Edit,
 // reads or writes it by its key constant. Adding a field is adding a row
 // here (plus an accessor or an edit if typed access is wanted).
+//
+// The members of backend_config have a table of their own, configRows:
+// its rows are what Validate checks and what Entry.BackendConfig decodes.
+// Plugins read any member, in the table or not, from sdk.Entry.Raw
+// (Entry.Lookup("backend_config", key)); a row with a typed field also
+// fills that field of BackendConfig, which must then be a field of
+// sdk.BackendConfig, of the proto message and of the two adapters too
+// (TestConfigRows, the core package's conversion and sdk's round trip
+// fail until it is).
 
 // Top-level keys the package reads or writes by name.
 const (
@@ -116,17 +125,7 @@ func fieldRows() []fieldDef {
 		{keyRolePriority, cur, objectOf(oneOf("an integer", jsonraw.IsInteger))},
 		{keyCapabilities, cur, objectOf(oneOf("a boolean or an object", jsonraw.IsBool, jsonraw.IsObject))},
 		{keyMetadata, cur, oneOf("an object", jsonraw.IsObject, jsonraw.IsNull)},
-		{keyBackendConfig, cur, object(false, map[string]fieldCheck{
-			"port":        oneOf("an integer", jsonraw.IsInteger, jsonraw.IsNull),
-			"model_path":  oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
-			"host":        oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
-			"base_url":    oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
-			"api_key_env": oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
-			"extra_args":  wantStrList,
-
-			// The Ollama backend's model store (docs/backends.md).
-			"ollama_models": oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
-		})},
+		{keyBackendConfig, cur, object(false, configChecks())},
 		{keyGenerationDefaults, cur, object(true, map[string]fieldCheck{
 			"max_tokens":        intOrNull,
 			"min_tokens":        intOrNull,
@@ -163,4 +162,105 @@ func fieldRows() []fieldDef {
 			"vision": oneOf("an object or null", jsonraw.IsObject, jsonraw.IsNull),
 		})},
 	}
+}
+
+// configKind is what a backend_config member's value must be (null is
+// accepted too and reads as the zero value).
+type configKind int
+
+const (
+	configString configKind = iota
+	configInt
+	configStrings
+)
+
+// String names the kind as ConfigKey.Kind does.
+func (k configKind) String() string {
+	switch k {
+	case configInt:
+		return "integer"
+	case configStrings:
+		return "string list"
+	}
+	return "string"
+}
+
+// check is how Validate checks a value of the kind.
+func (k configKind) check() fieldCheck {
+	switch k {
+	case configInt:
+		return oneOf("an integer", jsonraw.IsInteger, jsonraw.IsNull)
+	case configStrings:
+		return wantStrList
+	}
+	return oneOf("a string", jsonraw.IsString, jsonraw.IsNull)
+}
+
+// configRow describes one known member of backend_config.
+type configRow struct {
+	key  string
+	kind configKind
+	// into stores a value in the typed view; nil for a member only
+	// plugins read (through sdk.Entry.Lookup).
+	into func(c *BackendConfig, v []byte)
+}
+
+// configRows is the backend_config table: one row per known member.
+func configRows() []configRow {
+	return []configRow{
+		{"port", configInt, func(c *BackendConfig, v []byte) { c.Port = jsonraw.Int(v) }},
+		{"model_path", configString, func(c *BackendConfig, v []byte) { c.ModelPath = jsonraw.Str(v) }},
+		{"host", configString, func(c *BackendConfig, v []byte) { c.Host = jsonraw.Str(v) }},
+		{"base_url", configString, func(c *BackendConfig, v []byte) { c.BaseURL = jsonraw.Str(v) }},
+		{"api_key_env", configString, func(c *BackendConfig, v []byte) { c.APIKeyEnv = jsonraw.Str(v) }},
+		{"extra_args", configStrings, func(c *BackendConfig, v []byte) { c.ExtraArgs = jsonraw.StrList(v) }},
+
+		// The Ollama backend's model store (docs/backends.md).
+		{"ollama_models", configString, nil},
+	}
+}
+
+// configChecks is Validate's checks of backend_config's members, from
+// configRows.
+func configChecks() map[string]fieldCheck {
+	out := map[string]fieldCheck{}
+	for _, r := range configRows() {
+		out[r.key] = r.kind.check()
+	}
+	return out
+}
+
+// configDecoders are the typed rows of configRows by key. Built once, on
+// first use, and never changed afterwards.
+var configDecoders = sync.OnceValue(func() map[string]func(*BackendConfig, []byte) {
+	out := map[string]func(*BackendConfig, []byte){}
+	for _, r := range configRows() {
+		if r.into != nil {
+			out[r.key] = r.into
+		}
+	}
+	return out
+})
+
+// ConfigKey is one backend_config member the registry knows.
+type ConfigKey struct {
+	// Key is the member's name.
+	Key string
+	// Kind is what its value must be: "string", "integer" or "string
+	// list"; null is accepted too.
+	Kind string
+	// Typed says BackendConfig (and sdk.BackendConfig) has a field for it;
+	// every member reaches a backend in sdk.Entry.Raw either way.
+	Typed bool
+}
+
+// BackendConfigKeys returns the backend_config members the registry knows
+// (checks, and decodes when typed), in the table's order.
+func BackendConfigKeys() []ConfigKey {
+	rows := configRows()
+	out := make([]ConfigKey, len(rows))
+	for i, r := range rows {
+		out[i] = ConfigKey{Key: r.key, Kind: r.kind.String(), Typed: r.into != nil}
+	}
+	return out
 }

@@ -1,7 +1,9 @@
 package registry
 
 import (
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -59,5 +61,100 @@ func checksFieldByRow(t *testing.T, f fieldDef) {
 	}
 	if f.check != nil && !rejected {
 		t.Errorf("field %q: its check accepts every probe, so checkField's use of it is untested", f.key)
+	}
+}
+
+// configSample is a value of kind that reads as a non-zero typed value.
+func configSample(k configKind) []byte {
+	switch k {
+	case configInt:
+		return []byte(`7`)
+	case configStrings:
+		return []byte(`["a", "b"]`)
+	}
+	return []byte(`"v"`)
+}
+
+// jsonKey is the key a struct field's json tag names.
+func jsonKey(f reflect.StructField) string {
+	k, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	return k
+}
+
+// TestConfigRows: the backend_config table and its typed views agree. Each
+// typed row fills exactly the BackendConfig field tagged with its key,
+// every BackendConfig field has such a row, ImportedConfig's fields are
+// typed rows too (same key, same Go name, same type), Validate checks each
+// member by its kind, and Entry.BackendConfig decodes a record holding
+// every member. A field or a row added on one side alone fails here.
+func TestConfigRows(t *testing.T) {
+	bcType := reflect.TypeFor[BackendConfig]()
+	byKey := map[string]reflect.StructField{}
+	for i := range bcType.NumField() {
+		f := bcType.Field(i)
+		byKey[jsonKey(f)] = f
+	}
+	typed := map[string]string{} // key -> Go field name
+	record := `{"backend_config": {`
+	want := BackendConfig{}
+	seen := map[string]bool{}
+	for i, r := range configRows() {
+		if seen[r.key] {
+			t.Errorf("backend_config.%s has more than one row", r.key)
+		}
+		seen[r.key] = true
+		sample := configSample(r.kind)
+		if i > 0 {
+			record += ", "
+		}
+		record += `"` + r.key + `": ` + string(sample)
+		if msg := r.kind.check()("backend_config."+r.key, sample); msg != "" {
+			t.Errorf("backend_config.%s: its check rejects its sample %s: %s", r.key, sample, msg)
+		}
+		if msg := checkField(keyBackendConfig, []byte(`{"`+r.key+`": {}}`)); !strings.Contains(msg, "backend_config."+r.key) {
+			t.Errorf("Validate of backend_config.%s = {} says %q, want it rejected by the row's check", r.key, msg)
+		}
+		if r.into == nil {
+			continue
+		}
+		var got BackendConfig
+		r.into(&got, sample)
+		r.into(&want, sample)
+		v := reflect.ValueOf(got)
+		var set []string
+		for j := range bcType.NumField() {
+			if !v.Field(j).IsZero() {
+				set = append(set, bcType.Field(j).Name)
+			}
+		}
+		f, ok := byKey[r.key]
+		if !ok || len(set) != 1 || set[0] != f.Name {
+			t.Errorf("row backend_config.%s fills BackendConfig fields %v, want the one field tagged %q", r.key, set, r.key)
+			continue
+		}
+		typed[r.key] = f.Name
+	}
+	for key, f := range byKey {
+		if _, ok := typed[key]; !ok {
+			t.Errorf("BackendConfig.%s (json %q) has no typed row in configRows", f.Name, key)
+		}
+	}
+	it := reflect.TypeFor[ImportedConfig]()
+	for i := range it.NumField() {
+		f := it.Field(i)
+		key := jsonKey(f)
+		if name, ok := typed[key]; !ok || name != f.Name || byKey[key].Type != f.Type {
+			t.Errorf("ImportedConfig.%s (json %q, %s) matches no typed row's BackendConfig field", f.Name, key, f.Type)
+		}
+	}
+	recs, serr := scanRecords([]byte("[" + record + "}}]"))
+	if serr != nil {
+		t.Fatalf("scanning %s}}: %v", record, serr)
+	}
+	if got := newEntry("m", nil, recs[0]).BackendConfig(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Entry.BackendConfig() of %s}} = %+v, want %+v", record, got, want)
+	}
+	if got := BackendConfigKeys(); len(got) != len(configRows()) {
+		t.Errorf("BackendConfigKeys() has %d keys, want the table's %d", len(got), len(configRows()))
 	}
 }
