@@ -261,7 +261,7 @@ func (l *Loader) sdkEntry(e *registry.Entry) sdk.Entry {
 		ServedModelID: e.ServedModelID(),
 		Config:        cfg,
 		Capabilities:  e.Capabilities(),
-		Raw:          e.Raw(),
+		Raw:           e.Raw(),
 	}
 }
 
