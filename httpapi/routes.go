@@ -82,15 +82,11 @@ func (c *modelsCache) answer(entries []*registry.Entry) ([]byte, error) {
 
 // visionOK is probes.vision.vision_ok, or nil when there is none.
 func visionOK(e *registry.Entry) *bool {
-	var p struct {
-		Vision *struct {
-			VisionOK *bool `json:"vision_ok"`
-		} `json:"vision"`
-	}
-	if json.Unmarshal(e.Probes(), &p) != nil || p.Vision == nil {
+	p, ok := e.LastVisionProbe()
+	if !ok {
 		return nil
 	}
-	return p.Vision.VisionOK
+	return &p.VisionOK
 }
 
 // selection is POST /v1/select's answer, by name and by role alike: the
