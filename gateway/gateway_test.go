@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -63,7 +62,7 @@ func TestChatStartsOnDemand(t *testing.T) {
 	if err := f.gw.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if syscall.Kill(st.PID, 0) == nil && f.current(port) != nil {
+	if pidRuns(st.PID) && f.current(port) != nil {
 		t.Errorf("server pid %d still runs after Close", st.PID)
 	}
 }
@@ -363,7 +362,7 @@ func TestFailedSwapKeepsServer(t *testing.T) {
 	if err := f.gw.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if syscall.Kill(before.PID, 0) == nil {
+	if pidRuns(before.PID) {
 		t.Errorf("server pid %d still runs after Close: the gateway lost track of it", before.PID)
 	}
 }

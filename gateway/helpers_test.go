@@ -11,7 +11,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -194,4 +196,25 @@ func (f *fixture) current(port int) *supervise.State {
 		f.t.Fatal(err)
 	}
 	return st
+}
+
+// pidRuns reports whether pid is a live process: a zombie (stopped, not
+// yet reaped by the goroutine that waits for it) is not, and a moment is
+// allowed for the reaping.
+func pidRuns(pid int) bool {
+	deadline := time.Now().Add(time.Second)
+	for {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return syscall.Kill(pid, 0) == nil && runtime.GOOS != "linux"
+		}
+		// The state follows the command name's closing parenthesis.
+		if i := strings.LastIndexByte(string(stat), ')'); i > 0 && i+2 < len(stat) && (stat[i+2] == 'Z' || stat[i+2] == 'X') {
+			return false
+		}
+		if time.Now().After(deadline) {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
