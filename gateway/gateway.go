@@ -142,6 +142,7 @@ func New(ctx context.Context, l *core.Loader, opts Options) (*Gateway, error) {
 	for _, p := range []string{"/v1/chat/completions", "/v1/completions", "/v1/embeddings"} {
 		g.mux.HandleFunc("POST "+p, g.proxy)
 	}
+	g.mux.HandleFunc("/", unrouted)
 	g.done.Add(2)
 	go g.janitor()
 	go g.flusher()
@@ -181,6 +182,22 @@ func (g *Gateway) resolveNames(ctx context.Context) error {
 	}
 	g.opts.Pinned, g.opts.TTL = pinned, ttl
 	return nil
+}
+
+// routes are the gateway's paths, for telling a wrong method from an
+// unknown path.
+var routes = map[string]bool{"/v1/models": true, "/v1/health": true, "/v1/metrics": true, "/metrics": true,
+	"/v1/chat/completions": true, "/v1/completions": true, "/v1/embeddings": true}
+
+// unrouted answers what no route takes as the Python proxy (FastAPI) did:
+// 405 {"detail":"Method Not Allowed"} for a known path, else 404
+// {"detail":"Not Found"}, JSON either way.
+func unrouted(w http.ResponseWriter, r *http.Request) {
+	if routes[r.URL.Path] {
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"detail": "Method Not Allowed"})
+		return
+	}
+	writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Not Found"})
 }
 
 // ServeHTTP checks the bearer token, then routes.

@@ -405,3 +405,28 @@ func TestSwapRunsNoNvidiaSMI(t *testing.T) {
 		t.Errorf("activate did not run the fake nvidia-smi: %v", err)
 	}
 }
+
+// TestUnroutedAnswersJSON: an unknown path and a wrong method are answered
+// in FastAPI's JSON, as the Python proxy's clients saw them.
+func TestUnroutedAnswersJSON(t *testing.T) {
+	f := newFixture(t, "[]", "", Options{})
+	for _, tc := range []struct {
+		method, path, want string
+		code               int
+	}{
+		{"GET", "/v1/nope", `{"detail":"Not Found"}`, 404},
+		{"GET", "/v1/chat/completions", `{"detail":"Method Not Allowed"}`, 405},
+		{"POST", "/v1/models", `{"detail":"Method Not Allowed"}`, 405},
+	} {
+		req, _ := http.NewRequest(tc.method, f.srv.URL+tc.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.code || string(b) != tc.want || resp.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s %s = %d %q %s, want %d %s", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Content-Type"), b, tc.code, tc.want)
+		}
+	}
+}
