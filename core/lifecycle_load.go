@@ -160,7 +160,7 @@ func (l *Loader) loaded(ctx context.Context, b sdk.Backend, ml sdk.ModelLoader, 
 			byEndpoint[res.Endpoint] = s
 			servers = append(servers, s)
 		}
-		s.names[res.InternalModelID] = e.Name()
+		s.names[strings.ToLower(res.InternalModelID)] = e.Name()
 	}
 	slices.SortFunc(servers, func(a, b *server) int { return strings.Compare(a.endpoint, b.endpoint) })
 	out := []Active{}
@@ -183,9 +183,11 @@ func (l *Loader) loaded(ctx context.Context, b sdk.Backend, ml sdk.ModelLoader, 
 	return out, nil
 }
 
-// loadedName is the entry a loaded model id belongs to, ":latest" implied
-// both ways, or "".
+// loadedName is the entry a loaded model id belongs to, or "": Ollama's
+// names ignore case and imply ":latest" both ways (names is keyed by the
+// lower-cased served id).
 func loadedName(names map[string]string, id string) string {
+	id = strings.ToLower(id)
 	for _, cand := range []string{id, strings.TrimSuffix(id, ":latest"), id + ":latest"} {
 		if n, ok := names[cand]; ok {
 			return n

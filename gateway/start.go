@@ -129,23 +129,12 @@ func (g *Gateway) serves(ctx context.Context, prev *running) bool {
 // A server that cannot be asked is not an answer: the load that follows
 // tells what is wrong.
 func (g *Gateway) loadedAlready(ctx context.Context, rt *route) (core.Active, bool) {
-	sel, err := g.l.Select(ctx, rt.Name, core.SelectOptions{})
-	if err != nil {
-		return core.Active{}, false
-	}
 	loaded, err := g.l.Loaded(ctx, rt.Backend)
 	if err != nil {
 		return core.Active{}, false
 	}
-	latest := func(id string) string { // Ollama's names: any case, ":latest" implied
-		id = strings.ToLower(id)
-		if strings.Contains(id, ":") {
-			return id
-		}
-		return id + ":latest"
-	}
 	for _, a := range loaded {
-		if a.Endpoint == sel.Endpoint && latest(a.ServedModelID) == latest(sel.InternalModelID) {
+		if a.LogicalName == rt.Name { // core knows Ollama's names: any case, ":latest" implied
 			return a, true
 		}
 	}
