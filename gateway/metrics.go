@@ -317,16 +317,9 @@ func (g *Gateway) flushPerformance(ctx context.Context) error {
 // flusher saves performance every FlushEvery.
 func (g *Gateway) flusher() {
 	defer g.done.Done()
-	t := time.NewTicker(g.opts.FlushEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-g.stop:
-			return
-		case <-t.C:
-			if err := g.flushPerformance(context.Background()); err != nil {
-				g.log.Warn("saving measured performance failed", "error", err)
-			}
+	g.every(g.opts.FlushEvery, func() {
+		if err := g.flushPerformance(context.Background()); err != nil {
+			g.log.Warn("saving measured performance failed", "error", err)
 		}
-	}
+	})
 }

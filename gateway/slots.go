@@ -200,16 +200,7 @@ func (s *slot) idleStop(ctx context.Context, now time.Time, stop func(context.Co
 		s.mu.Unlock()
 		return false, nil
 	}
-	s.busy = true
-	s.mu.Unlock()
-	err := stop(ctx, s, cur)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.busy = false
-	if err == nil {
-		s.current = nil
-	}
-	s.notify()
+	err := s.stopCurrent(ctx, cur, stop)
 	return err == nil, err
 }
 
@@ -235,6 +226,13 @@ func (s *slot) close(ctx context.Context, stop func(context.Context, *slot, *run
 		s.mu.Unlock()
 		return nil
 	}
+	return s.stopCurrent(ctx, cur, stop)
+}
+
+// stopCurrent stops cur, the slot's server, with the slot busy meanwhile;
+// the slot serves nothing afterwards unless the stop failed. The caller
+// holds mu, which stopCurrent releases.
+func (s *slot) stopCurrent(ctx context.Context, cur *running, stop func(context.Context, *slot, *running) error) error {
 	s.busy = true
 	s.mu.Unlock()
 	err := stop(ctx, s, cur)
