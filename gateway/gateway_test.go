@@ -105,10 +105,7 @@ func TestModelsAndNames(t *testing.T) {
 		t.Errorf("extensions = %v", ext)
 	}
 	tab := f.gw.table(context.Background())
-	for model, want := range map[string]string{"Demo": "m1", "m2": "m1" + "", "demo (awq)": "m1", "DEMO-AWQ": "m1", "role:caption": "m1", "old": "old"} {
-		if model == "m2" {
-			want = "m2"
-		}
+	for model, want := range map[string]string{"Demo": "m1", "m2": "m2", "demo (awq)": "m1", "DEMO-AWQ": "m1", "role:caption": "m1", "old": "old"} {
 		rt, err := tab.lookup(model)
 		if err != nil || rt.Name != want {
 			t.Errorf("lookup(%q) = %v, %v, want %s", model, rt, err, want)
