@@ -30,6 +30,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/imageworks-ai/loader/core/artifact"
+	"github.com/imageworks-ai/loader/core/fleet"
 	"github.com/imageworks-ai/loader/core/pluginhost"
 	"github.com/imageworks-ai/loader/core/registry"
 	"github.com/imageworks-ai/loader/core/supervise"
@@ -81,6 +82,15 @@ type Options struct {
 	// LifecycleOptions); Select reads it to answer with the endpoint an
 	// active model runs on. "" means DefaultStateFile(the options).
 	ActiveState string
+	// Fleet is the state this host shares with others (see package
+	// core/fleet). Nil means no fleet: nothing of it runs.
+	Fleet fleet.Fleet
+	// HostID names this host in the fleet; "" means the host name.
+	HostID string
+	// Advertise is the host name or address other hosts reach this
+	// host's servers at; "" means HostID. A loopback endpoint such as
+	// http://127.0.0.1:8000/v1 is published as http://ADVERTISE:8000/v1.
+	Advertise string
 }
 
 // DefaultStateFile is the state file of the servers Activate starts when
