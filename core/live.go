@@ -48,7 +48,14 @@ type endpointGroup struct {
 // (sdk.RedactURL). A backend that cannot be reached is reported in its
 // rows, not as an error; the error is non-nil only when ctx ends.
 func (l *Loader) Health(ctx context.Context) ([]EndpointHealth, error) {
+	rows, _, err := l.health(ctx)
+	return rows, err
+}
+
+// health is Health, plus each resolved entry's selection by logical name.
+func (l *Loader) health(ctx context.Context) ([]EndpointHealth, map[string]Selection, error) {
 	groups := map[string]*endpointGroup{}
+	sels := map[string]Selection{}
 	var unresolved []EndpointHealth
 	for _, e := range l.reg.Entries(ctx) {
 		if e.Deprecated() {
@@ -59,6 +66,7 @@ func (l *Loader) Health(ctx context.Context) ([]EndpointHealth, error) {
 			unresolved = append(unresolved, EndpointHealth{Backend: e.Backend(), Served: []string{}, NotServed: []string{e.Name()}, Error: sdk.RedactText(err.Error()), Err: err})
 			continue
 		}
+		sels[e.Name()] = sel
 		key := e.Backend() + "\x00" + sel.Endpoint
 		g := groups[key]
 		if g == nil {
@@ -89,7 +97,7 @@ func (l *Loader) Health(ctx context.Context) ([]EndpointHealth, error) {
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out = append(out, unresolved...)
 	sort.Slice(out, func(i, j int) bool {
@@ -101,7 +109,7 @@ func (l *Loader) Health(ctx context.Context) ([]EndpointHealth, error) {
 		}
 		return strings.Join(out[i].NotServed, ",") < strings.Join(out[j].NotServed, ",")
 	})
-	return out, nil
+	return out, sels, nil
 }
 
 // checkEndpoint asks one endpoint's backend for its health, once per
