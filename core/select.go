@@ -68,6 +68,8 @@ type Selection struct {
 	Notes []string `json:"notes,omitempty"`
 	// Live is the live check's result when one was asked for.
 	Live *LiveCheck `json:"live,omitempty"`
+	// Host is the fleet host whose server this is; "" without a fleet.
+	Host string `json:"host,omitempty"`
 }
 
 // LiveCheck is what a live check of a selection found.

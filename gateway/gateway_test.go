@@ -48,6 +48,9 @@ func TestChatStartsOnDemand(t *testing.T) {
 	if st == nil || st.LogicalName != "alpha" {
 		t.Fatalf("state after the chat = %+v, want alpha running", st)
 	}
+	if run := f.gw.Running(); len(run) != 1 || run[0].Port != port || run[0].Model != "alpha" || run[0].Endpoint == "" {
+		t.Errorf("Running() = %+v, want alpha on port %d", run, port)
+	}
 	lines := readLines(t, log)
 	var got string
 	for _, l := range lines {

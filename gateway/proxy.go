@@ -23,6 +23,9 @@ const (
 	HeaderBackend   = "X-Imageworks-Backend"
 	HeaderServed    = "X-Imageworks-Served-Model"
 	HeaderAggregate = "X-Imageworks-Aggregate-SHA256"
+	// HeaderHost names the fleet host whose server answered, on answers
+	// forwarded to another host (see docs/fleet.md).
+	HeaderHost = "X-Imageworks-Host"
 )
 
 // bodyTimeout bounds reading a request body.
@@ -65,6 +68,10 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request) {
 	}
 	rt, err := g.lookup(r.Context(), req.Model)
 	if err != nil {
+		if rem := g.remoteRoute(r.Context(), req.Model, req.Messages); rem != nil {
+			g.forwardRemote(w, r, body, req.Messages, rem)
+			return
+		}
 		g.metrics.refusal(req.Model, "not_found")
 		writeError(w, asAPIError(err))
 		return
@@ -92,17 +99,23 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request) {
 	}
 	defer func() { ls.release(g.opts.Now()) }()
 	setHeaders(w.Header(), rt, ls.run.served)
-	out, err := rewriteModel(body, ls.run.served)
+	meter := &meter{g: g, name: rt.Name, stream: req.Stream, began: g.opts.Now()}
+	g.forward(w, r, body, rt.Name, ls.run.served, ls.run.endpoint, meter)
+}
+
+// forward sends body, its "model" set to served, to the server at
+// endpoint and copies the answer back; meter, when set, measures it.
+func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, body []byte, name, served, endpoint string, meter *meter) {
+	out, err := rewriteModel(body, served)
 	if err != nil {
 		writeError(w, refuse(400, errBadRequest, "The request body is not a JSON object: "+err.Error()))
 		return
 	}
-	target, err := url.Parse(strings.TrimSuffix(ls.run.endpoint, "/"))
+	target, err := url.Parse(strings.TrimSuffix(endpoint, "/"))
 	if err != nil {
-		writeError(w, refuse(424, errBackendUnavailable, fmt.Sprintf("Backend unavailable for '%s'", rt.Name)))
+		writeError(w, refuse(424, errBackendUnavailable, fmt.Sprintf("Backend unavailable for '%s'", name)))
 		return
 	}
-	meter := &meter{g: g, name: rt.Name, stream: req.Stream, began: g.opts.Now()}
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.Out.URL.Scheme, pr.Out.URL.Host = target.Scheme, target.Host
@@ -129,10 +142,10 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request) {
 			// The headers are on w already (refusals carry them too);
 			// the proxy adds the server's to them, so a server's own
 			// would repeat or contradict them.
-			for _, h := range []string{HeaderModel, HeaderBackend, HeaderServed, HeaderAggregate} {
+			for _, h := range []string{HeaderModel, HeaderBackend, HeaderServed, HeaderAggregate, HeaderHost} {
 				resp.Header.Del(h)
 			}
-			if resp.StatusCode < 300 {
+			if resp.StatusCode < 300 && meter != nil {
 				resp.Body = meter.wrap(resp.Body)
 			}
 			return nil
@@ -141,8 +154,8 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request) {
 			if r.Context().Err() != nil {
 				return // the client went away; the upstream request was cancelled with it
 			}
-			g.log.Warn("forwarding failed", "model", rt.Name, "error", err)
-			e := refuse(424, errBackendUnavailable, fmt.Sprintf("Backend unavailable for '%s'", rt.Name))
+			g.log.Warn("forwarding failed", "model", name, "endpoint", endpoint, "error", err)
+			e := refuse(424, errBackendUnavailable, fmt.Sprintf("Backend unavailable for '%s'", name))
 			e.Hint = oneLine(err)
 			writeError(w, e)
 		},

@@ -1,0 +1,67 @@
+package gateway
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/imageworks-ai/loader/core"
+	"github.com/imageworks-ai/loader/core/fleet"
+)
+
+// remoteRoute is, for a model no entry of this host's registry names, the
+// server another fleet host runs for it (core.Loader.Select ranks the
+// fleet's hosts: up and serving, verified against the fleet's pin when
+// locked, its probe passed when the request carries images), or nil
+// when no host serves it or the Loader has no fleet.
+func (g *Gateway) remoteRoute(ctx context.Context, model string, messages json.RawMessage) *core.Selection {
+	if model == "" {
+		return nil
+	}
+	var req []string
+	if found, _ := images(messages); found {
+		req = []string{"vision"}
+	}
+	sel, err := g.l.Select(ctx, model, core.SelectOptions{Require: req})
+	if err != nil || sel.Host == "" || sel.Host == g.l.HostID() {
+		return nil
+	}
+	return &sel
+}
+
+// forwardRemote sends a request to another host's server as it is: that
+// host runs and gates it (its gateway's starts and swaps are its own), so
+// nothing here starts, swaps or measures it.
+func (g *Gateway) forwardRemote(w http.ResponseWriter, r *http.Request, body []byte, messages json.RawMessage, sel *core.Selection) {
+	if _, size := images(messages); size > g.opts.MaxImageBytes {
+		writeError(w, refuse(413, errPayloadTooLarge, fmt.Sprintf("Image payload exceeds limit %d bytes", g.opts.MaxImageBytes)))
+		return
+	}
+	h := w.Header()
+	h.Set(HeaderModel, sel.LogicalName)
+	h.Set(HeaderBackend, sel.Backend)
+	h.Set(HeaderServed, sel.InternalModelID)
+	h.Set(HeaderHost, sel.Host)
+	g.log.Debug("forwarding to another host", "model", sel.LogicalName, "host", sel.Host, "endpoint", sel.Endpoint)
+	g.forward(w, r, body, sel.LogicalName, sel.InternalModelID, sel.Endpoint, nil)
+}
+
+// Running is what runs in the gateway's slots now (servers it started or
+// found running, loaded models), by port, for the fleet's view of this
+// host (core.ObserveOptions.Slots).
+func (g *Gateway) Running() []fleet.Slot {
+	var out []fleet.Slot
+	for _, s := range g.slotList() {
+		s.mu.Lock()
+		if cur := s.current; cur != nil {
+			out = append(out, fleet.Slot{Port: s.port, Model: cur.name, Endpoint: cur.endpoint})
+		}
+		s.mu.Unlock()
+	}
+	slices.SortFunc(out, func(a, b fleet.Slot) int { return cmp.Or(a.Port-b.Port, strings.Compare(a.Model, b.Model)) })
+	return out
+}
