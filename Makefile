@@ -9,7 +9,7 @@ FUZZTIME ?= 30000x
 SCRATCH  := $(BIN)/registry
 LOADER   := $(BIN)/imageworks-loader --registry-dir $(SCRATCH)
 
-.PHONY: all build run test vet unit fuzz example-test bench bench-serve bench-gateway bench-tools bench-select bench-verify generate clean test-ollama
+.PHONY: all build run test vet unit fuzz example-test bench bench-serve bench-gateway bench-tools bench-select bench-verify generate clean test-ollama test-fleet
 
 all: build
 
@@ -70,6 +70,15 @@ REAL_OLLAMA_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/imageworks-loader/real
 test-ollama:
 	REAL_OLLAMA_DIR='$(REAL_OLLAMA_DIR)' tools/real-ollama/build.sh
 	IMAGEWORKS_REAL_OLLAMA='$(REAL_OLLAMA_DIR)/bin/ollama' $(GO) test -count=1 -v -run '^TestRealOllama$$' ./cmd/imageworks-loader
+
+## test-fleet: opt-in, not part of `test`: two hosts (two registry folders, two `serve --fleet`
+## processes, a gateway) sharing a real etcd server, Debian's etcd-server package
+## (`apt-get install etcd-server`; ETCD=path to use another etcd binary). `make test` runs the
+## fleet's Go tests against an embedded etcd.
+ETCD ?= etcd
+test-fleet:
+	@command -v $(ETCD) >/dev/null || { echo "test-fleet: no $(ETCD) on PATH: apt-get install etcd-server (or ETCD=/path/to/etcd)"; exit 1; }
+	IMAGEWORKS_REAL_ETCD='$(ETCD)' $(GO) test -count=1 -v -run '^TestRealEtcd$$' ./cmd/imageworks-loader
 
 ## bench: Go benchmarks, then whole-process timings beside the reference's ways (run it on a quiet machine)
 bench: build
