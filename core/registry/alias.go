@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 	"github.com/imageworks-ai/loader/internal/suggest"
 )
 
@@ -14,7 +14,7 @@ import (
 // never nil.
 func (e *Entry) Aliases() []string {
 	out := []string{}
-	for _, a := range jsonraw.StrList(e.get(keyModelAliases)) {
+	for _, a := range doc.StrList(e.get(keyModelAliases)) {
 		if a = strings.TrimSpace(a); a != "" && a != e.name && !slices.Contains(out, a) {
 			out = append(out, a)
 		}
@@ -145,7 +145,7 @@ func aliasSite(layers []*vlayer, name, msg string) Problem {
 		if at == nil {
 			at, rec = vl, r
 		}
-		if v, ok := r.val(keyModelAliases); ok && !jsonraw.IsNull(v) {
+		if v, ok := r.val(keyModelAliases); ok && !doc.IsNull(v) {
 			at, rec = vl, r
 			break
 		}

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
 // canonicalCaps returns the keys every normalised capability map holds,
@@ -90,17 +90,17 @@ func CanonicalCapability(name string) string {
 // true, an object whose "enabled" is true, or a non-empty object without
 // "enabled".
 func capabilityTrue(v []byte) bool {
-	if jsonraw.Bool(v) {
+	if doc.Bool(v) {
 		return true
 	}
-	if !jsonraw.IsObject(v) {
+	if !doc.IsObject(v) {
 		return false
 	}
-	if en, ok := jsonraw.Member(v, "enabled"); ok {
-		return jsonraw.Bool(en)
+	if en, ok := doc.Member(v, "enabled"); ok {
+		return doc.Bool(en)
 	}
 	nonEmpty := false
-	jsonraw.EachMember(v, func(_, _ []byte) bool { nonEmpty = true; return false })
+	doc.EachMember(v, func(_, _ []byte) bool { nonEmpty = true; return false })
 	return nonEmpty
 }
 
@@ -122,7 +122,7 @@ func NormalizeCapabilities(raw json.RawMessage) map[string]bool {
 
 // validValue reports whether raw is exactly one valid JSON value.
 func validValue(raw []byte) bool {
-	return jsonraw.Valid(raw)
+	return doc.Valid(raw)
 }
 
 // capTruth is one capability key and whether its value counts as true.
@@ -133,7 +133,7 @@ type capTruth struct {
 
 // capTruths lists the members of a capabilities object with their truth.
 func capTruths(raw []byte) []capTruth {
-	if !jsonraw.IsObject(raw) {
+	if !doc.IsObject(raw) {
 		return nil
 	}
 	ms := orderedMembers(raw)
@@ -154,7 +154,7 @@ func mergedCapTruths(d, c side) []capTruth {
 			return capTruths(d.v)
 		}
 		return capTruths(c.v)
-	case !d.ok || !jsonraw.IsObject(d.v) || !jsonraw.IsObject(c.v) || bytes.Equal(d.v, c.v):
+	case !d.ok || !doc.IsObject(d.v) || !doc.IsObject(c.v) || bytes.Equal(d.v, c.v):
 		return capTruths(c.v)
 	}
 	dm, cm := orderedMembers(d.v), orderedMembers(c.v)
@@ -163,9 +163,9 @@ func mergedCapTruths(d, c side) []capTruth {
 	for _, m := range dm {
 		cv, cok := lookupHint(cm, m.tok, &hint)
 		switch {
-		case cok && !jsonraw.IsNull(cv) && jsonraw.IsObject(cv) && jsonraw.IsObject(m.v):
+		case cok && !doc.IsNull(cv) && doc.IsObject(cv) && doc.IsObject(m.v):
 			out = append(out, capTruth{m.tok, mergedObjectTrue(m.v, cv)})
-		case cok && !jsonraw.IsNull(cv):
+		case cok && !doc.IsNull(cv):
 			out = append(out, capTruth{m.tok, capabilityTrue(cv)})
 		default:
 			out = append(out, capTruth{m.tok, capabilityTrue(m.v)})
@@ -182,13 +182,13 @@ func mergedCapTruths(d, c side) []capTruth {
 
 // mergedObjectTrue is capabilityTrue of the merge of two objects.
 func mergedObjectTrue(d, c []byte) bool {
-	de, dok := jsonraw.Member(d, "enabled")
-	ce, cok := jsonraw.Member(c, "enabled")
+	de, dok := doc.Member(d, "enabled")
+	ce, cok := doc.Member(c, "enabled")
 	switch {
-	case cok && !jsonraw.IsNull(ce):
-		return jsonraw.Bool(ce) // an object-valued enabled merges into an object: not true
+	case cok && !doc.IsNull(ce):
+		return doc.Bool(ce) // an object-valued enabled merges into an object: not true
 	case dok:
-		return jsonraw.Bool(de)
+		return doc.Bool(de)
 	case cok:
 		return false // enabled: null
 	}
@@ -197,7 +197,7 @@ func mergedObjectTrue(d, c []byte) bool {
 
 func hasMembers(obj []byte) bool {
 	n := false
-	jsonraw.EachMember(obj, func(_, _ []byte) bool { n = true; return false })
+	doc.EachMember(obj, func(_, _ []byte) bool { n = true; return false })
 	return n
 }
 
@@ -212,7 +212,7 @@ func normalizeTruths(ts []capTruth) map[string]bool {
 	}
 	textSeen, textTrue := false, false
 	for _, m := range ts {
-		k := strings.ToLower(strings.TrimSpace(jsonraw.Unquote(m.tok)))
+		k := strings.ToLower(strings.TrimSpace(doc.Unquote(m.tok)))
 		t := m.truth
 		out[k] = out[k] || t
 		switch c := capabilitySynonym(k); c {
@@ -240,7 +240,7 @@ func holds(ts []capTruth, want string) bool {
 	}
 	textSeen, any := false, false
 	for _, m := range ts {
-		k := strings.ToLower(strings.TrimSpace(jsonraw.Unquote(m.tok)))
+		k := strings.ToLower(strings.TrimSpace(doc.Unquote(m.tok)))
 		c := capabilitySynonym(k)
 		if c == "text" {
 			textSeen = true

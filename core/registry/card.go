@@ -4,7 +4,7 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
 // Card is what a client is told about a model beyond how to reach it: the
@@ -28,19 +28,19 @@ type Card struct {
 // Card returns the entry's descriptive fields.
 func (e *Entry) Card() Card {
 	c := Card{
-		Quantization: jsonraw.Str(e.get(keyQuantization)),
-		Format:       jsonraw.Str(e.get(keyDownloadFormat)),
+		Quantization: doc.Str(e.get(keyQuantization)),
+		Format:       doc.Str(e.get(keyDownloadFormat)),
 	}
-	if v := e.get(keyDownloadSizeBytes); jsonraw.IsInteger(v) && jsonraw.Int(v) > 0 {
-		c.SizeBytes = int64(jsonraw.Int(v))
+	if v := e.get(keyDownloadSizeBytes); doc.IsInteger(v) && doc.Int(v) > 0 {
+		c.SizeBytes = int64(doc.Int(v))
 	}
-	if v, ok := jsonraw.Member(e.get(keyMetadata), "default_system_prompt"); ok {
-		c.DefaultSystemPrompt = jsonraw.Str(v)
+	if v, ok := doc.Member(e.get(keyMetadata), "default_system_prompt"); ok {
+		c.DefaultSystemPrompt = doc.Str(v)
 	}
 	ct := e.get(keyChatTemplate)
 	for _, k := range []string{"path", "source"} {
-		if v, ok := jsonraw.Member(ct, k); ok && jsonraw.Str(v) != "" && c.ChatTemplate == "" {
-			c.ChatTemplate = jsonraw.Str(v)
+		if v, ok := doc.Member(ct, k); ok && doc.Str(v) != "" && c.ChatTemplate == "" {
+			c.ChatTemplate = doc.Str(v)
 		}
 	}
 	return c
@@ -50,20 +50,20 @@ func (e *Entry) Card() Card {
 // probes.vision, and false when there is none (absent, null, or not an
 // object with a boolean vision_ok).
 func (e *Entry) LastVisionProbe() (VisionProbe, bool) {
-	v, ok := jsonraw.Member(e.get(keyProbes), "vision")
-	if !ok || !jsonraw.IsObject(v) {
+	v, ok := doc.Member(e.get(keyProbes), "vision")
+	if !ok || !doc.IsObject(v) {
 		return VisionProbe{}, false
 	}
-	okv, found := jsonraw.Member(v, "vision_ok")
-	if !found || !jsonraw.IsBool(okv) {
+	okv, found := doc.Member(v, "vision_ok")
+	if !found || !doc.IsBool(okv) {
 		return VisionProbe{}, false
 	}
-	p := VisionProbe{VisionOK: jsonraw.Bool(okv)}
-	if t, ok := jsonraw.Member(v, "timestamp"); ok {
-		p.Timestamp = jsonraw.Str(t)
+	p := VisionProbe{VisionOK: doc.Bool(okv)}
+	if t, ok := doc.Member(v, "timestamp"); ok {
+		p.Timestamp = doc.Str(t)
 	}
-	if t, ok := jsonraw.Member(v, "notes"); ok {
-		p.Notes = jsonraw.Str(t)
+	if t, ok := doc.Member(v, "notes"); ok {
+		p.Notes = doc.Str(t)
 	}
 	return p, true
 }
@@ -141,11 +141,11 @@ func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
 func (e *Entry) performance() Performance {
 	var p Performance
 	v := e.get(keyPerformance)
-	if n, ok := jsonraw.Member(v, "rolling_samples"); ok && jsonraw.IsInteger(n) && jsonraw.Int(n) > 0 {
-		p.RollingSamples = int64(jsonraw.Int(n))
+	if n, ok := doc.Member(v, "rolling_samples"); ok && doc.IsInteger(n) && doc.Int(n) > 0 {
+		p.RollingSamples = int64(doc.Int(n))
 	}
 	for key, dst := range map[string]**float64{"ttft_ms_avg": &p.TTFTMSAvg, "throughput_toks_per_s_avg": &p.ThroughputTokensAvg} {
-		if m, ok := jsonraw.Member(v, key); ok && jsonraw.IsNumber(m) {
+		if m, ok := doc.Member(v, key); ok && doc.IsNumber(m) {
 			if f, err := strconv.ParseFloat(string(m), 64); err == nil {
 				*dst = &f
 			}

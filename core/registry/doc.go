@@ -27,7 +27,7 @@
 // ReplaceExpectedHash) and new records through ImportedRecord, so no other
 // package spells a JSON key. The lossless JSON codec (the validating
 // scanner, readers of scanned values and the reference-layout writer) is
-// internal/jsonraw, which knows nothing about registry fields.
+// internal/doc, which knows nothing about registry fields.
 //
 // Saves take an exclusive flock on .model_registry.lock, re-read the layers,
 // replay only this process's staged changes and write atomically (temporary

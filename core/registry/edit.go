@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
 // op sets the compact JSON value val at a key path inside an entry.
@@ -101,7 +101,7 @@ func (e *Entry) valueAt(path []string) ([]byte, bool) {
 		if !ok {
 			return nil, false
 		}
-		v, ok = jsonraw.Member(v, k)
+		v, ok = doc.Member(v, k)
 	}
 	return v, ok
 }
@@ -114,7 +114,7 @@ func applyOps(name string, cur, dis *record, ops []op) (*record, bool, error) {
 	changed := false
 	for _, o := range ops {
 		ent := newEntry(name, cur, work)
-		if v, ok := ent.valueAt(o.path); ok && jsonraw.Equal(v, o.val) {
+		if v, ok := ent.valueAt(o.path); ok && doc.Equal(v, o.val) {
 			continue
 		}
 		raw := []byte(nil)
@@ -128,9 +128,9 @@ func applyOps(name string, cur, dis *record, ops []op) (*record, bool, error) {
 			// from its merged (curated) value, so the edit does not hide
 			// the rest of it.
 			dv, dok := (&record{raw: raw}).topVal(o.path[0])
-			if !dok || jsonraw.IsNull(dv) {
-				if mv, ok := ent.valueAt(o.path[:1]); ok && jsonraw.IsObject(mv) {
-					raw = setPath(raw, 1, o.path[:1], jsonraw.Compact(nil, mv))
+			if !dok || doc.IsNull(dv) {
+				if mv, ok := ent.valueAt(o.path[:1]); ok && doc.IsObject(mv) {
+					raw = setPath(raw, 1, o.path[:1], doc.Compact(nil, mv))
 				}
 			}
 		}
@@ -147,14 +147,14 @@ func applyOps(name string, cur, dis *record, ops []op) (*record, bool, error) {
 
 // topVal finds a top-level member by scanning raw (for records without a
 // field index).
-func (r *record) topVal(key string) ([]byte, bool) { return jsonraw.Member(r.raw, key) }
+func (r *record) topVal(key string) ([]byte, bool) { return doc.Member(r.raw, key) }
 
 // overlay returns a sparse discovered record for a curated entry: only its
 // name.
 func overlay(cur *record) []byte {
 	nameTok, _ := cur.val(keyName)
 	out := []byte("{\n    \"name\": ")
-	out = jsonraw.Reformat(out, nameTok, 2)
+	out = doc.Reformat(out, nameTok, 2)
 	return append(out, "\n  }"...)
 }
 
@@ -162,15 +162,15 @@ func overlay(cur *record) []byte {
 // Add, or one the package built). Errors wrap ErrInvalidEdit and say what
 // is wrong.
 func parseRecord(raw []byte) (*record, error) {
-	e, err := jsonraw.ScanObject(raw)
-	var serr *jsonraw.SyntaxError
+	e, err := doc.ScanObject(raw)
+	var serr *doc.SyntaxError
 	switch {
 	case err == nil:
-	case errors.Is(err, jsonraw.ErrNotObject):
+	case errors.Is(err, doc.ErrNotObject):
 		return nil, fmt.Errorf("%w: a record must be a JSON object", ErrInvalidEdit)
 	case errors.As(err, &serr):
 		return nil, fmt.Errorf("%w: record at offset %d: %s", ErrInvalidEdit, serr.Off, serr.Msg)
-	default: // a *jsonraw.TrailingDataError, ScanObject's only other error
+	default: // a *doc.TrailingDataError, ScanObject's only other error
 		return nil, fmt.Errorf("%w: data after the record", ErrInvalidEdit)
 	}
 	r := newRecord(e)
@@ -187,22 +187,22 @@ type memberSpan struct {
 // memberSpans locates the members of a valid object.
 func memberSpans(obj []byte) []memberSpan {
 	var out []memberSpan
-	i := jsonraw.SkipSpace(obj, 1)
+	i := doc.SkipSpace(obj, 1)
 	if i >= len(obj) || obj[i] == '}' {
 		return nil
 	}
 	for {
-		ke := jsonraw.SkipValue(obj, i)
-		key := jsonraw.Unquote(obj[i:ke])
-		i = jsonraw.SkipSpace(obj, ke) + 1
-		i = jsonraw.SkipSpace(obj, i)
-		ve := jsonraw.SkipValue(obj, i)
+		ke := doc.SkipValue(obj, i)
+		key := doc.Unquote(obj[i:ke])
+		i = doc.SkipSpace(obj, ke) + 1
+		i = doc.SkipSpace(obj, i)
+		ve := doc.SkipValue(obj, i)
 		out = append(out, memberSpan{key, i, ve})
-		i = jsonraw.SkipSpace(obj, ve)
+		i = doc.SkipSpace(obj, ve)
 		if i >= len(obj) || obj[i] != ',' {
 			return out
 		}
-		i = jsonraw.SkipSpace(obj, i+1)
+		i = doc.SkipSpace(obj, i+1)
 	}
 }
 
@@ -223,11 +223,11 @@ func setPath(obj []byte, ind int, path []string, val []byte) []byte {
 		old := obj[m.vs:m.ve]
 		switch {
 		case len(path) == 1:
-			nv = jsonraw.Reformat(nil, val, ind+1)
-		case jsonraw.IsObject(old):
+			nv = doc.Reformat(nil, val, ind+1)
+		case doc.IsObject(old):
 			nv = setPath(old, ind+1, path[1:], val)
 		default:
-			nv = jsonraw.Reformat(nil, nest(path[1:], val), ind+1)
+			nv = doc.Reformat(nil, nest(path[1:], val), ind+1)
 		}
 		out := make([]byte, 0, len(obj)+len(nv))
 		out = append(out, obj[:m.vs]...)
@@ -235,12 +235,12 @@ func setPath(obj []byte, ind int, path []string, val []byte) []byte {
 		return append(out, obj[m.ve:]...)
 	}
 	if len(path) == 1 {
-		nv = jsonraw.Reformat(nil, val, ind+1)
+		nv = doc.Reformat(nil, val, ind+1)
 	} else {
-		nv = jsonraw.Reformat(nil, nest(path[1:], val), ind+1)
+		nv = doc.Reformat(nil, nest(path[1:], val), ind+1)
 	}
-	mem := []byte("\n" + jsonraw.Spaces(ind+1))
-	mem = jsonraw.AppendQuoted(mem, path[0])
+	mem := []byte("\n" + doc.Spaces(ind+1))
+	mem = doc.AppendQuoted(mem, path[0])
 	mem = append(mem, ':', ' ')
 	mem = append(mem, nv...)
 	out := make([]byte, 0, len(obj)+len(mem)+8)
@@ -248,7 +248,7 @@ func setPath(obj []byte, ind int, path []string, val []byte) []byte {
 		out = append(out, '{')
 		out = append(out, mem...)
 		out = append(out, '\n')
-		out = append(out, jsonraw.Spaces(ind)...)
+		out = append(out, doc.Spaces(ind)...)
 		return append(out, '}')
 	}
 	end := ms[len(ms)-1].ve
@@ -263,7 +263,7 @@ func nest(path []string, val []byte) []byte {
 	var out []byte
 	for _, k := range path {
 		out = append(out, '{')
-		out = jsonraw.AppendQuoted(out, k)
+		out = doc.AppendQuoted(out, k)
 		out = append(out, ':')
 	}
 	out = append(out, val...)

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"sync"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
 // Entry is an immutable, merged view of one registry entry. Fields are
@@ -107,28 +107,28 @@ func (e *Entry) Name() string { return e.name }
 // DisplayName returns display_name, or the name when it is missing, null or
 // empty.
 func (e *Entry) DisplayName() string {
-	if s := jsonraw.Str(e.get(keyDisplayName)); s != "" {
+	if s := doc.Str(e.get(keyDisplayName)); s != "" {
 		return s
 	}
 	return e.name
 }
 
 // Backend returns the backend's name, "" when missing.
-func (e *Entry) Backend() string { return jsonraw.Str(e.get(keyBackend)) }
+func (e *Entry) Backend() string { return doc.Str(e.get(keyBackend)) }
 
 // ServedModelID returns served_model_id, "" when missing or null.
-func (e *Entry) ServedModelID() string { return jsonraw.Str(e.get(keyServedModelID)) }
+func (e *Entry) ServedModelID() string { return doc.Str(e.get(keyServedModelID)) }
 
 // BackendConfig returns the typed backend_config; missing fields are zero.
 func (e *Entry) BackendConfig() BackendConfig {
 	v := e.get(keyBackendConfig)
-	if !jsonraw.IsObject(v) {
+	if !doc.IsObject(v) {
 		return BackendConfig{}
 	}
 	var bc BackendConfig
 	into := configDecoders()
-	jsonraw.EachMember(v, func(k, val []byte) bool {
-		if f := into[jsonraw.Unquote(k)]; f != nil {
+	doc.EachMember(v, func(k, val []byte) bool {
+		if f := into[doc.Unquote(k)]; f != nil {
 			f(&bc, val)
 		}
 		return true
@@ -163,7 +163,7 @@ func (e *Entry) capTruths() []capTruth {
 
 // Roles returns roles (never nil).
 func (e *Entry) Roles() []string {
-	if r := jsonraw.StrList(e.get(keyRoles)); r != nil {
+	if r := doc.StrList(e.get(keyRoles)); r != nil {
 		return r
 	}
 	return []string{}
@@ -172,9 +172,9 @@ func (e *Entry) Roles() []string {
 // RolePriority returns role_priority (never nil); non-integer values are 0.
 func (e *Entry) RolePriority() map[string]int {
 	out := map[string]int{}
-	if v := e.get(keyRolePriority); jsonraw.IsObject(v) {
-		jsonraw.EachMember(v, func(k, val []byte) bool {
-			out[jsonraw.Unquote(k)] = jsonraw.Int(val)
+	if v := e.get(keyRolePriority); doc.IsObject(v) {
+		doc.EachMember(v, func(k, val []byte) bool {
+			out[doc.Unquote(k)] = doc.Int(val)
 			return true
 		})
 	}
@@ -182,19 +182,19 @@ func (e *Entry) RolePriority() map[string]int {
 }
 
 // Deprecated reports deprecated == true.
-func (e *Entry) Deprecated() bool { return jsonraw.Bool(e.get(keyDeprecated)) }
+func (e *Entry) Deprecated() bool { return doc.Bool(e.get(keyDeprecated)) }
 
 // Artifacts returns the typed artifacts (Files never nil).
 func (e *Entry) Artifacts() Artifacts {
 	a := Artifacts{Files: []ArtifactFile{}}
 	v := e.get(keyArtifacts)
-	if !jsonraw.IsObject(v) {
+	if !doc.IsObject(v) {
 		return a
 	}
-	jsonraw.EachMember(v, func(k, val []byte) bool {
-		switch jsonraw.Unquote(k) {
+	doc.EachMember(v, func(k, val []byte) bool {
+		switch doc.Unquote(k) {
 		case "aggregate_sha256":
-			a.AggregateSHA256 = jsonraw.Str(val)
+			a.AggregateSHA256 = doc.Str(val)
 		case "files":
 			if f := artifactList(val); f != nil {
 				a.Files = f
@@ -208,15 +208,15 @@ func (e *Entry) Artifacts() Artifacts {
 // artifactList reads a manifest (a list of {path, sha256} objects); nil
 // when v is not a list.
 func artifactList(v []byte) []ArtifactFile {
-	if !jsonraw.IsArray(v) {
+	if !doc.IsArray(v) {
 		return nil
 	}
 	out := []ArtifactFile{}
-	jsonraw.EachElem(v, func(f []byte) bool {
-		if jsonraw.IsObject(f) {
-			p, _ := jsonraw.Member(f, "path")
-			h, _ := jsonraw.Member(f, "sha256")
-			out = append(out, ArtifactFile{Path: jsonraw.Str(p), SHA256: jsonraw.Str(h)})
+	doc.EachElem(v, func(f []byte) bool {
+		if doc.IsObject(f) {
+			p, _ := doc.Member(f, "path")
+			h, _ := doc.Member(f, "sha256")
+			out = append(out, ArtifactFile{Path: doc.Str(p), SHA256: doc.Str(h)})
 		}
 		return true
 	})
@@ -226,8 +226,8 @@ func artifactList(v []byte) []ArtifactFile {
 // AggregateSHA256 returns artifacts.aggregate_sha256 without decoding the
 // manifest, "" when missing.
 func (e *Entry) AggregateSHA256() string {
-	v, _ := jsonraw.Member(e.get(keyArtifacts), "aggregate_sha256")
-	return jsonraw.Str(v)
+	v, _ := doc.Member(e.get(keyArtifacts), "aggregate_sha256")
+	return doc.Str(v)
 }
 
 // VersionLock returns the typed version_lock, reading a member of another
@@ -236,17 +236,17 @@ func (e *Entry) AggregateSHA256() string {
 func (e *Entry) VersionLock() VersionLock {
 	var vl VersionLock
 	v := e.get(keyVersionLock)
-	if !jsonraw.IsObject(v) {
+	if !doc.IsObject(v) {
 		return vl
 	}
-	jsonraw.EachMember(v, func(k, val []byte) bool {
-		switch jsonraw.Unquote(k) {
+	doc.EachMember(v, func(k, val []byte) bool {
+		switch doc.Unquote(k) {
 		case "locked":
-			vl.Locked = jsonraw.Bool(val)
+			vl.Locked = doc.Bool(val)
 		case "expected_aggregate_sha256":
-			vl.ExpectedAggregateSHA256 = jsonraw.Str(val)
+			vl.ExpectedAggregateSHA256 = doc.Str(val)
 		case "last_verified":
-			vl.LastVerified = jsonraw.Str(val)
+			vl.LastVerified = doc.Str(val)
 		case "expected_files":
 			vl.ExpectedFiles = artifactList(val)
 		}
@@ -263,17 +263,17 @@ func (e *Entry) CheckedVersionLock() (VersionLock, error) {
 	v := e.get(keyVersionLock)
 	msg := ""
 	switch {
-	case len(v) == 0 || jsonraw.IsNull(v):
-	case !jsonraw.IsObject(v):
+	case len(v) == 0 || doc.IsNull(v):
+	case !doc.IsObject(v):
 		msg = want(keyVersionLock, v, false, "an object")
 	default:
-		jsonraw.EachMember(v, func(k, val []byte) bool {
-			key := keyVersionLock + "." + jsonraw.Unquote(k)
-			switch jsonraw.Unquote(k) {
+		doc.EachMember(v, func(k, val []byte) bool {
+			key := keyVersionLock + "." + doc.Unquote(k)
+			switch doc.Unquote(k) {
 			case "locked":
-				msg = want(key, val, jsonraw.IsBool(val), "a boolean")
+				msg = want(key, val, doc.IsBool(val), "a boolean")
 			case "expected_aggregate_sha256":
-				msg = want(key, val, jsonraw.IsString(val) || jsonraw.IsNull(val), "a string or null")
+				msg = want(key, val, doc.IsString(val) || doc.IsNull(val), "a string or null")
 			case "expected_files":
 				msg = artifactFiles(key, val)
 			}
@@ -287,11 +287,11 @@ func (e *Entry) CheckedVersionLock() (VersionLock, error) {
 }
 
 // DownloadPath returns download_path, "" when missing or null.
-func (e *Entry) DownloadPath() string { return jsonraw.Str(e.get(keyDownloadPath)) }
+func (e *Entry) DownloadPath() string { return doc.Str(e.get(keyDownloadPath)) }
 
 // DownloadFiles returns download_files (never nil).
 func (e *Entry) DownloadFiles() []string {
-	if r := jsonraw.StrList(e.get(keyDownloadFiles)); r != nil {
+	if r := doc.StrList(e.get(keyDownloadFiles)); r != nil {
 		return r
 	}
 	return []string{}
@@ -335,14 +335,14 @@ func recordBytes(r *record) []byte {
 	if r.canon {
 		return r.raw
 	}
-	return jsonraw.Reformat(nil, r.raw, 1)
+	return doc.Reformat(nil, r.raw, 1)
 }
 
 func appendRecord(dst []byte, r *record) []byte {
 	if r.canon {
 		return append(dst, r.raw...)
 	}
-	return jsonraw.Reformat(dst, r.raw, 1)
+	return doc.Reformat(dst, r.raw, 1)
 }
 
 // Field returns a copy of the merged value of a top-level key, nil when the

@@ -3,7 +3,7 @@ package registry
 import (
 	"sync"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
 // This file is the one place a top-level registry field is described: its
@@ -95,11 +95,11 @@ var knownFields = sync.OnceValue(func() *fieldTable {
 
 // fieldRows is the field table: one row per known top-level field.
 func fieldRows() []fieldDef {
-	str := oneOf("a string", jsonraw.IsString)
-	strOrNull := oneOf("a string or null", jsonraw.IsString, jsonraw.IsNull)
-	intOrNull := oneOf("an integer or null", jsonraw.IsInteger, jsonraw.IsNull)
-	numOrNull := oneOf("a number or null", jsonraw.IsNumber, jsonraw.IsNull)
-	boolean := oneOf("a boolean", jsonraw.IsBool)
+	str := oneOf("a string", doc.IsString)
+	strOrNull := oneOf("a string or null", doc.IsString, doc.IsNull)
+	intOrNull := oneOf("an integer or null", doc.IsInteger, doc.IsNull)
+	numOrNull := oneOf("a number or null", doc.IsNumber, doc.IsNull)
+	boolean := oneOf("a boolean", doc.IsBool)
 	const cur, run = ownerCurated, ownerRuntime
 	return []fieldDef{
 		{keyName, cur, str},
@@ -122,9 +122,9 @@ func fieldRows() []fieldDef {
 		{keyRoles, cur, wantStrList},
 		{keyBackendAlternatives, cur, wantStrList},
 		{keyDownloadFiles, run, wantStrList},
-		{keyRolePriority, cur, objectOf(oneOf("an integer", jsonraw.IsInteger))},
-		{keyCapabilities, cur, objectOf(oneOf("a boolean or an object", jsonraw.IsBool, jsonraw.IsObject))},
-		{keyMetadata, cur, oneOf("an object", jsonraw.IsObject, jsonraw.IsNull)},
+		{keyRolePriority, cur, objectOf(oneOf("an integer", doc.IsInteger))},
+		{keyCapabilities, cur, objectOf(oneOf("a boolean or an object", doc.IsBool, doc.IsObject))},
+		{keyMetadata, cur, oneOf("an object", doc.IsObject, doc.IsNull)},
 		{keyBackendConfig, cur, object(false, configChecks())},
 		{keyGenerationDefaults, cur, object(true, map[string]fieldCheck{
 			"max_tokens":        intOrNull,
@@ -146,10 +146,10 @@ func fieldRows() []fieldDef {
 			"rolling_samples":           intOrNull,
 			"ttft_ms_avg":               numOrNull,
 			"throughput_toks_per_s_avg": numOrNull,
-			"last_sample":               oneOf("an object or null", jsonraw.IsObject, jsonraw.IsNull),
+			"last_sample":               oneOf("an object or null", doc.IsObject, doc.IsNull),
 		})},
 		{keyArtifacts, run, object(true, map[string]fieldCheck{
-			"aggregate_sha256": oneOf("a string", jsonraw.IsString, jsonraw.IsNull),
+			"aggregate_sha256": oneOf("a string", doc.IsString, doc.IsNull),
 			"files":            artifactFiles,
 		})},
 		{keyVersionLock, run, object(true, map[string]fieldCheck{
@@ -159,7 +159,7 @@ func fieldRows() []fieldDef {
 			"expected_files":            artifactFiles,
 		})},
 		{keyProbes, run, object(true, map[string]fieldCheck{
-			"vision": oneOf("an object or null", jsonraw.IsObject, jsonraw.IsNull),
+			"vision": oneOf("an object or null", doc.IsObject, doc.IsNull),
 		})},
 	}
 }
@@ -189,11 +189,11 @@ func (k configKind) String() string {
 func (k configKind) check() fieldCheck {
 	switch k {
 	case configInt:
-		return oneOf("an integer", jsonraw.IsInteger, jsonraw.IsNull)
+		return oneOf("an integer", doc.IsInteger, doc.IsNull)
 	case configStrings:
 		return wantStrList
 	}
-	return oneOf("a string", jsonraw.IsString, jsonraw.IsNull)
+	return oneOf("a string", doc.IsString, doc.IsNull)
 }
 
 // configRow describes one known member of backend_config.
@@ -208,12 +208,12 @@ type configRow struct {
 // configRows is the backend_config table: one row per known member.
 func configRows() []configRow {
 	return []configRow{
-		{"port", configInt, func(c *BackendConfig, v []byte) { c.Port = jsonraw.Int(v) }},
-		{"model_path", configString, func(c *BackendConfig, v []byte) { c.ModelPath = jsonraw.Str(v) }},
-		{"host", configString, func(c *BackendConfig, v []byte) { c.Host = jsonraw.Str(v) }},
-		{"base_url", configString, func(c *BackendConfig, v []byte) { c.BaseURL = jsonraw.Str(v) }},
-		{"api_key_env", configString, func(c *BackendConfig, v []byte) { c.APIKeyEnv = jsonraw.Str(v) }},
-		{"extra_args", configStrings, func(c *BackendConfig, v []byte) { c.ExtraArgs = jsonraw.StrList(v) }},
+		{"port", configInt, func(c *BackendConfig, v []byte) { c.Port = doc.Int(v) }},
+		{"model_path", configString, func(c *BackendConfig, v []byte) { c.ModelPath = doc.Str(v) }},
+		{"host", configString, func(c *BackendConfig, v []byte) { c.Host = doc.Str(v) }},
+		{"base_url", configString, func(c *BackendConfig, v []byte) { c.BaseURL = doc.Str(v) }},
+		{"api_key_env", configString, func(c *BackendConfig, v []byte) { c.APIKeyEnv = doc.Str(v) }},
+		{"extra_args", configStrings, func(c *BackendConfig, v []byte) { c.ExtraArgs = doc.StrList(v) }},
 
 		// The Ollama backend's model store (docs/backends.md).
 		{"ollama_models", configString, nil},

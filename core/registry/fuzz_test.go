@@ -10,7 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
 func corpusSeed(f *testing.F, name string) []byte {
@@ -58,7 +58,7 @@ func FuzzParse(f *testing.F) {
 			if serr.Off < 0 || serr.Off > len(data) {
 				t.Fatalf("error offset %d outside [0, %d]", serr.Off, len(data))
 			}
-			jsonraw.LineCol(data, serr.Off)
+			doc.LineCol(data, serr.Off)
 			trimmed := bytes.TrimLeft(data, " \t\r\n")
 			if json.Valid(data) && utf8.Valid(data) && len(trimmed) > 0 && trimmed[0] == '[' && !strings.Contains(serr.Msg, "nesting") {
 				t.Fatalf("scanRecords rejected valid JSON: %s", serr.Msg)
@@ -95,11 +95,11 @@ func FuzzParse(f *testing.F) {
 					t.Fatalf("record %d field %q = %q, want %q", i, k, got, v)
 				}
 			}
-			if !jsonraw.Equal(jsonraw.Reformat(nil, r.raw, 1), r.raw) {
+			if !doc.Equal(doc.Reformat(nil, r.raw, 1), r.raw) {
 				t.Fatalf("reformat changed the value of %q", r.raw)
 			}
-			if r.canon && !bytes.Equal(jsonraw.Reformat(nil, r.raw, 1), r.raw) {
-				t.Fatalf("record %q marked canonical but reformats to %q", r.raw, jsonraw.Reformat(nil, r.raw, 1))
+			if r.canon && !bytes.Equal(doc.Reformat(nil, r.raw, 1), r.raw) {
+				t.Fatalf("record %q marked canonical but reformats to %q", r.raw, doc.Reformat(nil, r.raw, 1))
 			}
 		}
 	})
@@ -196,7 +196,7 @@ func FuzzMerge(f *testing.F) {
 			if !validValue(raw) {
 				t.Fatalf("merged %q is not valid JSON: %q", e.name, raw)
 			}
-			mc, _ := jsonraw.Member(raw, "capabilities")
+			mc, _ := doc.Member(raw, "capabilities")
 			wantCaps := normalizeCaps(mc)
 			if !reflect.DeepEqual(e.Capabilities(), wantCaps) {
 				t.Fatalf("Capabilities(%q) = %v, want %v (normalised merged bytes)", e.name, e.Capabilities(), wantCaps)

@@ -7,7 +7,7 @@ import (
 	"io/fs"
 	"slices"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
@@ -81,7 +81,7 @@ func readLayer(ctx context.Context, file string) (*layer, error) {
 func parseLayer(file string, data []byte, st stamp) (*layer, error) {
 	recs, serr := scanRecords(data)
 	if serr != nil {
-		line, col := jsonraw.LineCol(data, serr.Off)
+		line, col := doc.LineCol(data, serr.Off)
 		return nil, &ParseError{File: file, Line: line, Column: col, Err: fmt.Errorf("%w: %s", ErrSyntax, serr.Msg)}
 	}
 	l := &layer{file: file, data: data, st: st, recs: recs, orig: make([]span, len(recs))}

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
 // The corpus files are in the reference layout: reformatting them changes
@@ -16,8 +16,8 @@ func TestCorpusLayoutIsReference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := string(jsonraw.Reformat(nil, data, 0)) + "\n"; got != string(data) {
-			t.Errorf("jsonraw.Reformat(%s) differs from the file", f)
+		if got := string(doc.Reformat(nil, data, 0)) + "\n"; got != string(data) {
+			t.Errorf("doc.Reformat(%s) differs from the file", f)
 		}
 		recs, serr := scanRecords(data)
 		if serr != nil {

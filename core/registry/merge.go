@@ -3,7 +3,7 @@ package registry
 import (
 	"bytes"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
 // runtimeOwned reports whether a top-level key is owned by the discovered
@@ -27,7 +27,7 @@ type side struct {
 	canon bool
 }
 
-func (s side) set() bool { return s.ok && !jsonraw.IsNull(s.v) }
+func (s side) set() bool { return s.ok && !doc.IsNull(s.v) }
 
 // resolveKey merges one top-level key of an entry present in both layers.
 // ind is the indentation of the line the value sits on. The returned value
@@ -55,7 +55,7 @@ func resolveCurated(d, c side, ind int) (v []byte, canon, ok bool) {
 		if d.ok && d.canon == c.canon && bytes.Equal(d.v, c.v) {
 			return c.v, c.canon, true
 		}
-		if d.ok && jsonraw.IsObject(d.v) && jsonraw.IsObject(c.v) {
+		if d.ok && doc.IsObject(d.v) && doc.IsObject(c.v) {
 			return mergeObjects(nil, d, c, ind), true, true
 		}
 		return c.v, c.canon, true
@@ -82,7 +82,7 @@ func sameKey(a, b []byte) bool {
 	if plainKey(a) && plainKey(b) {
 		return false
 	}
-	return jsonraw.Unquote(a) == jsonraw.Unquote(b)
+	return doc.Unquote(a) == doc.Unquote(b)
 }
 
 // appendKey appends the key token the reference way.
@@ -90,7 +90,7 @@ func appendKey(dst, tok []byte) []byte {
 	if plainKey(tok) {
 		return append(dst, tok...)
 	}
-	return jsonraw.AppendQuoted(dst, jsonraw.Unquote(tok))
+	return doc.AppendQuoted(dst, doc.Unquote(tok))
 }
 
 // orderedMembers lists an object's members in order; a repeated key keeps
@@ -100,7 +100,7 @@ func appendKey(dst, tok []byte) []byte {
 func orderedMembers(obj []byte) []kv {
 	out := make([]kv, 0, 16)
 	var mask [4]uint64
-	jsonraw.EachMember(obj, func(k, v []byte) bool {
+	doc.EachMember(obj, func(k, v []byte) bool {
 		h := keyHash(k)
 		if mask[h>>6]&(1<<(h&63)) != 0 {
 			for i := range out {
@@ -120,7 +120,7 @@ func orderedMembers(obj []byte) []kv {
 // keyHash hashes a key's decoded form into 0..255.
 func keyHash(tok []byte) uint8 {
 	if !plainKey(tok) {
-		tok = []byte(jsonraw.AppendQuoted(nil, jsonraw.Unquote(tok)))
+		tok = []byte(doc.AppendQuoted(nil, doc.Unquote(tok)))
 	}
 	h := uint32(2166136261)
 	for _, c := range tok {
@@ -156,10 +156,10 @@ func mergeObjects(dst []byte, d, c side, ind int) []byte {
 		}
 		n++
 		dst = append(dst, '\n')
-		dst = append(dst, jsonraw.Spaces(ind+1)...)
+		dst = append(dst, doc.Spaces(ind+1)...)
 		dst = appendKey(dst, tok)
 		dst = append(dst, ':', ' ')
-		dst = jsonraw.AppendValue(dst, v, canon, ind+1)
+		dst = doc.AppendValue(dst, v, canon, ind+1)
 	}
 	dst = append(dst, '{')
 	hint := -1
@@ -176,7 +176,7 @@ func mergeObjects(dst []byte, d, c side, ind int) []byte {
 	}
 	if n > 0 {
 		dst = append(dst, '\n')
-		dst = append(dst, jsonraw.Spaces(ind)...)
+		dst = append(dst, doc.Spaces(ind)...)
 	}
 	return append(dst, '}')
 }
@@ -214,10 +214,10 @@ func mergeRecords(dst []byte, dis, cur *record) []byte {
 		}
 		n++
 		dst = append(dst, '\n')
-		dst = append(dst, jsonraw.Spaces(2)...)
-		dst = jsonraw.AppendQuoted(dst, key)
+		dst = append(dst, doc.Spaces(2)...)
+		dst = doc.AppendQuoted(dst, key)
 		dst = append(dst, ':', ' ')
-		dst = jsonraw.AppendValue(dst, v, canon, 2)
+		dst = doc.AppendValue(dst, v, canon, 2)
 	}
 	dst = append(dst, '{')
 	for _, k := range dk {
@@ -230,7 +230,7 @@ func mergeRecords(dst []byte, dis, cur *record) []byte {
 	}
 	if n > 0 {
 		dst = append(dst, '\n')
-		dst = append(dst, jsonraw.Spaces(1)...)
+		dst = append(dst, doc.Spaces(1)...)
 	}
 	return append(dst, '}')
 }

@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
@@ -317,12 +317,12 @@ func discoveredByMigration(rec *record) bool {
 		return true
 	}
 	if md, ok := rec.val(keyMetadata); ok {
-		if v, ok := jsonraw.Member(md, "created_from_download"); ok && jsonraw.Bool(v) {
+		if v, ok := doc.Member(md, "created_from_download"); ok && doc.Bool(v) {
 			return true
 		}
 	}
 	b, _ := rec.val(keyBackend)
-	switch strings.TrimSpace(jsonraw.Str(b)) {
+	switch strings.TrimSpace(doc.Str(b)) {
 	case "ollama", "unassigned":
 		return true
 	}

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
 // precondKind is what a precondition asks of a stored value.
@@ -34,9 +34,9 @@ func (p precond) holds(e *Entry) bool {
 	v, ok := e.valueAt(p.path)
 	switch p.kind {
 	case preAbsent:
-		return !ok || jsonraw.IsNull(v) || jsonraw.Equal(v, []byte(`""`))
+		return !ok || doc.IsNull(v) || doc.Equal(v, []byte(`""`))
 	case preEquals:
-		return ok && jsonraw.Equal(v, p.val)
+		return ok && doc.Equal(v, p.val)
 	}
 	return false
 }

@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
 // field is one top-level member of a record.
-type field = jsonraw.Field
+type field = doc.Field
 
 // record is one element of a layer's top-level array, kept as the bytes it
 // was read with plus an index of its top-level members.
@@ -23,11 +23,11 @@ type record struct {
 }
 
 // newRecord wraps a scanned element and notes its name.
-func newRecord(e jsonraw.Record) *record {
+func newRecord(e doc.Record) *record {
 	r := &record{raw: e.Raw, off: e.Off, fields: e.Fields, isObj: e.IsObj, canon: e.Canon}
-	if v, ok := r.val(keyName); ok && jsonraw.IsString(v) {
+	if v, ok := r.val(keyName); ok && doc.IsString(v) {
 		r.named = true
-		r.name = strings.TrimSpace(jsonraw.Unquote(v))
+		r.name = strings.TrimSpace(doc.Unquote(v))
 	}
 	return r
 }
@@ -47,9 +47,9 @@ func (r *record) val(key string) ([]byte, bool) {
 }
 
 // scanRecords validates data as a JSON array and returns its elements.
-func scanRecords(data []byte) ([]*record, *jsonraw.SyntaxError) {
+func scanRecords(data []byte) ([]*record, *doc.SyntaxError) {
 	var recs []*record
-	serr := jsonraw.ScanArray(data, func(e jsonraw.Record) { recs = append(recs, newRecord(e)) })
+	serr := doc.ScanArray(data, func(e doc.Record) { recs = append(recs, newRecord(e)) })
 	if serr != nil {
 		return nil, serr
 	}
@@ -59,7 +59,7 @@ func scanRecords(data []byte) ([]*record, *jsonraw.SyntaxError) {
 // encodeValue encodes a Go value as compact JSON in the reference's
 // spelling; an error wraps ErrInvalidEdit.
 func encodeValue(v any) ([]byte, error) {
-	b, err := jsonraw.Encode(v)
+	b, err := doc.Encode(v)
 	if err != nil {
 		return nil, fmt.Errorf("%w: encoding %T: %w", ErrInvalidEdit, v, err)
 	}

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
 // File names inside a registry directory.
@@ -488,7 +488,7 @@ func normalizeRecord(raw json.RawMessage) ([]byte, string, error) {
 	if !r.named || r.name == "" {
 		return nil, "", fmt.Errorf("%w: a record needs a non-empty string \"name\"", ErrInvalidEdit)
 	}
-	return jsonraw.Reformat(nil, r.raw, 1), r.name, nil
+	return doc.Reformat(nil, r.raw, 1), r.name, nil
 }
 
 // isReadOnly reports errors that mean the directory cannot be written.

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 	"github.com/imageworks-ai/loader/internal/safefile"
 )
 
@@ -358,7 +358,7 @@ func withoutCredentials(e *Entry, rec []byte) (out []byte, ok bool) {
 			continue
 		}
 		if red := sdk.RedactURL(f.url); red != f.url {
-			rec, ok = setPath(rec, 1, []string{keyBackendConfig, f.key}, jsonraw.AppendQuoted(nil, red)), true
+			rec, ok = setPath(rec, 1, []string{keyBackendConfig, f.key}, doc.AppendQuoted(nil, red)), true
 		}
 	}
 	if len(sdk.SecretArgs(bc.ExtraArgs)) > 0 {
@@ -372,12 +372,12 @@ func withoutCredentials(e *Entry, rec []byte) (out []byte, ok bool) {
 // extraArgsOf returns the raw backend_config.extra_args of rec, the member
 // BackendConfig reads (the last of its name).
 func extraArgsOf(rec []byte) ([]byte, bool) {
-	bc, ok := jsonraw.Member(rec, keyBackendConfig)
-	if !ok || !jsonraw.IsObject(bc) {
+	bc, ok := doc.Member(rec, keyBackendConfig)
+	if !ok || !doc.IsObject(bc) {
 		return nil, false
 	}
-	args, ok := jsonraw.Member(bc, "extra_args")
-	return args, ok && jsonraw.IsArray(args)
+	args, ok := doc.Member(bc, "extra_args")
+	return args, ok && doc.IsArray(args)
 }
 
 // redactedArgs returns the JSON array raw (extra_args) with its string
@@ -386,12 +386,12 @@ func extraArgsOf(rec []byte) ([]byte, bool) {
 func redactedArgs(raw []byte, strs []string) []byte {
 	out := []byte{'['}
 	i := 0
-	jsonraw.EachElem(raw, func(v []byte) bool {
+	doc.EachElem(raw, func(v []byte) bool {
 		if len(out) > 1 {
 			out = append(out, ',')
 		}
-		if jsonraw.IsString(v) && i < len(strs) {
-			out = jsonraw.AppendQuoted(out, strs[i])
+		if doc.IsString(v) && i < len(strs) {
+			out = doc.AppendQuoted(out, strs[i])
 			i++
 		} else {
 			out = append(out, v...)

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
 // fieldCheck checks the value v of the field key (a dotted path for a
@@ -37,7 +37,7 @@ func oneOf(what string, ok ...func([]byte) bool) fieldCheck {
 // objectOf accepts an object (not null) whose every member passes elem.
 func objectOf(elem fieldCheck) fieldCheck {
 	return func(key string, v []byte) string {
-		if !jsonraw.IsObject(v) {
+		if !doc.IsObject(v) {
 			return want(key, v, false, "an object")
 		}
 		return eachField(v, key, elem)
@@ -48,8 +48,8 @@ func objectOf(elem fieldCheck) fieldCheck {
 // members pass their checker; other members are not checked.
 func object(nullOK bool, members map[string]fieldCheck) fieldCheck {
 	return func(key string, v []byte) string {
-		if !jsonraw.IsObject(v) {
-			return want(key, v, nullOK && jsonraw.IsNull(v), "an object")
+		if !doc.IsObject(v) {
+			return want(key, v, nullOK && doc.IsNull(v), "an object")
 		}
 		return eachField(v, key, func(k string, e []byte) string {
 			if c, ok := members[strings.TrimPrefix(k, key+".")]; ok {
@@ -61,14 +61,14 @@ func object(nullOK bool, members map[string]fieldCheck) fieldCheck {
 }
 
 func timestampOrNull(key string, v []byte) string {
-	if msg := want(key, v, jsonraw.IsString(v) || jsonraw.IsNull(v), "a timestamp string or null"); msg != "" {
+	if msg := want(key, v, doc.IsString(v) || doc.IsNull(v), "a timestamp string or null"); msg != "" {
 		return msg
 	}
 	return checkTimestamp(key, v)
 }
 
 func strListOrNull(key string, v []byte) string {
-	if jsonraw.IsNull(v) {
+	if doc.IsNull(v) {
 		return ""
 	}
 	return wantStrList(key, v)
@@ -77,14 +77,14 @@ func strListOrNull(key string, v []byte) string {
 // artifactFiles checks artifacts.files: a list of objects with string
 // "path" and "sha256".
 func artifactFiles(key string, v []byte) string {
-	if !jsonraw.IsArray(v) {
+	if !doc.IsArray(v) {
 		return want(key, v, false, "a list")
 	}
 	msg := ""
-	jsonraw.EachElem(v, func(f []byte) bool {
-		p, _ := jsonraw.Member(f, "path")
-		h, _ := jsonraw.Member(f, "sha256")
-		if !jsonraw.IsObject(f) || !jsonraw.IsString(p) || !jsonraw.IsString(h) {
+	doc.EachElem(v, func(f []byte) bool {
+		p, _ := doc.Member(f, "path")
+		h, _ := doc.Member(f, "sha256")
+		if !doc.IsObject(f) || !doc.IsString(p) || !doc.IsString(h) {
 			msg = key + ": every element must be an object with string \"path\" and \"sha256\""
 			return false
 		}
@@ -101,12 +101,12 @@ func want(key string, v []byte, ok bool, what string) string {
 }
 
 func wantStrList(key string, v []byte) string {
-	if !jsonraw.IsArray(v) {
+	if !doc.IsArray(v) {
 		return want(key, v, false, "a list of strings")
 	}
 	msg := ""
-	jsonraw.EachElem(v, func(e []byte) bool {
-		if !jsonraw.IsString(e) {
+	doc.EachElem(v, func(e []byte) bool {
+		if !doc.IsString(e) {
 			msg = fmt.Sprintf("%s must be a list of strings, found an element that is %s", key, kind(e))
 			return false
 		}
@@ -119,19 +119,19 @@ func wantStrList(key string, v []byte) string {
 // returns the first complaint.
 func eachField(obj []byte, parent string, check func(key string, v []byte) string) string {
 	msg := ""
-	jsonraw.EachMember(obj, func(k, v []byte) bool {
-		msg = check(parent+"."+jsonraw.Unquote(k), v)
+	doc.EachMember(obj, func(k, v []byte) bool {
+		msg = check(parent+"."+doc.Unquote(k), v)
 		return msg == ""
 	})
 	return msg
 }
 
 func checkTimestamp(key string, v []byte) string {
-	if !jsonraw.IsString(v) {
+	if !doc.IsString(v) {
 		return ""
 	}
-	if _, err := ParseTimestamp(jsonraw.Unquote(v)); err != nil {
-		return fmt.Sprintf("%s is not an RFC 3339 timestamp: %q", key, jsonraw.Unquote(v))
+	if _, err := ParseTimestamp(doc.Unquote(v)); err != nil {
+		return fmt.Sprintf("%s is not an RFC 3339 timestamp: %q", key, doc.Unquote(v))
 	}
 	return ""
 }
@@ -139,17 +139,17 @@ func checkTimestamp(key string, v []byte) string {
 // kind names a JSON value's type for messages.
 func kind(v []byte) string {
 	switch {
-	case jsonraw.IsObject(v):
+	case doc.IsObject(v):
 		return "an object"
-	case jsonraw.IsArray(v):
+	case doc.IsArray(v):
 		return "a list"
-	case jsonraw.IsString(v):
+	case doc.IsString(v):
 		return "a string"
-	case jsonraw.IsNull(v):
+	case doc.IsNull(v):
 		return "null"
-	case jsonraw.IsBool(v):
+	case doc.IsBool(v):
 		return "a boolean"
-	case jsonraw.IsNumber(v):
+	case doc.IsNumber(v):
 		return "a number"
 	}
 	return "invalid"

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
 // This file is the registry side of editing entries by hand through a tool
@@ -83,17 +83,17 @@ func ValueFromText(path []string, text string) (json.RawMessage, error) {
 		return nil, fmt.Errorf("%w: empty key path", ErrInvalidEdit)
 	}
 	var cands [][]byte
-	if b := []byte(text); jsonraw.Valid(b) {
-		cands = append(cands, jsonraw.Compact(nil, b))
+	if b := []byte(text); doc.Valid(b) {
+		cands = append(cands, doc.Compact(nil, b))
 	}
-	cands = append(cands, jsonraw.AppendQuoted(nil, text))
+	cands = append(cands, doc.AppendQuoted(nil, text))
 	items := []string{}
 	for it := range strings.SplitSeq(text, ",") {
 		if it = strings.TrimSpace(it); it != "" {
 			items = append(items, it)
 		}
 	}
-	list, err := jsonraw.Encode(items)
+	list, err := doc.Encode(items)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidEdit, err)
 	}
@@ -181,7 +181,7 @@ type AddedMeta struct {
 // JSON returns the record as compact JSON in the reference's spelling
 // (non-ASCII and <>& kept literally), the form Add takes.
 func (r AddedRecord) JSON() (json.RawMessage, error) {
-	b, err := jsonraw.Encode(r)
+	b, err := doc.Encode(r)
 	if err != nil {
 		return nil, fmt.Errorf("%w: encoding entry %q: %w", ErrInvalidEdit, r.Name, err)
 	}

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
 // Problem is one finding of Validate: where it is and what is wrong.
@@ -222,7 +222,7 @@ func (vl *vlayer) at(rec *record, fi int, format string, args ...any) Problem {
 	if fi >= 0 {
 		off += int(rec.fields[fi].KeyOff)
 	}
-	line, col := jsonraw.LineCol(vl.l.data, off)
+	line, col := doc.LineCol(vl.l.data, off)
 	return Problem{File: vl.file, Line: line, Column: col, Entry: rec.name, Message: fmt.Sprintf(format, args...), Severity: SeverityError}
 }
 
@@ -253,7 +253,7 @@ func (vl *vlayer) dupProblems() []Problem {
 
 func hasBackend(rec *record) bool {
 	v, ok := rec.val(keyBackend)
-	return ok && jsonraw.IsString(v) && strings.TrimSpace(jsonraw.Unquote(v)) != ""
+	return ok && doc.IsString(v) && strings.TrimSpace(doc.Unquote(v)) != ""
 }
 
 // recordProblems checks one element's shape and field types.
@@ -266,11 +266,11 @@ func (vl *vlayer) recordProblems(rec *record, curated bool) []Problem {
 	switch {
 	case !ok:
 		ps = append(ps, vl.at(rec, -1, "entry has no \"name\""))
-	case !jsonraw.IsString(nv):
+	case !doc.IsString(nv):
 		ps = append(ps, vl.at(rec, -1, "\"name\" must be a string"))
-	case strings.TrimSpace(jsonraw.Unquote(nv)) == "":
+	case strings.TrimSpace(doc.Unquote(nv)) == "":
 		ps = append(ps, vl.at(rec, -1, "\"name\" is empty"))
-	case strings.TrimSpace(jsonraw.Unquote(nv)) != jsonraw.Unquote(nv):
+	case strings.TrimSpace(doc.Unquote(nv)) != doc.Unquote(nv):
 		ps = append(ps, vl.at(rec, -1, "\"name\" has surrounding spaces"))
 	}
 	for i, f := range rec.fields {

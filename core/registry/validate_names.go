@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/imageworks-ai/loader/core/registry/internal/jsonraw"
+	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 	"github.com/imageworks-ai/loader/internal/suggest"
 )
 
@@ -23,10 +23,10 @@ func (vl *vlayer) nameProblems(rec *record, opts ValidateOptions, skipBackend bo
 		v := rec.raw[f.ValStart:f.ValEnd]
 		switch f.Key {
 		case keyBackend:
-			if opts.KnownBackends == nil || skipBackend || !jsonraw.IsString(v) {
+			if opts.KnownBackends == nil || skipBackend || !doc.IsString(v) {
 				continue
 			}
-			b := strings.TrimSpace(jsonraw.Unquote(v))
+			b := strings.TrimSpace(doc.Unquote(v))
 			if b == "" || slices.Contains(opts.KnownBackends, b) {
 				continue
 			}
@@ -34,11 +34,11 @@ func (vl *vlayer) nameProblems(rec *record, opts ValidateOptions, skipBackend bo
 				fmt.Sprintf("backend %q is not bundled and no plugin imageworks-backend-%s is installed", b, b),
 				suggest.Closest(b, opts.KnownBackends), opts.KnownBackends)))
 		case keyCapabilities:
-			if !jsonraw.IsObject(v) {
+			if !doc.IsObject(v) {
 				continue
 			}
-			jsonraw.EachMember(v, func(k, _ []byte) bool {
-				name := jsonraw.Unquote(k)
+			doc.EachMember(v, func(k, _ []byte) bool {
+				name := doc.Unquote(k)
 				if !KnownCapability(name) {
 					ps = append(ps, vl.warnAt(rec, i, "%s", suggest.Append(
 						fmt.Sprintf("capability %q is no known capability (kept as a custom one)", name),
@@ -69,12 +69,12 @@ func (vl *vlayer) nameProblems(rec *record, opts ValidateOptions, skipBackend bo
 // names, in stored order.
 func rolesIn(key string, v []byte) []string {
 	if key == keyRoles {
-		return jsonraw.StrList(v)
+		return doc.StrList(v)
 	}
 	var out []string
-	if jsonraw.IsObject(v) {
-		jsonraw.EachMember(v, func(k, _ []byte) bool {
-			out = append(out, jsonraw.Unquote(k))
+	if doc.IsObject(v) {
+		doc.EachMember(v, func(k, _ []byte) bool {
+			out = append(out, doc.Unquote(k))
 			return true
 		})
 	}

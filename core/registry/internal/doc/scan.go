@@ -1,4 +1,4 @@
-package jsonraw
+package doc
 
 import (
 	"bytes"
