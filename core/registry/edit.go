@@ -130,11 +130,11 @@ func applyOps(name string, cur, dis *record, ops []op) (*record, bool, error) {
 			dv, dok := (&record{raw: raw}).topVal(o.path[0])
 			if !dok || doc.IsNull(dv) {
 				if mv, ok := ent.valueAt(o.path[:1]); ok && doc.IsObject(mv) {
-					raw = setPath(raw, 1, o.path[:1], doc.Compact(nil, mv))
+					raw = doc.Set(raw, o.path[:1], mv)
 				}
 			}
 		}
-		raw = setPath(raw, 1, o.path, o.val)
+		raw = doc.Set(raw, o.path, o.val)
 		r, err := parseRecord(raw)
 		if err != nil {
 			return nil, false, fmt.Errorf("entry %q: editing %s: %w", name, strings.Join(o.path, "."), err)
@@ -153,9 +153,7 @@ func (r *record) topVal(key string) ([]byte, bool) { return doc.Member(r.raw, ke
 // name.
 func overlay(cur *record) []byte {
 	nameTok, _ := cur.val(keyName)
-	out := []byte("{\n    \"name\": ")
-	out = doc.Reformat(out, nameTok, 2)
-	return append(out, "\n  }"...)
+	return doc.Set([]byte("{}"), []string{keyName}, nameTok)
 }
 
 // parseRecord scans a record held alone in memory (a new record given to
@@ -176,101 +174,6 @@ func parseRecord(raw []byte) (*record, error) {
 	r := newRecord(e)
 	r.off = -1
 	return r, nil
-}
-
-// memberSpan is an object member: its key and the value's byte span.
-type memberSpan struct {
-	key    string
-	vs, ve int
-}
-
-// memberSpans locates the members of a valid object.
-func memberSpans(obj []byte) []memberSpan {
-	var out []memberSpan
-	i := doc.SkipSpace(obj, 1)
-	if i >= len(obj) || obj[i] == '}' {
-		return nil
-	}
-	for {
-		ke := doc.SkipValue(obj, i)
-		key := doc.Unquote(obj[i:ke])
-		i = doc.SkipSpace(obj, ke) + 1
-		i = doc.SkipSpace(obj, i)
-		ve := doc.SkipValue(obj, i)
-		out = append(out, memberSpan{key, i, ve})
-		i = doc.SkipSpace(obj, ve)
-		if i >= len(obj) || obj[i] != ',' {
-			return out
-		}
-		i = doc.SkipSpace(obj, i+1)
-	}
-}
-
-// setPath returns obj (an object whose own line has indentation ind) with
-// the compact value val set at path. An existing member keeps its position
-// and the bytes around it; a new one is appended last.
-func setPath(obj []byte, ind int, path []string, val []byte) []byte {
-	ms := memberSpans(obj)
-	found := -1
-	for i, m := range ms {
-		if m.key == path[0] {
-			found = i
-		}
-	}
-	var nv []byte
-	if found >= 0 {
-		m := ms[found]
-		old := obj[m.vs:m.ve]
-		switch {
-		case len(path) == 1:
-			nv = doc.Reformat(nil, val, ind+1)
-		case doc.IsObject(old):
-			nv = setPath(old, ind+1, path[1:], val)
-		default:
-			nv = doc.Reformat(nil, nest(path[1:], val), ind+1)
-		}
-		out := make([]byte, 0, len(obj)+len(nv))
-		out = append(out, obj[:m.vs]...)
-		out = append(out, nv...)
-		return append(out, obj[m.ve:]...)
-	}
-	if len(path) == 1 {
-		nv = doc.Reformat(nil, val, ind+1)
-	} else {
-		nv = doc.Reformat(nil, nest(path[1:], val), ind+1)
-	}
-	mem := []byte("\n" + doc.Spaces(ind+1))
-	mem = doc.AppendQuoted(mem, path[0])
-	mem = append(mem, ':', ' ')
-	mem = append(mem, nv...)
-	out := make([]byte, 0, len(obj)+len(mem)+8)
-	if len(ms) == 0 {
-		out = append(out, '{')
-		out = append(out, mem...)
-		out = append(out, '\n')
-		out = append(out, doc.Spaces(ind)...)
-		return append(out, '}')
-	}
-	end := ms[len(ms)-1].ve
-	out = append(out, obj[:end]...)
-	out = append(out, ',')
-	out = append(out, mem...)
-	return append(out, obj[end:]...)
-}
-
-// nest wraps val in objects along path.
-func nest(path []string, val []byte) []byte {
-	var out []byte
-	for _, k := range path {
-		out = append(out, '{')
-		out = doc.AppendQuoted(out, k)
-		out = append(out, ':')
-	}
-	out = append(out, val...)
-	for range path {
-		out = append(out, '}')
-	}
-	return out
 }
 
 // applyChanges replays changes on the discovered layer dis (cur is the

@@ -335,15 +335,10 @@ func recordBytes(r *record) []byte {
 	if r.canon {
 		return r.raw
 	}
-	return doc.Reformat(nil, r.raw, 1)
+	return doc.AppendRecord(nil, r.raw, false)
 }
 
-func appendRecord(dst []byte, r *record) []byte {
-	if r.canon {
-		return append(dst, r.raw...)
-	}
-	return doc.Reformat(dst, r.raw, 1)
-}
+func appendRecord(dst []byte, r *record) []byte { return doc.AppendRecord(dst, r.raw, r.canon) }
 
 // Field returns a copy of the merged value of a top-level key, nil when the
 // key is absent (a present null is returned as null).

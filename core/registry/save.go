@@ -358,12 +358,12 @@ func withoutCredentials(e *Entry, rec []byte) (out []byte, ok bool) {
 			continue
 		}
 		if red := sdk.RedactURL(f.url); red != f.url {
-			rec, ok = setPath(rec, 1, []string{keyBackendConfig, f.key}, doc.AppendQuoted(nil, red)), true
+			rec, ok = doc.Set(rec, []string{keyBackendConfig, f.key}, doc.AppendQuoted(nil, red)), true
 		}
 	}
 	if len(sdk.SecretArgs(bc.ExtraArgs)) > 0 {
 		if args, found := extraArgsOf(rec); found {
-			rec, ok = setPath(rec, 1, []string{keyBackendConfig, "extra_args"}, redactedArgs(args, sdk.RedactArgs(bc.ExtraArgs))), true
+			rec, ok = doc.Set(rec, []string{keyBackendConfig, "extra_args"}, redactedArgs(args, sdk.RedactArgs(bc.ExtraArgs))), true
 		}
 	}
 	return rec, ok

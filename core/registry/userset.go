@@ -83,10 +83,11 @@ func ValueFromText(path []string, text string) (json.RawMessage, error) {
 		return nil, fmt.Errorf("%w: empty key path", ErrInvalidEdit)
 	}
 	var cands [][]byte
-	if b := []byte(text); doc.Valid(b) {
-		cands = append(cands, doc.Compact(nil, b))
+	if b, err := doc.Encode(json.RawMessage(text)); err == nil {
+		cands = append(cands, b)
 	}
-	cands = append(cands, doc.AppendQuoted(nil, text))
+	quoted, _ := doc.Encode(text)
+	cands = append(cands, quoted)
 	items := []string{}
 	for it := range strings.SplitSeq(text, ",") {
 		if it = strings.TrimSpace(it); it != "" {
@@ -115,7 +116,10 @@ func ValueFromText(path []string, text string) (json.RawMessage, error) {
 // nested in objects along the path, so an object field's checker sees only
 // that member. It returns what is wrong, or "".
 func checkAt(path []string, v []byte) string {
-	return checkField(path[0], nest(path[1:], v))
+	for i := len(path) - 1; i >= 1; i-- {
+		v, _ = doc.Encode(map[string]any{path[i]: json.RawMessage(v)})
+	}
+	return checkField(path[0], v)
 }
 
 // SetByHand sets the value a person gave as text (see ValueFromText) at
