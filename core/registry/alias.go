@@ -150,7 +150,13 @@ func aliasSite(layers []*vlayer, name, msg string) Problem {
 			break
 		}
 	}
-	fi := slices.IndexFunc(rec.fields, func(f field) bool { return f.Key == keyModelAliases })
+	fi := -1
+	for i := range rec.Len() {
+		if k, _ := rec.At(i); k == keyModelAliases {
+			fi = i
+			break
+		}
+	}
 	return at.at(rec, fi, "%s", msg)
 }
 

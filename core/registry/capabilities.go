@@ -127,7 +127,7 @@ func validValue(raw []byte) bool {
 
 // capTruth is one capability key and whether its value counts as true.
 type capTruth struct {
-	tok   []byte
+	key   string
 	truth bool
 }
 
@@ -136,47 +136,35 @@ func capTruths(raw []byte) []capTruth {
 	if !doc.IsObject(raw) {
 		return nil
 	}
-	ms := orderedMembers(raw)
-	out := make([]capTruth, len(ms))
-	for i, m := range ms {
-		out[i] = capTruth{m.tok, capabilityTrue(m.v)}
-	}
+	var out []capTruth
+	doc.Join(raw, nil, func(k string, v, _ []byte) { out = append(out, capTruth{k, capabilityTrue(v)}) })
 	return out
 }
 
 // mergedCapTruths is capTruths of the curated-owned merge of the
-// capabilities values d (discovered) and c (curated), without building the
-// merged bytes.
-func mergedCapTruths(d, c side) []capTruth {
+// capabilities values dv (discovered) and cv (curated), without building
+// the merged bytes.
+func mergedCapTruths(dv []byte, dok bool, cv []byte, cok bool) []capTruth {
 	switch {
-	case !c.set():
-		if d.ok {
-			return capTruths(d.v)
+	case !cok || doc.IsNull(cv):
+		if dok {
+			return capTruths(dv)
 		}
-		return capTruths(c.v)
-	case !d.ok || !doc.IsObject(d.v) || !doc.IsObject(c.v) || bytes.Equal(d.v, c.v):
-		return capTruths(c.v)
+		return capTruths(cv)
+	case !dok || !doc.IsObject(dv) || !doc.IsObject(cv) || bytes.Equal(dv, cv):
+		return capTruths(cv)
 	}
-	dm, cm := orderedMembers(d.v), orderedMembers(c.v)
-	out := make([]capTruth, 0, len(dm)+4)
-	hint := -1
-	for _, m := range dm {
-		cv, cok := lookupHint(cm, m.tok, &hint)
+	var out []capTruth
+	doc.Join(dv, cv, func(k string, d, c []byte) {
 		switch {
-		case cok && !doc.IsNull(cv) && doc.IsObject(cv) && doc.IsObject(m.v):
-			out = append(out, capTruth{m.tok, mergedObjectTrue(m.v, cv)})
-		case cok && !doc.IsNull(cv):
-			out = append(out, capTruth{m.tok, capabilityTrue(cv)})
+		case c != nil && doc.IsObject(c) && doc.IsObject(d):
+			out = append(out, capTruth{k, mergedObjectTrue(d, c)})
+		case c != nil && !doc.IsNull(c):
+			out = append(out, capTruth{k, capabilityTrue(c)})
 		default:
-			out = append(out, capTruth{m.tok, capabilityTrue(m.v)})
+			out = append(out, capTruth{k, capabilityTrue(d)})
 		}
-	}
-	hint = -1
-	for _, m := range cm {
-		if _, ok := lookupHint(dm, m.tok, &hint); !ok {
-			out = append(out, capTruth{m.tok, capabilityTrue(m.v)})
-		}
-	}
+	})
 	return out
 }
 
@@ -212,7 +200,7 @@ func normalizeTruths(ts []capTruth) map[string]bool {
 	}
 	textSeen, textTrue := false, false
 	for _, m := range ts {
-		k := strings.ToLower(strings.TrimSpace(doc.Unquote(m.tok)))
+		k := strings.ToLower(strings.TrimSpace(m.key))
 		t := m.truth
 		out[k] = out[k] || t
 		switch c := capabilitySynonym(k); c {
@@ -240,7 +228,7 @@ func holds(ts []capTruth, want string) bool {
 	}
 	textSeen, any := false, false
 	for _, m := range ts {
-		k := strings.ToLower(strings.TrimSpace(doc.Unquote(m.tok)))
+		k := strings.ToLower(strings.TrimSpace(m.key))
 		c := capabilitySynonym(k)
 		if c == "text" {
 			textSeen = true

@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -96,7 +95,7 @@ func checkPath(name string, path []string) error {
 
 // valueAt returns the merged value at a key path.
 func (e *Entry) valueAt(path []string) ([]byte, bool) {
-	v, _, ok := e.value(path[0])
+	v, ok := e.value(path[0])
 	for _, k := range path[1:] {
 		if !ok {
 			return nil, false
@@ -121,13 +120,13 @@ func applyOps(name string, cur, dis *record, ops []op) (*record, bool, error) {
 		if work == nil {
 			raw = overlay(cur)
 		} else {
-			raw = work.raw
+			raw = work.Bytes()
 		}
 		if cur != nil && len(o.path) > 1 {
 			// A runtime-owned object the discovered record lacks starts
 			// from its merged (curated) value, so the edit does not hide
 			// the rest of it.
-			dv, dok := (&record{raw: raw}).topVal(o.path[0])
+			dv, dok := doc.Member(raw, o.path[0])
 			if !dok || doc.IsNull(dv) {
 				if mv, ok := ent.valueAt(o.path[:1]); ok && doc.IsObject(mv) {
 					raw = doc.Set(raw, o.path[:1], mv)
@@ -145,35 +144,11 @@ func applyOps(name string, cur, dis *record, ops []op) (*record, bool, error) {
 	return work, changed, nil
 }
 
-// topVal finds a top-level member by scanning raw (for records without a
-// field index).
-func (r *record) topVal(key string) ([]byte, bool) { return doc.Member(r.raw, key) }
-
 // overlay returns a sparse discovered record for a curated entry: only its
 // name.
 func overlay(cur *record) []byte {
 	nameTok, _ := cur.val(keyName)
 	return doc.Set([]byte("{}"), []string{keyName}, nameTok)
-}
-
-// parseRecord scans a record held alone in memory (a new record given to
-// Add, or one the package built). Errors wrap ErrInvalidEdit and say what
-// is wrong.
-func parseRecord(raw []byte) (*record, error) {
-	e, err := doc.ScanObject(raw)
-	var serr *doc.SyntaxError
-	switch {
-	case err == nil:
-	case errors.Is(err, doc.ErrNotObject):
-		return nil, fmt.Errorf("%w: a record must be a JSON object", ErrInvalidEdit)
-	case errors.As(err, &serr):
-		return nil, fmt.Errorf("%w: record at offset %d: %s", ErrInvalidEdit, serr.Off, serr.Msg)
-	default: // a *doc.TrailingDataError, ScanObject's only other error
-		return nil, fmt.Errorf("%w: data after the record", ErrInvalidEdit)
-	}
-	r := newRecord(e)
-	r.off = -1
-	return r, nil
 }
 
 // applyChanges replays changes on the discovered layer dis (cur is the

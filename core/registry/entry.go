@@ -79,25 +79,19 @@ func newEntry(name string, cur, dis *record) *Entry {
 	return &Entry{name: name, cur: cur, dis: dis}
 }
 
-// value returns the merged value of a top-level key. canon reports that
-// the bytes are in the reference layout for a member of a record at array
-// depth 1.
-func (e *Entry) value(key string) (v []byte, canon, ok bool) {
+// value returns the merged value of a top-level key.
+func (e *Entry) value(key string) (v []byte, ok bool) {
 	switch {
 	case e.cur == nil:
-		v, ok = e.dis.val(key)
-		return v, e.dis.canon, ok
+		return e.dis.Get(key)
 	case e.dis == nil:
-		v, ok = e.cur.val(key)
-		return v, e.cur.canon, ok
+		return e.cur.Get(key)
 	}
-	dv, dok := e.dis.val(key)
-	cv, cok := e.cur.val(key)
-	return resolveKey(key, side{dv, dok, e.dis.canon}, side{cv, cok, e.cur.canon}, 2)
+	return doc.MergedValue(key, e.dis.Record, e.cur.Record, layerOwner(key))
 }
 
 func (e *Entry) get(key string) []byte {
-	v, _, _ := e.value(key)
+	v, _ := e.value(key)
 	return v
 }
 
@@ -156,9 +150,9 @@ func (e *Entry) capTruths() []capTruth {
 		v, _ := e.cur.val(keyCapabilities)
 		return capTruths(v)
 	}
-	dv, dok := e.dis.val(keyCapabilities)
-	cv, cok := e.cur.val(keyCapabilities)
-	return mergedCapTruths(side{dv, dok, e.dis.canon}, side{cv, cok, e.cur.canon})
+	dv, dok := e.dis.Get(keyCapabilities)
+	cv, cok := e.cur.Get(keyCapabilities)
+	return mergedCapTruths(dv, dok, cv, cok)
 }
 
 // Roles returns roles (never nil).
@@ -309,11 +303,11 @@ func (e *Entry) merged() []byte {
 	e.rawOnce.Do(func() {
 		switch {
 		case e.cur == nil:
-			e.raw = recordBytes(e.dis)
+			e.raw = doc.RecordBytes(e.dis.Record)
 		case e.dis == nil:
-			e.raw = recordBytes(e.cur)
+			e.raw = doc.RecordBytes(e.cur.Record)
 		default:
-			e.raw = mergeRecords(nil, e.dis, e.cur)
+			e.raw = doc.Merge(nil, e.dis.Record, e.cur.Record, layerOwner)
 		}
 	})
 	return e.raw
@@ -324,26 +318,17 @@ func (e *Entry) merged() []byte {
 func (e *Entry) appendMerged(dst []byte) []byte {
 	switch {
 	case e.cur == nil:
-		return appendRecord(dst, e.dis)
+		return doc.AppendRecord(dst, e.dis.Record)
 	case e.dis == nil:
-		return appendRecord(dst, e.cur)
+		return doc.AppendRecord(dst, e.cur.Record)
 	}
-	return mergeRecords(dst, e.dis, e.cur)
+	return doc.Merge(dst, e.dis.Record, e.cur.Record, layerOwner)
 }
-
-func recordBytes(r *record) []byte {
-	if r.canon {
-		return r.raw
-	}
-	return doc.AppendRecord(nil, r.raw, false)
-}
-
-func appendRecord(dst []byte, r *record) []byte { return doc.AppendRecord(dst, r.raw, r.canon) }
 
 // Field returns a copy of the merged value of a top-level key, nil when the
 // key is absent (a present null is returned as null).
 func (e *Entry) Field(key string) json.RawMessage {
-	v, _, ok := e.value(key)
+	v, ok := e.value(key)
 	if !ok {
 		return nil
 	}

@@ -36,9 +36,16 @@ func TestFieldTable(t *testing.T) {
 	if RuntimeOwned("unknown_field") {
 		t.Error("RuntimeOwned(unknown) = true, want unknown keys curated")
 	}
-	d := []byte(`{"ttft_ms_avg": 1}`)
-	if got, _, ok := resolveKey(keyPerformance, side{d, true, true}, side{[]byte(`{"ttft_ms_avg": 2}`), true, true}, 2); !ok || string(got) != `{"ttft_ms_avg": 1}` {
-		t.Errorf("resolveKey(performance) = %s, want the discovered value of a runtime-owned field", got)
+	d, err := parseRecord([]byte(`{"name": "x", "performance": {"ttft_ms_avg": 1}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := parseRecord([]byte(`{"name": "x", "performance": {"ttft_ms_avg": 2}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := newEntry("x", c, d).Field(keyPerformance); string(got) != `{"ttft_ms_avg": 1}` {
+		t.Errorf("merged performance = %s, want the discovered value of a runtime-owned field", got)
 	}
 }
 

@@ -33,7 +33,7 @@ func firstRecords(f *testing.F, name string, n int) []byte {
 		if i > 0 {
 			out = append(out, ",\n  "...)
 		}
-		out = append(out, r.raw...)
+		out = append(out, r.Bytes()...)
 	}
 	return append(out, "\n]\n"...)
 }
@@ -79,14 +79,14 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("%d records, encoding/json sees %d", len(recs), len(elems))
 		}
 		for i, r := range recs {
-			if !bytes.Equal(bytes.TrimSpace(elems[i]), r.raw) {
-				t.Fatalf("record %d raw = %q, want %q", i, r.raw, elems[i])
+			if !bytes.Equal(bytes.TrimSpace(elems[i]), r.Bytes()) {
+				t.Fatalf("record %d raw = %q, want %q", i, r.Bytes(), elems[i])
 			}
-			if !r.isObj {
+			if !r.IsObject() {
 				continue
 			}
 			var m map[string]json.RawMessage
-			if err := json.Unmarshal(r.raw, &m); err != nil {
+			if err := json.Unmarshal(r.Bytes(), &m); err != nil {
 				t.Fatal(err)
 			}
 			for k, v := range m {
@@ -95,11 +95,11 @@ func FuzzParse(f *testing.F) {
 					t.Fatalf("record %d field %q = %q, want %q", i, k, got, v)
 				}
 			}
-			if !doc.Equal(doc.Reformat(nil, r.raw, 1), r.raw) {
-				t.Fatalf("reformat changed the value of %q", r.raw)
+			if !doc.Equal(doc.Reformat(nil, r.Bytes(), 1), r.Bytes()) {
+				t.Fatalf("reformat changed the value of %q", r.Bytes())
 			}
-			if r.canon && !bytes.Equal(doc.Reformat(nil, r.raw, 1), r.raw) {
-				t.Fatalf("record %q marked canonical but reformats to %q", r.raw, doc.Reformat(nil, r.raw, 1))
+			if r.Canonical() && !bytes.Equal(doc.Reformat(nil, r.Bytes(), 1), r.Bytes()) {
+				t.Fatalf("record %q marked canonical but reformats to %q", r.Bytes(), doc.Reformat(nil, r.Bytes(), 1))
 			}
 		}
 	})

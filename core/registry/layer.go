@@ -38,20 +38,15 @@ func statStamp(path string) (stamp, error) {
 	return stampOf(fi), nil
 }
 
-// span is a record's byte range in its file.
-type span struct{ start, end int }
-
 // layer is one registry file: its bytes, its records and a name index.
 type layer struct {
 	file string
-	data []byte // nil when the file does not exist
+	arr  doc.Array // the zero Array when the file does not exist
 	st   stamp
 
-	// recs[i] for i < len(orig) corresponds to the file's i-th element at
-	// orig[i]; nil marks a removed record, and a replaced one has off -1.
-	// Records past len(orig) are new.
+	// recs[i] for i < arr.Len() stands for the file's i-th element; nil
+	// marks a removed record. Records past arr.Len() are new.
 	recs  []*record
-	orig  []span
 	index map[string]int // name → index of the record that wins (the last)
 	dups  map[string]int // name → count, for names appearing more than once
 }
@@ -79,15 +74,13 @@ func readLayer(ctx context.Context, file string) (*layer, error) {
 
 // parseLayer indexes data as the contents of file.
 func parseLayer(file string, data []byte, st stamp) (*layer, error) {
-	recs, serr := scanRecords(data)
+	var recs []*record
+	arr, serr := doc.ParseArray(data, func(e doc.Record) { recs = append(recs, newRecord(e)) })
 	if serr != nil {
 		line, col := doc.LineCol(data, serr.Off)
 		return nil, &ParseError{File: file, Line: line, Column: col, Err: fmt.Errorf("%w: %s", ErrSyntax, serr.Msg)}
 	}
-	l := &layer{file: file, data: data, st: st, recs: recs, orig: make([]span, len(recs))}
-	for i, r := range recs {
-		l.orig[i] = span{r.off, r.off + len(r.raw)}
-	}
+	l := &layer{file: file, arr: arr, st: st, recs: recs}
 	l.reindex()
 	return l, nil
 }
@@ -156,73 +149,27 @@ func (l *layer) clone() *layer {
 	return &c
 }
 
+// data returns the file's bytes as read; nil when it does not exist.
+func (l *layer) data() []byte { return l.arr.Bytes() }
+
 // render returns the file contents for the layer's records: the original
 // bytes with changed records spliced in, removed ones cut out and new ones
 // appended, and a new layer whose records point into those bytes.
 func (l *layer) render() ([]byte, *layer) {
-	var out []byte
-	var pos []int
+	in := make([]*doc.Record, len(l.recs))
 	var kept []*record
-	emit := func(r *record) {
-		pos = append(pos, len(out))
-		kept = append(kept, r)
-		out = append(out, r.raw...)
-	}
-	prev := -1
-	if len(l.orig) > 0 {
-		out = make([]byte, 0, len(l.data)+4096)
-		for i := range l.orig {
-			r := l.recs[i]
-			if r == nil {
-				continue
-			}
-			if prev < 0 {
-				out = append(out, l.data[:l.orig[0].start]...)
-			} else {
-				out = append(out, l.data[l.orig[prev].end:l.orig[prev+1].start]...)
-			}
-			emit(r)
-			prev = i
+	for i, r := range l.recs {
+		if r != nil {
+			in[i] = &r.Record
+			kept = append(kept, r)
 		}
 	}
-	extra := l.recs[len(l.orig):]
-	if prev < 0 {
-		out = out[:0]
-		n := 0
-		for _, r := range extra {
-			if r == nil {
-				continue
-			}
-			if n == 0 {
-				out = append(out, "[\n  "...)
-			} else {
-				out = append(out, ",\n  "...)
-			}
-			n++
-			emit(r)
-		}
-		if n == 0 {
-			out = append(out, "[]\n"...)
-		} else {
-			out = append(out, "\n]\n"...)
-		}
-	} else {
-		for _, r := range extra {
-			if r == nil {
-				continue
-			}
-			out = append(out, ",\n  "...)
-			emit(r)
-		}
-		out = append(out, l.data[l.orig[len(l.orig)-1].end:]...)
-	}
-	nl := &layer{file: l.file, data: out, st: l.st, recs: make([]*record, len(kept)), orig: make([]span, len(kept))}
+	out, arr, written := l.arr.Write(in)
+	nl := &layer{file: l.file, arr: arr, st: l.st, recs: make([]*record, len(kept))}
 	for i, r := range kept {
 		c := *r
-		c.raw = out[pos[i] : pos[i]+len(r.raw) : pos[i]+len(r.raw)]
-		c.off = pos[i]
+		c.Record = written[i]
 		nl.recs[i] = &c
-		nl.orig[i] = span{pos[i], pos[i] + len(r.raw)}
 	}
 	nl.reindex()
 	return out, nl

@@ -24,7 +24,7 @@ func TestCorpusLayoutIsReference(t *testing.T) {
 			t.Fatalf("scanRecords(%s) = %v", f, serr)
 		}
 		for _, r := range recs {
-			if !r.canon {
+			if !r.Canonical() {
 				t.Errorf("%s: record %q not recognised as reference layout", f, r.name)
 			}
 		}
@@ -37,8 +37,8 @@ func TestCorpusLayoutIsReference(t *testing.T) {
     "a": {}
   }]`))
 	for i, want := range []bool{false, false, false, true} {
-		if recs[i].canon != want {
-			t.Errorf("record %d canon = %v, want %v", i, recs[i].canon, want)
+		if recs[i].Canonical() != want {
+			t.Errorf("record %d canon = %v, want %v", i, recs[i].Canonical(), want)
 		}
 	}
 }

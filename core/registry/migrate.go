@@ -313,7 +313,7 @@ func (r *Registry) removeSplitTemps() {
 
 // discoveredByMigration applies the legacy split rule to one record.
 func discoveredByMigration(rec *record) bool {
-	if !rec.isObj {
+	if !rec.IsObject() {
 		return true
 	}
 	if md, ok := rec.val(keyMetadata); ok {
@@ -355,16 +355,9 @@ func (r *Registry) backupLegacy(data []byte) (string, error) {
 
 // renderRecords writes records as a layer file in the reference layout.
 func renderRecords(recs []*record) []byte {
-	if len(recs) == 0 {
-		return []byte("[]\n")
+	rs := make([]doc.Record, len(recs))
+	for i, r := range recs {
+		rs[i] = r.Record
 	}
-	out := []byte("[\n")
-	for i, rec := range recs {
-		out = append(out, ' ', ' ')
-		out = appendRecord(out, rec)
-		if i < len(recs)-1 {
-			out = append(out, ',', '\n')
-		}
-	}
-	return append(out, "\n]\n"...)
+	return doc.AppendArray(rs)
 }

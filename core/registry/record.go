@@ -1,49 +1,56 @@
 package registry
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
-// field is one top-level member of a record.
-type field = doc.Field
-
-// record is one element of a layer's top-level array, kept as the bytes it
-// was read with plus an index of its top-level members.
+// record is one element of a layer's top-level array (doc.Record: the
+// bytes it was read with and its members) with its entry name noted.
 type record struct {
-	raw    []byte
-	off    int // offset of raw in the layer's data, -1 for a record built in memory
-	fields []field
-	name   string // trimmed value of "name"
-	named  bool   // "name" is a string
-	isObj  bool
-	canon  bool // whitespace inside raw is the reference layout at array depth 1
+	doc.Record
+	name  string // trimmed value of "name"
+	named bool   // "name" is a string
 }
 
-// newRecord wraps a scanned element and notes its name.
+// newRecord wraps a parsed element and notes its name.
 func newRecord(e doc.Record) *record {
-	r := &record{raw: e.Raw, off: e.Off, fields: e.Fields, isObj: e.IsObj, canon: e.Canon}
-	if v, ok := r.val(keyName); ok && doc.IsString(v) {
+	r := &record{Record: e}
+	if v, ok := r.Get(keyName); ok && doc.IsString(v) {
 		r.named = true
 		r.name = strings.TrimSpace(doc.Unquote(v))
 	}
 	return r
 }
 
-// val returns the value of the last member named key.
+// val returns the value of the last member named key; none for a nil
+// record.
 func (r *record) val(key string) ([]byte, bool) {
 	if r == nil {
 		return nil, false
 	}
-	for i := len(r.fields) - 1; i >= 0; i-- {
-		if r.fields[i].Key == key {
-			f := r.fields[i]
-			return r.raw[f.ValStart:f.ValEnd], true
-		}
+	return r.Get(key)
+}
+
+// parseRecord parses a record held alone in memory (a new record given to
+// Add, or one the package built). Errors wrap ErrInvalidEdit and say what
+// is wrong.
+func parseRecord(raw []byte) (*record, error) {
+	e, err := doc.ParseRecord(raw)
+	var serr *doc.SyntaxError
+	switch {
+	case err == nil:
+	case errors.Is(err, doc.ErrNotObject):
+		return nil, fmt.Errorf("%w: a record must be a JSON object", ErrInvalidEdit)
+	case errors.As(err, &serr):
+		return nil, fmt.Errorf("%w: record at offset %d: %s", ErrInvalidEdit, serr.Off, serr.Msg)
+	default: // a *doc.TrailingDataError, ParseRecord's only other error
+		return nil, fmt.Errorf("%w: data after the record", ErrInvalidEdit)
 	}
-	return nil, false
+	return newRecord(e), nil
 }
 
 // scanRecords validates data as a JSON array and returns its elements.

@@ -108,7 +108,7 @@ func (r *Registry) save(ctx context.Context) (SaveResult, error) {
 	wrote := false
 	if len(r.changes) > 0 {
 		out, nl := nd.render()
-		if dis.st.exists && bytes.Equal(out, dis.data) || !dis.st.exists && len(nl.recs) == 0 {
+		if dis.st.exists && bytes.Equal(out, dis.data()) || !dis.st.exists && len(nl.recs) == 0 {
 			nd = dis
 		} else {
 			if err := ctx.Err(); err != nil {
@@ -199,8 +199,8 @@ func rereadLayer(ctx context.Context, old *layer, file string) (*layer, error) {
 		return nil, fmt.Errorf("reading registry file: %w", err)
 	}
 	defer f.Close()
-	if old != nil && old.st.exists && int64(len(old.data)) == fi.Size() {
-		same, err := sameContent(f, old.data)
+	if old != nil && old.st.exists && int64(len(old.data())) == fi.Size() {
+		same, err := sameContent(f, old.data())
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", file, err)
 		}
@@ -238,35 +238,20 @@ func (r *Registry) snapshotStale() (bool, error) {
 func (r *Registry) writeSnapshot(ctx context.Context) error {
 	entries := buildView(r.cur, r.dis).entries
 	return writeAtomic(r.path(SnapshotFile), func(w io.Writer) error {
-		if len(entries) == 0 {
-			_, err := io.WriteString(w, "[]\n")
-			return err
-		}
-		buf := make([]byte, 0, 64<<10)
-		buf = append(buf, '[', '\n')
-		for i, e := range entries {
+		return doc.WriteArray(w, len(entries), func(dst []byte, i int) ([]byte, error) {
 			if i%256 == 0 {
 				if err := ctx.Err(); err != nil {
-					return err
+					return nil, err
 				}
 			}
-			buf = append(buf, ' ', ' ')
-			start := len(buf)
-			buf = e.appendMerged(buf)
-			if rec, ok := withoutCredentials(e, buf[start:]); ok {
-				buf = append(buf[:start], rec...)
+			e := entries[i]
+			start := len(dst)
+			dst = e.appendMerged(dst)
+			if rec, ok := withoutCredentials(e, dst[start:]); ok {
+				dst = append(dst[:start], rec...)
 			}
-			if i < len(entries)-1 {
-				buf = append(buf, ',', '\n')
-			} else {
-				buf = append(buf, '\n', ']', '\n')
-			}
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-			buf = buf[:0]
-		}
-		return nil
+			return dst, nil
+		})
 	})
 }
 

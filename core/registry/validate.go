@@ -218,11 +218,7 @@ func (vl *vlayer) recs() []*record {
 // at builds a problem at a record (field index fi, or the record itself
 // when fi < 0).
 func (vl *vlayer) at(rec *record, fi int, format string, args ...any) Problem {
-	off := rec.off
-	if fi >= 0 {
-		off += int(rec.fields[fi].KeyOff)
-	}
-	line, col := doc.LineCol(vl.l.data, off)
+	line, col := rec.Position(vl.l.data(), fi)
 	return Problem{File: vl.file, Line: line, Column: col, Entry: rec.name, Message: fmt.Sprintf(format, args...), Severity: SeverityError}
 }
 
@@ -258,7 +254,7 @@ func hasBackend(rec *record) bool {
 
 // recordProblems checks one element's shape and field types.
 func (vl *vlayer) recordProblems(rec *record, curated bool) []Problem {
-	if !rec.isObj {
+	if !rec.IsObject() {
 		return []Problem{vl.at(rec, -1, "element is not a JSON object")}
 	}
 	var ps []Problem
@@ -273,12 +269,12 @@ func (vl *vlayer) recordProblems(rec *record, curated bool) []Problem {
 	case strings.TrimSpace(doc.Unquote(nv)) != doc.Unquote(nv):
 		ps = append(ps, vl.at(rec, -1, "\"name\" has surrounding spaces"))
 	}
-	for i, f := range rec.fields {
-		v := rec.raw[f.ValStart:f.ValEnd]
-		if curated && runtimeOwned(f.Key) {
-			ps = append(ps, vl.at(rec, i, "runtime-owned field %q belongs in the discovered layer, not the curated file", f.Key))
+	for i := range rec.Len() {
+		key, v := rec.At(i)
+		if curated && runtimeOwned(key) {
+			ps = append(ps, vl.at(rec, i, "runtime-owned field %q belongs in the discovered layer, not the curated file", key))
 		}
-		if msg := checkField(f.Key, v); msg != "" {
+		if msg := checkField(key, v); msg != "" {
 			ps = append(ps, vl.at(rec, i, "%s", msg))
 		}
 	}

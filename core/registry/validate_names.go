@@ -14,14 +14,14 @@ import (
 // does not know. skipBackend leaves the backend out (a discovered record
 // whose entry takes its backend from the curated layer).
 func (vl *vlayer) nameProblems(rec *record, opts ValidateOptions, skipBackend bool) []Problem {
-	if !rec.isObj {
+	if !rec.IsObject() {
 		return nil
 	}
 	var ps []Problem
 	reported := map[string]bool{} // roles already warned about in this record
-	for i, f := range rec.fields {
-		v := rec.raw[f.ValStart:f.ValEnd]
-		switch f.Key {
+	for i := range rec.Len() {
+		key, v := rec.At(i)
+		switch key {
 		case keyBackend:
 			if opts.KnownBackends == nil || skipBackend || !doc.IsString(v) {
 				continue
@@ -50,7 +50,7 @@ func (vl *vlayer) nameProblems(rec *record, opts ValidateOptions, skipBackend bo
 			if opts.KnownRoles == nil {
 				continue
 			}
-			for _, r := range rolesIn(f.Key, v) {
+			for _, r := range rolesIn(key, v) {
 				n := strings.ToLower(strings.TrimSpace(r))
 				if n == "" || reported[n] || slices.ContainsFunc(opts.KnownRoles, func(k string) bool { return strings.EqualFold(k, n) }) {
 					continue

@@ -12,22 +12,23 @@ import (
 // maxDepth bounds nesting so hostile input cannot exhaust the stack.
 const maxDepth = 1000
 
-// Field is one top-level member of a scanned object; offsets are relative
+// field is one top-level member of a scanned object; offsets are relative
 // to the object's raw bytes.
-type Field struct {
-	Key              string
-	KeyOff           int32 // offset of the key's opening quote
-	ValStart, ValEnd int32 // the value's span
+type field struct {
+	key              string
+	keyOff           int32 // offset of the key's opening quote
+	valStart, valEnd int32 // the value's span
 }
 
-// Record is one element of a scanned top-level array, kept as the bytes it
-// was read with plus an index of its top-level members.
+// Record is one element of a top-level array, kept as the bytes it was
+// read with plus an index of its top-level members. The zero Record is no
+// element.
 type Record struct {
-	Raw    []byte
-	Off    int // offset of Raw in the scanned data
-	Fields []Field
-	IsObj  bool
-	Canon  bool // whitespace inside Raw is the reference layout at array depth 1
+	raw    []byte
+	off    int // offset of raw in the scanned data; -1 for a record not read from a file
+	fields []field
+	isObj  bool
+	canon  bool // whitespace inside raw is the reference layout at array depth 1
 }
 
 // SyntaxError is a scan failure at a byte offset.
@@ -190,23 +191,23 @@ func (s *scanner) top(fn func(Record)) *SyntaxError {
 func (s *scanner) element() (Record, *SyntaxError) {
 	start := s.pos
 	s.canon = true
-	r := Record{Off: start}
+	r := Record{off: start}
 	if s.data[s.pos] == '{' {
-		r.IsObj = true
-		if err := s.object(1, &r.Fields, start); err != nil {
+		r.isObj = true
+		if err := s.object(1, &r.fields, start); err != nil {
 			return Record{}, err
 		}
 	} else if err := s.value(1); err != nil {
 		return Record{}, err
 	}
-	r.Raw = s.data[start:s.pos:s.pos]
-	r.Canon = s.canon
+	r.raw = s.data[start:s.pos:s.pos]
+	r.canon = s.canon
 	return r, nil
 }
 
 // object scans an object whose opening brace sits on a line of indentation
 // ind; when fields is non-nil its members are recorded relative to base.
-func (s *scanner) object(ind int, fields *[]Field, base int) *SyntaxError {
+func (s *scanner) object(ind int, fields *[]field, base int) *SyntaxError {
 	s.depth++
 	if s.depth > maxDepth {
 		return s.fail("nesting deeper than %d", maxDepth)
@@ -262,7 +263,7 @@ func (s *scanner) object(ind int, fields *[]Field, base int) *SyntaxError {
 			return err
 		}
 		if fields != nil {
-			*fields = append(*fields, Field{Key: s.key(d[ks:ke], esc), KeyOff: int32(ks - base), ValStart: int32(vs - base), ValEnd: int32(s.pos - base)})
+			*fields = append(*fields, field{key: s.key(d[ks:ke], esc), keyOff: int32(ks - base), valStart: int32(vs - base), valEnd: int32(s.pos - base)})
 		}
 		done, next, err := s.afterItem(ind, '}', "object member")
 		if err != nil {

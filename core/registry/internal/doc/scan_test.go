@@ -28,7 +28,7 @@ func TestScanArrayTop(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []any
-		err := ScanArray([]byte(tt.in), func(r Record) { got = append(got, string(r.Raw), r.Canon) })
+		err := ScanArray([]byte(tt.in), func(r Record) { got = append(got, string(r.raw), r.canon) })
 		s := fmt.Sprint(got)
 		if err != nil {
 			s = fmt.Sprintf("%d: %s", err.Off, err.Msg)

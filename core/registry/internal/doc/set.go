@@ -101,8 +101,3 @@ func nest(path []string, val []byte) []byte {
 	}
 	return out
 }
-
-// AppendRecord appends rec, an element of a top-level array whose layout
-// is the reference one (canon) or not, in the reference layout at array
-// depth 1: verbatim when canon, rewritten otherwise.
-func AppendRecord(dst, rec []byte, canon bool) []byte { return AppendValue(dst, rec, canon, 1) }

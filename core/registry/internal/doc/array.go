@@ -1,0 +1,147 @@
+package doc
+
+import (
+	"bytes"
+	"io"
+)
+
+// span is an element's byte range in its file.
+type span struct{ start, end int }
+
+// Array is a top-level array file as read: its bytes and where each of its
+// elements lies, so that it can be written again with untouched bytes
+// copied. The zero Array is a file that does not exist.
+type Array struct {
+	data  []byte
+	spans []span
+}
+
+// ParseArray validates data as a JSON array and calls fn for each of its
+// elements in order. Python's NaN, Infinity and -Infinity are accepted.
+func ParseArray(data []byte, fn func(Record)) (Array, *SyntaxError) {
+	a := Array{data: data}
+	serr := ScanArray(data, func(r Record) {
+		a.spans = append(a.spans, span{r.off, r.off + len(r.raw)})
+		fn(r)
+	})
+	if serr != nil {
+		return Array{}, serr
+	}
+	return a, nil
+}
+
+// Bytes returns the file's bytes as read (shared; do not modify); nil for
+// the zero Array.
+func (a Array) Bytes() []byte { return a.data }
+
+// Len returns the number of elements read.
+func (a Array) Len() int { return len(a.spans) }
+
+// Write returns the file's bytes with its elements replaced by recs:
+// recs[i] for i < Len() stands for the i-th element as read (nil removes
+// it; a record keeps its own bytes, the element read there or a
+// replacement), and records past Len() are appended. The bytes before,
+// between and after the elements are copied as they are; a file with no
+// element left is written afresh in the reference layout. It returns the
+// new Array and the kept records, in order, pointing into the new bytes.
+func (a Array) Write(recs []*Record) ([]byte, Array, []Record) {
+	var out []byte
+	var kept []Record
+	var spans []span
+	emit := func(r *Record) {
+		spans = append(spans, span{len(out), len(out) + len(r.raw)})
+		kept = append(kept, *r)
+		out = append(out, r.raw...)
+	}
+	prev := -1
+	if len(a.spans) > 0 {
+		out = make([]byte, 0, len(a.data)+4096)
+		for i := range a.spans {
+			r := recs[i]
+			if r == nil {
+				continue
+			}
+			if prev < 0 {
+				out = append(out, a.data[:a.spans[0].start]...)
+			} else {
+				out = append(out, a.data[a.spans[prev].end:a.spans[prev+1].start]...)
+			}
+			emit(r)
+			prev = i
+		}
+	}
+	extra := recs[len(a.spans):]
+	if prev < 0 {
+		out = out[:0]
+		n := 0
+		for _, r := range extra {
+			if r == nil {
+				continue
+			}
+			if n == 0 {
+				out = append(out, "[\n  "...)
+			} else {
+				out = append(out, ",\n  "...)
+			}
+			n++
+			emit(r)
+		}
+		if n == 0 {
+			out = append(out, "[]\n"...)
+		} else {
+			out = append(out, "\n]\n"...)
+		}
+	} else {
+		for _, r := range extra {
+			if r == nil {
+				continue
+			}
+			out = append(out, ",\n  "...)
+			emit(r)
+		}
+		out = append(out, a.data[a.spans[len(a.spans)-1].end:]...)
+	}
+	for i := range kept {
+		sp := spans[i]
+		kept[i].raw = out[sp.start:sp.end:sp.end]
+		kept[i].off = sp.start
+	}
+	return out, Array{data: out, spans: spans}, kept
+}
+
+// WriteArray writes a top-level array of n elements in the reference
+// layout to w, element by element: elem appends element i, in the
+// reference layout at array depth 1, to dst.
+func WriteArray(w io.Writer, n int, elem func(dst []byte, i int) ([]byte, error)) error {
+	if n == 0 {
+		_, err := io.WriteString(w, "[]\n")
+		return err
+	}
+	buf := make([]byte, 0, 64<<10)
+	buf = append(buf, '[', '\n')
+	for i := range n {
+		buf = append(buf, ' ', ' ')
+		var err error
+		if buf, err = elem(buf, i); err != nil {
+			return err
+		}
+		if i < n-1 {
+			buf = append(buf, ',', '\n')
+		} else {
+			buf = append(buf, '\n', ']', '\n')
+		}
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+		buf = buf[:0]
+	}
+	return nil
+}
+
+// AppendArray is WriteArray into memory, the records written as
+// AppendRecord writes them.
+func AppendArray(recs []Record) []byte {
+	var b bytes.Buffer
+	_ = WriteArray(&b, len(recs), func(dst []byte, i int) ([]byte, error) { return AppendRecord(dst, recs[i]), nil })
+	return b.Bytes()
+}
