@@ -136,8 +136,9 @@ func capTruths(raw []byte) []capTruth {
 	if !doc.IsObject(raw) {
 		return nil
 	}
-	var out []capTruth
-	doc.Join(raw, nil, func(k string, v, _ []byte) { out = append(out, capTruth{k, capabilityTrue(v)}) })
+	j := doc.Join(raw, nil)
+	out := make([]capTruth, 0, j.Len())
+	j.Each(func(k string, v, _ []byte) { out = append(out, capTruth{k, capabilityTrue(v)}) })
 	return out
 }
 
@@ -154,8 +155,9 @@ func mergedCapTruths(dv []byte, dok bool, cv []byte, cok bool) []capTruth {
 	case !dok || !doc.IsObject(dv) || !doc.IsObject(cv) || bytes.Equal(dv, cv):
 		return capTruths(cv)
 	}
-	var out []capTruth
-	doc.Join(dv, cv, func(k string, d, c []byte) {
+	j := doc.Join(dv, cv)
+	out := make([]capTruth, 0, j.Len())
+	j.Each(func(k string, d, c []byte) {
 		switch {
 		case c != nil && doc.IsObject(c) && doc.IsObject(d):
 			out = append(out, capTruth{k, mergedObjectTrue(d, c)})

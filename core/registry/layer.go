@@ -157,20 +157,18 @@ func (l *layer) data() []byte { return l.arr.Bytes() }
 // appended, and a new layer whose records point into those bytes.
 func (l *layer) render() ([]byte, *layer) {
 	in := make([]*doc.Record, len(l.recs))
-	var kept []*record
 	for i, r := range l.recs {
 		if r != nil {
 			in[i] = &r.Record
-			kept = append(kept, r)
 		}
 	}
-	out, arr, written := l.arr.Write(in)
-	nl := &layer{file: l.file, arr: arr, st: l.st, recs: make([]*record, len(kept))}
-	for i, r := range kept {
-		c := *r
-		c.Record = written[i]
-		nl.recs[i] = &c
-	}
+	nl := &layer{file: l.file, st: l.st, recs: make([]*record, 0, len(l.recs))}
+	out, arr := l.arr.Write(in, func(i int, w doc.Record) {
+		c := *l.recs[i]
+		c.Record = w
+		nl.recs = append(nl.recs, &c)
+	})
+	nl.arr = arr
 	nl.reindex()
 	return out, nl
 }

@@ -3,10 +3,12 @@ package doc
 import (
 	"bytes"
 	"io"
+	"math"
 )
 
-// span is an element's byte range in its file.
-type span struct{ start, end int }
+// span is an element's byte range in its file (files are below 2 GiB, as
+// ParseArray checks).
+type span struct{ start, end int32 }
 
 // Array is a top-level array file as read: its bytes and where each of its
 // elements lies, so that it can be written again with untouched bytes
@@ -19,9 +21,12 @@ type Array struct {
 // ParseArray validates data as a JSON array and calls fn for each of its
 // elements in order. Python's NaN, Infinity and -Infinity are accepted.
 func ParseArray(data []byte, fn func(Record)) (Array, *SyntaxError) {
+	if len(data) > math.MaxInt32 {
+		return Array{}, &SyntaxError{Off: 0, Msg: "file larger than 2 GiB"}
+	}
 	a := Array{data: data}
 	serr := ScanArray(data, func(r Record) {
-		a.spans = append(a.spans, span{r.off, r.off + len(r.raw)})
+		a.spans = append(a.spans, span{int32(r.off), int32(r.off + len(r.raw))})
 		fn(r)
 	})
 	if serr != nil {
@@ -43,14 +48,14 @@ func (a Array) Len() int { return len(a.spans) }
 // replacement), and records past Len() are appended. The bytes before,
 // between and after the elements are copied as they are; a file with no
 // element left is written afresh in the reference layout. It returns the
-// new Array and the kept records, in order, pointing into the new bytes.
-func (a Array) Write(recs []*Record) ([]byte, Array, []Record) {
+// new bytes and Array, and calls kept for every record written, in order,
+// with its index in recs and the record as it lies in the new bytes.
+func (a Array) Write(recs []*Record, kept func(i int, r Record)) ([]byte, Array) {
 	var out []byte
-	var kept []Record
-	var spans []span
+	idx := make([]int, 0, len(recs))
+	spans := make([]span, 0, len(recs))
 	emit := func(r *Record) {
-		spans = append(spans, span{len(out), len(out) + len(r.raw)})
-		kept = append(kept, *r)
+		spans = append(spans, span{int32(len(out)), int32(len(out) + len(r.raw))})
 		out = append(out, r.raw...)
 	}
 	prev := -1
@@ -67,6 +72,7 @@ func (a Array) Write(recs []*Record) ([]byte, Array, []Record) {
 				out = append(out, a.data[a.spans[prev].end:a.spans[prev+1].start]...)
 			}
 			emit(r)
+			idx = append(idx, i)
 			prev = i
 		}
 	}
@@ -74,7 +80,7 @@ func (a Array) Write(recs []*Record) ([]byte, Array, []Record) {
 	if prev < 0 {
 		out = out[:0]
 		n := 0
-		for _, r := range extra {
+		for j, r := range extra {
 			if r == nil {
 				continue
 			}
@@ -85,6 +91,7 @@ func (a Array) Write(recs []*Record) ([]byte, Array, []Record) {
 			}
 			n++
 			emit(r)
+			idx = append(idx, len(a.spans)+j)
 		}
 		if n == 0 {
 			out = append(out, "[]\n"...)
@@ -92,21 +99,23 @@ func (a Array) Write(recs []*Record) ([]byte, Array, []Record) {
 			out = append(out, "\n]\n"...)
 		}
 	} else {
-		for _, r := range extra {
+		for j, r := range extra {
 			if r == nil {
 				continue
 			}
 			out = append(out, ",\n  "...)
 			emit(r)
+			idx = append(idx, len(a.spans)+j)
 		}
 		out = append(out, a.data[a.spans[len(a.spans)-1].end:]...)
 	}
-	for i := range kept {
-		sp := spans[i]
-		kept[i].raw = out[sp.start:sp.end:sp.end]
-		kept[i].off = sp.start
+	for k, i := range idx {
+		r, sp := *recs[i], spans[k]
+		r.raw = out[sp.start:sp.end:sp.end]
+		r.off = int(sp.start)
+		kept(i, r)
 	}
-	return out, Array{data: out, spans: spans}, kept
+	return out, Array{data: out, spans: spans}
 }
 
 // WriteArray writes a top-level array of n elements in the reference

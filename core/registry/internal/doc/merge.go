@@ -103,6 +103,9 @@ func appendKey(dst, tok []byte) []byte {
 // A 256-bit mask of key hashes limits the duplicate search to keys whose
 // hash bit was already seen.
 func orderedMembers(obj []byte) []kv {
+	if !IsObject(obj) {
+		return nil
+	}
 	out := make([]kv, 0, 16)
 	var mask [4]uint64
 	EachMember(obj, func(k, v []byte) bool {
@@ -153,7 +156,10 @@ func lookupHint(ms []kv, tok []byte, hint *int) ([]byte, bool) {
 // lists them: over's keys in order, then the keys only base has; a value
 // the object lacks is nil. Repeated keys count once, with their last value.
 func join(over, base []byte, fn func(tok, ov, bv []byte)) {
-	dm, cm := orderedMembers(over), orderedMembers(base)
+	each(orderedMembers(over), orderedMembers(base), fn)
+}
+
+func each(dm, cm []kv, fn func(tok, ov, bv []byte)) {
 	hint := -1
 	for _, m := range dm {
 		cv, _ := lookupHint(cm, m.tok, &hint)
@@ -167,13 +173,36 @@ func join(over, base []byte, fn func(tok, ov, bv []byte)) {
 	}
 }
 
-// Join calls fn for every key of the objects over and base (either may be
-// nil, or not an object, for none) in the order a merge writes them: over's
-// keys in order, then the keys only base has. A value an object lacks is
-// nil; a repeated key counts once, at its first position with its last
-// value, as a Python dict reads it.
-func Join(over, base []byte, fn func(key string, ov, bv []byte)) {
-	join(over, base, func(tok, ov, bv []byte) { fn(Unquote(tok), ov, bv) })
+// Joined is the keys of two objects as a merge lists them (see Join).
+type Joined struct{ over, base []kv }
+
+// Join lists the keys of the objects over and base (either may be nil, or
+// not an object, for none) in the order a merge writes them: over's keys in
+// order, then the keys only base has. A repeated key counts once, at its
+// first position with its last value, as a Python dict reads it.
+func Join(over, base []byte) Joined {
+	return Joined{orderedMembers(over), orderedMembers(base)}
+}
+
+// Len returns the number of keys.
+func (j Joined) Len() int {
+	if len(j.base) == 0 {
+		return len(j.over)
+	}
+	n := len(j.over)
+	hint := -1
+	for _, m := range j.base {
+		if _, ok := lookupHint(j.over, m.tok, &hint); !ok {
+			n++
+		}
+	}
+	return n
+}
+
+// Each calls fn for every key in order with its value in each object; a
+// value an object lacks is nil.
+func (j Joined) Each(fn func(key string, ov, bv []byte)) {
+	each(j.over, j.base, func(tok, ov, bv []byte) { fn(Unquote(tok), ov, bv) })
 }
 
 // mergeObjects appends the BaseOwns merge of two objects, the object's own
