@@ -488,7 +488,7 @@ func normalizeRecord(raw json.RawMessage) ([]byte, string, error) {
 	if !r.named || r.name == "" {
 		return nil, "", fmt.Errorf("%w: a record needs a non-empty string \"name\"", ErrInvalidEdit)
 	}
-	return doc.Reformat(nil, r.Bytes(), 1), r.name, nil
+	return doc.AppendRecord(nil, r.Record), r.name, nil
 }
 
 // isReadOnly reports errors that mean the directory cannot be written.

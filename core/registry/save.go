@@ -3,6 +3,7 @@ package registry
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/imageworks-ai/loader/sdk"
@@ -343,7 +344,7 @@ func withoutCredentials(e *Entry, rec []byte) (out []byte, ok bool) {
 			continue
 		}
 		if red := sdk.RedactURL(f.url); red != f.url {
-			rec, ok = doc.Set(rec, []string{keyBackendConfig, f.key}, doc.AppendQuoted(nil, red)), true
+			rec, ok = doc.Set(rec, []string{keyBackendConfig, f.key}, quoted(red)), true
 		}
 	}
 	if len(sdk.SecretArgs(bc.ExtraArgs)) > 0 {
@@ -369,19 +370,23 @@ func extraArgsOf(rec []byte) ([]byte, bool) {
 // elements replaced, in order, by strs (its strings as sdk.RedactArgs
 // masked them); other elements stay as they were.
 func redactedArgs(raw []byte, strs []string) []byte {
-	out := []byte{'['}
+	elems := []any{}
 	i := 0
 	doc.EachElem(raw, func(v []byte) bool {
-		if len(out) > 1 {
-			out = append(out, ',')
-		}
 		if doc.IsString(v) && i < len(strs) {
-			out = doc.AppendQuoted(out, strs[i])
+			elems = append(elems, strs[i])
 			i++
 		} else {
-			out = append(out, v...)
+			elems = append(elems, json.RawMessage(v))
 		}
 		return true
 	})
-	return append(out, ']')
+	out, _ := doc.Encode(elems) // strings and valid JSON values always encode
+	return out
+}
+
+// quoted is s as a JSON string.
+func quoted(s string) []byte {
+	out, _ := doc.Encode(s) // a string always encodes
+	return out
 }
