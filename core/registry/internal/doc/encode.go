@@ -27,7 +27,7 @@ func appendGo(dst []byte, v any) ([]byte, error) {
 	case bool:
 		return strconv.AppendBool(dst, x), nil
 	case string:
-		return AppendQuoted(dst, x), nil
+		return appendQuoted(dst, x), nil
 	case int:
 		return strconv.AppendInt(dst, int64(x), 10), nil
 	case int32:
@@ -50,7 +50,7 @@ func appendGo(dst []byte, v any) ([]byte, error) {
 		}
 		return append(dst, x...), nil
 	case json.RawMessage:
-		return AppendRawCompact(dst, x)
+		return appendRawCompact(dst, x)
 	case []string:
 		if x == nil {
 			return append(dst, "null"...), nil
@@ -60,7 +60,7 @@ func appendGo(dst []byte, v any) ([]byte, error) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = AppendQuoted(dst, s)
+			dst = appendQuoted(dst, s)
 		}
 		return append(dst, ']'), nil
 	case []any:
@@ -92,7 +92,7 @@ func appendGo(dst []byte, v any) ([]byte, error) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = AppendQuoted(dst, k)
+			dst = appendQuoted(dst, k)
 			dst = append(dst, ':')
 			var err error
 			if dst, err = appendGo(dst, x[k]); err != nil {
@@ -133,7 +133,7 @@ func appendReflect(dst []byte, rv reflect.Value) ([]byte, error) {
 	case reflect.Bool:
 		return strconv.AppendBool(dst, rv.Bool()), nil
 	case reflect.String:
-		return AppendQuoted(dst, rv.String()), nil
+		return appendQuoted(dst, rv.String()), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return strconv.AppendInt(dst, rv.Int(), 10), nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
@@ -174,7 +174,7 @@ func appendReflect(dst []byte, rv reflect.Value) ([]byte, error) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = AppendQuoted(dst, k.String())
+			dst = appendQuoted(dst, k.String())
 			dst = append(dst, ':')
 			var err error
 			if dst, err = appendReflect(dst, rv.MapIndex(k)); err != nil {
@@ -218,7 +218,7 @@ func appendStruct(dst []byte, rv reflect.Value) ([]byte, error) {
 			dst = append(dst, ',')
 		}
 		n++
-		dst = AppendQuoted(dst, name)
+		dst = appendQuoted(dst, name)
 		dst = append(dst, ':')
 		var err error
 		if dst, err = appendReflect(dst, fv); err != nil {
@@ -250,5 +250,5 @@ func appendViaJSON(dst []byte, v any) ([]byte, error) {
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return AppendRawCompact(dst, bytes.TrimSpace(buf.Bytes()))
+	return appendRawCompact(dst, bytes.TrimSpace(buf.Bytes()))
 }

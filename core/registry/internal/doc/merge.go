@@ -95,7 +95,7 @@ func appendKey(dst, tok []byte) []byte {
 	if plainKey(tok) {
 		return append(dst, tok...)
 	}
-	return AppendQuoted(dst, Unquote(tok))
+	return appendQuoted(dst, Unquote(tok))
 }
 
 // orderedMembers lists an object's members in order; a repeated key keeps
@@ -128,7 +128,7 @@ func orderedMembers(obj []byte) []kv {
 // keyHash hashes a key's decoded form into 0..255.
 func keyHash(tok []byte) uint8 {
 	if !plainKey(tok) {
-		tok = []byte(AppendQuoted(nil, Unquote(tok)))
+		tok = []byte(appendQuoted(nil, Unquote(tok)))
 	}
 	h := uint32(2166136261)
 	for _, c := range tok {
@@ -223,14 +223,14 @@ func mergeObjects(dst []byte, d, c side, ind int) []byte {
 		}
 		n++
 		dst = append(dst, '\n')
-		dst = append(dst, Spaces(ind+1)...)
+		dst = append(dst, spaces(ind+1)...)
 		dst = appendKey(dst, tok)
 		dst = append(dst, ':', ' ')
-		dst = AppendValue(dst, v, canon, ind+1)
+		dst = appendValue(dst, v, canon, ind+1)
 	})
 	if n > 0 {
 		dst = append(dst, '\n')
-		dst = append(dst, Spaces(ind)...)
+		dst = append(dst, spaces(ind)...)
 	}
 	return append(dst, '}')
 }
@@ -250,10 +250,10 @@ func Merge(dst []byte, over, base Record, owner func(key string) Owner) []byte {
 		}
 		n++
 		dst = append(dst, '\n')
-		dst = append(dst, Spaces(2)...)
-		dst = AppendQuoted(dst, key)
+		dst = append(dst, spaces(2)...)
+		dst = appendQuoted(dst, key)
 		dst = append(dst, ':', ' ')
-		dst = AppendValue(dst, v, canon, 2)
+		dst = appendValue(dst, v, canon, 2)
 	}
 	dst = append(dst, '{')
 	for _, k := range dk {
@@ -266,7 +266,7 @@ func Merge(dst []byte, over, base Record, owner func(key string) Owner) []byte {
 	}
 	if n > 0 {
 		dst = append(dst, '\n')
-		dst = append(dst, Spaces(1)...)
+		dst = append(dst, spaces(1)...)
 	}
 	return append(dst, '}')
 }

@@ -78,7 +78,7 @@ func hex4(h []byte) rune {
 }
 
 // skipValue returns the end of the value starting at b[i].
-func SkipValue(b []byte, i int) int {
+func skipValue(b []byte, i int) int {
 	switch b[i] {
 	case '"':
 		i++
@@ -109,7 +109,7 @@ func SkipValue(b []byte, i int) int {
 					return i + 1
 				}
 			case '"':
-				i = SkipValue(b, i) - 1
+				i = skipValue(b, i) - 1
 			}
 		}
 		return i
@@ -125,7 +125,7 @@ func SkipValue(b []byte, i int) int {
 	}
 }
 
-func SkipSpace(b []byte, i int) int {
+func skipSpace(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
 		i++
 	}
@@ -135,43 +135,43 @@ func SkipSpace(b []byte, i int) int {
 // eachMember calls fn for every member of the object obj in order, stopping
 // when fn returns false. keyTok is the key's raw token.
 func EachMember(obj []byte, fn func(keyTok, val []byte) bool) {
-	i := SkipSpace(obj, 1)
+	i := skipSpace(obj, 1)
 	if i >= len(obj) || obj[i] == '}' {
 		return
 	}
 	for {
-		ke := SkipValue(obj, i)
+		ke := skipValue(obj, i)
 		key := obj[i:ke]
-		i = SkipSpace(obj, ke) + 1 // ':'
-		i = SkipSpace(obj, i)
-		ve := SkipValue(obj, i)
+		i = skipSpace(obj, ke) + 1 // ':'
+		i = skipSpace(obj, i)
+		ve := skipValue(obj, i)
 		if !fn(key, obj[i:ve]) {
 			return
 		}
-		i = SkipSpace(obj, ve)
+		i = skipSpace(obj, ve)
 		if i >= len(obj) || obj[i] != ',' {
 			return
 		}
-		i = SkipSpace(obj, i+1)
+		i = skipSpace(obj, i+1)
 	}
 }
 
 // eachElem calls fn for every element of the array arr in order.
 func EachElem(arr []byte, fn func(val []byte) bool) {
-	i := SkipSpace(arr, 1)
+	i := skipSpace(arr, 1)
 	if i >= len(arr) || arr[i] == ']' {
 		return
 	}
 	for {
-		ve := SkipValue(arr, i)
+		ve := skipValue(arr, i)
 		if !fn(arr[i:ve]) {
 			return
 		}
-		i = SkipSpace(arr, ve)
+		i = skipSpace(arr, ve)
 		if i >= len(arr) || arr[i] != ',' {
 			return
 		}
-		i = SkipSpace(arr, i+1)
+		i = skipSpace(arr, i+1)
 	}
 }
 

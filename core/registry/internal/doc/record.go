@@ -4,7 +4,7 @@ package doc
 // whitespace around it aside). Errors are ErrNotObject, *SyntaxError or
 // *TrailingDataError.
 func ParseRecord(raw []byte) (Record, error) {
-	r, err := ScanObject(raw)
+	r, err := scanObject(raw)
 	if err != nil {
 		return Record{}, err
 	}
@@ -74,7 +74,7 @@ func (r Record) keys() []string {
 // AppendRecord appends r in the reference layout at array depth 1:
 // verbatim when its layout already is the reference one, rewritten
 // otherwise.
-func AppendRecord(dst []byte, r Record) []byte { return AppendValue(dst, r.raw, r.canon, 1) }
+func AppendRecord(dst []byte, r Record) []byte { return appendValue(dst, r.raw, r.canon, 1) }
 
 // RecordBytes is AppendRecord without copying a record whose layout is
 // already the reference one (the result is then shared).

@@ -58,21 +58,21 @@ func ScanArray(data []byte, fn func(Record)) *SyntaxError {
 	return s.top(fn)
 }
 
-// ErrNotObject: ScanObject was given something other than a JSON object.
+// ErrNotObject: scanObject was given something other than a JSON object.
 var ErrNotObject = errors.New("not a JSON object")
 
-// TrailingDataError: ScanObject found data after the object at Off.
+// TrailingDataError: scanObject found data after the object at Off.
 type TrailingDataError struct{ Off int }
 
 func (e *TrailingDataError) Error() string {
 	return fmt.Sprintf("data after the value at offset %d", e.Off)
 }
 
-// ScanObject validates raw as one JSON object, with optional whitespace
+// scanObject validates raw as one JSON object, with optional whitespace
 // around it, and returns it with its members indexed. Errors are
 // ErrNotObject, *SyntaxError or *TrailingDataError. The record's Canon
 // reflects the reference layout at array depth 1.
-func ScanObject(raw []byte) (Record, error) {
+func scanObject(raw []byte) (Record, error) {
 	s := &scanner{data: raw, intern: map[string]string{}}
 	s.skipWS()
 	if s.pos >= len(raw) || raw[s.pos] != '{' {
@@ -133,7 +133,7 @@ func (s *scanner) checkWS(from, ind int) {
 		return
 	}
 	w := s.data[from:s.pos]
-	if len(w) != 1+2*ind || w[0] != '\n' || (ind > 0 && string(w[1:]) != Spaces(ind)) {
+	if len(w) != 1+2*ind || w[0] != '\n' || (ind > 0 && string(w[1:]) != spaces(ind)) {
 		s.canon = false
 	}
 }
@@ -141,7 +141,7 @@ func (s *scanner) checkWS(from, ind int) {
 const spaceRun = "                                                                                                    "
 
 // Spaces returns ind levels of two-space indentation.
-func Spaces(ind int) string {
+func spaces(ind int) string {
 	if 2*ind <= len(spaceRun) {
 		return spaceRun[:2*ind]
 	}

@@ -17,22 +17,22 @@ type memberSpan struct {
 // memberSpans locates the members of a valid object.
 func memberSpans(obj []byte) []memberSpan {
 	var out []memberSpan
-	i := SkipSpace(obj, 1)
+	i := skipSpace(obj, 1)
 	if i >= len(obj) || obj[i] == '}' {
 		return nil
 	}
 	for {
-		ke := SkipValue(obj, i)
+		ke := skipValue(obj, i)
 		key := Unquote(obj[i:ke])
-		i = SkipSpace(obj, ke) + 1
-		i = SkipSpace(obj, i)
-		ve := SkipValue(obj, i)
+		i = skipSpace(obj, ke) + 1
+		i = skipSpace(obj, i)
+		ve := skipValue(obj, i)
 		out = append(out, memberSpan{key, i, ve})
-		i = SkipSpace(obj, ve)
+		i = skipSpace(obj, ve)
 		if i >= len(obj) || obj[i] != ',' {
 			return out
 		}
-		i = SkipSpace(obj, i+1)
+		i = skipSpace(obj, i+1)
 	}
 }
 
@@ -68,8 +68,8 @@ func setPath(obj []byte, ind int, path []string, val []byte) []byte {
 	} else {
 		nv = Reformat(nil, nest(path[1:], val), ind+1)
 	}
-	mem := []byte("\n" + Spaces(ind+1))
-	mem = AppendQuoted(mem, path[0])
+	mem := []byte("\n" + spaces(ind+1))
+	mem = appendQuoted(mem, path[0])
 	mem = append(mem, ':', ' ')
 	mem = append(mem, nv...)
 	out := make([]byte, 0, len(obj)+len(mem)+8)
@@ -77,7 +77,7 @@ func setPath(obj []byte, ind int, path []string, val []byte) []byte {
 		out = append(out, '{')
 		out = append(out, mem...)
 		out = append(out, '\n')
-		out = append(out, Spaces(ind)...)
+		out = append(out, spaces(ind)...)
 		return append(out, '}')
 	}
 	end := ms[len(ms)-1].ve
@@ -92,7 +92,7 @@ func nest(path []string, val []byte) []byte {
 	var out []byte
 	for _, k := range path {
 		out = append(out, '{')
-		out = AppendQuoted(out, k)
+		out = appendQuoted(out, k)
 		out = append(out, ':')
 	}
 	out = append(out, val...)

@@ -12,7 +12,7 @@ import (
 // appendQuoted appends s as a JSON string the way Python's json.dump with
 // ensure_ascii=False writes it: only '"', '\\' and control characters are
 // escaped; everything else, including non-ASCII, is kept as it is.
-func AppendQuoted(dst []byte, s string) []byte {
+func appendQuoted(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
@@ -59,15 +59,15 @@ func Reformat(dst, v []byte, ind int) []byte {
 			}
 			n++
 			dst = append(dst, '\n')
-			dst = append(dst, Spaces(ind+1)...)
-			dst = AppendQuoted(dst, Unquote(k))
+			dst = append(dst, spaces(ind+1)...)
+			dst = appendQuoted(dst, Unquote(k))
 			dst = append(dst, ':', ' ')
 			dst = Reformat(dst, val, ind+1)
 			return true
 		})
 		if n > 0 {
 			dst = append(dst, '\n')
-			dst = append(dst, Spaces(ind)...)
+			dst = append(dst, spaces(ind)...)
 		}
 		return append(dst, '}')
 	case IsArray(v):
@@ -79,17 +79,17 @@ func Reformat(dst, v []byte, ind int) []byte {
 			}
 			n++
 			dst = append(dst, '\n')
-			dst = append(dst, Spaces(ind+1)...)
+			dst = append(dst, spaces(ind+1)...)
 			dst = Reformat(dst, val, ind+1)
 			return true
 		})
 		if n > 0 {
 			dst = append(dst, '\n')
-			dst = append(dst, Spaces(ind)...)
+			dst = append(dst, spaces(ind)...)
 		}
 		return append(dst, ']')
 	case IsString(v):
-		return AppendQuoted(dst, Unquote(v))
+		return appendQuoted(dst, Unquote(v))
 	default:
 		return append(dst, v...)
 	}
@@ -98,7 +98,7 @@ func Reformat(dst, v []byte, ind int) []byte {
 // appendValue appends v, taken from a record whose layout is canon or not,
 // at indentation ind: verbatim when the source already has the reference
 // layout at the same depth, reformatted otherwise.
-func AppendValue(dst, v []byte, canon bool, ind int) []byte {
+func appendValue(dst, v []byte, canon bool, ind int) []byte {
 	if canon {
 		return append(dst, v...)
 	}
@@ -107,7 +107,7 @@ func AppendValue(dst, v []byte, canon bool, ind int) []byte {
 
 // appendRawCompact validates raw JSON and appends it compactly with strings
 // re-encoded the reference way.
-func AppendRawCompact(dst, raw []byte) ([]byte, error) {
+func appendRawCompact(dst, raw []byte) ([]byte, error) {
 	raw = bytes.TrimSpace(raw)
 	s := &scanner{data: raw, intern: map[string]string{}}
 	if len(raw) == 0 {
@@ -119,11 +119,11 @@ func AppendRawCompact(dst, raw []byte) ([]byte, error) {
 	if s.skipWS(); s.pos != len(raw) {
 		return nil, fmt.Errorf("invalid JSON: data after the value at offset %d", s.pos)
 	}
-	return Compact(dst, raw), nil
+	return compact(dst, raw), nil
 }
 
 // compact appends the valid JSON value v without whitespace.
-func Compact(dst, v []byte) []byte {
+func compact(dst, v []byte) []byte {
 	switch {
 	case IsObject(v):
 		dst = append(dst, '{')
@@ -133,9 +133,9 @@ func Compact(dst, v []byte) []byte {
 				dst = append(dst, ',')
 			}
 			n++
-			dst = AppendQuoted(dst, Unquote(k))
+			dst = appendQuoted(dst, Unquote(k))
 			dst = append(dst, ':')
-			dst = Compact(dst, val)
+			dst = compact(dst, val)
 			return true
 		})
 		return append(dst, '}')
@@ -147,12 +147,12 @@ func Compact(dst, v []byte) []byte {
 				dst = append(dst, ',')
 			}
 			n++
-			dst = Compact(dst, val)
+			dst = compact(dst, val)
 			return true
 		})
 		return append(dst, ']')
 	case IsString(v):
-		return AppendQuoted(dst, Unquote(v))
+		return appendQuoted(dst, Unquote(v))
 	default:
 		return append(dst, v...)
 	}

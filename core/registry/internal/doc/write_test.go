@@ -42,7 +42,7 @@ func TestAppendQuoted(t *testing.T) {
 		{"\u2028", "\"\u2028\""},
 	}
 	for _, tt := range tests {
-		if got := string(AppendQuoted(nil, tt.in)); got != tt.want {
+		if got := string(appendQuoted(nil, tt.in)); got != tt.want {
 			t.Errorf("AppendQuoted(%q) = %s, want %s", tt.in, got, tt.want)
 		}
 		if u := Unquote([]byte(tt.want)); u != tt.in {
