@@ -46,6 +46,9 @@ type LockState struct {
 	// an expected hash already stored, or stored by another process while
 	// it hashed, and kept it.
 	KeptExpected bool `json:"kept_expected,omitempty"`
+	// Fleet is the fleet's pin for the entry after the call; omitted
+	// without a fleet, or when it could not be read.
+	Fleet *FleetPin `json:"fleet,omitempty"`
 }
 
 // LockOptions refine Lock.
@@ -89,6 +92,9 @@ var ErrRepinRaced = errors.New("the expected hash was changed by another process
 // is stored with it (version_lock.expected_files). name may be a unique
 // alias (see registry.Registry.Get).
 //
+// With a fleet (Options.Fleet) the fleet's pin for the entry follows the
+// local change; see lockFleet.
+//
 // Errors wrap registry.ErrNotFound, registry.ErrAmbiguousAlias,
 // registry.ErrInvalidField (a version_lock field of the wrong type), the
 // artifact package's errors, ErrCorruptArtifact (a file that does not match
@@ -97,6 +103,14 @@ var ErrRepinRaced = errors.New("the expected hash was changed by another process
 // hashed, and an Upgrade whose partial aggregate no longer matches, give a
 // *artifact.LockViolationError; nothing is saved.
 func (l *Loader) Lock(ctx context.Context, name string, opts LockOptions) (LockState, error) {
+	if l.opts.Fleet != nil {
+		return l.lockFleet(ctx, name, opts)
+	}
+	return l.lockLocal(ctx, name, opts)
+}
+
+// lockLocal is Lock on this host's registry alone.
+func (l *Loader) lockLocal(ctx context.Context, name string, opts LockOptions) (LockState, error) {
 	if n := btoi(opts.SetExpected) + btoi(opts.Upgrade) + btoi(opts.Repin); n > 1 {
 		return LockState{}, ErrLockOptions
 	}
@@ -303,8 +317,17 @@ func (l *Loader) saveLock(ctx context.Context, st LockState, kept bool) (LockSta
 
 // Unlock clears the entry's version lock; the expected hash stays. An entry
 // already unlocked is left as it is and nothing is written. name may be a
-// unique alias.
+// unique alias. With a fleet, the fleet's pin is unlocked too (see
+// lockFleet).
 func (l *Loader) Unlock(ctx context.Context, name string) (LockState, error) {
+	if l.opts.Fleet != nil {
+		return l.unlockFleet(ctx, name)
+	}
+	return l.unlockLocal(ctx, name)
+}
+
+// unlockLocal is Unlock on this host's registry alone.
+func (l *Loader) unlockLocal(ctx context.Context, name string) (LockState, error) {
 	e, err := l.reg.Get(ctx, name)
 	if err != nil {
 		return LockState{}, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -12,20 +11,6 @@ import (
 	"github.com/imageworks-ai/loader/core/fleet"
 	"github.com/imageworks-ai/loader/sdk"
 )
-
-// HostID is the id this host has in a fleet: Options.HostID, else the
-// host name, else "localhost".
-func (l *Loader) HostID() string { return hostID(l.opts) }
-
-func hostID(opts Options) string {
-	if opts.HostID != "" {
-		return opts.HostID
-	}
-	if h, err := os.Hostname(); err == nil && h != "" {
-		return h
-	}
-	return "localhost"
-}
 
 // advertised is the host other hosts reach this host's servers at.
 func (l *Loader) advertised() string {

@@ -68,7 +68,8 @@ type Selection struct {
 	Notes []string `json:"notes,omitempty"`
 	// Live is the live check's result when one was asked for.
 	Live *LiveCheck `json:"live,omitempty"`
-	// Host is the fleet host whose server this is; "" without a fleet.
+	// Host is the fleet host whose server this is; omitted without a
+	// fleet (see Options.Fleet).
 	Host string `json:"host,omitempty"`
 }
 
@@ -254,7 +255,19 @@ func rolePriority(e *registry.Entry, role string) int {
 // capability no synonym and no entry knows, a *CapabilityError when the
 // entry lacks a required capability (both checked before any backend is
 // contacted), and the backend's errors otherwise.
+//
+// With a fleet (Options.Fleet), every live host's entry of that name is a
+// candidate too, and the best one wins (see selectAcross); a name only
+// another host knows is found there.
 func (l *Loader) Select(ctx context.Context, name string, opts SelectOptions) (Selection, error) {
+	if l.opts.Fleet != nil {
+		return l.selectAcross(ctx, name, opts)
+	}
+	return l.selectLocal(ctx, name, opts)
+}
+
+// selectLocal is Select on this host's registry alone.
+func (l *Loader) selectLocal(ctx context.Context, name string, opts SelectOptions) (Selection, error) {
 	e, err := l.reg.Get(ctx, name)
 	if err != nil {
 		return Selection{}, err
@@ -290,6 +303,9 @@ func (l *Loader) SelectRole(ctx context.Context, role string, opts SelectOptions
 		return Selection{}, err
 	}
 	e, err := ChooseForRole(entries, role, prefer, opts.Require)
+	if l.opts.Fleet != nil {
+		return l.selectRoleAcross(ctx, role, e, err, opts)
+	}
 	if err != nil {
 		return Selection{}, err
 	}

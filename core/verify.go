@@ -64,7 +64,18 @@ type VerifyOptions struct {
 // with no expected hash yet, the expected hash and its manifest are saved
 // in the discovered layer (one stored meanwhile by another process is
 // kept).
+//
+// With a fleet, a locked fleet pin with an expected hash binds this host
+// too; see verifyFleet.
 func (l *Loader) Verify(ctx context.Context, name string, opts VerifyOptions) (Verification, error) {
+	if l.opts.Fleet != nil {
+		return l.verifyFleet(ctx, name, opts)
+	}
+	return l.verifyLocal(ctx, name, opts)
+}
+
+// verifyLocal is Verify against this host's registry alone.
+func (l *Loader) verifyLocal(ctx context.Context, name string, opts VerifyOptions) (Verification, error) {
 	e, err := l.reg.Get(ctx, name)
 	if err != nil {
 		return Verification{}, err
