@@ -13,10 +13,11 @@ import (
 )
 
 // HostID is this host's id in the fleet: Options.HostID, else the host
-// name, else "localhost".
-func (l *Loader) HostID() string { return hostID(l.opts.HostID) }
+// name (see FleetHostID).
+func (l *Loader) HostID() string { return FleetHostID(l.opts.HostID) }
 
-func hostID(id string) string {
+// FleetHostID is id, else the host name, else "localhost".
+func FleetHostID(id string) string {
 	if id != "" {
 		return id
 	}

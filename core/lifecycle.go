@@ -75,6 +75,8 @@ func (o LifecycleOptions) host() string {
 // Active is a model being served: a server the host runs (PID set) or a
 // model a server has loaded (Ollama; PID 0).
 type Active struct {
+	// Host is the fleet host it runs on; omitted without a fleet.
+	Host string `json:"host,omitempty"`
 	// LogicalName is the registry entry.
 	LogicalName string `json:"logical_name"`
 	// ServedModelID is the id clients send as "model".

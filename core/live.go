@@ -15,6 +15,9 @@ import (
 // EndpointHealth is one distinct backend endpoint of the registry and what
 // a health check found there.
 type EndpointHealth struct {
+	// Host is the fleet host the endpoint belongs to; omitted without a
+	// fleet. Another host's rows are what it last published.
+	Host     string `json:"host,omitempty"`
 	Backend  string `json:"backend"`
 	Endpoint string `json:"endpoint"`
 	Up       bool   `json:"up"`
@@ -47,13 +50,23 @@ type endpointGroup struct {
 // Endpoints and errors are shown with their credentials redacted
 // (sdk.RedactURL). A backend that cannot be reached is reported in its
 // rows, not as an error; the error is non-nil only when ctx ends.
+//
+// With a fleet, the rows name this host, and every other live host's
+// published endpoints follow (see fleetHealth).
 func (l *Loader) Health(ctx context.Context) ([]EndpointHealth, error) {
-	rows, _, err := l.health(ctx)
-	return rows, err
+	rows, _, err := l.localHealth(ctx)
+	if err != nil || l.opts.Fleet == nil {
+		return rows, err
+	}
+	for i := range rows {
+		rows[i].Host = l.HostID()
+	}
+	return append(rows, l.fleetHealth(ctx)...), nil
 }
 
-// health is Health, plus each resolved entry's selection by logical name.
-func (l *Loader) health(ctx context.Context) ([]EndpointHealth, map[string]Selection, error) {
+// localHealth is Health of this host's registry alone, plus each resolved
+// entry's selection by logical name.
+func (l *Loader) localHealth(ctx context.Context) ([]EndpointHealth, map[string]Selection, error) {
 	groups := map[string]*endpointGroup{}
 	sels := map[string]Selection{}
 	var unresolved []EndpointHealth

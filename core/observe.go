@@ -75,7 +75,7 @@ type ObserveOptions struct {
 // Advertised). It contacts the backends like Health and fails only when
 // ctx ends.
 func (l *Loader) Observe(ctx context.Context, opts ObserveOptions) (fleet.Host, error) {
-	rows, sels, err := l.health(ctx)
+	rows, sels, err := l.localHealth(ctx)
 	if err != nil {
 		return fleet.Host{}, err
 	}
