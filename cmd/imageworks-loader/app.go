@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/alecthomas/kong"
 	kongcompletion "github.com/jotaen/kong-completion"
@@ -33,6 +34,16 @@ type Globals struct {
 	PluginDir    []string `name:"plugin-dir" help:"Folder searched for backend plugins first (repeatable)." type:"path"`
 	LogLevel     string   `name:"log-level" env:"IMAGEWORKS_LOG_LEVEL" default:"warn" enum:"trace,debug,info,warn,error,off" help:"Diagnostics on stderr: trace, debug, info, warn, error, off."`
 	Output       string   `name:"output" short:"o" default:"json" enum:"json,table" help:"Output format: json or table."`
+	FleetFlags
+}
+
+// FleetFlags say which fleet this host shares state with (see
+// docs/fleet.md). Without --fleet no fleet code runs.
+type FleetFlags struct {
+	Fleet     []string      `name:"fleet" env:"IMAGEWORKS_FLEET" sep:"," placeholder:"URL,..." help:"etcd endpoints of the fleet of hosts this one shares pins and observations with; none: this host alone."`
+	HostID    string        `name:"host-id" env:"IMAGEWORKS_HOST_ID" placeholder:"ID" help:"This host's id in the fleet (default: the host name)."`
+	Advertise string        `name:"advertise" env:"IMAGEWORKS_ADVERTISE" placeholder:"HOST" help:"Host name or address other hosts reach this host's servers at (default: the host id)."`
+	FleetTTL  time.Duration `name:"fleet-ttl" env:"IMAGEWORKS_FLEET_TTL" default:"10s" help:"Lease on what this host publishes: it vanishes this long after the host stops."`
 }
 
 // CLI is the whole command line.
@@ -72,9 +83,13 @@ type App struct {
 	Env     Env
 	Log     hclog.Logger
 
-	loader   *core.Loader
-	readOnly bool          // open the registry without writing anything (dry runs)
-	secrets  *knownSecrets // keys read so far, scrubbed from stderr
+	loader *core.Loader
+	fleet  *guardedFleet // dialled on first use, with --fleet
+	// fleetLocally is what the fleet-unreachable warning says the command
+	// does instead ("" means answering locally).
+	fleetLocally string
+	readOnly     bool          // open the registry without writing anything (dry runs)
+	secrets      *knownSecrets // keys read so far, scrubbed from stderr
 }
 
 // openLoader opens the registry on first call and returns the same
@@ -112,6 +127,9 @@ func (a *App) loaderOptions() core.Options {
 		Logger:          a.Log,
 		ReadOnly:        a.readOnly,
 		ActiveState:     a.Env.Getenv(envActiveState),
+		Fleet:           a.fleetOf(),
+		HostID:          a.Globals.HostID,
+		Advertise:       a.Globals.Advertise,
 	}
 }
 
@@ -121,6 +139,10 @@ func (a *App) close() {
 	if a.loader != nil {
 		_ = a.loader.Close()
 		a.loader = nil
+	}
+	if a.fleet != nil {
+		_ = a.fleet.Close()
+		a.fleet = nil
 	}
 }
 

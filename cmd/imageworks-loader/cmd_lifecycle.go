@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/imageworks-ai/loader/core"
+	"github.com/imageworks-ai/loader/core/fleet"
 	"github.com/imageworks-ai/loader/core/registry"
 	"github.com/imageworks-ai/loader/core/supervise"
 )
@@ -191,12 +192,45 @@ func (c *CurrentCmd) Run(ctx context.Context, a *App, open openLoader) error {
 	if c.Port > 0 {
 		list = slices.DeleteFunc(list, func(m core.Active) bool { return m.Port != c.Port })
 	}
+	f := a.fleetOf()
+	if f != nil {
+		list = a.withFleetActive(ctx, f, list, c.Backend == "" && c.Port == 0)
+	}
 	return a.emit(list, func(w io.Writer) {
-		row(w, "LOGICAL_NAME", "SERVED_MODEL_ID", "BACKEND", "PORT", "PID", "ENDPOINT", "VRAM")
+		if f == nil {
+			row(w, "LOGICAL_NAME", "SERVED_MODEL_ID", "BACKEND", "PORT", "PID", "ENDPOINT", "VRAM")
+		} else {
+			row(w, "HOST", "LOGICAL_NAME", "SERVED_MODEL_ID", "BACKEND", "PORT", "PID", "ENDPOINT", "VRAM")
+		}
 		for _, m := range list {
-			row(w, m.LogicalName, m.ServedModelID, m.Backend, m.Port, m.PID, m.Endpoint, humanBytes(m.VRAMBytes))
+			if f == nil {
+				row(w, m.LogicalName, m.ServedModelID, m.Backend, m.Port, m.PID, m.Endpoint, humanBytes(m.VRAMBytes))
+			} else {
+				row(w, m.Host, m.LogicalName, m.ServedModelID, m.Backend, m.Port, m.PID, m.Endpoint, humanBytes(m.VRAMBytes))
+			}
 		}
 	})
+}
+
+// withFleetActive names this host in list and, when others is true, adds
+// what runs on the fleet's other hosts (the fleet unreachable, the guard
+// has warned and list is this host's alone).
+func (a *App) withFleetActive(ctx context.Context, f fleet.Fleet, list []core.Active, others bool) []core.Active {
+	self := a.hostID()
+	for i := range list {
+		list[i].Host = self
+	}
+	if !others {
+		return list
+	}
+	remote, err := core.FleetActive(ctx, f, self)
+	if err != nil {
+		if !errors.Is(err, fleet.ErrUnavailable) {
+			a.warnf("warning: the fleet's slots: %s", oneLine(err))
+		}
+		return list
+	}
+	return append(list, remote...)
 }
 
 // emitActive prints act, or null (table: "none"); the table gives sizes

@@ -48,15 +48,25 @@ func (c *ProbeVisionCmd) Run(ctx context.Context, a *App, l *core.Loader) error 
 type BackendsCmd struct{}
 
 // Run checks every distinct endpoint; the status is 1 when any is down.
+// With --fleet, the other hosts' endpoints follow this host's, as they
+// published them; only this host's count for the status.
 func (c *BackendsCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	rows, err := l.Health(ctx)
 	if err != nil {
 		return err
 	}
 	if err := a.emit(rows, func(w io.Writer) {
-		row(w, "BACKEND", "ENDPOINT", "UP", "VERSION", "SERVED", "NOT_SERVED")
+		if a.fleetOf() == nil {
+			row(w, "BACKEND", "ENDPOINT", "UP", "VERSION", "SERVED", "NOT_SERVED")
+		} else {
+			row(w, "HOST", "BACKEND", "ENDPOINT", "UP", "VERSION", "SERVED", "NOT_SERVED")
+		}
 		for _, r := range rows {
-			row(w, r.Backend, r.Endpoint, r.Up, r.Version, r.Served, r.NotServed)
+			if a.fleetOf() == nil {
+				row(w, r.Backend, r.Endpoint, r.Up, r.Version, r.Served, r.NotServed)
+			} else {
+				row(w, r.Host, r.Backend, r.Endpoint, r.Up, r.Version, r.Served, r.NotServed)
+			}
 		}
 		// Notes below the rows, wrapped, each endpoint's under its name.
 		first := true
@@ -72,12 +82,12 @@ func (c *BackendsCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 				fmt.Fprintln(w)
 				first = false
 			}
-			details(w, r.Backend+" "+r.Endpoint, notes...)
+			details(w, strings.TrimSpace(r.Host+" "+r.Backend+" "+r.Endpoint), notes...)
 		}
 	}); err != nil {
 		return err
 	}
-	return healthStatus(rows)
+	return healthStatus(slices.DeleteFunc(rows, func(r core.EndpointHealth) bool { return r.Host != "" && r.Host != l.HostID() }))
 }
 
 // healthStatus ends `backends`: a plugin that could not be used is a

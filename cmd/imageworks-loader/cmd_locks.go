@@ -9,6 +9,7 @@ import (
 
 	"github.com/imageworks-ai/loader/core"
 	"github.com/imageworks-ai/loader/core/artifact"
+	"github.com/imageworks-ai/loader/core/fleet"
 )
 
 // VerifyCmd is `verify NAME`.
@@ -97,13 +98,21 @@ type LockCmd struct {
 	Repin       bool   `name:"repin" xor:"pin" help:"After replacing the model's files on purpose: hash them now, store that aggregate as expected (replacing the stored one) and lock; prints the previous one."`
 }
 
+// AfterApply words the fleet-unreachable warning for a lock.
+func (c *LockCmd) AfterApply(a *App) error {
+	a.fleetLocally = "locked on this host only, the fleet's pin was not updated"
+	return nil
+}
+
 // Run locks the entry. An --upgrade whose partial lock no longer holds is a
-// violation: its report on stdout, status 2, nothing saved.
+// violation: its report on stdout, status 2, nothing saved. With --fleet,
+// see fleetOutcome.
 func (c *LockCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	bar := a.progressBar("hashing " + c.Name)
 	st, err := l.Lock(ctx, c.Name, core.LockOptions{SetExpected: c.SetExpected, Upgrade: c.Upgrade, Repin: c.Repin, Progress: bar.update})
 	bar.finish()
-	if err != nil {
+	saved, ferr := fleetOutcome(err)
+	if err != nil && !saved {
 		return a.reportViolation(err)
 	}
 	switch {
@@ -114,7 +123,29 @@ func (c *LockCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	case st.PinsOnNextVerify:
 		a.warnf("%s: locked without an expected hash: the next 'verify %s' pins whatever it finds; run 'lock %s --set-expected' to pin the files now", st.Name, st.Name, st.Name)
 	}
-	return a.emitLock(st)
+	if err := a.emitLock(st); err != nil {
+		return err
+	}
+	return ferr
+}
+
+// fleetOutcome tells whether err is a lock's or unlock's whose local
+// change was made and saved but whose fleet pin was not (a
+// *core.FleetPinError), and then what the command ends with once it has
+// printed the local state: nil when the fleet was unreachable (the
+// warning was given; exit 0 as without a fleet: the lock holds on this
+// host, and the next lock or unlock with the fleet reachable writes the
+// pin), the error itself for a conflict (exit 4: another host's pin won;
+// it stays, and verify on every host checks against it).
+func fleetOutcome(err error) (saved bool, end error) {
+	var pe *core.FleetPinError
+	if !errors.As(err, &pe) {
+		return false, nil
+	}
+	if errors.Is(err, fleet.ErrUnavailable) {
+		return true, nil
+	}
+	return true, err
 }
 
 // UnlockCmd is `unlock NAME`.
@@ -122,19 +153,35 @@ type UnlockCmd struct {
 	Name string `arg:"" predictor:"model" help:"Logical model name."`
 }
 
-// Run unlocks the entry.
+// AfterApply words the fleet-unreachable warning for an unlock.
+func (c *UnlockCmd) AfterApply(a *App) error {
+	a.fleetLocally = "unlocked on this host only, the fleet's pin was not updated"
+	return nil
+}
+
+// Run unlocks the entry (with --fleet, see fleetOutcome).
 func (c *UnlockCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	st, err := l.Unlock(ctx, c.Name)
-	if err != nil {
+	saved, ferr := fleetOutcome(err)
+	if err != nil && !saved {
 		return err
 	}
-	return a.emitLock(st)
+	if err := a.emitLock(st); err != nil {
+		return err
+	}
+	return ferr
 }
 
 func (a *App) emitLock(st core.LockState) error {
 	return a.emit(st, func(w io.Writer) {
-		row(w, "NAME", "LOCKED", "EXPECTED_AGGREGATE_SHA256", "LOCK_KIND", "CHANGED")
-		row(w, st.Name, st.Locked, shortHash(st.ExpectedAggregateSHA256), string(st.LockKind), st.Changed)
+		if st.Fleet == nil {
+			row(w, "NAME", "LOCKED", "EXPECTED_AGGREGATE_SHA256", "LOCK_KIND", "CHANGED")
+			row(w, st.Name, st.Locked, shortHash(st.ExpectedAggregateSHA256), string(st.LockKind), st.Changed)
+			return
+		}
+		f := st.Fleet
+		row(w, "NAME", "LOCKED", "EXPECTED_AGGREGATE_SHA256", "LOCK_KIND", "CHANGED", "FLEET_LOCKED", "FLEET_EXPECTED", "FLEET_BY")
+		row(w, st.Name, st.Locked, shortHash(st.ExpectedAggregateSHA256), string(st.LockKind), st.Changed, f.Locked, shortHash(f.ExpectedAggregateSHA256), f.By)
 	})
 }
 

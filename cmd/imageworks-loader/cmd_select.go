@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sort"
 
@@ -67,8 +68,17 @@ func (c *SelectCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	// calling core gets the whole URL to connect with).
 	sel.Endpoint = sdk.RedactURL(sel.Endpoint)
 	if err := a.emit(sel, func(w io.Writer) {
-		row(w, "LOGICAL_NAME", "ENDPOINT", "BACKEND", "INTERNAL_MODEL_ID", "CAPABILITIES")
-		row(w, sel.LogicalName, sel.Endpoint, sel.Backend, sel.InternalModelID, trueKeys(sel.Capabilities))
+		if sel.Host == "" {
+			row(w, "LOGICAL_NAME", "ENDPOINT", "BACKEND", "INTERNAL_MODEL_ID", "CAPABILITIES")
+			row(w, sel.LogicalName, sel.Endpoint, sel.Backend, sel.InternalModelID, trueKeys(sel.Capabilities))
+			return
+		}
+		row(w, "HOST", "LOGICAL_NAME", "ENDPOINT", "BACKEND", "INTERNAL_MODEL_ID", "CAPABILITIES")
+		row(w, sel.Host, sel.LogicalName, sel.Endpoint, sel.Backend, sel.InternalModelID, trueKeys(sel.Capabilities))
+		if len(sel.Notes) > 0 {
+			fmt.Fprintln(w)
+			details(w, "notes", sel.Notes...)
+		}
 	}); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/imageworks-ai/loader/core"
 	"github.com/imageworks-ai/loader/core/artifact"
+	"github.com/imageworks-ai/loader/core/fleet"
 	"github.com/imageworks-ai/loader/core/pluginhost"
 	"github.com/imageworks-ai/loader/internal/safefile"
 	"github.com/imageworks-ai/loader/sdk"
@@ -17,6 +18,7 @@ const (
 	exitFailure    = 1   // unknown names, capability errors, probe failures, bad input
 	exitViolation  = 2   // a version lock violation
 	exitPlugin     = 3   // a plugin missing, untrusted, crashing, hanging or speaking another protocol
+	exitConflict   = 4   // lock/unlock: another host changed the fleet's pin meanwhile (the local change stays)
 	exitInterrupt  = 130 // stopped by SIGINT, SIGTERM, SIGHUP or SIGQUIT (128 + SIGINT, the shells' convention)
 	exitBrokenPipe = 141 // stdout or stderr was a pipe whose reader went away (128 + SIGPIPE)
 	exitUsage      = 80  // command-line usage errors (kong's convention)
@@ -32,6 +34,8 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, artifact.ErrLockViolation):
 		return exitViolation
+	case errors.Is(err, fleet.ErrConflict):
+		return exitConflict
 	case errors.Is(err, safefile.ErrNotRegular):
 		// A FIFO or other special file where a file was expected is bad
 		// input, whichever part of the tool read it (even plugins.lock.json,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/imageworks-ai/loader/core"
 	"github.com/imageworks-ai/loader/core/artifact"
+	"github.com/imageworks-ai/loader/core/fleet"
 	"github.com/imageworks-ai/loader/core/pluginhost"
 	"github.com/imageworks-ai/loader/core/registry"
 )
@@ -37,6 +38,9 @@ func TestExitCode(t *testing.T) {
 		{errors.Join(&core.UnknownBackendError{Name: "olama"}, &pluginhost.NotFoundError{Name: "olama"}), 1},
 		{&pluginhost.PluginError{Plugin: "vllm", Err: fmt.Errorf("%w: Health", pluginhost.ErrPluginCrashed)}, 3},
 		{&pluginhost.PluginError{Plugin: "vllm", Err: context.Canceled}, 1},
+		// Another host's pin won a lock race: 4; the fleet unreachable is
+		// not the command's end (it warns and answers locally).
+		{&core.FleetPinError{Name: "m", Err: &fleet.ConflictError{Key: "pins/m"}}, 4},
 		{errors.New("anything else"), 1},
 	}
 	for _, tt := range tests {

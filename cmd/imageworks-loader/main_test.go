@@ -38,9 +38,13 @@ func TestMain(m *testing.M) {
 // TestScripts runs testdata/script/*.txtar: the CLI's behaviour, checked
 // from outside as a user would.
 func TestScripts(t *testing.T) {
+	cmds := scriptCmds()
+	for name, f := range fleetCmds(t) {
+		cmds[name] = f
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
-		Cmds:                scriptCmds(),
+		Cmds:                cmds,
 		RequireExplicitExec: true,
 		Condition:           scriptCondition,
 		Setup: func(env *testscript.Env) error {
