@@ -40,7 +40,7 @@ type Globals struct {
 // FleetFlags say which fleet this host shares state with (see
 // docs/fleet.md). Without --fleet no fleet code runs.
 type FleetFlags struct {
-	Fleet     []string      `name:"fleet" env:"IMAGEWORKS_FLEET" sep:"," placeholder:"URL,..." help:"etcd endpoints of the fleet of hosts this one shares pins and observations with; none: this host alone."`
+	Fleet     []string      `name:"fleet" env:"IMAGEWORKS_FLEET" sep:"," placeholder:"URL" help:"etcd endpoints of the fleet of hosts this one shares pins and observations with; none: this host alone."`
 	HostID    string        `name:"host-id" env:"IMAGEWORKS_HOST_ID" placeholder:"ID" help:"This host's id in the fleet (default: the host name)."`
 	Advertise string        `name:"advertise" env:"IMAGEWORKS_ADVERTISE" placeholder:"HOST" help:"Host name or address other hosts reach this host's servers at (default: the host id)."`
 	FleetTTL  time.Duration `name:"fleet-ttl" env:"IMAGEWORKS_FLEET_TTL" default:"10s" help:"Lease on what this host publishes: it vanishes this long after the host stops."`

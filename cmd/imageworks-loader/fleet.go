@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +19,11 @@ import (
 // guardedFleet), so a command with the fleet unreachable answers locally
 // within about this long.
 const fleetOpTimeout = 1500 * time.Millisecond
+
+// fleetRetryAfter is how long a fleet found unreachable is taken as down
+// before a call tries it again: longer than any one-shot command, short
+// for serve and gateway.
+const fleetRetryAfter = 10 * time.Second
 
 // fleetCloseTimeout bounds Close (which revokes the lease) at the end of a
 // command.
@@ -82,38 +88,52 @@ func (a *App) fleetUnreachable(err error) {
 	a.warnf("warning: %s", msg)
 }
 
-// guardedFleet is a fleet for a command that runs once: it dials on first
-// use, and the first call that finds the fleet unreachable (or the dial
-// failing) warns once and makes every later call fail at once with the
+// guardedFleet is the fleet of a command: it dials on first use, and the
+// first call that finds the fleet unreachable (or the dial failing) warns
+// and makes every call for the next fleetRetryAfter fail at once with the
 // same error, so a command never waits on an unreachable etcd more than
-// once. Long-running commands (serve, gateway) must not use it: they
-// retry.
+// once (a long-running one tries again after that).
 type guardedFleet struct {
 	dial func(context.Context) (fleet.Fleet, error)
 	warn func(error)
 
-	mu   sync.Mutex
-	f    fleet.Fleet
-	down error
+	mu     sync.Mutex
+	f      fleet.Fleet
+	down   error
+	downAt time.Time
+	closed bool
 }
+
+// errFleetClosed is what calls after Close return.
+var errFleetClosed = fmt.Errorf("fleet connection closed: %w", fleet.ErrUnavailable)
 
 // get is the dialled fleet, or the error that put it down.
 func (g *guardedFleet) get(ctx context.Context) (fleet.Fleet, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.down != nil {
+	switch {
+	case g.closed:
+		return nil, errFleetClosed
+	case g.down != nil && time.Since(g.downAt) < fleetRetryAfter:
 		return nil, g.down
 	}
+	g.down = nil
 	if g.f == nil {
 		f, err := g.dial(ctx)
 		if err != nil {
-			g.down = errors.Join(err, fleet.ErrUnavailable)
-			g.warn(err)
+			g.setDown(fmt.Errorf("%w: %w", fleet.ErrUnavailable, err), err)
 			return nil, g.down
 		}
 		g.f = f
 	}
 	return g.f, nil
+}
+
+// setDown records err as the fleet's state and warns of cause; g.mu is
+// held.
+func (g *guardedFleet) setDown(err, cause error) {
+	g.down, g.downAt = err, time.Now()
+	g.warn(cause)
 }
 
 // check puts the fleet down when err says it is unreachable.
@@ -123,9 +143,8 @@ func (g *guardedFleet) check(err error) error {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.down == nil {
-		g.down = err
-		g.warn(err)
+	if g.down == nil && !g.closed {
+		g.setDown(err, err)
 	}
 	return err
 }
@@ -204,7 +223,7 @@ func (g *guardedFleet) Claims(ctx context.Context) ([]fleet.SlotClaim, error) {
 func (g *guardedFleet) Close() error {
 	g.mu.Lock()
 	f := g.f
-	g.f, g.down = nil, errors.New("fleet closed")
+	g.f, g.closed = nil, true
 	g.mu.Unlock()
 	if f == nil {
 		return nil
