@@ -45,11 +45,14 @@ type Cluster struct {
 }
 
 type member struct {
-	name      string
-	dir       string
-	clientURL url.URL
-	peerURL   url.URL
-	etcd      *embed.Etcd // nil while stopped
+	name string
+	dir  string
+	// clientURL is what clients use: a proxy to etcdURL, etcd's own
+	// client port, so that Stop cuts client connections at once.
+	clientURL, etcdURL url.URL
+	peerURL            url.URL
+	etcd               *embed.Etcd // nil while stopped
+	proxy              *proxy
 }
 
 // Start runs a one-member cluster until the test ends.
@@ -87,7 +90,7 @@ func start(dir string, n int) (*Cluster, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("cluster of %d members: want at least 1", n)
 	}
-	ports, err := freePorts(2 * n)
+	ports, err := freePorts(3 * n)
 	if err != nil {
 		return nil, err
 	}
@@ -96,8 +99,9 @@ func start(dir string, n int) (*Cluster, error) {
 		c.members = append(c.members, &member{
 			name:      fmt.Sprintf("m%d", i),
 			dir:       filepath.Join(dir, fmt.Sprintf("m%d", i)),
-			clientURL: url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[2*i])},
-			peerURL:   url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[2*i+1])},
+			clientURL: url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[3*i])},
+			peerURL:   url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[3*i+1])},
+			etcdURL:   url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[3*i+2])},
 		})
 	}
 	if err := c.startMembers(c.members); err != nil {
@@ -140,8 +144,8 @@ func (c *Cluster) config(m *member) *embed.Config {
 	cfg := embed.NewConfig()
 	cfg.Name = m.name
 	cfg.Dir = m.dir
-	cfg.ListenClientUrls = []url.URL{m.clientURL}
-	cfg.AdvertiseClientUrls = []url.URL{m.clientURL}
+	cfg.ListenClientUrls = []url.URL{m.etcdURL}
+	cfg.AdvertiseClientUrls = []url.URL{m.etcdURL}
 	cfg.ListenPeerUrls = []url.URL{m.peerURL}
 	cfg.AdvertisePeerUrls = []url.URL{m.peerURL}
 	cfg.InitialCluster = c.initialCluster()
@@ -163,6 +167,11 @@ func (c *Cluster) startMembers(ms []*member) error {
 			return fmt.Errorf("starting member %s: %w", m.name, err)
 		}
 		m.etcd = e
+		p, err := listenProxy(m.clientURL.Host, m.etcdURL.Host)
+		if err != nil {
+			return fmt.Errorf("member %s: client port: %w", m.name, err)
+		}
+		m.proxy = p
 	}
 	deadline := time.After(readyTimeout)
 	for _, m := range ms {
@@ -204,6 +213,10 @@ func (c *Cluster) Stop(i int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	m := c.members[i]
+	if m.proxy != nil {
+		m.proxy.close()
+		m.proxy = nil
+	}
 	if m.etcd != nil {
 		m.etcd.Close()
 		m.etcd = nil
