@@ -32,7 +32,7 @@ var (
 
 // ConflictError reports a compare-and-swap that lost: Key was changed by
 // someone else after the writer read it. Current is what the fleet holds
-// now (a *Pin or a *SlotClaim), nil when the key is gone.
+// now (a *Pin, a *SlotClaim or a *Host), nil when the key is gone.
 type ConflictError struct {
 	Key     string
 	Current any
@@ -48,6 +48,10 @@ func (e *ConflictError) Error() string {
 	case *SlotClaim:
 		if c != nil {
 			return fmt.Sprintf("%s: held by host %s for %s: %s", e.Key, c.Host, c.Model, ErrConflict)
+		}
+	case *Host:
+		if c != nil {
+			return fmt.Sprintf("%s: host id %s already published by another process (gone within one lease if that process died): %s", e.Key, c.ID, ErrConflict)
 		}
 	}
 	return fmt.Sprintf("%s: %s", e.Key, ErrConflict)
