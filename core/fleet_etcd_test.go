@@ -11,12 +11,9 @@ import (
 )
 
 // etcdFleets is fleets on an embedded etcd (fleettest), one connection per
-// host; cut stops etcd. It closes the connections of every host but the
-// first (the one under test) before: etcd's graceful stop waits seconds
-// for their lease streams.
+// host; cut stops etcd as a crash would.
 func etcdFleets(t *testing.T) (func(string) fleet.Fleet, func()) {
 	c := fleettest.Start(t)
-	var conns []fleet.Fleet
 	connect := func(id string) fleet.Fleet {
 		f, err := etcdfleet.Dial(context.Background(), etcdfleet.Config{
 			Endpoints: c.Endpoints(), HostID: id, OpTimeout: 300 * time.Millisecond,
@@ -25,14 +22,7 @@ func etcdFleets(t *testing.T) (func(string) fleet.Fleet, func()) {
 			t.Fatalf("etcdfleet.Dial as %s: %v", id, err)
 		}
 		t.Cleanup(func() { _ = f.Close() })
-		conns = append(conns, f)
 		return f
 	}
-	cut := func() {
-		for _, f := range conns[min(1, len(conns)):] {
-			_ = f.Close()
-		}
-		c.StopAll()
-	}
-	return connect, cut
+	return connect, c.StopAll
 }
