@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/url"
 	"slices"
@@ -173,14 +174,22 @@ func (l *Loader) KeepPublished(ctx context.Context, every time.Duration, opts fu
 	failing := false
 	for {
 		err := l.Publish(ctx, opts())
+		var ce *fleet.ConflictError
 		switch {
 		case ctx.Err() != nil:
 			return
-		case err != nil && !failing:
+		case err != nil && failing:
+		case errors.As(err, &ce):
+			// Another process of this host (serve beside gateway)
+			// publishes it: this one reads the fleet, and takes over
+			// when that one stops.
+			l.log.Info("fleet: this host is published by another process; this one reads the fleet only until that one stops", "host", l.HostID())
+			failing = true
+		case err != nil:
 			l.log.Warn("fleet: publishing this host failed; serving locally", "host", l.HostID(), "error", err)
 			failing = true
-		case err == nil && failing:
-			l.log.Info("fleet: publishing this host again", "host", l.HostID())
+		case failing:
+			l.log.Info("fleet: publishing this host", "host", l.HostID())
 			failing = false
 		}
 		select {

@@ -71,7 +71,11 @@ func (c *GatewayCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 	if c.AccessLog {
 		h = accessLog(gw, newLogger(hclog.Info, a.Env.Stderr, a.secrets).Named("gateway"))
 	}
+	stopPublishing := a.publishHost(life, l, func() core.ObserveOptions {
+		return core.ObserveOptions{Gateway: l.Advertised("http://" + addr + "/v1"), Lifecycle: lc, Slots: gw.Running()}
+	})
 	err = listenAndServe(ctx, a, scrubbing(h, l, a.secrets), addr, c.Drain, 0, "gateway on http://%s/v1")
+	stopPublishing()
 	// Drained (or never listening): save what was measured and stop the
 	// servers the gateway started, whatever ended the serving.
 	cctx, cancel := context.WithTimeout(life, c.StopTimeout+10*time.Second)
