@@ -71,10 +71,10 @@ test-ollama:
 	REAL_OLLAMA_DIR='$(REAL_OLLAMA_DIR)' tools/real-ollama/build.sh
 	IMAGEWORKS_REAL_OLLAMA='$(REAL_OLLAMA_DIR)/bin/ollama' $(GO) test -count=1 -v -run '^TestRealOllama$$' ./cmd/imageworks-loader
 
-## test-fleet: opt-in, not part of `test`: two hosts (two registry folders, two `serve --fleet`
-## processes, a gateway) sharing a real etcd server, Debian's etcd-server package
-## (`apt-get install etcd-server`; ETCD=path to use another etcd binary). `make test` runs the
-## fleet's Go tests against an embedded etcd.
+## test-fleet: opt-in, not part of `test`: the fleet scripts (two hosts: two registry folders,
+## two `serve --fleet` processes, a gateway) against a real etcd server, Debian's etcd-server
+## package (`apt-get install etcd-server`; ETCD=path for another etcd binary). `make test` runs
+## the same scripts, and the fleet's Go tests, against an embedded etcd.
 ETCD ?= etcd
 test-fleet:
 	@command -v $(ETCD) >/dev/null || { echo "test-fleet: no $(ETCD) on PATH: apt-get install etcd-server (or ETCD=/path/to/etcd)"; exit 1; }

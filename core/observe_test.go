@@ -3,7 +3,12 @@ package core
 import (
 	"context"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/imageworks-ai/loader/core/fleet"
 	"github.com/imageworks-ai/loader/core/supervise"
@@ -93,4 +98,67 @@ func TestPublishWithoutFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.KeepPublished(context.Background(), 0, func() ObserveOptions { t.Fatal("observed without a fleet"); return ObserveOptions{} })
+}
+
+// conflictOnceFleet refuses the first publication as another process's
+// host, then takes them.
+type conflictOnceFleet struct {
+	recordingFleet
+	mu    sync.Mutex
+	calls int
+}
+
+func (f *conflictOnceFleet) published() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.got)
+}
+
+func (f *conflictOnceFleet) Publish(ctx context.Context, h fleet.Host) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if f.calls == 1 {
+		return &fleet.ConflictError{Key: "hosts/" + h.ID, Current: &fleet.Host{ID: h.ID}}
+	}
+	return f.recordingFleet.Publish(ctx, h)
+}
+
+// TestKeepPublishedSecondProcess: a host id another process publishes
+// (serve beside gateway) is an info line, not a warning, and this one
+// publishes once the other stops.
+func TestKeepPublishedSecondProcess(t *testing.T) {
+	var logs strings.Builder
+	f := &conflictOnceFleet{}
+	l, err := Open(context.Background(), Options{
+		RegistryDir: writeRegistry(t, `[{"name": "a", "backend": "keyed", "backend_config": {"base_url": "http://127.0.0.1:1/v1"}}]`, ""),
+		HostID:      "h", Fleet: f,
+		Backends: map[string]sdk.Backend{"keyed": keyedBackend{}},
+		Logger:   hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Info}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.KeepPublished(ctx, time.Millisecond, func() ObserveOptions {
+			return ObserveOptions{Lifecycle: LifecycleOptions{Supervisor: supervise.Options{StateFile: filepath.Join(t.TempDir(), "s.json")}}}
+		})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for f.published() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if f.published() == 0 {
+		t.Fatal("never published after the conflict")
+	}
+	out := logs.String()
+	if !strings.Contains(out, "[INFO]  fleet: this host is published by another process") || strings.Contains(out, "[WARN]") {
+		t.Errorf("log:\n%s\nwant the conflict as one info line, no warning", out)
+	}
 }

@@ -86,6 +86,14 @@ func Serve(dir string) (endpoints []string, stop func(), err error) {
 	return c.Endpoints(), func() { once.Do(c.close) }, nil
 }
 
+// Run runs an n-member cluster with its data under dir, outside any one
+// test (a script command, a TestMain): Close stops it. Its methods panic
+// on error.
+func Run(dir string, n int) (*Cluster, error) { return start(dir, n) }
+
+// Close stops every member of a cluster Run started.
+func (c *Cluster) Close() { c.close() }
+
 func start(dir string, n int) (*Cluster, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("cluster of %d members: want at least 1", n)
