@@ -111,6 +111,15 @@ func TestSelectAcrossHosts(t *testing.T) {
 			}
 		}
 
+		// HereOnly: this host's registry alone (a gateway asking about its
+		// own servers, serve's HTTP API).
+		if _, err := a.Select(ctx, "only-b", SelectOptions{HereOnly: true}); !errors.Is(err, registry.ErrNotFound) {
+			t.Errorf("Select(only-b, HereOnly) = %v; want not found", err)
+		}
+		if sel, err := a.Select(ctx, "shared", SelectOptions{HereOnly: true}); err != nil || sel.Host != "" || sel.Endpoint != "http://a-down:1/v1" {
+			t.Errorf("Select(shared, HereOnly) = %+v, %v; want this host's entry, no host named", sel, err)
+		}
+
 		// A locked pin with an expected hash: c's verified copy beats b's.
 		if _, err := b.PutPin(ctx, fleet.Pin{Name: "only-b", Locked: true, ExpectedAggregate: "aaaa", By: "b"}); err != nil {
 			t.Fatal(err)

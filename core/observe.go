@@ -199,3 +199,22 @@ func (l *Loader) KeepPublished(ctx context.Context, every time.Duration, opts fu
 		}
 	}
 }
+
+// ClaimSlot claims this host's port for model in the fleet: a key under
+// this process's lease, so a claim vanishes with the process that made
+// it, and claiming again (another model in the same slot) replaces it.
+// Without a fleet it claims nothing and release does nothing. Errors: a
+// *fleet.ConflictError when another process holds the slot (another
+// gateway of this host id); one wrapping fleet.ErrUnavailable when the
+// fleet cannot be reached (the caller goes on locally).
+func (l *Loader) ClaimSlot(ctx context.Context, port int, model string) (release func(context.Context) error, err error) {
+	none := func(context.Context) error { return nil }
+	if l.opts.Fleet == nil {
+		return none, nil
+	}
+	release, err = l.opts.Fleet.Claim(ctx, fleet.SlotClaim{Host: l.HostID(), Port: port, Model: model, At: l.opts.Now().UTC()})
+	if err != nil {
+		return none, err
+	}
+	return release, nil
+}

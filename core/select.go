@@ -133,6 +133,9 @@ type SelectOptions struct {
 	Prefer []string
 	// Live asks the backend to check that the server serves the model.
 	Live bool
+	// HereOnly answers from this host's registry alone, with a fleet too
+	// (a gateway asking about the servers it runs).
+	HereOnly bool
 }
 
 // roleNeedsVision reports whether a (normalised) role requires vision
@@ -260,7 +263,7 @@ func rolePriority(e *registry.Entry, role string) int {
 // candidate too, and the best one wins (see selectAcross); a name only
 // another host knows is found there.
 func (l *Loader) Select(ctx context.Context, name string, opts SelectOptions) (Selection, error) {
-	if l.opts.Fleet != nil {
+	if l.opts.Fleet != nil && !opts.HereOnly {
 		return l.selectAcross(ctx, name, opts)
 	}
 	return l.selectLocal(ctx, name, opts)
@@ -303,7 +306,7 @@ func (l *Loader) SelectRole(ctx context.Context, role string, opts SelectOptions
 		return Selection{}, err
 	}
 	e, err := ChooseForRole(entries, role, prefer, opts.Require)
-	if l.opts.Fleet != nil {
+	if l.opts.Fleet != nil && !opts.HereOnly {
 		return l.selectRoleAcross(ctx, role, e, err, opts)
 	}
 	if err != nil {

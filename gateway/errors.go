@@ -18,6 +18,7 @@ const (
 	errVisionProbeFailed  = "vision_probe_failed"
 	errLockViolation      = "lock_violation"
 	errSlotPinned         = "slot_pinned"
+	errSlotClaimed        = "slot_claimed"
 	errQueueFull          = "queue_timeout"
 	errShuttingDown       = "shutting_down"
 	errBadRequest         = "invalid_request_error"

@@ -87,9 +87,10 @@ type Gateway struct {
 	tab        *table
 	tabChecked time.Time // when the registry was last asked whether it changed
 	slots      map[string]*slot
-	kinds      map[string]core.LifecycleKind // by backend
-	stamps     map[string]verified           // by entry: the last verify that held
-	closed     bool                          // Close has begun: no slot is made any more
+	kinds      map[string]core.LifecycleKind       // by backend
+	stamps     map[string]verified                 // by entry: the last verify that held
+	claims     map[int]func(context.Context) error // by port: release of the fleet's slot claim
+	closed     bool                                // Close has begun: no slot is made any more
 
 	stop chan struct{}
 	done sync.WaitGroup
@@ -131,7 +132,7 @@ func New(ctx context.Context, l *core.Loader, opts Options) (*Gateway, error) {
 		opts.Transport = defaultTransport()
 	}
 	g := &Gateway{l: l, opts: opts, log: opts.Logger, metrics: newMetrics(), perf: newPerfBuffer(), buffers: newBufferPool(),
-		started: opts.Now(), slots: map[string]*slot{}, kinds: map[string]core.LifecycleKind{},
+		started: opts.Now(), slots: map[string]*slot{}, kinds: map[string]core.LifecycleKind{}, claims: map[int]func(context.Context) error{},
 		stamps: map[string]verified{}, stop: make(chan struct{})}
 	if err := g.resolveNames(ctx); err != nil {
 		return nil, err

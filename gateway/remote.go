@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -64,4 +65,44 @@ func (g *Gateway) Running() []fleet.Slot {
 	}
 	slices.SortFunc(out, func(a, b fleet.Slot) int { return cmp.Or(a.Port-b.Port, strings.Compare(a.Model, b.Model)) })
 	return out
+}
+
+// claim takes s's port in the fleet for name before a start (see
+// core.Loader.ClaimSlot): another process of this host holding it (a
+// second gateway) is a 503 and nothing starts; the fleet unreachable,
+// the start goes on. Slots without a port (loaded models) claim nothing.
+func (g *Gateway) claim(ctx context.Context, s *slot, name string) error {
+	if s.port <= 0 {
+		return nil
+	}
+	release, err := g.l.ClaimSlot(ctx, s.port, name)
+	var ce *fleet.ConflictError
+	switch {
+	case errors.As(err, &ce):
+		holder := "another process"
+		if c, ok := ce.Current.(*fleet.SlotClaim); ok && c != nil {
+			holder = fmt.Sprintf("another process of host %s (for %s)", c.Host, c.Model)
+		}
+		return refuse(503, errSlotClaimed, fmt.Sprintf("Port %d is claimed by %s: '%s' cannot start there", s.port, holder, name))
+	case err != nil:
+		g.log.Warn("fleet: claiming the slot failed; starting anyway", "port", s.port, "model", name, "error", oneLine(err))
+		return nil
+	}
+	g.mu.Lock()
+	g.claims[s.port] = release
+	g.mu.Unlock()
+	return nil
+}
+
+// unclaim gives s's fleet claim up after its server stopped.
+func (g *Gateway) unclaim(ctx context.Context, s *slot) {
+	g.mu.Lock()
+	release := g.claims[s.port]
+	delete(g.claims, s.port)
+	g.mu.Unlock()
+	if release != nil {
+		if err := release(ctx); err != nil {
+			g.log.Debug("fleet: releasing the slot claim", "port", s.port, "error", oneLine(err))
+		}
+	}
 }

@@ -86,7 +86,7 @@ func (g *Gateway) start(ctx context.Context, s *slot, rt *route, prev *running) 
 	}
 	pinned := g.pinned(rt.Name)
 	if prev == nil && strings.HasPrefix(s.key, "port:") {
-		if sel, err := g.l.Select(ctx, rt.Name, core.SelectOptions{Live: true}); err == nil && sel.Live != nil && sel.Live.Up && sel.Live.Served {
+		if sel, err := g.l.Select(ctx, rt.Name, core.SelectOptions{Live: true, HereOnly: true}); err == nil && sel.Live != nil && sel.Live.Up && sel.Live.Served {
 			g.log.Info("using a server already up", "model", rt.Name, "endpoint", sel.Endpoint)
 			return &running{name: rt.Name, endpoint: sel.Endpoint, served: sel.InternalModelID, pinned: pinned, ttl: g.ttl(rt.Name)}, false, nil
 		}
@@ -102,6 +102,9 @@ func (g *Gateway) start(ctx context.Context, s *slot, rt *route, prev *running) 
 		opts.Port = s.port
 	}
 	swap := prev != nil && prev.name != rt.Name
+	if err := g.claim(ctx, s, rt.Name); err != nil {
+		return nil, true, err
+	}
 	act, err := g.l.Activate(ctx, rt.Name, opts)
 	if err != nil {
 		g.metrics.refusal(rt.Name, "start_failed")
@@ -119,7 +122,7 @@ func (g *Gateway) start(ctx context.Context, s *slot, rt *route, prev *running) 
 
 // serves reports whether prev's server is still up and serving its model.
 func (g *Gateway) serves(ctx context.Context, prev *running) bool {
-	sel, err := g.l.Select(ctx, prev.name, core.SelectOptions{Live: true})
+	sel, err := g.l.Select(ctx, prev.name, core.SelectOptions{Live: true, HereOnly: true})
 	return err == nil && sel.Live != nil && sel.Live.Up && sel.Live.Served
 }
 
@@ -163,6 +166,7 @@ func (g *Gateway) stopServer(ctx context.Context, s *slot, cur *running) error {
 	if _, err := g.l.Deactivate(ctx, cur.name, opts); err != nil {
 		return fmt.Errorf("stopping %q (%s): %w", cur.name, s.key, err)
 	}
+	g.unclaim(ctx, s)
 	g.log.Info("stopped a model", "model", cur.name, "slot", s.key)
 	return nil
 }

@@ -120,7 +120,9 @@ func selectionOf(sel core.Selection, live bool) selection {
 // "live": true adds a live check. Every failure has its status (see
 // status): an unknown name 404, a missing capability 409, a plugin that is
 // missing, untrusted or crashed 502, and a model found down or not served
-// 503.
+// 503. With a fleet it answers for this host alone, in the Python
+// service's shape (and from its cache): the CLI's select and the gateway
+// look across hosts.
 func (h *handler) selectModel(w http.ResponseWriter, r *http.Request) {
 	f := readObject(w, r)
 	if f == nil {
@@ -136,7 +138,7 @@ func (h *handler) selectModel(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	if role != "" && f.null("name") {
-		sel, err := h.l.SelectRole(ctx, role, core.SelectOptions{Require: require, Prefer: prefer, Live: live})
+		sel, err := h.l.SelectRole(ctx, role, core.SelectOptions{Require: require, Prefer: prefer, Live: live, HereOnly: true})
 		writeSelection(w, sel, err, "", live)
 		return
 	}
@@ -153,7 +155,7 @@ func (h *handler) selectModel(w http.ResponseWriter, r *http.Request) {
 		h.selectCached(w, r, e, name)
 		return
 	}
-	sel, err := h.l.Select(ctx, name, core.SelectOptions{Live: live})
+	sel, err := h.l.Select(ctx, name, core.SelectOptions{Live: live, HereOnly: true})
 	writeSelection(w, sel, err, name, live)
 }
 
@@ -197,7 +199,7 @@ func (h *handler) selectCached(w http.ResponseWriter, r *http.Request, e *regist
 		writeRaw(w, http.StatusOK, body)
 		return
 	}
-	sel, err := h.l.Select(r.Context(), name, core.SelectOptions{})
+	sel, err := h.l.Select(r.Context(), name, core.SelectOptions{HereOnly: true})
 	if err != nil {
 		writeError(w, err, name)
 		return
