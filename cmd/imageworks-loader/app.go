@@ -44,6 +44,9 @@ type FleetFlags struct {
 	HostID    string        `name:"host-id" env:"IMAGEWORKS_HOST_ID" placeholder:"ID" help:"This host's id in the fleet (default: the host name)."`
 	Advertise string        `name:"advertise" env:"IMAGEWORKS_ADVERTISE" placeholder:"HOST" help:"Host name or address other hosts reach this host's servers at (default: the host id)."`
 	FleetTTL  time.Duration `name:"fleet-ttl" env:"IMAGEWORKS_FLEET_TTL" default:"10s" help:"Lease on what this host publishes: it vanishes this long after the host stops."`
+	// FleetPrefix puts the fleet's keys under another prefix, so several
+	// fleets (or test scripts) can share one etcd.
+	FleetPrefix string `name:"fleet-prefix" env:"IMAGEWORKS_FLEET_PREFIX" hidden:"" help:"Prefix of the fleet's etcd keys (default /imageworks/v1/)."`
 }
 
 // CLI is the whole command line.

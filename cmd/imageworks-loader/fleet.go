@@ -37,6 +37,7 @@ func (a *App) dialFleet(ctx context.Context) (fleet.Fleet, error) {
 		HostID:    a.hostID(),
 		TTL:       a.Globals.FleetTTL,
 		OpTimeout: fleetOpTimeout,
+		Prefix:    a.Globals.FleetPrefix,
 		Logger:    a.Log,
 	})
 }

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +28,7 @@ type lazyEtcd struct {
 	endpoints []string
 	stop      func()
 	err       error
+	scripts   atomic.Int64 // numbers each script's key prefix
 }
 
 // start runs the server once; dir holds its data.
@@ -42,20 +45,23 @@ func (l *lazyEtcd) close() {
 }
 
 // fleetCmds are the scripts' commands for a shared etcd. Scripts share
-// the server: each uses host ids and model names of its own.
+// the server, each under a key prefix of its own
+// ($IMAGEWORKS_FLEET_PREFIX, the hidden --fleet-prefix).
 func fleetCmds(t *testing.T) map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	etcd := &lazyEtcd{}
 	dir := t.TempDir()
 	t.Cleanup(etcd.close)
 	dial := func(ts *testscript.TestScript, host string) fleet.Fleet {
-		f, err := etcdfleet.Dial(context.Background(), etcdfleet.Config{Endpoints: strings.Split(ts.Getenv("FLEET"), ","), HostID: host})
+		f, err := etcdfleet.Dial(context.Background(), etcdfleet.Config{
+			Endpoints: strings.Split(ts.Getenv("FLEET"), ","), HostID: host, Prefix: ts.Getenv("IMAGEWORKS_FLEET_PREFIX"),
+		})
 		ts.Check(err)
 		ts.Defer(func() { _ = f.Close() })
 		return f
 	}
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		// fleet-start: starts (once) the embedded etcd and sets $FLEET to
-		// its endpoints.
+		// fleet-start: starts (once) the embedded etcd, sets $FLEET to its
+		// endpoints and $IMAGEWORKS_FLEET_PREFIX to this script's prefix.
 		"fleet-start": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) != 0 {
 				ts.Fatalf("usage: fleet-start")
@@ -63,6 +69,7 @@ func fleetCmds(t *testing.T) map[string]func(ts *testscript.TestScript, neg bool
 			eps, err := etcd.start(dir)
 			ts.Check(err)
 			ts.Setenv("FLEET", strings.Join(eps, ","))
+			ts.Setenv("IMAGEWORKS_FLEET_PREFIX", fmt.Sprintf("/script-%d/", etcd.scripts.Add(1)))
 		},
 		// fleet-publish HOSTID FILE: publishes FILE (a fleet.Host as JSON)
 		// as HOSTID's observations until the script ends, as serve
