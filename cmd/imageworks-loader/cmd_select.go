@@ -62,7 +62,11 @@ func (c *SelectCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 		return err
 	}
 	if act != nil {
+		// The model now runs here: this host's server is the answer.
 		sel.Endpoint, sel.InternalModelID = act.Endpoint, act.ServedModelID
+		if sel.Host != "" {
+			sel.Host = a.hostID()
+		}
 	}
 	// What prints never shows the endpoint's password or key (an embedder
 	// calling core gets the whole URL to connect with).
