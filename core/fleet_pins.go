@@ -159,8 +159,10 @@ func (l *Loader) expectedFiles(ctx context.Context, name string) []fleet.File {
 // local lock says (unlocked, or another hash): otherwise the result is a
 // *artifact.LockViolationError against the pin, naming the files that
 // differ from the pin's manifest. What the local verify saved (the
-// artifacts found, last_verified) stays: it is what is on disk. The fleet
-// unreachable, the answer is the local one.
+// artifacts found, last_verified) stays: it is what is on disk. A fleet
+// pin locked without an expected hash adopts the aggregate found
+// (FleetPinned; see pinFleetOnVerify). The fleet unreachable, the answer
+// is the local one.
 func (l *Loader) verifyFleet(ctx context.Context, name string, opts VerifyOptions) (Verification, error) {
 	e, err := l.reg.Get(ctx, name)
 	if err != nil {
@@ -171,11 +173,57 @@ func (l *Loader) verifyFleet(ctx context.Context, name string, opts VerifyOption
 		return Verification{}, perr
 	}
 	v, err := l.verifyLocal(ctx, name, opts)
-	if err != nil || perr != nil || !pinBinds(pin) || v.AggregateSHA256 == pin.ExpectedAggregate {
+	if err != nil || perr != nil {
 		return v, err
 	}
+	if pin.Locked && pin.ExpectedAggregate == "" {
+		if pin, err = l.pinFleetOnVerify(ctx, pin, v); err != nil {
+			return v, nil // the fleet changed or went away meanwhile: this host's answer stands
+		}
+		v.FleetPinned = pin.ExpectedAggregate == v.AggregateSHA256 && pin.By == l.HostID()
+	}
+	if !pinBinds(pin) || v.AggregateSHA256 == pin.ExpectedAggregate {
+		return v, nil
+	}
+	return Verification{}, l.fleetViolation(ctx, e.Name(), pin, v)
+}
+
+// pinFleetOnVerify adopts v's aggregate as the expected hash of a fleet
+// pin locked without one, as a local lock without one adopts the next
+// verify's, by compare-and-swap: a host that pinned first wins, and its
+// pin is returned for v to be checked against.
+func (l *Loader) pinFleetOnVerify(ctx context.Context, pin fleet.Pin, v Verification) (fleet.Pin, error) {
+	want := pin
+	want.ExpectedAggregate, want.By, want.At = v.AggregateSHA256, l.HostID(), l.opts.Now().UTC()
+	want.ExpectedFiles = l.artifactManifest(ctx, v.Name)
+	stored, err := l.opts.Fleet.PutPin(ctx, want)
+	var ce *fleet.ConflictError
+	if errors.As(err, &ce) {
+		if cur, ok := ce.Current.(*fleet.Pin); ok && cur != nil {
+			return *cur, nil
+		}
+	}
+	return stored, err
+}
+
+// artifactManifest is the entry's stored artifacts (as the last verify
+// found them), for the fleet.
+func (l *Loader) artifactManifest(ctx context.Context, name string) []fleet.File {
+	e, err := l.reg.Get(ctx, name)
+	if err != nil {
+		return nil
+	}
+	var out []fleet.File
+	for _, f := range e.Artifacts().Files {
+		out = append(out, fleet.File{Path: f.Path, SHA256: f.SHA256})
+	}
+	return out
+}
+
+// fleetViolation is the lock violation of v against the fleet's pin.
+func (l *Loader) fleetViolation(ctx context.Context, name string, pin fleet.Pin, v Verification) error {
 	var actual []artifact.File
-	if after, err := l.reg.Get(ctx, e.Name()); err == nil {
+	if after, err := l.reg.Get(ctx, name); err == nil {
 		actual = artifactFiles(after.Artifacts().Files)
 	}
 	expected := make([]registry.ArtifactFile, len(pin.ExpectedFiles))
@@ -183,11 +231,11 @@ func (l *Loader) verifyFleet(ctx context.Context, name string, opts VerifyOption
 		expected[i] = registry.ArtifactFile{Path: f.Path, SHA256: f.SHA256}
 	}
 	lv := &artifact.LockViolationError{
-		Entry: e.Name(), Expected: pin.ExpectedAggregate, Actual: v.AggregateSHA256,
+		Entry: name, Expected: pin.ExpectedAggregate, Actual: v.AggregateSHA256,
 		Err: fmt.Errorf("the fleet's pin, by host %s at %s", pin.By, pin.At.UTC().Format(time.RFC3339)),
 	}
 	if len(expected) > 0 {
 		lv.Drift = artifact.Diff(artifactFiles(expected), actual)
 	}
-	return Verification{}, lv
+	return lv
 }

@@ -215,3 +215,34 @@ func TestFleetPinRace(t *testing.T) {
 		}
 	})
 }
+
+// A fleet pin locked without a hash adopts the first verify's aggregate,
+// on whichever host it runs; it then binds the others.
+func TestFleetPinOnNextVerify(t *testing.T) {
+	eachFleet(t, func(t *testing.T, connect func(string) fleet.Fleet, _ func()) {
+		ctx := context.Background()
+		a, b, bdir := twoHosts(t, connect)
+		st, err := a.Lock(ctx, "demo", LockOptions{})
+		if err != nil || !st.PinsOnNextVerify || st.Fleet == nil || !st.Fleet.Locked || st.Fleet.ExpectedAggregateSHA256 != "" {
+			t.Fatalf("Lock(demo) without a hash on a = %+v (fleet %+v), %v", st, st.Fleet, err)
+		}
+		v, err := b.Verify(ctx, "demo", VerifyOptions{})
+		if err != nil || !v.FleetPinned {
+			t.Fatalf("Verify(demo) on b = %+v, %v; want the fleet's pin adopting its aggregate", v, err)
+		}
+		p, err := connect("c").Pin(ctx, "demo")
+		if err != nil || p.ExpectedAggregate != vector3 || p.By != "b" || len(p.ExpectedFiles) != 3 {
+			t.Fatalf("the fleet's pin after b's verify = %+v, %v; want %s by b with its 3 files", p, err, vector3)
+		}
+		if v, err := b.Verify(ctx, "demo", VerifyOptions{}); err != nil || v.FleetPinned {
+			t.Errorf("Verify(demo) on b again = %+v, %v; want a pass that pins nothing", v, err)
+		}
+		if err := os.WriteFile(filepath.Join(bdir, "model", "config.json"), []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var lv *artifact.LockViolationError
+		if _, err := b.Verify(ctx, "demo", VerifyOptions{}); !errors.As(err, &lv) || !reflect.DeepEqual(lv.Drift.Changed, []string{"config.json"}) {
+			t.Errorf("Verify(demo) on b, drifted = %v; want a violation naming config.json", err)
+		}
+	})
+}

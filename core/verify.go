@@ -26,6 +26,9 @@ type Verification struct {
 	// Pinned is true when this verify stored the aggregate as the expected
 	// hash: the entry was locked without one.
 	Pinned bool `json:"pinned,omitempty"`
+	// FleetPinned is true when this verify stored the aggregate as the
+	// expected hash of the fleet's pin, which was locked without one.
+	FleetPinned bool `json:"fleet_pinned,omitempty"`
 	// KeptExpected is true when a locked entry without an expected hash
 	// would have adopted this aggregate but another process stored one
 	// meanwhile, which was kept.

@@ -35,6 +35,9 @@ func (c *VerifyCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	case v.Pinned:
 		a.warnf("%s: the lock had no expected hash; pinned %s", v.Name, v.AggregateSHA256)
 	}
+	if v.FleetPinned {
+		a.warnf("%s: the fleet's lock had no expected hash; pinned %s for every host", v.Name, v.AggregateSHA256)
+	}
 	return a.emit(v, func(w io.Writer) {
 		row(w, "NAME", "AGGREGATE_SHA256", "LAST_VERIFIED", "LOCKED", "LOCK_KIND")
 		row(w, v.Name, shortHash(v.AggregateSHA256), v.LastVerified, v.Locked, string(v.LockKind))
