@@ -103,8 +103,8 @@ func TestDependencyDirection(t *testing.T) {
 // business; the host and everything above see sdk types only.
 func TestProtocolTypesStayInSdk(t *testing.T) {
 	for _, p := range modulePackages(t) {
-		if under(p.rel, "sdk") || under(p.rel, "internal/procbench") || under(p.rel, "examples") {
-			continue // the sdk; the bare go-plugin floor; example plugins in other languages' stead
+		if under(p.rel, "sdk") || under(p.rel, "internal/procbench") || under(p.rel, "examples") || under(p.rel, "core/fleet/etcdfleet") {
+			continue // the sdk; the bare go-plugin floor; example plugins in other languages' stead; etcd's client, which speaks gRPC itself (its dial backoff and status codes are etcd's, not the plugin protocol)
 		}
 		for _, imp := range p.imports {
 			if strings.HasPrefix(imp, "google.golang.org/protobuf/") || under(imp, "google.golang.org/grpc") {
@@ -252,6 +252,23 @@ func TestRegistryOwnsItsKeys(t *testing.T) {
 				}
 				return true
 			})
+		}
+	}
+}
+
+// TestEtcdStaysInEtcdfleet: etcd is the fleet's one distributed
+// implementation, behind the core/fleet seam: only etcdfleet (and the
+// test cluster, fleettest) import it, so without --fleet no etcd code is
+// reached from anywhere else.
+func TestEtcdStaysInEtcdfleet(t *testing.T) {
+	for _, p := range modulePackages(t) {
+		if under(p.rel, "core/fleet/etcdfleet") || under(p.rel, "core/fleet/fleettest") {
+			continue
+		}
+		for _, imp := range p.imports {
+			if strings.HasPrefix(imp, "go.etcd.io/") {
+				t.Errorf("%s imports %s: etcd stays inside core/fleet/etcdfleet", p.rel, imp)
+			}
 		}
 	}
 }
