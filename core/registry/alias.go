@@ -14,7 +14,7 @@ import (
 // never nil.
 func (e *Entry) Aliases() []string {
 	out := []string{}
-	for _, a := range doc.StrList(e.get(keyModelAliases)) {
+	for _, a := range e.get(keyModelAliases).Strs() {
 		if a = strings.TrimSpace(a); a != "" && a != e.name && !slices.Contains(out, a) {
 			out = append(out, a)
 		}
@@ -145,7 +145,7 @@ func aliasSite(layers []*vlayer, name, msg string) Problem {
 		if at == nil {
 			at, rec = vl, r
 		}
-		if v, ok := r.val(keyModelAliases); ok && !doc.IsNull(v) {
+		if k := r.Get(keyModelAliases).Kind(); k != doc.Missing && k != doc.Null {
 			at, rec = vl, r
 			break
 		}

@@ -89,19 +89,17 @@ func CanonicalCapability(name string) string {
 // capabilityTrue reports whether a stored capability value counts as true:
 // true, an object whose "enabled" is true, or a non-empty object without
 // "enabled".
-func capabilityTrue(v []byte) bool {
-	if doc.Bool(v) {
+func capabilityTrue(v doc.Value) bool {
+	if v.Bool() {
 		return true
 	}
-	if !doc.IsObject(v) {
+	if v.Kind() != doc.Object {
 		return false
 	}
-	if en, ok := doc.Member(v, "enabled"); ok {
-		return doc.Bool(en)
+	if en := v.Get("enabled"); en.Kind() != doc.Missing {
+		return en.Bool()
 	}
-	nonEmpty := false
-	doc.EachMember(v, func(_, _ []byte) bool { nonEmpty = true; return false })
-	return nonEmpty
+	return hasMembers(v)
 }
 
 // NormalizeCapabilities turns a stored capabilities object into the map
@@ -132,36 +130,36 @@ type capTruth struct {
 }
 
 // capTruths lists the members of a capabilities object with their truth.
-func capTruths(raw []byte) []capTruth {
-	if !doc.IsObject(raw) {
+func capTruths(raw doc.Value) []capTruth {
+	if raw.Kind() != doc.Object {
 		return nil
 	}
 	j := doc.Join(raw, nil)
 	out := make([]capTruth, 0, j.Len())
-	j.Each(func(k string, v, _ []byte) { out = append(out, capTruth{k, capabilityTrue(v)}) })
+	j.Each(func(k string, v, _ doc.Value) { out = append(out, capTruth{k, capabilityTrue(v)}) })
 	return out
 }
 
 // mergedCapTruths is capTruths of the curated-owned merge of the
 // capabilities values dv (discovered) and cv (curated), without building
 // the merged bytes.
-func mergedCapTruths(dv []byte, dok bool, cv []byte, cok bool) []capTruth {
+func mergedCapTruths(dv, cv doc.Value) []capTruth {
 	switch {
-	case !cok || doc.IsNull(cv):
-		if dok {
+	case cv.Kind() == doc.Missing || cv.Kind() == doc.Null:
+		if dv.Kind() != doc.Missing {
 			return capTruths(dv)
 		}
 		return capTruths(cv)
-	case !dok || !doc.IsObject(dv) || !doc.IsObject(cv) || bytes.Equal(dv, cv):
+	case dv.Kind() != doc.Object || cv.Kind() != doc.Object || bytes.Equal(dv, cv):
 		return capTruths(cv)
 	}
 	j := doc.Join(dv, cv)
 	out := make([]capTruth, 0, j.Len())
-	j.Each(func(k string, d, c []byte) {
+	j.Each(func(k string, d, c doc.Value) {
 		switch {
-		case c != nil && doc.IsObject(c) && doc.IsObject(d):
+		case c.Kind() == doc.Object && d.Kind() == doc.Object:
 			out = append(out, capTruth{k, mergedObjectTrue(d, c)})
-		case c != nil && !doc.IsNull(c):
+		case c.Kind() != doc.Missing && c.Kind() != doc.Null:
 			out = append(out, capTruth{k, capabilityTrue(c)})
 		default:
 			out = append(out, capTruth{k, capabilityTrue(d)})
@@ -171,24 +169,24 @@ func mergedCapTruths(dv []byte, dok bool, cv []byte, cok bool) []capTruth {
 }
 
 // mergedObjectTrue is capabilityTrue of the merge of two objects.
-func mergedObjectTrue(d, c []byte) bool {
-	de, dok := doc.Member(d, "enabled")
-	ce, cok := doc.Member(c, "enabled")
+func mergedObjectTrue(d, c doc.Value) bool {
+	de, ce := d.Get("enabled"), c.Get("enabled")
 	switch {
-	case cok && !doc.IsNull(ce):
-		return doc.Bool(ce) // an object-valued enabled merges into an object: not true
-	case dok:
-		return doc.Bool(de)
-	case cok:
+	case ce.Kind() != doc.Missing && ce.Kind() != doc.Null:
+		return ce.Bool() // an object-valued enabled merges into an object: not true
+	case de.Kind() != doc.Missing:
+		return de.Bool()
+	case ce.Kind() != doc.Missing:
 		return false // enabled: null
 	}
 	return hasMembers(d) || hasMembers(c)
 }
 
-func hasMembers(obj []byte) bool {
-	n := false
-	doc.EachMember(obj, func(_, _ []byte) bool { n = true; return false })
-	return n
+func hasMembers(obj doc.Value) bool {
+	for range obj.Members() {
+		return true
+	}
+	return false
 }
 
 // normalizeCaps is NormalizeCapabilities for an already validated value.

@@ -2,7 +2,6 @@ package registry
 
 import (
 	"math"
-	"strconv"
 
 	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
@@ -28,20 +27,16 @@ type Card struct {
 // Card returns the entry's descriptive fields.
 func (e *Entry) Card() Card {
 	c := Card{
-		Quantization: doc.Str(e.get(keyQuantization)),
-		Format:       doc.Str(e.get(keyDownloadFormat)),
+		Quantization:        e.get(keyQuantization).Str(),
+		Format:              e.get(keyDownloadFormat).Str(),
+		DefaultSystemPrompt: e.get(keyMetadata, "default_system_prompt").Str(),
+		ChatTemplate:        e.get(keyChatTemplate, "path").Str(),
 	}
-	if v := e.get(keyDownloadSizeBytes); doc.IsInteger(v) && doc.Int(v) > 0 {
-		c.SizeBytes = int64(doc.Int(v))
+	if v := e.get(keyDownloadSizeBytes); v.Kind() == doc.Integer && v.Int() > 0 {
+		c.SizeBytes = int64(v.Int())
 	}
-	if v, ok := doc.Member(e.get(keyMetadata), "default_system_prompt"); ok {
-		c.DefaultSystemPrompt = doc.Str(v)
-	}
-	ct := e.get(keyChatTemplate)
-	for _, k := range []string{"path", "source"} {
-		if v, ok := doc.Member(ct, k); ok && doc.Str(v) != "" && c.ChatTemplate == "" {
-			c.ChatTemplate = doc.Str(v)
-		}
+	if c.ChatTemplate == "" {
+		c.ChatTemplate = e.get(keyChatTemplate, "source").Str()
 	}
 	return c
 }
@@ -50,22 +45,11 @@ func (e *Entry) Card() Card {
 // probes.vision, and false when there is none (absent, null, or not an
 // object with a boolean vision_ok).
 func (e *Entry) LastVisionProbe() (VisionProbe, bool) {
-	v, ok := doc.Member(e.get(keyProbes), "vision")
-	if !ok || !doc.IsObject(v) {
+	v := e.get(keyProbes, "vision")
+	if v.Get("vision_ok").Kind() != doc.Bool {
 		return VisionProbe{}, false
 	}
-	okv, found := doc.Member(v, "vision_ok")
-	if !found || !doc.IsBool(okv) {
-		return VisionProbe{}, false
-	}
-	p := VisionProbe{VisionOK: doc.Bool(okv)}
-	if t, ok := doc.Member(v, "timestamp"); ok {
-		p.Timestamp = doc.Str(t)
-	}
-	if t, ok := doc.Member(v, "notes"); ok {
-		p.Notes = doc.Str(t)
-	}
-	return p, true
+	return VisionProbe{VisionOK: v.Get("vision_ok").Bool(), Timestamp: v.Get("timestamp").Str(), Notes: v.Get("notes").Str()}, true
 }
 
 // PerformanceSample is one measured request, as the reference's
@@ -141,14 +125,12 @@ func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
 func (e *Entry) performance() Performance {
 	var p Performance
 	v := e.get(keyPerformance)
-	if n, ok := doc.Member(v, "rolling_samples"); ok && doc.IsInteger(n) && doc.Int(n) > 0 {
-		p.RollingSamples = int64(doc.Int(n))
+	if n := v.Get("rolling_samples"); n.Kind() == doc.Integer && n.Int() > 0 {
+		p.RollingSamples = int64(n.Int())
 	}
 	for key, dst := range map[string]**float64{"ttft_ms_avg": &p.TTFTMSAvg, "throughput_toks_per_s_avg": &p.ThroughputTokensAvg} {
-		if m, ok := doc.Member(v, key); ok && doc.IsNumber(m) {
-			if f, err := strconv.ParseFloat(string(m), 64); err == nil {
-				*dst = &f
-			}
+		if f, ok := v.Get(key).Float(); ok {
+			*dst = &f
 		}
 	}
 	return p

@@ -93,18 +93,6 @@ func checkPath(name string, path []string) error {
 	return nil
 }
 
-// valueAt returns the merged value at a key path.
-func (e *Entry) valueAt(path []string) ([]byte, bool) {
-	v, ok := e.value(path[0])
-	for _, k := range path[1:] {
-		if !ok {
-			return nil, false
-		}
-		v, ok = doc.Member(v, k)
-	}
-	return v, ok
-}
-
 // applyOps applies ops to the discovered record dis of entry name (nil when
 // it has none; cur is its curated record or nil) and returns the new
 // discovered record and whether anything changed.
@@ -113,7 +101,7 @@ func applyOps(name string, cur, dis *record, ops []op) (*record, bool, error) {
 	changed := false
 	for _, o := range ops {
 		ent := newEntry(name, cur, work)
-		if v, ok := ent.valueAt(o.path); ok && doc.Equal(v, o.val) {
+		if v := ent.get(o.path...); v.Kind() != doc.Missing && v.Equal(o.val) {
 			continue
 		}
 		raw := []byte(nil)
@@ -126,9 +114,8 @@ func applyOps(name string, cur, dis *record, ops []op) (*record, bool, error) {
 			// A runtime-owned object the discovered record lacks starts
 			// from its merged (curated) value, so the edit does not hide
 			// the rest of it.
-			dv, dok := doc.Member(raw, o.path[0])
-			if !dok || doc.IsNull(dv) {
-				if mv, ok := ent.valueAt(o.path[:1]); ok && doc.IsObject(mv) {
+			if k := doc.Value(raw).Get(o.path[0]).Kind(); k == doc.Missing || k == doc.Null {
+				if mv := ent.get(o.path[0]); mv.Kind() == doc.Object {
 					raw = doc.Set(raw, o.path[:1], mv)
 				}
 			}
@@ -147,8 +134,7 @@ func applyOps(name string, cur, dis *record, ops []op) (*record, bool, error) {
 // overlay returns a sparse discovered record for a curated entry: only its
 // name.
 func overlay(cur *record) []byte {
-	nameTok, _ := cur.val(keyName)
-	return doc.Set([]byte("{}"), []string{keyName}, nameTok)
+	return doc.Set([]byte("{}"), []string{keyName}, cur.Get(keyName))
 }
 
 // applyChanges replays changes on the discovered layer dis (cur is the

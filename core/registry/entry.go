@@ -79,20 +79,19 @@ func newEntry(name string, cur, dis *record) *Entry {
 	return &Entry{name: name, cur: cur, dis: dis}
 }
 
-// value returns the merged value of a top-level key.
-func (e *Entry) value(key string) (v []byte, ok bool) {
+// get returns the merged value at a key path (the zero Value when it is
+// missing).
+func (e *Entry) get(path ...string) doc.Value {
+	var v doc.Value
 	switch {
 	case e.cur == nil:
-		return e.dis.Get(key)
+		v = e.dis.Get(path[0])
 	case e.dis == nil:
-		return e.cur.Get(key)
+		v = e.cur.Get(path[0])
+	default:
+		v = doc.MergedValue(path[0], e.dis.Record, e.cur.Record, layerOwner(path[0]))
 	}
-	return doc.MergedValue(key, e.dis.Record, e.cur.Record, layerOwner(key))
-}
-
-func (e *Entry) get(key string) []byte {
-	v, _ := e.value(key)
-	return v
+	return v.Get(path[1:]...)
 }
 
 // Name returns the entry's logical name (trimmed).
@@ -101,32 +100,27 @@ func (e *Entry) Name() string { return e.name }
 // DisplayName returns display_name, or the name when it is missing, null or
 // empty.
 func (e *Entry) DisplayName() string {
-	if s := doc.Str(e.get(keyDisplayName)); s != "" {
+	if s := e.get(keyDisplayName).Str(); s != "" {
 		return s
 	}
 	return e.name
 }
 
 // Backend returns the backend's name, "" when missing.
-func (e *Entry) Backend() string { return doc.Str(e.get(keyBackend)) }
+func (e *Entry) Backend() string { return e.get(keyBackend).Str() }
 
 // ServedModelID returns served_model_id, "" when missing or null.
-func (e *Entry) ServedModelID() string { return doc.Str(e.get(keyServedModelID)) }
+func (e *Entry) ServedModelID() string { return e.get(keyServedModelID).Str() }
 
 // BackendConfig returns the typed backend_config; missing fields are zero.
 func (e *Entry) BackendConfig() BackendConfig {
-	v := e.get(keyBackendConfig)
-	if !doc.IsObject(v) {
-		return BackendConfig{}
-	}
 	var bc BackendConfig
 	into := configDecoders()
-	doc.EachMember(v, func(k, val []byte) bool {
-		if f := into[doc.Unquote(k)]; f != nil {
+	for k, val := range e.get(keyBackendConfig).Members() {
+		if f := into[k]; f != nil {
 			f(&bc, val)
 		}
-		return true
-	})
+	}
 	return bc
 }
 
@@ -144,20 +138,16 @@ func (e *Entry) HasCapability(name string) bool {
 func (e *Entry) capTruths() []capTruth {
 	switch {
 	case e.cur == nil:
-		v, _ := e.dis.val(keyCapabilities)
-		return capTruths(v)
+		return capTruths(e.dis.Get(keyCapabilities))
 	case e.dis == nil:
-		v, _ := e.cur.val(keyCapabilities)
-		return capTruths(v)
+		return capTruths(e.cur.Get(keyCapabilities))
 	}
-	dv, dok := e.dis.Get(keyCapabilities)
-	cv, cok := e.cur.Get(keyCapabilities)
-	return mergedCapTruths(dv, dok, cv, cok)
+	return mergedCapTruths(e.dis.Get(keyCapabilities), e.cur.Get(keyCapabilities))
 }
 
 // Roles returns roles (never nil).
 func (e *Entry) Roles() []string {
-	if r := doc.StrList(e.get(keyRoles)); r != nil {
+	if r := e.get(keyRoles).Strs(); r != nil {
 		return r
 	}
 	return []string{}
@@ -166,62 +156,50 @@ func (e *Entry) Roles() []string {
 // RolePriority returns role_priority (never nil); non-integer values are 0.
 func (e *Entry) RolePriority() map[string]int {
 	out := map[string]int{}
-	if v := e.get(keyRolePriority); doc.IsObject(v) {
-		doc.EachMember(v, func(k, val []byte) bool {
-			out[doc.Unquote(k)] = doc.Int(val)
-			return true
-		})
+	for k, val := range e.get(keyRolePriority).Members() {
+		out[k] = val.Int()
 	}
 	return out
 }
 
 // Deprecated reports deprecated == true.
-func (e *Entry) Deprecated() bool { return doc.Bool(e.get(keyDeprecated)) }
+func (e *Entry) Deprecated() bool { return e.get(keyDeprecated).Bool() }
 
 // Artifacts returns the typed artifacts (Files never nil).
 func (e *Entry) Artifacts() Artifacts {
 	a := Artifacts{Files: []ArtifactFile{}}
-	v := e.get(keyArtifacts)
-	if !doc.IsObject(v) {
-		return a
-	}
-	doc.EachMember(v, func(k, val []byte) bool {
-		switch doc.Unquote(k) {
+	for k, val := range e.get(keyArtifacts).Members() {
+		switch k {
 		case "aggregate_sha256":
-			a.AggregateSHA256 = doc.Str(val)
+			a.AggregateSHA256 = val.Str()
 		case "files":
 			if f := artifactList(val); f != nil {
 				a.Files = f
 			}
 		}
-		return true
-	})
+	}
 	return a
 }
 
 // artifactList reads a manifest (a list of {path, sha256} objects); nil
 // when v is not a list.
-func artifactList(v []byte) []ArtifactFile {
-	if !doc.IsArray(v) {
+func artifactList(v doc.Value) []ArtifactFile {
+	if v.Kind() != doc.List {
 		return nil
 	}
 	out := []ArtifactFile{}
-	doc.EachElem(v, func(f []byte) bool {
-		if doc.IsObject(f) {
-			p, _ := doc.Member(f, "path")
-			h, _ := doc.Member(f, "sha256")
-			out = append(out, ArtifactFile{Path: doc.Str(p), SHA256: doc.Str(h)})
+	for f := range v.Elems() {
+		if f.Kind() == doc.Object {
+			out = append(out, ArtifactFile{Path: f.Get("path").Str(), SHA256: f.Get("sha256").Str()})
 		}
-		return true
-	})
+	}
 	return out
 }
 
 // AggregateSHA256 returns artifacts.aggregate_sha256 without decoding the
 // manifest, "" when missing.
 func (e *Entry) AggregateSHA256() string {
-	v, _ := doc.Member(e.get(keyArtifacts), "aggregate_sha256")
-	return doc.Str(v)
+	return e.get(keyArtifacts, "aggregate_sha256").Str()
 }
 
 // VersionLock returns the typed version_lock, reading a member of another
@@ -229,23 +207,18 @@ func (e *Entry) AggregateSHA256() string {
 // activate) uses CheckedVersionLock, which refuses such a value instead.
 func (e *Entry) VersionLock() VersionLock {
 	var vl VersionLock
-	v := e.get(keyVersionLock)
-	if !doc.IsObject(v) {
-		return vl
-	}
-	doc.EachMember(v, func(k, val []byte) bool {
-		switch doc.Unquote(k) {
+	for k, val := range e.get(keyVersionLock).Members() {
+		switch k {
 		case "locked":
-			vl.Locked = doc.Bool(val)
+			vl.Locked = val.Bool()
 		case "expected_aggregate_sha256":
-			vl.ExpectedAggregateSHA256 = doc.Str(val)
+			vl.ExpectedAggregateSHA256 = val.Str()
 		case "last_verified":
-			vl.LastVerified = doc.Str(val)
+			vl.LastVerified = val.Str()
 		case "expected_files":
 			vl.ExpectedFiles = artifactList(val)
 		}
-		return true
-	})
+	}
 	return vl
 }
 
@@ -256,23 +229,25 @@ func (e *Entry) VersionLock() VersionLock {
 func (e *Entry) CheckedVersionLock() (VersionLock, error) {
 	v := e.get(keyVersionLock)
 	msg := ""
-	switch {
-	case len(v) == 0 || doc.IsNull(v):
-	case !doc.IsObject(v):
-		msg = want(keyVersionLock, v, false, "an object")
-	default:
-		doc.EachMember(v, func(k, val []byte) bool {
-			key := keyVersionLock + "." + doc.Unquote(k)
-			switch doc.Unquote(k) {
+	switch v.Kind() {
+	case doc.Missing, doc.Null:
+	case doc.Object:
+		for k, val := range v.Members() {
+			key := keyVersionLock + "." + k
+			switch k {
 			case "locked":
-				msg = want(key, val, doc.IsBool(val), "a boolean")
+				msg = wantKind(key, val, "a boolean", doc.Bool)
 			case "expected_aggregate_sha256":
-				msg = want(key, val, doc.IsString(val) || doc.IsNull(val), "a string or null")
+				msg = wantKind(key, val, "a string or null", doc.String, doc.Null)
 			case "expected_files":
 				msg = artifactFiles(key, val)
 			}
-			return msg == ""
-		})
+			if msg != "" {
+				break
+			}
+		}
+	default:
+		msg = want(keyVersionLock, v, false, "an object")
 	}
 	if msg != "" {
 		return VersionLock{}, &FieldError{Entry: e.name, Field: keyVersionLock, Msg: msg}
@@ -281,11 +256,11 @@ func (e *Entry) CheckedVersionLock() (VersionLock, error) {
 }
 
 // DownloadPath returns download_path, "" when missing or null.
-func (e *Entry) DownloadPath() string { return doc.Str(e.get(keyDownloadPath)) }
+func (e *Entry) DownloadPath() string { return e.get(keyDownloadPath).Str() }
 
 // DownloadFiles returns download_files (never nil).
 func (e *Entry) DownloadFiles() []string {
-	if r := doc.StrList(e.get(keyDownloadFiles)); r != nil {
+	if r := e.get(keyDownloadFiles).Strs(); r != nil {
 		return r
 	}
 	return []string{}
@@ -328,8 +303,8 @@ func (e *Entry) appendMerged(dst []byte) []byte {
 // Field returns a copy of the merged value of a top-level key, nil when the
 // key is absent (a present null is returned as null).
 func (e *Entry) Field(key string) json.RawMessage {
-	v, ok := e.value(key)
-	if !ok {
+	v := e.get(key)
+	if v.Kind() == doc.Missing {
 		return nil
 	}
 	return append(json.RawMessage(nil), v...)

@@ -95,11 +95,11 @@ var knownFields = sync.OnceValue(func() *fieldTable {
 
 // fieldRows is the field table: one row per known top-level field.
 func fieldRows() []fieldDef {
-	str := oneOf("a string", doc.IsString)
-	strOrNull := oneOf("a string or null", doc.IsString, doc.IsNull)
-	intOrNull := oneOf("an integer or null", doc.IsInteger, doc.IsNull)
-	numOrNull := oneOf("a number or null", doc.IsNumber, doc.IsNull)
-	boolean := oneOf("a boolean", doc.IsBool)
+	str := oneOf("a string", doc.String)
+	strOrNull := oneOf("a string or null", doc.String, doc.Null)
+	intOrNull := oneOf("an integer or null", doc.Integer, doc.Null)
+	numOrNull := oneOf("a number or null", doc.Integer, doc.Float, doc.Null)
+	boolean := oneOf("a boolean", doc.Bool)
 	const cur, run = ownerCurated, ownerRuntime
 	return []fieldDef{
 		{keyName, cur, str},
@@ -122,9 +122,9 @@ func fieldRows() []fieldDef {
 		{keyRoles, cur, wantStrList},
 		{keyBackendAlternatives, cur, wantStrList},
 		{keyDownloadFiles, run, wantStrList},
-		{keyRolePriority, cur, objectOf(oneOf("an integer", doc.IsInteger))},
-		{keyCapabilities, cur, objectOf(oneOf("a boolean or an object", doc.IsBool, doc.IsObject))},
-		{keyMetadata, cur, oneOf("an object", doc.IsObject, doc.IsNull)},
+		{keyRolePriority, cur, objectOf(oneOf("an integer", doc.Integer))},
+		{keyCapabilities, cur, objectOf(oneOf("a boolean or an object", doc.Bool, doc.Object))},
+		{keyMetadata, cur, oneOf("an object", doc.Object, doc.Null)},
 		{keyBackendConfig, cur, object(false, configChecks())},
 		{keyGenerationDefaults, cur, object(true, map[string]fieldCheck{
 			"max_tokens":        intOrNull,
@@ -146,10 +146,10 @@ func fieldRows() []fieldDef {
 			"rolling_samples":           intOrNull,
 			"ttft_ms_avg":               numOrNull,
 			"throughput_toks_per_s_avg": numOrNull,
-			"last_sample":               oneOf("an object or null", doc.IsObject, doc.IsNull),
+			"last_sample":               oneOf("an object or null", doc.Object, doc.Null),
 		})},
 		{keyArtifacts, run, object(true, map[string]fieldCheck{
-			"aggregate_sha256": oneOf("a string", doc.IsString, doc.IsNull),
+			"aggregate_sha256": oneOf("a string", doc.String, doc.Null),
 			"files":            artifactFiles,
 		})},
 		{keyVersionLock, run, object(true, map[string]fieldCheck{
@@ -159,7 +159,7 @@ func fieldRows() []fieldDef {
 			"expected_files":            artifactFiles,
 		})},
 		{keyProbes, run, object(true, map[string]fieldCheck{
-			"vision": oneOf("an object or null", doc.IsObject, doc.IsNull),
+			"vision": oneOf("an object or null", doc.Object, doc.Null),
 		})},
 	}
 }
@@ -189,11 +189,11 @@ func (k configKind) String() string {
 func (k configKind) check() fieldCheck {
 	switch k {
 	case configInt:
-		return oneOf("an integer", doc.IsInteger, doc.IsNull)
+		return oneOf("an integer", doc.Integer, doc.Null)
 	case configStrings:
 		return wantStrList
 	}
-	return oneOf("a string", doc.IsString, doc.IsNull)
+	return oneOf("a string", doc.String, doc.Null)
 }
 
 // configRow describes one known member of backend_config.
@@ -202,18 +202,18 @@ type configRow struct {
 	kind configKind
 	// into stores a value in the typed view; nil for a member only
 	// plugins read (through sdk.Entry.Lookup).
-	into func(c *BackendConfig, v []byte)
+	into func(c *BackendConfig, v doc.Value)
 }
 
 // configRows is the backend_config table: one row per known member.
 func configRows() []configRow {
 	return []configRow{
-		{"port", configInt, func(c *BackendConfig, v []byte) { c.Port = doc.Int(v) }},
-		{"model_path", configString, func(c *BackendConfig, v []byte) { c.ModelPath = doc.Str(v) }},
-		{"host", configString, func(c *BackendConfig, v []byte) { c.Host = doc.Str(v) }},
-		{"base_url", configString, func(c *BackendConfig, v []byte) { c.BaseURL = doc.Str(v) }},
-		{"api_key_env", configString, func(c *BackendConfig, v []byte) { c.APIKeyEnv = doc.Str(v) }},
-		{"extra_args", configStrings, func(c *BackendConfig, v []byte) { c.ExtraArgs = doc.StrList(v) }},
+		{"port", configInt, func(c *BackendConfig, v doc.Value) { c.Port = v.Int() }},
+		{"model_path", configString, func(c *BackendConfig, v doc.Value) { c.ModelPath = v.Str() }},
+		{"host", configString, func(c *BackendConfig, v doc.Value) { c.Host = v.Str() }},
+		{"base_url", configString, func(c *BackendConfig, v doc.Value) { c.BaseURL = v.Str() }},
+		{"api_key_env", configString, func(c *BackendConfig, v doc.Value) { c.APIKeyEnv = v.Str() }},
+		{"extra_args", configStrings, func(c *BackendConfig, v doc.Value) { c.ExtraArgs = v.Strs() }},
 
 		// The Ollama backend's model store (docs/backends.md).
 		{"ollama_models", configString, nil},
@@ -232,8 +232,8 @@ func configChecks() map[string]fieldCheck {
 
 // configDecoders are the typed rows of configRows by key. Built once, on
 // first use, and never changed afterwards.
-var configDecoders = sync.OnceValue(func() map[string]func(*BackendConfig, []byte) {
-	out := map[string]func(*BackendConfig, []byte){}
+var configDecoders = sync.OnceValue(func() map[string]func(*BackendConfig, doc.Value) {
+	out := map[string]func(*BackendConfig, doc.Value){}
 	for _, r := range configRows() {
 		if r.into != nil {
 			out[r.key] = r.into

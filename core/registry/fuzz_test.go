@@ -58,7 +58,9 @@ func FuzzParse(f *testing.F) {
 			if serr.Off < 0 || serr.Off > len(data) {
 				t.Fatalf("error offset %d outside [0, %d]", serr.Off, len(data))
 			}
-			doc.LineCol(data, serr.Off)
+			if serr.Line < 1 || serr.Col < 1 {
+				t.Fatalf("error position %d:%d, want 1-based", serr.Line, serr.Col)
+			}
 			trimmed := bytes.TrimLeft(data, " \t\r\n")
 			if json.Valid(data) && utf8.Valid(data) && len(trimmed) > 0 && trimmed[0] == '[' && !strings.Contains(serr.Msg, "nesting") {
 				t.Fatalf("scanRecords rejected valid JSON: %s", serr.Msg)
@@ -90,12 +92,12 @@ func FuzzParse(f *testing.F) {
 				t.Fatal(err)
 			}
 			for k, v := range m {
-				got, ok := r.val(k)
-				if !ok || !bytes.Equal(got, bytes.TrimSpace(v)) {
+				got := r.Get(k)
+				if got.Kind() == doc.Missing || !bytes.Equal(got, bytes.TrimSpace(v)) {
 					t.Fatalf("record %d field %q = %q, want %q", i, k, got, v)
 				}
 			}
-			if !doc.Equal(doc.Reformat(nil, r.Bytes(), 1), r.Bytes()) {
+			if !doc.Value(doc.Reformat(nil, r.Bytes(), 1)).Equal(r.Bytes()) {
 				t.Fatalf("reformat changed the value of %q", r.Bytes())
 			}
 			if r.Canonical() && !bytes.Equal(doc.Reformat(nil, r.Bytes(), 1), r.Bytes()) {
@@ -196,8 +198,7 @@ func FuzzMerge(f *testing.F) {
 			if !validValue(raw) {
 				t.Fatalf("merged %q is not valid JSON: %q", e.name, raw)
 			}
-			mc, _ := doc.Member(raw, "capabilities")
-			wantCaps := normalizeCaps(mc)
+			wantCaps := normalizeCaps(doc.Value(raw).Get("capabilities"))
 			if !reflect.DeepEqual(e.Capabilities(), wantCaps) {
 				t.Fatalf("Capabilities(%q) = %v, want %v (normalised merged bytes)", e.name, e.Capabilities(), wantCaps)
 			}
@@ -233,7 +234,7 @@ func FuzzMerge(f *testing.F) {
 		if err != nil {
 			t.Fatalf("editing %q: %v", e.name, err)
 		}
-		if got, ok := newEntry(e.name, e.cur, nr).valueAt([]string{"version_lock", "locked"}); !ok || string(got) != "true" {
+		if got := newEntry(e.name, e.cur, nr).get("version_lock", "locked"); string(got) != "true" {
 			t.Fatalf("after the edit version_lock.locked = %s, want true", got)
 		}
 	})

@@ -77,8 +77,7 @@ func parseLayer(file string, data []byte, st stamp) (*layer, error) {
 	var recs []*record
 	arr, serr := doc.ParseArray(data, func(e doc.Record) { recs = append(recs, newRecord(e)) })
 	if serr != nil {
-		line, col := doc.LineCol(data, serr.Off)
-		return nil, &ParseError{File: file, Line: line, Column: col, Err: fmt.Errorf("%w: %s", ErrSyntax, serr.Msg)}
+		return nil, &ParseError{File: file, Line: serr.Line, Column: serr.Col, Err: fmt.Errorf("%w: %s", ErrSyntax, serr.Msg)}
 	}
 	l := &layer{file: file, arr: arr, st: st, recs: recs}
 	l.reindex()

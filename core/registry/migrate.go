@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -316,13 +317,10 @@ func discoveredByMigration(rec *record) bool {
 	if !rec.IsObject() {
 		return true
 	}
-	if md, ok := rec.val(keyMetadata); ok {
-		if v, ok := doc.Member(md, "created_from_download"); ok && doc.Bool(v) {
-			return true
-		}
+	if rec.Get(keyMetadata).Get("created_from_download").Bool() {
+		return true
 	}
-	b, _ := rec.val(keyBackend)
-	switch strings.TrimSpace(doc.Str(b)) {
+	switch strings.TrimSpace(rec.Get(keyBackend).Str()) {
 	case "ollama", "unassigned":
 		return true
 	}
@@ -355,9 +353,7 @@ func (r *Registry) backupLegacy(data []byte) (string, error) {
 
 // renderRecords writes records as a layer file in the reference layout.
 func renderRecords(recs []*record) []byte {
-	rs := make([]doc.Record, len(recs))
-	for i, r := range recs {
-		rs[i] = r.Record
-	}
-	return doc.AppendArray(rs)
+	var b bytes.Buffer
+	_ = doc.WriteArray(&b, len(recs), func(dst []byte, i int) ([]byte, error) { return doc.AppendRecord(dst, recs[i].Record), nil })
+	return b.Bytes()
 }

@@ -31,12 +31,12 @@ type precond struct {
 
 // holds reports whether p holds for the entry as it stands.
 func (p precond) holds(e *Entry) bool {
-	v, ok := e.valueAt(p.path)
+	v := e.get(p.path...)
 	switch p.kind {
 	case preAbsent:
-		return !ok || doc.IsNull(v) || doc.Equal(v, []byte(`""`))
+		return v.Kind() == doc.Missing || v.Kind() == doc.Null || v.Equal(doc.Value(`""`))
 	case preEquals:
-		return ok && doc.Equal(v, p.val)
+		return v.Kind() != doc.Missing && v.Equal(p.val)
 	}
 	return false
 }

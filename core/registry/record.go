@@ -19,20 +19,11 @@ type record struct {
 // newRecord wraps a parsed element and notes its name.
 func newRecord(e doc.Record) *record {
 	r := &record{Record: e}
-	if v, ok := r.Get(keyName); ok && doc.IsString(v) {
+	if v := r.Get(keyName); v.Kind() == doc.String {
 		r.named = true
-		r.name = strings.TrimSpace(doc.Unquote(v))
+		r.name = strings.TrimSpace(v.Str())
 	}
 	return r
-}
-
-// val returns the value of the last member named key; none for a nil
-// record.
-func (r *record) val(key string) ([]byte, bool) {
-	if r == nil {
-		return nil, false
-	}
-	return r.Get(key)
 }
 
 // parseRecord parses a record held alone in memory (a new record given to
@@ -56,7 +47,7 @@ func parseRecord(raw []byte) (*record, error) {
 // scanRecords validates data as a JSON array and returns its elements.
 func scanRecords(data []byte) ([]*record, *doc.SyntaxError) {
 	var recs []*record
-	serr := doc.ScanArray(data, func(e doc.Record) { recs = append(recs, newRecord(e)) })
+	_, serr := doc.ParseArray(data, func(e doc.Record) { recs = append(recs, newRecord(e)) })
 	if serr != nil {
 		return nil, serr
 	}

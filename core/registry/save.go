@@ -357,30 +357,25 @@ func withoutCredentials(e *Entry, rec []byte) (out []byte, ok bool) {
 
 // extraArgsOf returns the raw backend_config.extra_args of rec, the member
 // BackendConfig reads (the last of its name).
-func extraArgsOf(rec []byte) ([]byte, bool) {
-	bc, ok := doc.Member(rec, keyBackendConfig)
-	if !ok || !doc.IsObject(bc) {
-		return nil, false
-	}
-	args, ok := doc.Member(bc, "extra_args")
-	return args, ok && doc.IsArray(args)
+func extraArgsOf(rec []byte) (doc.Value, bool) {
+	args := doc.Value(rec).Get(keyBackendConfig, "extra_args")
+	return args, args.Kind() == doc.List
 }
 
 // redactedArgs returns the JSON array raw (extra_args) with its string
 // elements replaced, in order, by strs (its strings as sdk.RedactArgs
 // masked them); other elements stay as they were.
-func redactedArgs(raw []byte, strs []string) []byte {
+func redactedArgs(raw doc.Value, strs []string) []byte {
 	elems := []any{}
 	i := 0
-	doc.EachElem(raw, func(v []byte) bool {
-		if doc.IsString(v) && i < len(strs) {
+	for v := range raw.Elems() {
+		if v.Kind() == doc.String && i < len(strs) {
 			elems = append(elems, strs[i])
 			i++
 		} else {
 			elems = append(elems, json.RawMessage(v))
 		}
-		return true
-	})
+	}
 	out, _ := doc.Encode(elems) // strings and valid JSON values always encode
 	return out
 }

@@ -248,8 +248,7 @@ func (vl *vlayer) dupProblems() []Problem {
 }
 
 func hasBackend(rec *record) bool {
-	v, ok := rec.val(keyBackend)
-	return ok && doc.IsString(v) && strings.TrimSpace(doc.Unquote(v)) != ""
+	return strings.TrimSpace(rec.Get(keyBackend).Str()) != ""
 }
 
 // recordProblems checks one element's shape and field types.
@@ -258,15 +257,15 @@ func (vl *vlayer) recordProblems(rec *record, curated bool) []Problem {
 		return []Problem{vl.at(rec, -1, "element is not a JSON object")}
 	}
 	var ps []Problem
-	nv, ok := rec.val(keyName)
+	nv := rec.Get(keyName)
 	switch {
-	case !ok:
+	case nv.Kind() == doc.Missing:
 		ps = append(ps, vl.at(rec, -1, "entry has no \"name\""))
-	case !doc.IsString(nv):
+	case nv.Kind() != doc.String:
 		ps = append(ps, vl.at(rec, -1, "\"name\" must be a string"))
-	case strings.TrimSpace(doc.Unquote(nv)) == "":
+	case strings.TrimSpace(nv.Str()) == "":
 		ps = append(ps, vl.at(rec, -1, "\"name\" is empty"))
-	case strings.TrimSpace(doc.Unquote(nv)) != doc.Unquote(nv):
+	case strings.TrimSpace(nv.Str()) != nv.Str():
 		ps = append(ps, vl.at(rec, -1, "\"name\" has surrounding spaces"))
 	}
 	for i := range rec.Len() {

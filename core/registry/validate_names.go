@@ -23,10 +23,10 @@ func (vl *vlayer) nameProblems(rec *record, opts ValidateOptions, skipBackend bo
 		key, v := rec.At(i)
 		switch key {
 		case keyBackend:
-			if opts.KnownBackends == nil || skipBackend || !doc.IsString(v) {
+			if opts.KnownBackends == nil || skipBackend || v.Kind() != doc.String {
 				continue
 			}
-			b := strings.TrimSpace(doc.Unquote(v))
+			b := strings.TrimSpace(v.Str())
 			if b == "" || slices.Contains(opts.KnownBackends, b) {
 				continue
 			}
@@ -34,18 +34,13 @@ func (vl *vlayer) nameProblems(rec *record, opts ValidateOptions, skipBackend bo
 				fmt.Sprintf("backend %q is not bundled and no plugin imageworks-backend-%s is installed", b, b),
 				suggest.Closest(b, opts.KnownBackends), opts.KnownBackends)))
 		case keyCapabilities:
-			if !doc.IsObject(v) {
-				continue
-			}
-			doc.EachMember(v, func(k, _ []byte) bool {
-				name := doc.Unquote(k)
+			for name := range v.Members() {
 				if !KnownCapability(name) {
 					ps = append(ps, vl.warnAt(rec, i, "%s", suggest.Append(
 						fmt.Sprintf("capability %q is no known capability (kept as a custom one)", name),
 						suggest.Closest(name, CapabilityNames()), CanonicalCapabilities())))
 				}
-				return true
-			})
+			}
 		case keyRoles, keyRolePriority:
 			if opts.KnownRoles == nil {
 				continue
@@ -67,16 +62,13 @@ func (vl *vlayer) nameProblems(rec *record, opts ValidateOptions, skipBackend bo
 
 // rolesIn lists the roles a "roles" list or a "role_priority" object
 // names, in stored order.
-func rolesIn(key string, v []byte) []string {
+func rolesIn(key string, v doc.Value) []string {
 	if key == keyRoles {
-		return doc.StrList(v)
+		return v.Strs()
 	}
 	var out []string
-	if doc.IsObject(v) {
-		doc.EachMember(v, func(k, _ []byte) bool {
-			out = append(out, doc.Unquote(k))
-			return true
-		})
+	for k := range v.Members() {
+		out = append(out, k)
 	}
 	return out
 }

@@ -1,7 +1,6 @@
 package doc
 
 import (
-	"bytes"
 	"io"
 	"math"
 )
@@ -15,7 +14,7 @@ type span struct{ start, end int32 }
 // copied. The zero Array is a file that does not exist.
 type Array struct {
 	data  []byte
-	spans []span
+	spans spanList
 }
 
 // ParseArray validates data as a JSON array and calls fn for each of its
@@ -25,11 +24,12 @@ func ParseArray(data []byte, fn func(Record)) (Array, *SyntaxError) {
 		return Array{}, &SyntaxError{Off: 0, Msg: "file larger than 2 GiB"}
 	}
 	a := Array{data: data}
-	serr := ScanArray(data, func(r Record) {
-		a.spans = append(a.spans, span{int32(r.off), int32(r.off + len(r.raw))})
+	serr := scanArray(data, func(r Record) {
+		a.spans.add(span{int32(r.off), int32(r.off + len(r.raw))})
 		fn(r)
 	})
 	if serr != nil {
+		serr.Line, serr.Col = lineCol(data, serr.Off)
 		return Array{}, serr
 	}
 	return a, nil
@@ -40,7 +40,7 @@ func ParseArray(data []byte, fn func(Record)) (Array, *SyntaxError) {
 func (a Array) Bytes() []byte { return a.data }
 
 // Len returns the number of elements read.
-func (a Array) Len() int { return len(a.spans) }
+func (a Array) Len() int { return a.spans.len() }
 
 // Write returns the file's bytes with its elements replaced by recs:
 // recs[i] for i < Len() stands for the i-th element as read (nil removes
@@ -52,48 +52,49 @@ func (a Array) Len() int { return len(a.spans) }
 // with its index in recs and the record as it lies in the new bytes.
 func (a Array) Write(recs []*Record, kept func(i int, r Record)) ([]byte, Array) {
 	var out []byte
+	n := a.spans.len()
 	idx := make([]int, 0, len(recs))
-	spans := make([]span, 0, len(recs))
+	var spans spanList
 	emit := func(r *Record) {
-		spans = append(spans, span{int32(len(out)), int32(len(out) + len(r.raw))})
+		spans.add(span{int32(len(out)), int32(len(out) + len(r.raw))})
 		out = append(out, r.raw...)
 	}
 	prev := -1
-	if len(a.spans) > 0 {
+	if n > 0 {
 		out = make([]byte, 0, len(a.data)+4096)
-		for i := range a.spans {
+		for i := range n {
 			r := recs[i]
 			if r == nil {
 				continue
 			}
 			if prev < 0 {
-				out = append(out, a.data[:a.spans[0].start]...)
+				out = append(out, a.data[:a.spans.at(0).start]...)
 			} else {
-				out = append(out, a.data[a.spans[prev].end:a.spans[prev+1].start]...)
+				out = append(out, a.data[a.spans.at(prev).end:a.spans.at(prev+1).start]...)
 			}
 			emit(r)
 			idx = append(idx, i)
 			prev = i
 		}
 	}
-	extra := recs[len(a.spans):]
+	extra := recs[n:]
 	if prev < 0 {
 		out = out[:0]
-		n := 0
+		k := 0
 		for j, r := range extra {
 			if r == nil {
 				continue
 			}
-			if n == 0 {
+			if k == 0 {
 				out = append(out, "[\n  "...)
 			} else {
 				out = append(out, ",\n  "...)
 			}
-			n++
+			k++
 			emit(r)
-			idx = append(idx, len(a.spans)+j)
+			idx = append(idx, n+j)
 		}
-		if n == 0 {
+		if k == 0 {
 			out = append(out, "[]\n"...)
 		} else {
 			out = append(out, "\n]\n"...)
@@ -105,12 +106,12 @@ func (a Array) Write(recs []*Record, kept func(i int, r Record)) ([]byte, Array)
 			}
 			out = append(out, ",\n  "...)
 			emit(r)
-			idx = append(idx, len(a.spans)+j)
+			idx = append(idx, n+j)
 		}
-		out = append(out, a.data[a.spans[len(a.spans)-1].end:]...)
+		out = append(out, a.data[a.spans.at(n-1).end:]...)
 	}
 	for k, i := range idx {
-		r, sp := *recs[i], spans[k]
+		r, sp := *recs[i], spans.at(k)
 		r.raw = out[sp.start:sp.end:sp.end]
 		r.off = int(sp.start)
 		kept(i, r)
@@ -145,12 +146,4 @@ func WriteArray(w io.Writer, n int, elem func(dst []byte, i int) ([]byte, error)
 		buf = buf[:0]
 	}
 	return nil
-}
-
-// AppendArray is WriteArray into memory, the records written as
-// AppendRecord writes them.
-func AppendArray(recs []Record) []byte {
-	var b bytes.Buffer
-	_ = WriteArray(&b, len(recs), func(dst []byte, i int) ([]byte, error) { return AppendRecord(dst, recs[i]), nil })
-	return b.Bytes()
 }

@@ -45,7 +45,7 @@ func appendGo(dst []byte, v any) ([]byte, error) {
 	case float32:
 		return pyfloat.Append(dst, float64(x))
 	case json.Number:
-		if !IsNumber([]byte(x)) {
+		if !isNumber([]byte(x)) {
 			return nil, fmt.Errorf("invalid number %q", x)
 		}
 		return append(dst, x...), nil

@@ -24,16 +24,15 @@ type side struct {
 	canon bool
 }
 
-func (s side) set() bool { return s.ok && !IsNull(s.v) }
+func (s side) set() bool { return s.ok && !isNull(s.v) }
 
 // MergedValue returns the merged value of one top-level key of an entry
-// held in both layers, under owner. An object merge is written in the
+// held in both layers, under owner; the zero Value when neither has it. An object merge is written in the
 // reference layout of a member of a record at array depth 1.
-func MergedValue(key string, over, base Record, owner Owner) ([]byte, bool) {
-	ov, ook := over.Get(key)
-	bv, bok := base.Get(key)
-	v, _, ok := resolve(owner, side{ov, ook, over.canon}, side{bv, bok, base.canon}, 2)
-	return v, ok
+func MergedValue(key string, over, base Record, owner Owner) Value {
+	ov, bv := over.Get(key), base.Get(key)
+	v, _, _ := resolve(owner, side{ov, ov != nil, over.canon}, side{bv, bv != nil, base.canon}, 2)
+	return v
 }
 
 // resolve merges one top-level key; ind is the indentation of the line
@@ -60,7 +59,7 @@ func resolveBase(d, c side, ind int) (v []byte, canon, ok bool) {
 		if d.ok && d.canon == c.canon && bytes.Equal(d.v, c.v) {
 			return c.v, c.canon, true
 		}
-		if d.ok && IsObject(d.v) && IsObject(c.v) {
+		if d.ok && isObject(d.v) && isObject(c.v) {
 			return mergeObjects(nil, d, c, ind), true, true
 		}
 		return c.v, c.canon, true
@@ -87,7 +86,7 @@ func sameKey(a, b []byte) bool {
 	if plainKey(a) && plainKey(b) {
 		return false
 	}
-	return Unquote(a) == Unquote(b)
+	return unquote(a) == unquote(b)
 }
 
 // appendKey appends the key token the reference way.
@@ -95,7 +94,7 @@ func appendKey(dst, tok []byte) []byte {
 	if plainKey(tok) {
 		return append(dst, tok...)
 	}
-	return appendQuoted(dst, Unquote(tok))
+	return appendQuoted(dst, unquote(tok))
 }
 
 // orderedMembers lists an object's members in order; a repeated key keeps
@@ -103,12 +102,12 @@ func appendKey(dst, tok []byte) []byte {
 // A 256-bit mask of key hashes limits the duplicate search to keys whose
 // hash bit was already seen.
 func orderedMembers(obj []byte) []kv {
-	if !IsObject(obj) {
+	if !isObject(obj) {
 		return nil
 	}
 	out := make([]kv, 0, 16)
 	var mask [4]uint64
-	EachMember(obj, func(k, v []byte) bool {
+	eachMember(obj, func(k, v []byte) bool {
 		h := keyHash(k)
 		if mask[h>>6]&(1<<(h&63)) != 0 {
 			for i := range out {
@@ -128,7 +127,7 @@ func orderedMembers(obj []byte) []kv {
 // keyHash hashes a key's decoded form into 0..255.
 func keyHash(tok []byte) uint8 {
 	if !plainKey(tok) {
-		tok = []byte(appendQuoted(nil, Unquote(tok)))
+		tok = []byte(appendQuoted(nil, unquote(tok)))
 	}
 	h := uint32(2166136261)
 	for _, c := range tok {
@@ -201,8 +200,8 @@ func (j Joined) Len() int {
 
 // Each calls fn for every key in order with its value in each object; a
 // value an object lacks is nil.
-func (j Joined) Each(fn func(key string, ov, bv []byte)) {
-	each(j.over, j.base, func(tok, ov, bv []byte) { fn(Unquote(tok), ov, bv) })
+func (j Joined) Each(fn func(key string, ov, bv Value)) {
+	each(j.over, j.base, func(tok, ov, bv []byte) { fn(unquote(tok), ov, bv) })
 }
 
 // mergeObjects appends the BaseOwns merge of two objects, the object's own
@@ -242,9 +241,8 @@ func Merge(dst []byte, over, base Record, owner func(key string) Owner) []byte {
 	dk, ck := over.keys(), base.keys()
 	n := 0
 	emit := func(key string) {
-		dv, dok := over.Get(key)
-		cv, cok := base.Get(key)
-		v, canon, _ := resolve(owner(key), side{dv, dok, over.canon}, side{cv, cok, base.canon}, 2)
+		dv, cv := over.Get(key), base.Get(key)
+		v, canon, _ := resolve(owner(key), side{dv, dv != nil, over.canon}, side{cv, cv != nil, base.canon}, 2)
 		if n > 0 {
 			dst = append(dst, ',')
 		}
@@ -260,7 +258,7 @@ func Merge(dst []byte, over, base Record, owner func(key string) Owner) []byte {
 		emit(k)
 	}
 	for _, k := range ck {
-		if _, ok := over.Get(k); !ok {
+		if over.Get(k) == nil {
 			emit(k)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 // validated; they do not re-check syntax.
 
 // unquote decodes a JSON string token.
-func Unquote(tok []byte) string {
+func unquote(tok []byte) string {
 	in := tok[1 : len(tok)-1]
 	if bytes.IndexByte(in, '\\') < 0 {
 		return string(in)
@@ -134,7 +134,7 @@ func skipSpace(b []byte, i int) int {
 
 // eachMember calls fn for every member of the object obj in order, stopping
 // when fn returns false. keyTok is the key's raw token.
-func EachMember(obj []byte, fn func(keyTok, val []byte) bool) {
+func eachMember(obj []byte, fn func(keyTok, val []byte) bool) {
 	i := skipSpace(obj, 1)
 	if i >= len(obj) || obj[i] == '}' {
 		return
@@ -157,7 +157,7 @@ func EachMember(obj []byte, fn func(keyTok, val []byte) bool) {
 }
 
 // eachElem calls fn for every element of the array arr in order.
-func EachElem(arr []byte, fn func(val []byte) bool) {
+func eachElem(arr []byte, fn func(val []byte) bool) {
 	i := skipSpace(arr, 1)
 	if i >= len(arr) || arr[i] == ']' {
 		return
@@ -176,13 +176,13 @@ func EachElem(arr []byte, fn func(val []byte) bool) {
 }
 
 // member returns the value of the last member of obj named key.
-func Member(obj []byte, key string) ([]byte, bool) {
-	if !IsObject(obj) {
+func member(obj []byte, key string) ([]byte, bool) {
+	if !isObject(obj) {
 		return nil, false
 	}
 	var out []byte
 	found := false
-	EachMember(obj, func(k, v []byte) bool {
+	eachMember(obj, func(k, v []byte) bool {
 		if keyEq(k, key) {
 			out, found = v, true
 		}
@@ -197,22 +197,22 @@ func keyEq(tok []byte, key string) bool {
 	if bytes.IndexByte(in, '\\') < 0 {
 		return string(in) == key
 	}
-	return Unquote(tok) == key
+	return unquote(tok) == key
 }
 
-func IsObject(v []byte) bool { return len(v) > 0 && v[0] == '{' }
-func IsArray(v []byte) bool  { return len(v) > 0 && v[0] == '[' }
-func IsString(v []byte) bool { return len(v) > 0 && v[0] == '"' }
-func IsNull(v []byte) bool   { return len(v) == 4 && string(v) == "null" }
-func IsBool(v []byte) bool   { return string(v) == "true" || string(v) == "false" }
+func isObject(v []byte) bool { return len(v) > 0 && v[0] == '{' }
+func isArray(v []byte) bool  { return len(v) > 0 && v[0] == '[' }
+func isString(v []byte) bool { return len(v) > 0 && v[0] == '"' }
+func isNull(v []byte) bool   { return len(v) == 4 && string(v) == "null" }
+func isBool(v []byte) bool   { return string(v) == "true" || string(v) == "false" }
 
 // isNumber reports a number token (NaN and infinities included).
-func IsNumber(v []byte) bool {
+func isNumber(v []byte) bool {
 	return len(v) > 0 && (v[0] == '-' || isDigit(v[0]) || v[0] == 'N' || v[0] == 'I')
 }
 
 // isInteger reports a number token without fraction or exponent.
-func IsInteger(v []byte) bool {
+func isInteger(v []byte) bool {
 	if len(v) == 0 {
 		return false
 	}
@@ -231,20 +231,9 @@ func IsInteger(v []byte) bool {
 	return true
 }
 
-// str decodes a string value; anything else gives "".
-func Str(v []byte) string {
-	if IsString(v) {
-		return Unquote(v)
-	}
-	return ""
-}
-
-// boolean decodes a boolean value; anything else gives false.
-func Bool(v []byte) bool { return string(v) == "true" }
-
 // integer decodes an integral number; anything else gives 0.
-func Int(v []byte) int {
-	if !IsNumber(v) {
+func intOf(v []byte) int {
+	if !isNumber(v) {
 		return 0
 	}
 	if n, err := strconv.Atoi(string(v)); err == nil {
@@ -258,14 +247,14 @@ func Int(v []byte) int {
 
 // strList decodes a list of strings, skipping other elements; nil for
 // anything that is not an array.
-func StrList(v []byte) []string {
-	if !IsArray(v) {
+func strList(v []byte) []string {
+	if !isArray(v) {
 		return nil
 	}
 	out := []string{}
-	EachElem(v, func(e []byte) bool {
-		if IsString(e) {
-			out = append(out, Unquote(e))
+	eachElem(v, func(e []byte) bool {
+		if isString(e) {
+			out = append(out, unquote(e))
 		}
 		return true
 	})

@@ -22,22 +22,23 @@ func (r Record) IsObject() bool { return r.isObj }
 // at array depth 1.
 func (r Record) Canonical() bool { return r.canon }
 
-// Get returns the value of the last top-level member named key.
-func (r Record) Get(key string) ([]byte, bool) {
+// Get returns the value of the last top-level member named key; the zero
+// Value when there is none.
+func (r Record) Get(key string) Value {
 	for i := len(r.fields) - 1; i >= 0; i-- {
 		if r.fields[i].key == key {
 			f := r.fields[i]
-			return r.raw[f.valStart:f.valEnd], true
+			return r.raw[f.valStart:f.valEnd]
 		}
 	}
-	return nil, false
+	return nil
 }
 
 // Len returns the number of top-level members, repeated keys included.
 func (r Record) Len() int { return len(r.fields) }
 
 // At returns the i-th top-level member in file order.
-func (r Record) At(i int) (key string, val []byte) {
+func (r Record) At(i int) (key string, val Value) {
 	f := r.fields[i]
 	return f.key, r.raw[f.valStart:f.valEnd]
 }
@@ -50,7 +51,7 @@ func (r Record) Position(data []byte, i int) (line, col int) {
 	if i >= 0 {
 		off += int(r.fields[i].keyOff)
 	}
-	return LineCol(data, off)
+	return lineCol(data, off)
 }
 
 // keys lists the record's top-level keys in order without repeats.

@@ -31,10 +31,12 @@ type Record struct {
 	canon  bool // whitespace inside raw is the reference layout at array depth 1
 }
 
-// SyntaxError is a scan failure at a byte offset.
+// SyntaxError is a scan failure at a byte offset (and, from ParseArray,
+// its 1-based line and column in characters).
 type SyntaxError struct {
-	Off int
-	Msg string
+	Off       int
+	Line, Col int
+	Msg       string
 }
 
 // Error returns the message without the position.
@@ -53,7 +55,7 @@ type scanner struct {
 
 // ScanArray validates data as a JSON array and calls fn for each of its
 // elements in order.
-func ScanArray(data []byte, fn func(Record)) *SyntaxError {
+func scanArray(data []byte, fn func(Record)) *SyntaxError {
 	s := &scanner{data: data, intern: make(map[string]string, 64)}
 	return s.top(fn)
 }
@@ -278,7 +280,7 @@ func (s *scanner) object(ind int, fields *[]field, base int) *SyntaxError {
 
 func (s *scanner) key(tok []byte, esc bool) string {
 	if esc {
-		return Unquote(tok)
+		return unquote(tok)
 	}
 	in := tok[1 : len(tok)-1]
 	if k, ok := s.intern[string(in)]; ok {
@@ -544,9 +546,9 @@ func describe(c byte) string {
 	return fmt.Sprintf("byte 0x%02x", c)
 }
 
-// LineCol converts a byte offset into a 1-based line and a 1-based column
+// lineCol converts a byte offset into a 1-based line and a 1-based column
 // counted in characters.
-func LineCol(data []byte, off int) (line, col int) {
+func lineCol(data []byte, off int) (line, col int) {
 	if off > len(data) {
 		off = len(data)
 	}

@@ -28,13 +28,13 @@ func TestScanArrayTop(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []any
-		err := ScanArray([]byte(tt.in), func(r Record) { got = append(got, string(r.raw), r.canon) })
+		err := scanArray([]byte(tt.in), func(r Record) { got = append(got, string(r.raw), r.canon) })
 		s := fmt.Sprint(got)
 		if err != nil {
 			s = fmt.Sprintf("%d: %s", err.Off, err.Msg)
 		}
 		if s != tt.want {
-			t.Errorf("ScanArray(%q) = %s, want %s", tt.in, s, tt.want)
+			t.Errorf("scanArray(%q) = %s, want %s", tt.in, s, tt.want)
 		}
 	}
 }

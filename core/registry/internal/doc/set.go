@@ -23,7 +23,7 @@ func memberSpans(obj []byte) []memberSpan {
 	}
 	for {
 		ke := skipValue(obj, i)
-		key := Unquote(obj[i:ke])
+		key := unquote(obj[i:ke])
 		i = skipSpace(obj, ke) + 1
 		i = skipSpace(obj, i)
 		ve := skipValue(obj, i)
@@ -53,7 +53,7 @@ func setPath(obj []byte, ind int, path []string, val []byte) []byte {
 		switch {
 		case len(path) == 1:
 			nv = Reformat(nil, val, ind+1)
-		case IsObject(old):
+		case isObject(old):
 			nv = setPath(old, ind+1, path[1:], val)
 		default:
 			nv = Reformat(nil, nest(path[1:], val), ind+1)

@@ -50,17 +50,17 @@ func appendQuoted(dst []byte, s string) []byte {
 // number tokens are kept as they are.
 func Reformat(dst, v []byte, ind int) []byte {
 	switch {
-	case IsObject(v):
+	case isObject(v):
 		n := 0
 		dst = append(dst, '{')
-		EachMember(v, func(k, val []byte) bool {
+		eachMember(v, func(k, val []byte) bool {
 			if n > 0 {
 				dst = append(dst, ',')
 			}
 			n++
 			dst = append(dst, '\n')
 			dst = append(dst, spaces(ind+1)...)
-			dst = appendQuoted(dst, Unquote(k))
+			dst = appendQuoted(dst, unquote(k))
 			dst = append(dst, ':', ' ')
 			dst = Reformat(dst, val, ind+1)
 			return true
@@ -70,10 +70,10 @@ func Reformat(dst, v []byte, ind int) []byte {
 			dst = append(dst, spaces(ind)...)
 		}
 		return append(dst, '}')
-	case IsArray(v):
+	case isArray(v):
 		n := 0
 		dst = append(dst, '[')
-		EachElem(v, func(val []byte) bool {
+		eachElem(v, func(val []byte) bool {
 			if n > 0 {
 				dst = append(dst, ',')
 			}
@@ -88,8 +88,8 @@ func Reformat(dst, v []byte, ind int) []byte {
 			dst = append(dst, spaces(ind)...)
 		}
 		return append(dst, ']')
-	case IsString(v):
-		return appendQuoted(dst, Unquote(v))
+	case isString(v):
+		return appendQuoted(dst, unquote(v))
 	default:
 		return append(dst, v...)
 	}
@@ -125,24 +125,24 @@ func appendRawCompact(dst, raw []byte) ([]byte, error) {
 // compact appends the valid JSON value v without whitespace.
 func compact(dst, v []byte) []byte {
 	switch {
-	case IsObject(v):
+	case isObject(v):
 		dst = append(dst, '{')
 		n := 0
-		EachMember(v, func(k, val []byte) bool {
+		eachMember(v, func(k, val []byte) bool {
 			if n > 0 {
 				dst = append(dst, ',')
 			}
 			n++
-			dst = appendQuoted(dst, Unquote(k))
+			dst = appendQuoted(dst, unquote(k))
 			dst = append(dst, ':')
 			dst = compact(dst, val)
 			return true
 		})
 		return append(dst, '}')
-	case IsArray(v):
+	case isArray(v):
 		dst = append(dst, '[')
 		n := 0
-		EachElem(v, func(val []byte) bool {
+		eachElem(v, func(val []byte) bool {
 			if n > 0 {
 				dst = append(dst, ',')
 			}
@@ -151,8 +151,8 @@ func compact(dst, v []byte) []byte {
 			return true
 		})
 		return append(dst, ']')
-	case IsString(v):
-		return appendQuoted(dst, Unquote(v))
+	case isString(v):
+		return appendQuoted(dst, unquote(v))
 	default:
 		return append(dst, v...)
 	}

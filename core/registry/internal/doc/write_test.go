@@ -45,11 +45,11 @@ func TestAppendQuoted(t *testing.T) {
 		if got := string(appendQuoted(nil, tt.in)); got != tt.want {
 			t.Errorf("AppendQuoted(%q) = %s, want %s", tt.in, got, tt.want)
 		}
-		if u := Unquote([]byte(tt.want)); u != tt.in {
-			t.Errorf("Unquote(%s) = %q, want %q", tt.want, u, tt.in)
+		if u := unquote([]byte(tt.want)); u != tt.in {
+			t.Errorf("unquote(%s) = %q, want %q", tt.want, u, tt.in)
 		}
 	}
-	if got := Unquote([]byte(`"\u00e9\ud83d\ude42\/"`)); got != "é🙂/" {
-		t.Errorf("Unquote(escapes) = %q, want é🙂/", got)
+	if got := unquote([]byte(`"\u00e9\ud83d\ude42\/"`)); got != "é🙂/" {
+		t.Errorf("unquote(escapes) = %q, want é🙂/", got)
 	}
 }
