@@ -1,42 +1,11 @@
 package registry
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 
 	"github.com/imageworks-ai/loader/core/registry/internal/doc"
-	"github.com/imageworks-ai/loader/internal/safefile"
 )
-
-// stamp identifies a version of a file for cache invalidation: size,
-// modification time, change time and inode, so that an edit restoring the
-// modification time, or a file renamed into place with an old one, is
-// still seen.
-type stamp struct {
-	exists bool
-	safefile.Version
-}
-
-func stampOf(fi fs.FileInfo) stamp {
-	return stamp{exists: true, Version: safefile.VersionOf(fi)}
-}
-
-// statStamp stats path; a missing file is a zero stamp, not an error, but a
-// dangling symbolic link is (safefile.ErrDanglingLink): a layer that points
-// nowhere is never taken for an empty one.
-func statStamp(path string) (stamp, error) {
-	fi, err := safefile.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return stamp{}, nil
-	}
-	if err != nil {
-		return stamp{}, fmt.Errorf("checking %s: %w", path, err)
-	}
-	return stampOf(fi), nil
-}
 
 // layer is one registry file: its bytes, its records and a name index.
 type layer struct {
@@ -49,27 +18,6 @@ type layer struct {
 	recs  []*record
 	index map[string]int // name → index of the record that wins (the last)
 	dups  map[string]int // name → count, for names appearing more than once
-}
-
-// readLayer reads and parses one layer file; a missing file is an empty
-// layer. Parse failures come back as *ParseError; a FIFO or other
-// non-regular file (safefile.ErrNotRegular) and a dangling link
-// (safefile.ErrDanglingLink) are errors naming the file, found without
-// blocking.
-func readLayer(ctx context.Context, file string) (*layer, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	data, fi, err := safefile.ReadFile(file)
-	if errors.Is(err, fs.ErrNotExist) {
-		l := &layer{file: file}
-		l.reindex()
-		return l, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading registry file: %w", err)
-	}
-	return parseLayer(file, data, stampOf(fi))
 }
 
 // parseLayer indexes data as the contents of file.

@@ -6,12 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -224,48 +222,6 @@ func (r *Registry) Dir() string { return r.dir }
 // File returns the registry file in single-file mode, "" otherwise.
 func (r *Registry) File() string { return r.single }
 
-func (r *Registry) path(name string) string { return filepath.Join(r.dir, name) }
-
-func (r *Registry) curatedPath() string { return r.path(CuratedFile) }
-
-func (r *Registry) discoveredPath() string {
-	if r.single != "" {
-		return r.single
-	}
-	return r.path(DiscoveredFile)
-}
-
-func (r *Registry) lockPath() string {
-	if r.single != "" {
-		return filepath.Join(r.dir, "."+filepath.Base(r.single)+".lock")
-	}
-	return r.path(FlockFile)
-}
-
-// readLayers reads the layers, the two concurrently in layered mode.
-func (r *Registry) readLayers(ctx context.Context) (cur, dis *layer, err error) {
-	if r.single != "" {
-		dis, err = readLayer(ctx, r.single)
-		return nil, dis, err
-	}
-	var cerr error
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		cur, cerr = readLayer(ctx, r.curatedPath())
-	}()
-	dis, err = readLayer(ctx, r.discoveredPath())
-	wg.Wait()
-	if cerr != nil {
-		return nil, nil, cerr
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return cur, dis, nil
-}
-
 // load reads the layers from disk and rebuilds the view (with any staged
 // changes replayed).
 func (r *Registry) load(ctx context.Context) error {
@@ -325,32 +281,6 @@ func (r *Registry) Generation(ctx context.Context) uint64 {
 		r.log.Warn("registry changed on disk but could not be re-read; using the previous state", "error", err)
 	}
 	return r.gen
-}
-
-// stale reports whether a layer file changed on disk since it was read.
-func (r *Registry) stale() (bool, error) {
-	for _, l := range []*layer{r.cur, r.dis} {
-		if l == nil {
-			continue
-		}
-		st, err := statStamp(l.file)
-		if err != nil {
-			return false, err
-		}
-		if st != l.st {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-// revalidate reloads when a layer's size or mtime changed.
-func (r *Registry) revalidate(ctx context.Context) error {
-	stale, err := r.stale()
-	if err != nil || !stale {
-		return err
-	}
-	return r.load(ctx)
 }
 
 // Refresh re-reads the layers from disk unconditionally. Staged changes are
@@ -489,9 +419,4 @@ func normalizeRecord(raw json.RawMessage) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("%w: a record needs a non-empty string \"name\"", ErrInvalidEdit)
 	}
 	return doc.AppendRecord(nil, r.Record), r.name, nil
-}
-
-// isReadOnly reports errors that mean the directory cannot be written.
-func isReadOnly(err error) bool {
-	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
 }
