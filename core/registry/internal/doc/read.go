@@ -204,7 +204,6 @@ func isObject(v []byte) bool { return len(v) > 0 && v[0] == '{' }
 func isArray(v []byte) bool  { return len(v) > 0 && v[0] == '[' }
 func isString(v []byte) bool { return len(v) > 0 && v[0] == '"' }
 func isNull(v []byte) bool   { return len(v) == 4 && string(v) == "null" }
-func isBool(v []byte) bool   { return string(v) == "true" || string(v) == "false" }
 
 // isNumber reports a number token (NaN and infinities included).
 func isNumber(v []byte) bool {
