@@ -175,6 +175,10 @@ func (c *Cluster) startMembers(ms []*member) error {
 			return fmt.Errorf("starting member %s: %w", m.name, err)
 		}
 		m.etcd = e
+		if m.proxy != nil { // a restart: the port was kept
+			m.proxy.resume()
+			continue
+		}
 		p, err := listenProxy(m.clientURL.Host, m.etcdURL.Host)
 		if err != nil {
 			return fmt.Errorf("member %s: client port: %w", m.name, err)
@@ -222,8 +226,7 @@ func (c *Cluster) Stop(i int) {
 	defer c.mu.Unlock()
 	m := c.members[i]
 	if m.proxy != nil {
-		m.proxy.close()
-		m.proxy = nil
+		m.proxy.cut() // the port stays bound, refusing, until Restart
 	}
 	if m.etcd != nil {
 		m.etcd.Close()
@@ -352,4 +355,12 @@ func (c *Cluster) ChangeLeader() int {
 
 func (c *Cluster) close() {
 	c.StopAll()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, m := range c.members {
+		if m.proxy != nil {
+			m.proxy.close()
+			m.proxy = nil
+		}
+	}
 }
