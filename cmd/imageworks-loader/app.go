@@ -25,6 +25,9 @@ const toolName = "imageworks-loader"
 type Env struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// DialFleet connects to a fleet (--fleet); nil: none can be, and a
+	// command given one answers locally with a warning saying so.
+	DialFleet FleetDialer
 }
 
 // Globals are the flags every command takes.

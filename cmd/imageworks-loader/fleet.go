@@ -10,7 +10,6 @@ import (
 
 	"github.com/imageworks-ai/loader/core"
 	"github.com/imageworks-ai/loader/core/fleet"
-	"github.com/imageworks-ai/loader/core/fleet/etcdfleet"
 	"github.com/imageworks-ai/loader/sdk"
 )
 
@@ -29,10 +28,13 @@ const fleetRetryAfter = 10 * time.Second
 // command.
 const fleetCloseTimeout = time.Second
 
-// dialFleet connects to the fleet --fleet names, as --host-id. It does not
-// wait for etcd: the first call does.
+// dialFleet connects to the fleet --fleet names, as --host-id, through
+// Env.DialFleet. It does not wait for etcd: the first call does.
 func (a *App) dialFleet(ctx context.Context) (fleet.Fleet, error) {
-	return etcdfleet.Dial(ctx, etcdfleet.Config{
+	if a.Env.DialFleet == nil {
+		return nil, errNoFleetClient
+	}
+	return a.Env.DialFleet(ctx, FleetConfig{
 		Endpoints: a.fleetEndpoints(),
 		HostID:    a.hostID(),
 		TTL:       a.Globals.FleetTTL,

@@ -4,8 +4,18 @@
 // commands.
 package main
 
-import "os"
+import (
+	"fmt"
+	"os"
+)
 
 func main() {
-	os.Exit(Main(os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}))
+	dial := builtinFleetDialer()
+	if dial == nil && wantsFleet(os.Args[1:], os.Getenv) {
+		// Only imageworks-loader-fleet has etcd's client (see FleetDialer).
+		err := execFleetBinary(os.Args[1:])
+		fmt.Fprintf(os.Stderr, "%s: %v\n", toolName, err)
+		os.Exit(exitFailure)
+	}
+	os.Exit(Main(os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, DialFleet: dial}))
 }

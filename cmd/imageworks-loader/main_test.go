@@ -22,7 +22,13 @@ func TestMain(m *testing.M) {
 	}
 	testscript.Main(m, map[string]func(){
 		"imageworks-loader": func() {
-			os.Exit(Main(os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}))
+			os.Exit(Main(os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, DialFleet: testDialFleet}))
+		},
+		// The CLI as built without the "fleet" tag (main itself: it runs
+		// imageworks-loader-fleet when given a fleet), and that one.
+		"iwl-lean": main,
+		"imageworks-loader-fleet": func() {
+			os.Exit(Main(os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, DialFleet: testDialFleet}))
 		},
 		"imageworks-backend-vllm":     func() { os.Exit(sdk.Serve(vllm.New())) },
 		"imageworks-backend-ollama":   func() { os.Exit(sdk.Serve(ollama.New())) },

@@ -272,3 +272,24 @@ func TestEtcdStaysInEtcdfleet(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIWithoutEtcd: the imageworks-loader binary (the default build of
+// cmd/imageworks-loader) links no etcd code: its package initialisation
+// cost every command a few milliseconds. imageworks-loader-fleet, the
+// same package built with the "fleet" tag, has it.
+func TestCLIWithoutEtcd(t *testing.T) {
+	deps := func(tags ...string) string {
+		args := append([]string{"list", "-deps"}, tags...)
+		out, err := exec.Command("go", append(args, module+"/cmd/imageworks-loader")...).Output()
+		if err != nil {
+			t.Fatalf("go list -deps: %v", err)
+		}
+		return string(out)
+	}
+	if d := deps(); strings.Contains(d, "go.etcd.io/") {
+		t.Error("cmd/imageworks-loader's default build depends on etcd; the fleet's client belongs behind the \"fleet\" build tag")
+	}
+	if d := deps("-tags", "fleet"); !strings.Contains(d, module+"/core/fleet/etcdfleet") {
+		t.Error("cmd/imageworks-loader built with -tags fleet lacks core/fleet/etcdfleet")
+	}
+}
