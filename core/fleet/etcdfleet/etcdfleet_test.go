@@ -462,3 +462,29 @@ func TestDialBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// A second process of a host id (a gateway beside serve) cannot publish the
+// host, but its slot claims are its own: a start there is not refused.
+func TestSecondProcessClaims(t *testing.T) {
+	c := fleettest.Start(t)
+	a := dial(t, c.Endpoints(), "a", 2*time.Second)
+	other := dial(t, c.Endpoints(), "a", 2*time.Second)
+	ctx := context.Background()
+	if err := a.Publish(ctx, host("a", "m1")); err != nil {
+		t.Fatal(err)
+	}
+	var conflict *fleet.ConflictError
+	if err := other.Publish(ctx, host("a", "other")); !errors.As(err, &conflict) {
+		t.Fatalf("a second process publishing host a = %v, want a conflict", err)
+	}
+	if _, err := other.Claim(ctx, fleet.SlotClaim{Port: 8001, Model: "m1"}); err != nil {
+		t.Fatalf("Claim(a:8001) by the second process = %v, want the slot", err)
+	}
+	if err := other.Publish(ctx, host("a", "other")); !errors.As(err, &conflict) {
+		t.Fatalf("publishing again after a claim = %v, want the conflict still", err)
+	}
+	hosts, err := other.Hosts(ctx)
+	if err != nil || len(hosts) != 1 || hosts[0].Models[0].Name != "m1" {
+		t.Fatalf("Hosts() = %+v, %v; want the first process's observation kept", hosts, err)
+	}
+}

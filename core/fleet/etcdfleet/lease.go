@@ -67,14 +67,22 @@ func (f *Fleet) grant(ctx context.Context) (clientv3.LeaseID, error) {
 	return id, nil
 }
 
-// restore writes the kept host value and claims under lease.
+// restore writes the kept host value and claims under lease. A host key
+// another process holds (a second process of this host id) is left to it:
+// Publish reports that conflict, and this process's claims are still its
+// own to write.
 func (f *Fleet) restore(ctx context.Context, lease clientv3.LeaseID) error {
 	if f.hostJSON != nil {
 		key := f.key("hosts", f.cfg.HostID)
-		if cur, err := f.putOwned(ctx, key, f.hostJSON, lease); err != nil {
-			return f.hostConflict(key, cur, err)
+		_, err := f.putOwned(ctx, key, f.hostJSON, lease)
+		switch {
+		case err == nil:
+			f.published = f.hostStripped
+		case errors.Is(err, errNotOwned):
+			f.published = nil
+		default:
+			return err
 		}
-		f.published = f.hostStripped
 	}
 	for key, val := range f.claims {
 		cur, err := f.putOwned(ctx, key, val, lease)
