@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/imageworks-ai/loader/core"
+	"github.com/imageworks-ai/loader/core/fleet"
 	"github.com/imageworks-ai/loader/core/supervise"
 	"github.com/imageworks-ai/loader/internal/safefile"
 	"github.com/imageworks-ai/loader/internal/standin"
@@ -85,6 +86,13 @@ type fixture struct {
 // starts a gateway. Close stops every server it started.
 func newFixture(t testing.TB, curated, discovered string, opts Options) *fixture {
 	t.Helper()
+	return newFleetFixture(t, curated, discovered, opts, nil)
+}
+
+// newFleetFixture is newFixture with the loader in fl (nil: no fleet), as
+// host "gw".
+func newFleetFixture(t testing.TB, curated, discovered string, opts Options, fl fleet.Fleet) *fixture {
+	t.Helper()
 	dir := t.TempDir()
 	write := func(name, data string) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
@@ -96,7 +104,8 @@ func newFixture(t testing.TB, curated, discovered string, opts Options) *fixture
 		write("model_registry.discovered.json", discovered)
 	}
 	ctx := context.Background()
-	l, err := core.Open(ctx, core.Options{RegistryDir: dir, Backends: map[string]sdk.Backend{"vllm": vllm.New(), "ollama": ollama.New()}})
+	l, err := core.Open(ctx, core.Options{RegistryDir: dir, Backends: map[string]sdk.Backend{"vllm": vllm.New(), "ollama": ollama.New()},
+		Fleet: fl, HostID: "gw"})
 	if err != nil {
 		t.Fatal(err)
 	}

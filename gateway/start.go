@@ -112,7 +112,16 @@ func (g *Gateway) start(ctx context.Context, s *slot, rt *route, prev *running) 
 		// A start that failed before it stopped prev (a launch command
 		// the backend refused) leaves prev running: keep tracking it, so
 		// that it is still stopped when idle and at Close.
-		return nil, !swap || g.serves(ctx, prev), startRefusal(rt.Name, err)
+		keep := !swap || g.serves(ctx, prev)
+		// The fleet's claim names what runs in the slot: prev when kept,
+		// else nothing.
+		switch {
+		case prev == nil || !keep:
+			g.unclaim(ctx, s)
+		case swap:
+			_ = g.claim(ctx, s, prev.name)
+		}
+		return nil, keep, startRefusal(rt.Name, err)
 	}
 	g.metrics.start(rt.Name, swap)
 	g.log.Info("model ready", "model", rt.Name, "slot", s.key, "endpoint", act.Endpoint, "swapped_out", act.Stopped, "reused", act.Reused)
