@@ -104,6 +104,10 @@ type guardedFleet struct {
 	f      fleet.Fleet
 	down   error
 	downAt time.Time
+	// warned: the fleet was warned about and has not answered since, so
+	// a long-running process trying again every fleetRetryAfter does not
+	// repeat the warning.
+	warned bool
 	closed bool
 }
 
@@ -136,16 +140,21 @@ func (g *guardedFleet) get(ctx context.Context) (fleet.Fleet, error) {
 // held.
 func (g *guardedFleet) setDown(err, cause error) {
 	g.down, g.downAt = err, time.Now()
-	g.warn(cause)
+	if !g.warned {
+		g.warned = true
+		g.warn(cause)
+	}
 }
 
-// check puts the fleet down when err says it is unreachable.
+// check puts the fleet down when err says it is unreachable; any other
+// answer means it was reached.
 func (g *guardedFleet) check(err error) error {
-	if err == nil || !errors.Is(err, fleet.ErrUnavailable) {
-		return err
-	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if err == nil || !errors.Is(err, fleet.ErrUnavailable) {
+		g.warned = false
+		return err
+	}
 	if g.down == nil && !g.closed {
 		g.setDown(err, err)
 	}

@@ -72,3 +72,50 @@ func TestGuardedFleetDialFails(t *testing.T) {
 		t.Errorf("warnings = %v, want the dial's error once", warned)
 	}
 }
+
+// upDownFleet answers or finds etcd unreachable as *down says.
+type upDownFleet struct {
+	fleet.Fleet
+	down *bool
+}
+
+func (u upDownFleet) Hosts(context.Context) ([]fleet.Host, error) {
+	if *u.down {
+		return nil, fmt.Errorf("hosts: %w", fleet.ErrUnavailable)
+	}
+	return nil, nil
+}
+
+// A long-running process (serve, gateway) tries the fleet again after
+// fleetRetryAfter: it warns when the fleet goes down, not again at each
+// retry that finds it still down, and again after it came back and went
+// down anew.
+func TestGuardedFleetWarnsOncePerOutage(t *testing.T) {
+	down, warnings := true, 0
+	g := &guardedFleet{
+		dial: func(context.Context) (fleet.Fleet, error) { return upDownFleet{down: &down}, nil },
+		warn: func(error) { warnings++ },
+	}
+	ctx := context.Background()
+	retry := func() { g.mu.Lock(); g.downAt = g.downAt.Add(-fleetRetryAfter); g.mu.Unlock() }
+	for range 3 {
+		if _, err := g.Hosts(ctx); !errors.Is(err, fleet.ErrUnavailable) {
+			t.Fatalf("Hosts = %v, want ErrUnavailable", err)
+		}
+		retry()
+	}
+	if warnings != 1 {
+		t.Fatalf("3 retries of a fleet that stays down: %d warnings, want 1", warnings)
+	}
+	down = false
+	if _, err := g.Hosts(ctx); err != nil {
+		t.Fatalf("Hosts with the fleet back = %v", err)
+	}
+	down = true
+	if _, err := g.Hosts(ctx); !errors.Is(err, fleet.ErrUnavailable) {
+		t.Fatalf("Hosts = %v, want ErrUnavailable", err)
+	}
+	if warnings != 2 {
+		t.Errorf("the fleet down, back, down again: %d warnings, want 2", warnings)
+	}
+}
