@@ -39,20 +39,13 @@ type candidate struct {
 	probeFailed bool
 }
 
-// fleetView reads, for name, every live host but this one and the pin.
-func (l *Loader) fleetView(ctx context.Context, name string) ([]fleet.Host, fleet.Pin, error) {
+// otherHosts reads every live host but this one.
+func (l *Loader) otherHosts(ctx context.Context) ([]fleet.Host, error) {
 	hosts, err := l.opts.Fleet.Hosts(ctx)
 	if err != nil {
-		return nil, fleet.Pin{}, err
+		return nil, err
 	}
-	hosts = slices.DeleteFunc(hosts, func(h fleet.Host) bool { return h.ID == l.HostID() })
-	pin := fleet.Pin{Name: name}
-	if name != "" {
-		if pin, err = l.opts.Fleet.Pin(ctx, name); err != nil {
-			return nil, fleet.Pin{}, err
-		}
-	}
-	return hosts, pin, nil
+	return slices.DeleteFunc(hosts, func(h fleet.Host) bool { return h.ID == l.HostID() }), nil
 }
 
 // pinBinds reports whether the pin holds every host to an aggregate.
@@ -73,13 +66,18 @@ func (l *Loader) selectAcross(ctx context.Context, name string, opts SelectOptio
 	if err := checkRequirements(opts.Require, func() []*registry.Entry { return l.reg.Entries(ctx) }); err != nil {
 		return Selection{}, err
 	}
-	hosts, pin, ferr := l.fleetView(ctx, name)
+	hosts, ferr := l.otherHosts(ctx)
 	if ferr != nil {
 		return l.localOnly(ctx, name, opts, ferr)
 	}
 	remote := remoteCandidates(hosts, name, opts.Require)
 	if len(remote) == 0 {
+		// No other host has it: no pin can change the answer.
 		return l.localOnly(ctx, name, opts, nil)
+	}
+	pin, ferr := l.opts.Fleet.Pin(ctx, name)
+	if ferr != nil {
+		return l.localOnly(ctx, name, opts, ferr)
 	}
 	var cands []candidate
 	var localErr error
@@ -243,7 +241,7 @@ func (l *Loader) selectRoleAcross(ctx context.Context, role string, local *regis
 	if local != nil {
 		return l.selectAcross(ctx, local.Name(), opts)
 	}
-	hosts, _, ferr := l.fleetView(ctx, "")
+	hosts, ferr := l.otherHosts(ctx)
 	if ferr != nil {
 		if errors.Is(ferr, fleet.ErrUnavailable) {
 			return Selection{}, lerr

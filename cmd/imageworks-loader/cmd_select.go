@@ -51,6 +51,7 @@ func (c *SelectCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 		if act, err = activateFromEnv(ctx, a, l, c.Name); err != nil {
 			return err
 		}
+		opts.HereOnly = true // the model now runs here: this host's entry answers
 	}
 	var sel core.Selection
 	if c.Role != "" {
@@ -64,7 +65,7 @@ func (c *SelectCmd) Run(ctx context.Context, a *App, l *core.Loader) error {
 	if act != nil {
 		// The model now runs here: this host's server is the answer.
 		sel.Endpoint, sel.InternalModelID = act.Endpoint, act.ServedModelID
-		if sel.Host != "" {
+		if a.fleetOf() != nil {
 			sel.Host = a.hostID()
 		}
 	}
