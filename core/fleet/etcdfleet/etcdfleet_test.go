@@ -488,3 +488,53 @@ func TestSecondProcessClaims(t *testing.T) {
 		t.Fatalf("Hosts() = %+v, %v; want the first process's observation kept", hosts, err)
 	}
 }
+
+// TestHostCutOff: host a is cut off from etcd (the others are not) while
+// b changes the pin a read, and a's lease runs out. Back, a cannot
+// overwrite b's newer pin (a conflict naming b), and a's host key comes
+// back under a new lease without touching b's.
+func TestHostCutOff(t *testing.T) {
+	c := fleettest.Start(t)
+	link := c.Link(t)
+	const ttl = time.Second
+	a := dial(t, []string{link.Endpoint()}, "a", ttl)
+	b := dial(t, c.Endpoints(), "b", ttl)
+	ctx := context.Background()
+	if err := a.Publish(ctx, host("a", "m1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Publish(ctx, host("b", "m2")); err != nil {
+		t.Fatal(err)
+	}
+	read, err := a.PutPin(ctx, fleet.Pin{Name: "m", Locked: true, ExpectedAggregate: "old", By: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	link.Cut()
+	if _, err := a.PutPin(ctx, fleet.Pin{Name: "m", Locked: true, ExpectedAggregate: "cut", By: "a", Revision: read.Revision}); !errors.Is(err, fleet.ErrUnavailable) {
+		t.Fatalf("PutPin while cut off = %v, want ErrUnavailable", err)
+	}
+	newer, err := b.PutPin(ctx, fleet.Pin{Name: "m", Locked: true, ExpectedAggregate: "new", By: "b", Revision: read.Revision})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, ttl+3*time.Second, "a's host gone for b", func() bool { return hostsOf(t, b) == "b" })
+
+	link.Mend()
+	var ce *fleet.ConflictError
+	eventually(t, 5*time.Second, "a reaches etcd again", func() bool {
+		_, err := a.PutPin(ctx, fleet.Pin{Name: "m", Locked: true, ExpectedAggregate: "stale", By: "a", Revision: read.Revision})
+		return errors.As(err, &ce)
+	})
+	if cur, ok := ce.Current.(*fleet.Pin); !ok || cur.By != "b" || cur.ExpectedAggregate != "new" || !strings.Contains(ce.Error(), "host b") {
+		t.Errorf("conflict after the cut = %v (%+v), want b's pin named", ce, ce.Current)
+	}
+	if got, err := b.Pin(ctx, "m"); err != nil || got.ExpectedAggregate != "new" || got.Revision != newer.Revision {
+		t.Errorf("pin after a came back = %+v, %v; want b's, untouched", got, err)
+	}
+	eventually(t, 5*time.Second, "a publishes again", func() bool { return a.Publish(ctx, host("a", "m1")) == nil })
+	if got := hostsOf(t, b); got != "a,b" {
+		t.Errorf("hosts after a came back = %s, want a,b", got)
+	}
+}

@@ -364,3 +364,39 @@ func (c *Cluster) close() {
 		}
 	}
 }
+
+// Link is a client's own way to member 0: a proxy on a port of its own
+// that the test can cut and mend, so one host is cut off from etcd while
+// the others stay connected (a network partition of that host).
+type Link struct {
+	p        *proxy
+	endpoint string
+}
+
+// Link opens a link to member 0 for one client until the test ends.
+func (c *Cluster) Link(t testing.TB) *Link {
+	t.Helper()
+	ports, err := freePorts(1)
+	if err != nil {
+		t.Fatalf("fleettest: link: %v", err)
+	}
+	c.mu.Lock()
+	target := c.members[0].clientURL.Host
+	c.mu.Unlock()
+	addr := fmt.Sprintf("127.0.0.1:%d", ports[0])
+	p, err := listenProxy(addr, target)
+	if err != nil {
+		t.Fatalf("fleettest: link: %v", err)
+	}
+	t.Cleanup(p.close)
+	return &Link{p: p, endpoint: "http://" + addr}
+}
+
+// Endpoint is the client URL to dial through the link.
+func (l *Link) Endpoint() string { return l.endpoint }
+
+// Cut closes the link's connections and refuses new ones.
+func (l *Link) Cut() { l.p.cut() }
+
+// Mend forwards connections again.
+func (l *Link) Mend() { l.p.resume() }
