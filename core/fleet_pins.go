@@ -142,12 +142,18 @@ func (l *Loader) putPin(ctx context.Context, st LockState, pin, want fleet.Pin) 
 
 // expectedFiles is the entry's stored pinned manifest, for the fleet.
 func (l *Loader) expectedFiles(ctx context.Context, name string) []fleet.File {
+	return l.fleetFiles(ctx, name, func(e *registry.Entry) []registry.ArtifactFile { return e.VersionLock().ExpectedFiles })
+}
+
+// fleetFiles is the manifest files picks of the entry called name, as the
+// fleet stores it; nil when the entry is gone.
+func (l *Loader) fleetFiles(ctx context.Context, name string, files func(*registry.Entry) []registry.ArtifactFile) []fleet.File {
 	e, err := l.reg.Get(ctx, name)
 	if err != nil {
 		return nil
 	}
 	var out []fleet.File
-	for _, f := range e.VersionLock().ExpectedFiles {
+	for _, f := range files(e) {
 		out = append(out, fleet.File{Path: f.Path, SHA256: f.SHA256})
 	}
 	return out
@@ -209,15 +215,7 @@ func (l *Loader) pinFleetOnVerify(ctx context.Context, pin fleet.Pin, v Verifica
 // artifactManifest is the entry's stored artifacts (as the last verify
 // found them), for the fleet.
 func (l *Loader) artifactManifest(ctx context.Context, name string) []fleet.File {
-	e, err := l.reg.Get(ctx, name)
-	if err != nil {
-		return nil
-	}
-	var out []fleet.File
-	for _, f := range e.Artifacts().Files {
-		out = append(out, fleet.File{Path: f.Path, SHA256: f.SHA256})
-	}
-	return out
+	return l.fleetFiles(ctx, name, func(e *registry.Entry) []registry.ArtifactFile { return e.Artifacts().Files })
 }
 
 // fleetViolation is the lock violation of v against the fleet's pin.
