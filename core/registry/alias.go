@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/imageworks-ai/loader/core/registry/internal/doc"
-	"github.com/imageworks-ai/loader/internal/suggest"
 )
 
 // Aliases returns model_aliases: the other names the model answers to
@@ -58,37 +57,6 @@ func aliasIndex(entries []*Entry) map[string][]string {
 		}
 	}
 	return idx
-}
-
-// lookup finds the entry named name (surrounding spaces ignored), else the
-// one entry claiming it as an alias.
-func (v *view) lookup(name string) (*Entry, error) {
-	n := strings.TrimSpace(name)
-	if e, ok := v.byName[n]; ok {
-		return e, nil
-	}
-	switch owners := v.aliasIndex()[n]; len(owners) {
-	case 0:
-		return nil, &NotFoundError{Name: name, Suggestions: suggest.Closest(n, v.knownNames())}
-	case 1:
-		return v.byName[owners[0]], nil
-	default:
-		return nil, &AliasError{Alias: n, Entries: slices.Clone(owners)}
-	}
-}
-
-// knownNames lists every entry name and alias, for suggestions; only an
-// unknown name pays for it.
-func (v *view) knownNames() []string {
-	idx := v.aliasIndex()
-	out := make([]string, 0, len(v.entries)+len(idx))
-	for _, e := range v.entries {
-		out = append(out, e.name)
-	}
-	for a := range idx {
-		out = append(out, a)
-	}
-	return out
 }
 
 // aliasProblems reports, for validation, aliases that make lookups fail or

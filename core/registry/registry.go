@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/imageworks-ai/loader/core/registry/internal/doc"
+	"github.com/imageworks-ai/loader/internal/suggest"
 )
 
 // File names inside a registry directory.
@@ -321,6 +323,37 @@ func (r *Registry) Get(ctx context.Context, name string) (*Entry, error) {
 }
 
 func (r *Registry) get(name string) (*Entry, error) { return r.view.lookup(name) }
+
+// lookup finds the entry named name (surrounding spaces ignored), else the
+// one entry claiming it as an alias.
+func (v *view) lookup(name string) (*Entry, error) {
+	n := strings.TrimSpace(name)
+	if e, ok := v.byName[n]; ok {
+		return e, nil
+	}
+	switch owners := v.aliasIndex()[n]; len(owners) {
+	case 0:
+		return nil, &NotFoundError{Name: name, Suggestions: suggest.Closest(n, v.knownNames())}
+	case 1:
+		return v.byName[owners[0]], nil
+	default:
+		return nil, &AliasError{Alias: n, Entries: slices.Clone(owners)}
+	}
+}
+
+// knownNames lists every entry name and alias, for suggestions; only an
+// unknown name pays for it.
+func (v *view) knownNames() []string {
+	idx := v.aliasIndex()
+	out := make([]string, 0, len(v.entries)+len(idx))
+	for _, e := range v.entries {
+		out = append(out, e.name)
+	}
+	for a := range idx {
+		out = append(out, a)
+	}
+	return out
+}
 
 // stage records changes, all or none, and rebuilds the view once.
 func (r *Registry) stage(chs ...change) error {
