@@ -93,6 +93,59 @@ func checkPath(name string, path []string) error {
 	return nil
 }
 
+// The typed edits below are how tooling writes the fields it owns; the JSON
+// keys are spelled in this package only.
+
+// SetLocked sets version_lock.locked. Errors are those of Set.
+func (ed *Edit) SetLocked(locked bool) error {
+	return ed.Set(locked, keyVersionLock, "locked")
+}
+
+// SetLastVerified sets version_lock.last_verified to ts, an RFC 3339 time.
+// Errors are those of Set.
+func (ed *Edit) SetLastVerified(ts string) error {
+	return ed.Set(ts, keyVersionLock, "last_verified")
+}
+
+// SetArtifacts stores a manifest as the entry's artifacts: its aggregate
+// first, then its files (an object's other members are kept). Errors are
+// those of Set.
+func (ed *Edit) SetArtifacts(a Artifacts) error {
+	files := a.Files
+	if files == nil {
+		files = []ArtifactFile{}
+	}
+	if err := ed.Set(a.AggregateSHA256, keyArtifacts, "aggregate_sha256"); err != nil {
+		return err
+	}
+	return ed.Set(files, keyArtifacts, "files")
+}
+
+// SetExpectedFiles stores the manifest an expected hash was pinned from at
+// version_lock.expected_files, so a later drift report names what changed
+// since the pin even after unlocked verifies replaced artifacts.files. It
+// goes with every edit that sets the expected hash. Errors are those of Set.
+func (ed *Edit) SetExpectedFiles(files []ArtifactFile) error {
+	if files == nil {
+		files = []ArtifactFile{}
+	}
+	return ed.Set(files, keyVersionLock, "expected_files")
+}
+
+// VisionProbe is the record a vision probe leaves at probes.vision.
+type VisionProbe struct {
+	VisionOK     bool   `json:"vision_ok"`
+	Timestamp    string `json:"timestamp"`
+	ProbeVersion string `json:"probe_version"`
+	LatencyMS    int64  `json:"latency_ms"`
+	Notes        string `json:"notes"`
+}
+
+// SetVisionProbe stores p at probes.vision. Errors are those of Set.
+func (ed *Edit) SetVisionProbe(p VisionProbe) error {
+	return ed.Set(p, keyProbes, "vision")
+}
+
 // applyOps applies ops to the discovered record dis of entry name (nil when
 // it has none; cur is its curated record or nil) and returns the new
 // discovered record and whether anything changed.

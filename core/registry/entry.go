@@ -310,6 +310,28 @@ func (e *Entry) Field(key string) json.RawMessage {
 	return append(json.RawMessage(nil), v...)
 }
 
+// Performance returns the merged performance object as stored, nil when
+// absent.
+func (e *Entry) Performance() json.RawMessage { return e.Field(keyPerformance) }
+
+// Probes returns the merged probes object as stored, nil when absent.
+func (e *Entry) Probes() json.RawMessage { return e.Field(keyProbes) }
+
+// StoredAliases returns model_aliases exactly as stored when it is a list
+// of strings, nil otherwise (absent, null, another type, or a list holding
+// anything but strings). Aliases is the cleaned view.
+func (e *Entry) StoredAliases() []string {
+	raw := e.get(keyModelAliases)
+	if len(raw) == 0 {
+		return nil
+	}
+	var out []string
+	if json.Unmarshal(raw, &out) != nil {
+		return nil
+	}
+	return out
+}
+
 // InCurated reports whether the entry exists in the curated layer, which
 // makes its curated-owned fields read-only for tooling.
 func (e *Entry) InCurated() bool { return e.cur != nil }
