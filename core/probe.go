@@ -90,7 +90,7 @@ func (l *Loader) ProbeVision(ctx context.Context, name string, opts ProbeOptions
 	if err != nil {
 		return ProbeReport{}, err
 	}
-	if !e.Capabilities()["vision"] {
+	if !e.HasCapability("vision") {
 		return ProbeReport{}, &CapabilityError{Name: name, Required: []string{"vision"}, Missing: []string{"vision"}}
 	}
 	img, err := loadImage(opts)
