@@ -243,3 +243,24 @@ func holds(ts []capTruth, want string) bool {
 	}
 	return any
 }
+
+// Capabilities returns the normalised capability map (see
+// NormalizeCapabilities).
+func (e *Entry) Capabilities() map[string]bool { return normalizeTruths(e.capTruths()) }
+
+// HasCapability reports whether the normalised capabilities hold name (a
+// canonical key or a synonym, any case) true; unknown names are false. It
+// is Capabilities()[CanonicalCapability(name)] without building the map.
+func (e *Entry) HasCapability(name string) bool {
+	return holds(e.capTruths(), CanonicalCapability(name))
+}
+
+func (e *Entry) capTruths() []capTruth {
+	switch {
+	case e.cur == nil:
+		return capTruths(e.dis.Get(keyCapabilities))
+	case e.dis == nil:
+		return capTruths(e.cur.Get(keyCapabilities))
+	}
+	return mergedCapTruths(e.dis.Get(keyCapabilities), e.cur.Get(keyCapabilities))
+}
