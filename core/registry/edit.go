@@ -83,6 +83,16 @@ func (ed *Edit) Set(value any, path ...string) error {
 	return nil
 }
 
+// encodeValue encodes a Go value as compact JSON in the reference's
+// spelling; an error wraps ErrInvalidEdit.
+func encodeValue(v any) ([]byte, error) {
+	b, err := doc.Encode(v)
+	if err != nil {
+		return nil, fmt.Errorf("%w: encoding %T: %w", ErrInvalidEdit, v, err)
+	}
+	return b, nil
+}
+
 func checkPath(name string, path []string) error {
 	if len(path) == 0 {
 		return fmt.Errorf("entry %q: %w: empty key path", name, ErrInvalidEdit)

@@ -53,13 +53,3 @@ func scanRecords(data []byte) ([]*record, *doc.SyntaxError) {
 	}
 	return recs, nil
 }
-
-// encodeValue encodes a Go value as compact JSON in the reference's
-// spelling; an error wraps ErrInvalidEdit.
-func encodeValue(v any) ([]byte, error) {
-	b, err := doc.Encode(v)
-	if err != nil {
-		return nil, fmt.Errorf("%w: encoding %T: %w", ErrInvalidEdit, v, err)
-	}
-	return b, nil
-}
