@@ -265,3 +265,45 @@ func (l *Loader) selectRoleAcross(ctx context.Context, role string, local *regis
 	opts.Require = req
 	return l.selectAcross(ctx, names[0], opts)
 }
+
+// FleetModel is a model another fleet host serves.
+type FleetModel struct {
+	// Host is the host id of the first host (by id) that serves it.
+	Host string
+	// Name, Backend and Capabilities (every canonical key) are as that
+	// host published them.
+	Name         string
+	Backend      string
+	Capabilities map[string]bool
+}
+
+// FleetModels returns, one per logical name and sorted by name, the models
+// the fleet's other live hosts serve (up and serving, as they last
+// published) that no entry of this host's registry names: what a gateway
+// here can forward to them. Nil without a fleet; an error wrapping
+// fleet.ErrUnavailable when it cannot be reached.
+func (l *Loader) FleetModels(ctx context.Context) ([]FleetModel, error) {
+	if l.opts.Fleet == nil {
+		return nil, nil
+	}
+	hosts, err := l.otherHosts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, e := range l.reg.Entries(ctx) {
+		seen[e.Name()] = true
+	}
+	var out []FleetModel
+	for _, h := range hosts { // sorted by id
+		for _, m := range h.Models {
+			if seen[m.Name] || !m.Up || !m.Served {
+				continue
+			}
+			seen[m.Name] = true
+			out = append(out, FleetModel{Host: h.ID, Name: m.Name, Backend: m.Backend, Capabilities: normalCaps(m.Capabilities)})
+		}
+	}
+	slices.SortFunc(out, func(a, b FleetModel) int { return cmp.Compare(a.Name, b.Name) })
+	return out, nil
+}

@@ -262,7 +262,11 @@ func (g *Gateway) lookup(ctx context.Context, model string) (*route, error) {
 }
 
 func (g *Gateway) models(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, g.freshTable(r.Context()).modelsAnswer())
+	remote, err := g.l.FleetModels(r.Context())
+	if err != nil {
+		g.log.Debug("fleet: other hosts' models left out", "error", oneLine(err))
+	}
+	writeJSON(w, http.StatusOK, g.freshTable(r.Context()).modelsAnswer(remote))
 }
 
 func (g *Gateway) health(w http.ResponseWriter, _ *http.Request) {

@@ -18,7 +18,8 @@ import (
 // server another fleet host runs for it (core.Loader.Select ranks the
 // fleet's hosts: up and serving, verified against the fleet's pin when
 // locked, its probe passed when the request carries images), or nil
-// when no host serves it or the Loader has no fleet.
+// when no host serves it (as the hosts last published) or the Loader has
+// no fleet.
 func (g *Gateway) remoteRoute(ctx context.Context, model string, messages json.RawMessage) *core.Selection {
 	if model == "" {
 		return nil
@@ -27,9 +28,10 @@ func (g *Gateway) remoteRoute(ctx context.Context, model string, messages json.R
 	if found, _ := images(messages); found {
 		req = []string{"vision"}
 	}
-	sel, err := g.l.Select(ctx, model, core.SelectOptions{Require: req})
-	if err != nil || sel.Host == "" || sel.Host == g.l.HostID() {
-		return nil
+	// Live: for another host, what it last published (no request to it).
+	sel, err := g.l.Select(ctx, model, core.SelectOptions{Require: req, Live: true})
+	if err != nil || sel.Host == "" || sel.Host == g.l.HostID() || sel.LiveProblem() != nil {
+		return nil // unknown, this host's, or not served where it is known
 	}
 	return &sel
 }

@@ -152,8 +152,9 @@ func notFound(model string) *apiError {
 	return e
 }
 
-// modelsAnswer is GET /v1/models: the chat proxy's list and extensions.
-func (t *table) modelsAnswer() any {
+// modelsAnswer is GET /v1/models: the chat proxy's list and extensions,
+// then the models other fleet hosts serve (their extensions name the host).
+func (t *table) modelsAnswer(remote []core.FleetModel) any {
 	type ext struct {
 		DisplayID       string          `json:"display_id"`
 		DisplayName     string          `json:"display_name"`
@@ -168,6 +169,7 @@ func (t *table) modelsAnswer() any {
 		Templates       []string        `json:"templates"`
 		PrimaryTemplate *string         `json:"primary_template"`
 		SchemaVersion   int             `json:"schema_version"`
+		Host            string          `json:"host,omitempty"`
 	}
 	type item struct {
 		ID         string `json:"id"`
@@ -194,6 +196,18 @@ func (t *table) modelsAnswer() any {
 			e.PrimaryTemplate = &r.Card.ChatTemplate
 		}
 		data = append(data, item{ID: r.id, Object: "model", OwnedBy: "imageworks", Extensions: e})
+	}
+	for _, m := range remote {
+		if _, taken := t.byID[m.Name]; taken {
+			continue // a local display id: a chat naming it is served here
+		}
+		mod := []string{"text"}
+		if m.Capabilities["vision"] {
+			mod = append(mod, "vision")
+		}
+		data = append(data, item{ID: m.Name, Object: "model", OwnedBy: "imageworks", Extensions: ext{
+			DisplayID: m.Name, DisplayName: m.Name, LogicalID: m.Name, Backend: m.Backend, Capabilities: m.Capabilities,
+			Modalities: mod, Templates: []string{}, SchemaVersion: 1, Host: m.Host}})
 	}
 	return map[string]any{"object": "list", "data": data}
 }
