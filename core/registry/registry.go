@@ -442,7 +442,9 @@ func (r *Registry) Remove(ctx context.Context, name string) error {
 }
 
 // normalizeRecord validates a new record and writes it in the reference
-// layout at array depth 1.
+// layout and spelling at array depth 1: always rewritten (not copied as
+// AppendRecord copies a record already in the reference layout), so that
+// escapes the reference would not write are spelled out.
 func normalizeRecord(raw json.RawMessage) ([]byte, string, error) {
 	r, err := parseRecord(raw)
 	if err != nil {
@@ -451,5 +453,5 @@ func normalizeRecord(raw json.RawMessage) ([]byte, string, error) {
 	if !r.named || r.name == "" {
 		return nil, "", fmt.Errorf("%w: a record needs a non-empty string \"name\"", ErrInvalidEdit)
 	}
-	return doc.AppendRecord(nil, r.Record), r.name, nil
+	return doc.Reformat(nil, r.Bytes(), 1), r.name, nil
 }

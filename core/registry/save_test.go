@@ -326,6 +326,31 @@ func TestAddAndRemove(t *testing.T) {
 	}
 }
 
+// A new record is written in the reference spelling even when it comes
+// already in the reference layout: escapes Python's json.dump would not
+// write (\u00e9, \/) are spelled out, as for any other new record.
+func TestAddRespellsEscapesOfAReferenceLayoutRecord(t *testing.T) {
+	dir := editDir(t)
+	r := mustOpen(t, dir, registry.Options{})
+	rec := "{\n    \"name\": \"new\",\n    \"display_name\": \"caf\\u00e9 a\\/b\"\n  }"
+	if err := r.Add(context.Background(), []byte(rec)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.TrimSuffix(editDiscovered, "\n]\n") + `,
+  {
+    "name": "new",
+    "display_name": "café a/b"
+  }
+]
+`
+	if got := string(readFile(t, path(dir, registry.DiscoveredFile))); got != want {
+		t.Errorf("discovered after Add =\n%s\nwant\n%s", got, want)
+	}
+}
+
 // A save re-reads the layers and applies only this process's changes.
 func TestSaveAppliesOnlyOwnChanges(t *testing.T) {
 	dir := corpusDir(t)
