@@ -83,8 +83,12 @@ func ValueFromText(path []string, text string) (json.RawMessage, error) {
 		return nil, fmt.Errorf("%w: empty key path", ErrInvalidEdit)
 	}
 	var cands [][]byte
-	if b, err := doc.Encode(json.RawMessage(text)); err == nil {
-		cands = append(cands, b)
+	// doc.Valid first: Encode trims Unicode spaces (a no-break space, a
+	// form feed) around raw JSON, which would make "12\u00a0" a number.
+	if doc.Valid([]byte(text)) {
+		if b, err := doc.Encode(json.RawMessage(text)); err == nil {
+			cands = append(cands, b)
+		}
 	}
 	quoted, _ := doc.Encode(text)
 	cands = append(cands, quoted)

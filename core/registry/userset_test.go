@@ -70,6 +70,10 @@ func TestValueFromText(t *testing.T) {
 		{"metadata.note", `{"k": [1, 2]}`, `{"k":[1,2]}`},
 		{"my_own_field", "12", `12`},
 		{"my_own_field", "x<&>", `"x<&>"`},
+		// Only JSON's own whitespace around a value makes text JSON; a
+		// no-break space or a form feed keeps it a string.
+		{"my_own_field", "12\u00a0", "\"12\u00a0\""},
+		{"my_own_field", "\ftrue", `"\ftrue"`},
 	} {
 		path, err := registry.ParseKeyPath(tc.key)
 		if err != nil {
