@@ -4,7 +4,7 @@ import (
 	"strconv"
 )
 
-// jsonEqual reports whether two valid JSON values are equal as values
+// equal reports whether two valid JSON values are equal as values
 // (object key order and whitespace aside; numbers compared by value).
 func equal(a, b []byte) bool {
 	switch {

@@ -27,8 +27,9 @@ type side struct {
 func (s side) set() bool { return s.ok && !isNull(s.v) }
 
 // MergedValue returns the merged value of one top-level key of an entry
-// held in both layers, under owner; the zero Value when neither has it. An object merge is written in the
-// reference layout of a member of a record at array depth 1.
+// held in both layers, under owner; the zero Value when neither has it. An
+// object merge is written in the reference layout of a member of a record
+// at array depth 1.
 func MergedValue(key string, over, base Record, owner Owner) Value {
 	ov, bv := over.Get(key), base.Get(key)
 	v, _, _ := resolve(owner, side{ov, ov != nil, over.canon}, side{bv, bv != nil, base.canon}, 2)

@@ -230,7 +230,7 @@ func isInteger(v []byte) bool {
 	return true
 }
 
-// integer decodes an integral number; anything else gives 0.
+// intOf decodes an integral number; anything else gives 0.
 func intOf(v []byte) int {
 	if !isNumber(v) {
 		return 0

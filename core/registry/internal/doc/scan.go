@@ -53,7 +53,7 @@ type scanner struct {
 	intern map[string]string
 }
 
-// ScanArray validates data as a JSON array and calls fn for each of its
+// scanArray validates data as a JSON array and calls fn for each of its
 // elements in order.
 func scanArray(data []byte, fn func(Record)) *SyntaxError {
 	s := &scanner{data: data, intern: make(map[string]string, 64)}
@@ -142,7 +142,7 @@ func (s *scanner) checkWS(from, ind int) {
 
 const spaceRun = "                                                                                                    "
 
-// Spaces returns ind levels of two-space indentation.
+// spaces returns ind levels of two-space indentation.
 func spaces(ind int) string {
 	if 2*ind <= len(spaceRun) {
 		return spaceRun[:2*ind]

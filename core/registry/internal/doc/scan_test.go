@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// ScanArray's errors at the top level, with their offsets, and the records
+// scanArray's errors at the top level, with their offsets, and the records
 // it finds; the layout between elements does not make a record
 // non-canonical.
 func TestScanArrayTop(t *testing.T) {

@@ -45,7 +45,7 @@ func appendQuoted(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// reformat appends the valid JSON value v in the reference layout, its first
+// Reformat appends the valid JSON value v in the reference layout, its first
 // line at indentation ind. Strings are re-encoded the reference way and
 // number tokens are kept as they are.
 func Reformat(dst, v []byte, ind int) []byte {

@@ -43,7 +43,7 @@ func TestAppendQuoted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		if got := string(appendQuoted(nil, tt.in)); got != tt.want {
-			t.Errorf("AppendQuoted(%q) = %s, want %s", tt.in, got, tt.want)
+			t.Errorf("appendQuoted(%q) = %s, want %s", tt.in, got, tt.want)
 		}
 		if u := unquote([]byte(tt.want)); u != tt.in {
 			t.Errorf("unquote(%s) = %q, want %q", tt.want, u, tt.in)
