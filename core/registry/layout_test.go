@@ -8,6 +8,18 @@ import (
 	"github.com/imageworks-ai/loader/core/registry/internal/doc"
 )
 
+// scanRecords validates data as a JSON array and returns its elements, as
+// parseLayer reads a layer (the tests' way to look at records without a
+// file).
+func scanRecords(data []byte) ([]*record, *doc.SyntaxError) {
+	var recs []*record
+	_, serr := doc.ParseArray(data, func(e doc.Record) { recs = append(recs, newRecord(e)) })
+	if serr != nil {
+		return nil, serr
+	}
+	return recs, nil
+}
+
 // The corpus files are in the reference layout: reformatting them changes
 // nothing, and every record scans as canonical.
 func TestCorpusLayoutIsReference(t *testing.T) {

@@ -43,13 +43,3 @@ func parseRecord(raw []byte) (*record, error) {
 	}
 	return newRecord(e), nil
 }
-
-// scanRecords validates data as a JSON array and returns its elements.
-func scanRecords(data []byte) ([]*record, *doc.SyntaxError) {
-	var recs []*record
-	_, serr := doc.ParseArray(data, func(e doc.Record) { recs = append(recs, newRecord(e)) })
-	if serr != nil {
-		return nil, serr
-	}
-	return recs, nil
-}
