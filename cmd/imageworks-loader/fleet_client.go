@@ -78,3 +78,45 @@ func wantsFleet(args []string, getenv func(string) string) bool {
 
 // errExecFailed wraps a failure to start imageworks-loader-fleet.
 var errExecFailed = errors.New("running " + fleetBinary)
+
+// envFleetExec is set, to the path run, in the environment of the
+// imageworks-loader-fleet that imageworks-loader runs in its place.
+const envFleetExec = "IMAGEWORKS_FLEET_EXEC"
+
+// errFleetBinaryLean: the imageworks-loader-fleet found was built without
+// the "fleet" tag, so it has no etcd client either and would run itself
+// again, forever.
+var errFleetBinaryLean = fmt.Errorf("--fleet: %s has no etcd client either (built without -tags fleet): go build -tags fleet -o %s ./cmd/imageworks-loader", fleetBinary, fleetBinary)
+
+// fleetExecEnv is the environment imageworks-loader-fleet at path runs
+// with: this one, and path under envFleetExec.
+func fleetExecEnv(path string) []string {
+	return append(os.Environ(), envFleetExec+"="+path)
+}
+
+// ranAsFleetBinary reports whether this process is the
+// imageworks-loader-fleet another imageworks-loader ran in its place (the
+// path envFleetExec names is this executable); a process that merely
+// inherited the variable (one the fleet binary started) is not.
+func ranAsFleetBinary(getenv func(string) string) bool {
+	path := getenv(envFleetExec)
+	if path == "" {
+		return false
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return false
+	}
+	a, err1 := os.Stat(path)
+	b, err2 := os.Stat(exe)
+	return err1 == nil && err2 == nil && os.SameFile(a, b)
+}
+
+// runFleetBinary runs imageworks-loader-fleet in this process's place
+// (see execFleetBinary); it returns only when it cannot, with the reason.
+func runFleetBinary(args []string, getenv func(string) string) error {
+	if ranAsFleetBinary(getenv) {
+		return errFleetBinaryLean
+	}
+	return execFleetBinary(args)
+}

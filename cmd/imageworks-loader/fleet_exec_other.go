@@ -19,6 +19,7 @@ func execFleetBinary(args []string) error {
 	}
 	cmd := exec.Command(path, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = fleetExecEnv(path)
 	err = cmd.Run()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {

@@ -4,7 +4,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"syscall"
 )
 
@@ -16,5 +15,5 @@ func execFleetBinary(args []string) error {
 		return err
 	}
 	argv := append([]string{path}, args...)
-	return fmt.Errorf("%w %s: %w", errExecFailed, path, syscall.Exec(path, argv, os.Environ()))
+	return fmt.Errorf("%w %s: %w", errExecFailed, path, syscall.Exec(path, argv, fleetExecEnv(path)))
 }

@@ -13,7 +13,7 @@ func main() {
 	dial := builtinFleetDialer()
 	if dial == nil && wantsFleet(os.Args[1:], os.Getenv) {
 		// Only imageworks-loader-fleet has etcd's client (see FleetDialer).
-		err := execFleetBinary(os.Args[1:])
+		err := runFleetBinary(os.Args[1:], os.Getenv)
 		fmt.Fprintf(os.Stderr, "%s: %v\n", toolName, err)
 		os.Exit(exitFailure)
 	}

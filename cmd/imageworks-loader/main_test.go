@@ -28,6 +28,9 @@ func TestMain(m *testing.M) {
 		// imageworks-loader-fleet when given a fleet), and that one.
 		"iwl-lean": main,
 		"imageworks-loader-fleet": func() {
+			if os.Getenv("IWL_TEST_FLEET_LEAN") != "" {
+				main() // imageworks-loader-fleet built without the tag
+			}
 			os.Exit(Main(os.Args[1:], Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, DialFleet: testDialFleet}))
 		},
 		"imageworks-backend-vllm":     func() { os.Exit(sdk.Serve(vllm.New())) },
