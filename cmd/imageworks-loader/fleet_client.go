@@ -60,20 +60,45 @@ func findFleetBinary() (string, error) {
 }
 
 // wantsFleet reports whether args or the environment name a fleet, before
-// parsing: --fleet URL, --fleet=URL, or IMAGEWORKS_FLEET set non-empty.
+// parsing, as kong reads them: every --fleet URL and --fleet=URL adds
+// comma-separated endpoints, and one given, even empty, overrides
+// IMAGEWORKS_FLEET. A shell asking for completions (COMP_LINE set) never
+// wants one: completion does not dial it.
 func wantsFleet(args []string, getenv func(string) string) bool {
-	for i, a := range args {
+	if getenv("COMP_LINE") != "" {
+		return false
+	}
+	given, named := false, false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		if a == "--" {
 			break
 		}
-		if a == "--fleet" {
-			return i+1 < len(args) && strings.TrimSpace(args[i+1]) != ""
+		v, ok := strings.CutPrefix(a, "--fleet=")
+		if a == "--fleet" && i+1 < len(args) {
+			v, ok = args[i+1], true
+			i++
 		}
-		if v, ok := strings.CutPrefix(a, "--fleet="); ok {
-			return strings.TrimSpace(v) != ""
+		if ok {
+			given = true
+			named = named || hasEndpoint(v)
 		}
 	}
-	return strings.TrimSpace(getenv("IMAGEWORKS_FLEET")) != ""
+	if given {
+		return named
+	}
+	return hasEndpoint(getenv("IMAGEWORKS_FLEET"))
+}
+
+// hasEndpoint reports whether a comma-separated list of endpoints names
+// one (see App.fleetEndpoints).
+func hasEndpoint(list string) bool {
+	for u := range strings.SplitSeq(list, ",") {
+		if strings.TrimSpace(u) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // errExecFailed wraps a failure to start imageworks-loader-fleet.
