@@ -38,8 +38,12 @@ func advertise(endpoint, host string) string {
 	if !isLocalHost(u.Hostname()) {
 		return endpoint
 	}
+	// An IPv6 address is bracketed once, whether given with brackets or not.
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	if p := u.Port(); p != "" {
 		u.Host = net.JoinHostPort(host, p)
+	} else if strings.Contains(host, ":") {
+		u.Host = "[" + host + "]"
 	} else {
 		u.Host = host
 	}

@@ -31,6 +31,22 @@ func TestAdvertise(t *testing.T) {
 	}
 }
 
+// TestAdvertiseIPv6: an IPv6 address advertised, bracketed or not, is
+// bracketed once in the URL, with a port or without.
+func TestAdvertiseIPv6(t *testing.T) {
+	for _, c := range []struct{ in, host, want string }{
+		{"http://127.0.0.1:8000/v1", "fd00::2", "http://[fd00::2]:8000/v1"},
+		{"http://127.0.0.1:8000/v1", "[fd00::2]", "http://[fd00::2]:8000/v1"},
+		{"https://localhost/v1", "fd00::2", "https://[fd00::2]/v1"},
+		{"https://[::1]/v1", "[fd00::2]", "https://[fd00::2]/v1"},
+		{"http://localhost/v1", "10.0.0.2", "http://10.0.0.2/v1"},
+	} {
+		if got := advertise(c.in, c.host); got != c.want {
+			t.Errorf("advertise(%q, %q) = %q, want %q", c.in, c.host, got, c.want)
+		}
+	}
+}
+
 // recordingFleet keeps what was published; the rest of fleet.Fleet is
 // not used by Publish.
 type recordingFleet struct {
