@@ -72,7 +72,7 @@ func (c *GatewayCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 		h = accessLog(gw, newLogger(hclog.Info, a.Env.Stderr, a.secrets).Named("gateway"))
 	}
 	stopPublishing := a.publishHost(life, l, func() core.ObserveOptions {
-		return core.ObserveOptions{Gateway: l.Advertised("http://" + addr + "/v1"), Lifecycle: lc, Slots: gw.Running()}
+		return core.ObserveOptions{Gateway: publishedURL(l, addr, "/v1"), Lifecycle: lc, Slots: gw.Running()}
 	})
 	err = listenAndServe(ctx, a, scrubbing(h, l, a.secrets), addr, c.Drain, 0, "gateway on http://%s/v1")
 	stopPublishing()

@@ -73,7 +73,7 @@ func (c *ServeCmd) Run(ctx context.Context, a *App, opts core.Options) error {
 		Epoch:      pool.Epoch,
 	})
 	stopPublishing := a.publishHost(life, l, func() core.ObserveOptions {
-		return core.ObserveOptions{Serve: l.Advertised("http://" + addr)}
+		return core.ObserveOptions{Serve: publishedURL(l, addr, "")}
 	})
 	defer stopPublishing()
 	return listenAndServe(ctx, a, scrubbing(api, l, a.secrets), addr, c.Drain, 2*time.Minute, "serving the registry on http://%s")

@@ -1,8 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/imageworks-ai/loader/core"
 )
 
 func TestWantsFleet(t *testing.T) {
@@ -53,5 +59,31 @@ func TestNoFleetBinary(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	if _, err := findFleetBinary(); !errors.Is(err, errNoFleetClient) {
 		t.Fatalf("findFleetBinary() = %v, want errNoFleetClient", err)
+	}
+}
+
+// TestPublishedURL: a listener on loopback is not published (no other host
+// reaches it); a wildcard one is, at the advertised host.
+func TestPublishedURL(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "model_registry.curated.json"), []byte("[]"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := core.Open(context.Background(), core.Options{RegistryDir: dir, HostID: "h", Advertise: "gpu-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for addr, want := range map[string]string{
+		"127.0.0.1:8765": "", "[::1]:8100": "", "localhost:8100": "",
+		":8765": "http://gpu-a:8765", "0.0.0.0:8100": "http://gpu-a:8100/v1", "10.0.0.5:8100": "http://10.0.0.5:8100/v1",
+	} {
+		suffix := ""
+		if strings.HasSuffix(want, "/v1") {
+			suffix = "/v1"
+		}
+		if got := publishedURL(l, addr, suffix); got != want {
+			t.Errorf("publishedURL(%s) = %q, want %q", addr, got, want)
+		}
 	}
 }

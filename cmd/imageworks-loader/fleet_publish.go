@@ -36,3 +36,14 @@ func (a *App) publishHost(ctx context.Context, l *core.Loader, observe func() co
 	}()
 	return func() { cancel(); wg.Wait() }
 }
+
+// publishedURL is how other hosts reach a listener on addr, for the
+// fleet: "" when it listens on loopback only (no other host can reach
+// it), else http://ADDR+suffix with a wildcard host replaced by the
+// advertised one (see core.Loader.Advertised).
+func publishedURL(l *core.Loader, addr, suffix string) string {
+	if loopback(addr) {
+		return ""
+	}
+	return l.Advertised("http://" + addr + suffix)
+}
