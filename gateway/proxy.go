@@ -68,8 +68,14 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request) {
 	}
 	rt, err := g.lookup(r.Context(), req.Model)
 	if err != nil {
-		if rem := g.remoteRoute(r.Context(), req.Model, req.Messages); rem != nil {
+		rem, refusal := g.remoteRoute(r.Context(), req.Model, req.Messages)
+		switch {
+		case rem != nil:
 			g.forwardRemote(w, r, body, req.Messages, rem)
+			return
+		case refusal != nil:
+			g.metrics.refusal(req.Model, refusal.Type)
+			writeError(w, refusal)
 			return
 		}
 		g.metrics.refusal(req.Model, "not_found")

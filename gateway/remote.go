@@ -19,15 +19,28 @@ import (
 // fleet's hosts: up and serving, verified against the fleet's pin when
 // locked, its probe passed when the request carries images), or nil
 // when no host serves it (as the hosts last published) or the Loader has
-// no fleet.
-func (g *Gateway) remoteRoute(ctx context.Context, model string, messages json.RawMessage) *core.Selection {
+// no fleet. A request with images for a model other hosts serve only
+// without vision is refused as for a local one (409 capability_mismatch).
+func (g *Gateway) remoteRoute(ctx context.Context, model string, messages json.RawMessage) (*core.Selection, *apiError) {
 	if model == "" {
-		return nil
+		return nil, nil
 	}
+	found, _ := images(messages)
 	var req []string
-	if found, _ := images(messages); found {
+	if found {
 		req = []string{"vision"}
 	}
+	if sel := g.remoteServer(ctx, model, req); sel != nil {
+		return sel, nil
+	}
+	if found && g.remoteServer(ctx, model, nil) != nil {
+		return nil, refuse(409, errCapabilityMismatch, fmt.Sprintf("Model '%s' does not support vision/image content", model))
+	}
+	return nil, nil
+}
+
+// remoteServer is another host's server for model holding req, or nil.
+func (g *Gateway) remoteServer(ctx context.Context, model string, req []string) *core.Selection {
 	// Live: for another host, what it last published (no request to it).
 	sel, err := g.l.Select(ctx, model, core.SelectOptions{Require: req, Live: true})
 	if err != nil || sel.Host == "" || sel.Host == g.l.HostID() || sel.LiveProblem() != nil {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -32,7 +33,9 @@ func (f *hostsFleet) Close() error { return nil }
 // TestForwardsToAnotherHost: a model only another fleet host serves is
 // listed by /v1/models with that host, and a chat for it reaches that
 // host's server with "model" set to the id it serves, answered with
-// X-Imageworks-Host; a model no host serves is still the chat proxy's 404.
+// X-Imageworks-Host; images for a model other hosts serve without vision
+// are 409 capability_mismatch; a model no host serves is still the chat
+// proxy's 404.
 func TestForwardsToAnotherHost(t *testing.T) {
 	var (
 		mu  sync.Mutex
@@ -52,6 +55,7 @@ func TestForwardsToAnotherHost(t *testing.T) {
 			{Name: "bonly", Backend: "vllm", Endpoint: remote.URL + "/v1", InternalModelID: "org/bonly", Up: true, Served: true,
 				Capabilities: map[string]bool{"vision": true}},
 			{Name: "bdown", Backend: "vllm", Endpoint: remote.URL + "/v1", InternalModelID: "org/bdown"},
+			{Name: "blind", Backend: "vllm", Endpoint: remote.URL + "/v1", InternalModelID: "org/blind", Up: true, Served: true},
 		}},
 	}}
 	exe := standinExe(t, nil)
@@ -74,9 +78,9 @@ func TestForwardsToAnotherHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if len(list.Data) != 2 || list.Data[0].ID != "local" || list.Data[0].Extensions.Host != "" ||
-		list.Data[1].ID != "bonly" || list.Data[1].Extensions.Host != "b" || len(list.Data[1].Extensions.Modalities) != 2 {
-		t.Errorf("/v1/models = %+v, want local, then bonly of host b (bdown is not served)", list.Data)
+	if len(list.Data) != 3 || list.Data[0].ID != "local" || list.Data[0].Extensions.Host != "" ||
+		list.Data[1].ID != "blind" || list.Data[2].ID != "bonly" || list.Data[2].Extensions.Host != "b" || len(list.Data[2].Extensions.Modalities) != 2 {
+		t.Errorf("/v1/models = %+v, want local, then blind and bonly of host b (bdown is not served)", list.Data)
 	}
 
 	resp, body := f.post("/v1/chat/completions", `{"model": "bonly", "messages": [{"role": "user", "content": "hi"}]}`)
@@ -89,6 +93,13 @@ func TestForwardsToAnotherHost(t *testing.T) {
 	}
 	mu.Unlock()
 
+	img := `{"model": "%s", "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}]}]}`
+	if resp, body := f.post("/v1/chat/completions", fmt.Sprintf(img, "blind")); resp.StatusCode != 409 || !strings.Contains(string(body), "capability_mismatch") {
+		t.Errorf("an image for a model other hosts serve without vision: %d %s, want 409 capability_mismatch", resp.StatusCode, body)
+	}
+	if resp, body := f.post("/v1/chat/completions", fmt.Sprintf(img, "bonly")); resp.StatusCode != 200 || resp.Header.Get(HeaderHost) != "b" {
+		t.Errorf("an image for bonly (vision on host b): %d %s, want 200 from b", resp.StatusCode, body)
+	}
 	if resp, body := f.post("/v1/chat/completions", `{"model": "bdown", "messages": []}`); resp.StatusCode != 404 || !strings.Contains(string(body), "model_not_found") {
 		t.Errorf("chat for a model no host serves: %d %s, want 404 model_not_found", resp.StatusCode, body)
 	}
