@@ -3,6 +3,8 @@ package etcdfleet
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -81,14 +83,19 @@ func choose(hosts []fleet.Host, name string) (string, bool) {
 //     at one round per refresh period, and the size of one Host value.
 //
 // Run: go test -run '^$' -bench BenchmarkScale -benchtime 20x ./core/fleet/etcdfleet
+// (IMAGEWORKS_BENCH_ETCD_MEMBERS=3 for a three-member cluster).
 func BenchmarkScale(b *testing.B) {
+	members := 1
+	if v, err := strconv.Atoi(os.Getenv("IMAGEWORKS_BENCH_ETCD_MEMBERS")); err == nil && v > 0 {
+		members = v
+	}
 	for _, n := range []int{2, 5, 10, 20, 50} {
-		b.Run(fmt.Sprintf("hosts=%d", n), func(b *testing.B) { benchScale(b, n) })
+		b.Run(fmt.Sprintf("hosts=%d", n), func(b *testing.B) { benchScale(b, n, members) })
 	}
 }
 
-func benchScale(b *testing.B, n int) {
-	c := fleettest.Start(b)
+func benchScale(b *testing.B, n, members int) {
+	c := fleettest.StartN(b, members)
 	ctx := context.Background()
 	var hosts []*Fleet
 	for i := range n {
