@@ -21,7 +21,7 @@ type Array struct {
 // elements in order. Python's NaN, Infinity and -Infinity are accepted.
 func ParseArray(data []byte, fn func(Record)) (Array, *SyntaxError) {
 	if len(data) > math.MaxInt32 {
-		return Array{}, &SyntaxError{Off: 0, Msg: "file larger than 2 GiB"}
+		return Array{}, &SyntaxError{Off: 0, Line: 1, Col: 1, Msg: "file larger than 2 GiB"}
 	}
 	a := Array{data: data}
 	serr := scanArray(data, func(r Record) {
