@@ -89,7 +89,7 @@ test-fleet:
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./core/registry ./core/pluginhost ./sdk
 	IMAGEWORKS_BENCH_SHARD_MB=160 IMAGEWORKS_BENCH_SINGLE_MB=400 $(GO) test -run '^$$' -bench . -benchtime 3x ./core/artifact
-	$(GO) test -run '^$$' -bench Process -benchtime 10x ./cmd/imageworks-loader
+	IMAGEWORKS_BENCH_BIN='$(CURDIR)/$(BIN)' $(GO) test -run '^$$' -bench Process -benchtime 10x ./cmd/imageworks-loader
 	$(MAKE) bench-verify bench-select
 
 # The floors issue 11 holds the CLI to: a bare go-plugin host+plugin pair
