@@ -43,9 +43,9 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 EXAMPLE_MODULES := examples/backend-llamacpp examples/backend-tgi
 vet:
 	$(GO) vet ./...
-	$(GO) vet -tags fleet ./cmd/imageworks-loader
+	$(GO) vet -tags fleet,realollama,realetcd ./cmd/imageworks-loader
 	$(STATICCHECK) ./...
-	$(STATICCHECK) -tags fleet ./cmd/imageworks-loader
+	$(STATICCHECK) -tags fleet,realollama,realetcd ./cmd/imageworks-loader
 	for m in $(EXAMPLE_MODULES); do (cd $$m && $(GO) vet ./... && $(STATICCHECK) ./...) || exit 1; done
 
 # The CLI package's tests run the CLI, its plugins and stand-in servers as
@@ -74,7 +74,7 @@ example-test:
 REAL_OLLAMA_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/imageworks-loader/real-ollama
 test-ollama:
 	REAL_OLLAMA_DIR='$(REAL_OLLAMA_DIR)' tools/real-ollama/build.sh
-	IMAGEWORKS_REAL_OLLAMA='$(REAL_OLLAMA_DIR)/bin/ollama' $(GO) test -count=1 -v -run '^TestRealOllama$$' ./cmd/imageworks-loader
+	IMAGEWORKS_REAL_OLLAMA='$(REAL_OLLAMA_DIR)/bin/ollama' $(GO) test -tags realollama -count=1 -v -run '^TestRealOllama$$' ./cmd/imageworks-loader
 
 ## test-fleet: opt-in, not part of `test`: the fleet scripts (two hosts: two registry folders,
 ## two `serve --fleet` processes, a gateway) against a real etcd server, Debian's etcd-server
@@ -83,7 +83,7 @@ test-ollama:
 ETCD ?= etcd
 test-fleet:
 	@command -v $(ETCD) >/dev/null || { echo "test-fleet: no $(ETCD) on PATH: apt-get install etcd-server (or ETCD=/path/to/etcd)"; exit 1; }
-	IMAGEWORKS_REAL_ETCD='$(ETCD)' $(GO) test -count=1 -v -run '^TestRealEtcd$$' ./cmd/imageworks-loader
+	IMAGEWORKS_REAL_ETCD='$(ETCD)' $(GO) test -tags realetcd -count=1 -v -run '^TestRealEtcd$$' ./cmd/imageworks-loader
 
 ## bench: Go benchmarks, then whole-process timings beside the reference's ways (run it on a quiet machine)
 bench: build

@@ -57,8 +57,7 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Condition:           scriptCondition,
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("HOME", env.WorkDir+"/home")
-			env.Setenv("XDG_DATA_HOME", env.WorkDir+"/home/.local/share")
+			scriptHome(env)
 			configs, err := filepath.Abs(filepath.Join("..", "..", "configs"))
 			if err != nil {
 				return err
@@ -67,4 +66,11 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// scriptHome gives a script a home of its own in its work folder, so
+// nothing it runs reads or writes the user's (~/.ollama, XDG data).
+func scriptHome(env *testscript.Env) {
+	env.Setenv("HOME", env.WorkDir+"/home")
+	env.Setenv("XDG_DATA_HOME", env.WorkDir+"/home/.local/share")
 }

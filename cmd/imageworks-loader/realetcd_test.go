@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -18,34 +17,13 @@ import (
 	"github.com/imageworks-ai/loader/core/fleet/fleettest"
 )
 
-// EnvRealEtcd names the etcd binary TestRealEtcd runs (make test-fleet
-// passes Debian's, from the etcd-server package).
-const EnvRealEtcd = "IMAGEWORKS_REAL_ETCD"
-
 // TestFleetHosts runs testdata/fleet/*.txtar, hosts that are registry
 // folders with serve and gateway processes of their own sharing one
 // etcd, against an embedded etcd (in this test process) that the scripts
-// stop and restart with the etcd command.
+// stop and restart with the etcd command (TestRealEtcd, with the realetcd
+// build tag, runs them against a real etcd).
 func TestFleetHosts(t *testing.T) {
 	runFleetScripts(t, "")
-}
-
-// TestRealEtcd runs the same scripts against a real etcd server: opt-in
-// (make test-fleet), skipped unless IMAGEWORKS_REAL_ETCD names the etcd
-// binary.
-func TestRealEtcd(t *testing.T) {
-	bin := os.Getenv(EnvRealEtcd)
-	if bin == "" {
-		t.Skip(EnvRealEtcd + " is unset: the real-etcd test is opt-in (make test-fleet)")
-	}
-	bin, err := exec.LookPath(bin)
-	if err != nil {
-		t.Fatalf("%s: %v", EnvRealEtcd, err)
-	}
-	if bin, err = filepath.Abs(bin); err != nil {
-		t.Fatal(err)
-	}
-	runFleetScripts(t, bin)
 }
 
 func runFleetScripts(t *testing.T, etcdBin string) {
@@ -60,8 +38,7 @@ func runFleetScripts(t *testing.T, etcdBin string) {
 		RequireExplicitExec: true,
 		Condition:           scriptCondition,
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("HOME", env.WorkDir+"/home")
-			env.Setenv("XDG_DATA_HOME", env.WorkDir+"/home/.local/share")
+			scriptHome(env)
 			e := &scriptEtcd{bin: etcdBin, dir: filepath.Join(env.WorkDir, "etcd-data")}
 			env.Values[scriptEtcdKey{}] = e
 			env.Defer(e.stop)

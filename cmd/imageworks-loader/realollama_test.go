@@ -4,62 +4,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"maps"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/imageworks-ai/loader/internal/ollamatiny"
 )
-
-// EnvRealOllama names the ollama binary TestRealOllama runs (make
-// test-ollama builds one with tools/real-ollama/build.sh).
-const EnvRealOllama = "IMAGEWORKS_REAL_OLLAMA"
-
-// TestRealOllama runs testdata/realollama/*.txtar against a real Ollama
-// server serving a tiny random-weight model: opt-in (make test-ollama),
-// skipped unless IMAGEWORKS_REAL_OLLAMA names the ollama binary.
-func TestRealOllama(t *testing.T) {
-	bin := os.Getenv(EnvRealOllama)
-	if bin == "" {
-		t.Skip(EnvRealOllama + " is unset: the real-Ollama test is opt-in (make test-ollama)")
-	}
-	bin, err := filepath.Abs(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("%s=%s: %v", EnvRealOllama, bin, err)
-	}
-	cmds := scriptCmds()
-	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"freeport":  cmdFreePort,
-		"waithttp":  cmdWaitHTTP,
-		"tinygguf":  cmdTinyGGUF,
-		"sha256of":  cmdSHA256Of,
-		"httpcode":  cmdHTTPCode,
-		"awaitbody": cmdAwaitBody,
-		"sleep":     cmdSleep,
-	})
-	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/realollama",
-		Cmds:                cmds,
-		RequireExplicitExec: true,
-		Setup: func(env *testscript.Env) error {
-			env.Setenv("HOME", env.WorkDir+"/home")
-			env.Setenv("XDG_DATA_HOME", env.WorkDir+"/home/.local/share")
-			env.Setenv("OLLAMA_BIN", bin)
-			return nil
-		},
-	})
-}
 
 // freeport VAR: sets VAR to a TCP port free on the loopback.
 func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
