@@ -218,21 +218,13 @@ func mergeObjects(dst []byte, d, c side, ind int) []byte {
 		} else {
 			v, canon, _ = resolveBase(side{dv, true, d.canon}, side{cv, cv != nil, c.canon}, ind+1)
 		}
-		if n > 0 {
-			dst = append(dst, ',')
-		}
+		dst = appendItemStart(dst, n, ind+1)
 		n++
-		dst = append(dst, '\n')
-		dst = append(dst, spaces(ind+1)...)
 		dst = appendKey(dst, tok)
 		dst = append(dst, ':', ' ')
 		dst = appendValue(dst, v, canon, ind+1)
 	})
-	if n > 0 {
-		dst = append(dst, '\n')
-		dst = append(dst, spaces(ind)...)
-	}
-	return append(dst, '}')
+	return appendClose(dst, n, ind, '}')
 }
 
 // Merge appends the merged record of an entry held in both layers, in the
@@ -244,12 +236,8 @@ func Merge(dst []byte, over, base Record, owner func(key string) Owner) []byte {
 	emit := func(key string) {
 		dv, cv := over.Get(key), base.Get(key)
 		v, canon, _ := resolve(owner(key), side{dv, dv != nil, over.canon}, side{cv, cv != nil, base.canon}, 2)
-		if n > 0 {
-			dst = append(dst, ',')
-		}
+		dst = appendItemStart(dst, n, 2)
 		n++
-		dst = append(dst, '\n')
-		dst = append(dst, spaces(2)...)
 		dst = appendQuoted(dst, key)
 		dst = append(dst, ':', ' ')
 		dst = appendValue(dst, v, canon, 2)
@@ -263,9 +251,5 @@ func Merge(dst []byte, over, base Record, owner func(key string) Owner) []byte {
 			emit(k)
 		}
 	}
-	if n > 0 {
-		dst = append(dst, '\n')
-		dst = append(dst, spaces(1)...)
-	}
-	return append(dst, '}')
+	return appendClose(dst, n, 1, '}')
 }

@@ -207,28 +207,41 @@ func (s *scanner) element() (Record, *SyntaxError) {
 	return r, nil
 }
 
-// object scans an object whose opening brace sits on a line of indentation
-// ind; when fields is non-nil its members are recorded relative to base.
-func (s *scanner) object(ind int, fields *[]field, base int) *SyntaxError {
+// enter steps into the object or array opening at s.pos, one level
+// deeper (the caller steps out again with s.depth--, whatever enter
+// returns), and over the whitespace after its opening byte, which starts
+// at w. An empty one (closing next) is stepped over whole: empty, and a
+// layout that is not the reference one when whitespace came between.
+func (s *scanner) enter(closing byte) (w int, empty bool, err *SyntaxError) {
 	s.depth++
 	if s.depth > maxDepth {
-		return s.fail("nesting deeper than %d", maxDepth)
+		return 0, false, s.fail("nesting deeper than %d", maxDepth)
 	}
-	defer func() { s.depth-- }()
-	d := s.data
 	s.pos++
-	w := s.pos
+	w = s.pos
 	s.skipWS()
-	if s.pos >= len(d) {
-		return s.eof()
+	if s.pos >= len(s.data) {
+		return w, false, s.eof()
 	}
-	if d[s.pos] == '}' {
+	if s.data[s.pos] == closing {
 		if s.pos != w {
 			s.canon = false
 		}
 		s.pos++
-		return nil
+		return w, true, nil
 	}
+	return w, false, nil
+}
+
+// object scans an object whose opening brace sits on a line of indentation
+// ind; when fields is non-nil its members are recorded relative to base.
+func (s *scanner) object(ind int, fields *[]field, base int) *SyntaxError {
+	w, empty, err := s.enter('}')
+	defer func() { s.depth-- }()
+	if err != nil || empty {
+		return err
+	}
+	d := s.data
 	for {
 		s.checkWS(w, ind+1)
 		if d[s.pos] != '"' {
@@ -292,24 +305,10 @@ func (s *scanner) key(tok []byte, esc bool) string {
 }
 
 func (s *scanner) array(ind int) *SyntaxError {
-	s.depth++
-	if s.depth > maxDepth {
-		return s.fail("nesting deeper than %d", maxDepth)
-	}
+	w, empty, err := s.enter(']')
 	defer func() { s.depth-- }()
-	d := s.data
-	s.pos++
-	w := s.pos
-	s.skipWS()
-	if s.pos >= len(d) {
-		return s.eof()
-	}
-	if d[s.pos] == ']' {
-		if s.pos != w {
-			s.canon = false
-		}
-		s.pos++
-		return nil
+	if err != nil || empty {
+		return err
 	}
 	for {
 		s.checkWS(w, ind+1)

@@ -54,40 +54,24 @@ func Reformat(dst, v []byte, ind int) []byte {
 		n := 0
 		dst = append(dst, '{')
 		eachMember(v, func(k, val []byte) bool {
-			if n > 0 {
-				dst = append(dst, ',')
-			}
+			dst = appendItemStart(dst, n, ind+1)
 			n++
-			dst = append(dst, '\n')
-			dst = append(dst, spaces(ind+1)...)
 			dst = appendQuoted(dst, unquote(k))
 			dst = append(dst, ':', ' ')
 			dst = Reformat(dst, val, ind+1)
 			return true
 		})
-		if n > 0 {
-			dst = append(dst, '\n')
-			dst = append(dst, spaces(ind)...)
-		}
-		return append(dst, '}')
+		return appendClose(dst, n, ind, '}')
 	case isArray(v):
 		n := 0
 		dst = append(dst, '[')
 		eachElem(v, func(val []byte) bool {
-			if n > 0 {
-				dst = append(dst, ',')
-			}
+			dst = appendItemStart(dst, n, ind+1)
 			n++
-			dst = append(dst, '\n')
-			dst = append(dst, spaces(ind+1)...)
 			dst = Reformat(dst, val, ind+1)
 			return true
 		})
-		if n > 0 {
-			dst = append(dst, '\n')
-			dst = append(dst, spaces(ind)...)
-		}
-		return append(dst, ']')
+		return appendClose(dst, n, ind, ']')
 	case isString(v):
 		return appendQuoted(dst, unquote(v))
 	default:
@@ -156,4 +140,26 @@ func compact(dst, v []byte) []byte {
 	default:
 		return append(dst, v...)
 	}
+}
+
+// appendItemStart starts the item after n others of a container, at
+// indentation ind, in Python's indent=2 layout: a comma after the one
+// before, a newline, the indentation.
+func appendItemStart(dst []byte, n, ind int) []byte {
+	if n > 0 {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, '\n')
+	return append(dst, spaces(ind)...)
+}
+
+// appendClose closes a container of n items whose opening line has
+// indentation ind: on a line of its own when it has items, right after
+// the opening byte when empty ([] and {}, as Python writes them).
+func appendClose(dst []byte, n, ind int, closing byte) []byte {
+	if n > 0 {
+		dst = append(dst, '\n')
+		dst = append(dst, spaces(ind)...)
+	}
+	return append(dst, closing)
 }
