@@ -87,8 +87,15 @@ func readLayer(ctx context.Context, file string) (*layer, error) {
 // rereadLayers reads the layer files again; a file whose bytes equal what
 // was read before keeps its parsed form.
 func (r *Registry) rereadLayers(ctx context.Context) (cur, dis *layer, err error) {
+	return r.bothLayers(func(old *layer, file string) (*layer, error) { return rereadLayer(ctx, old, file) })
+}
+
+// bothLayers reads the layers with read, given each one's previous state
+// (nil before the first read): the two concurrently in layered mode, the
+// one file in single-file mode.
+func (r *Registry) bothLayers(read func(old *layer, file string) (*layer, error)) (cur, dis *layer, err error) {
 	if r.single != "" {
-		dis, err = rereadLayer(ctx, r.dis, r.single)
+		dis, err = read(r.dis, r.single)
 		return nil, dis, err
 	}
 	var cerr error
@@ -96,9 +103,9 @@ func (r *Registry) rereadLayers(ctx context.Context) (cur, dis *layer, err error
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		cur, cerr = rereadLayer(ctx, r.cur, r.curatedPath())
+		cur, cerr = read(r.cur, r.curatedPath())
 	}()
-	dis, err = rereadLayer(ctx, r.dis, r.discoveredPath())
+	dis, err = read(r.dis, r.discoveredPath())
 	wg.Wait()
 	if cerr != nil {
 		return nil, nil, cerr
@@ -196,26 +203,7 @@ func (r *Registry) lockPath() string {
 
 // readLayers reads the layers, the two concurrently in layered mode.
 func (r *Registry) readLayers(ctx context.Context) (cur, dis *layer, err error) {
-	if r.single != "" {
-		dis, err = readLayer(ctx, r.single)
-		return nil, dis, err
-	}
-	var cerr error
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		cur, cerr = readLayer(ctx, r.curatedPath())
-	}()
-	dis, err = readLayer(ctx, r.discoveredPath())
-	wg.Wait()
-	if cerr != nil {
-		return nil, nil, cerr
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return cur, dis, nil
+	return r.bothLayers(func(_ *layer, file string) (*layer, error) { return readLayer(ctx, file) })
 }
 
 // stale reports whether a layer file changed on disk since it was read.
