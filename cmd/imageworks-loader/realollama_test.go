@@ -1,64 +1,64 @@
+//go:build realollama
+
 package main
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"net"
+	"maps"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
-	"github.com/rogpeppe/go-internal/testscript"
-
 	"github.com/imageworks-ai/loader/internal/ollamatiny"
+	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// freeport VAR: sets VAR to a TCP port free on the loopback.
-func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: freeport VAR")
-	}
-	port, err := pickPort()
-	ts.Check(err)
-	ts.Setenv(args[0], strconv.Itoa(port))
-}
+// EnvRealOllama names the ollama binary TestRealOllama runs (make
+// test-ollama builds one with tools/real-ollama/build.sh).
+const EnvRealOllama = "IMAGEWORKS_REAL_OLLAMA"
 
-// pickPort returns a loopback TCP port that was free a moment ago.
-func pickPort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// TestRealOllama runs testdata/realollama/*.txtar against a real Ollama
+// server serving a tiny random-weight model. It exists only with the
+// realollama build tag (make test-ollama builds Ollama and sets the tag and
+// IMAGEWORKS_REAL_OLLAMA, which must then name the ollama binary).
+func TestRealOllama(t *testing.T) {
+	bin := os.Getenv(EnvRealOllama)
+	if bin == "" {
+		t.Fatal(EnvRealOllama + " is unset: name the ollama binary (make test-ollama builds one)")
+	}
+	bin, err := filepath.Abs(bin)
 	if err != nil {
-		return 0, err
+		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// waithttp URL: waits up to a minute for URL to answer 200.
-func cmdWaitHTTP(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: waithttp URL")
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("%s=%s: %v", EnvRealOllama, bin, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, args[0], nil)
-		ts.Check(err)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case <-ctx.Done():
-			ts.Fatalf("%s did not answer 200 within a minute (last: %v)", args[0], err)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	cmds := scriptCmds()
+	maps.Copy(cmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"freeport":  cmdFreePort,
+		"waithttp":  cmdWaitHTTP,
+		"tinygguf":  cmdTinyGGUF,
+		"sha256of":  cmdSHA256Of,
+		"httpcode":  cmdHTTPCode,
+		"awaitbody": cmdAwaitBody,
+		"sleep":     cmdSleep,
+	})
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/realollama",
+		Cmds:                cmds,
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			scriptHome(env)
+			env.Setenv("OLLAMA_BIN", bin)
+			return nil
+		},
+	})
 }
 
 // tinygguf FILE: writes the tiny random-weight model of ollamatiny.
